@@ -1,0 +1,273 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from deals import services
+from deals.models import Attachment, Deal, DiscountRule, Note, Product, StageChange
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code")
+    prepopulated_fields = {"code": ("name",)}
+
+
+class DiscountRuleInline(admin.TabularInline):
+    """Staff may adjust the registered rates while reviewing, not after the deal closed."""
+
+    model = DiscountRule
+    extra = 0
+    autocomplete_fields = ("product",)
+
+    def _editable(self, obj):
+        return obj is None or not obj.is_closed
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StageChangeInline(ReadOnlyInline):
+    model = StageChange
+    fields = ("at", "from_stage", "to_stage", "from_status", "to_status", "by", "note")
+    verbose_name_plural = _("stage and review history")
+
+
+class NoteInline(ReadOnlyInline):
+    model = Note
+    fields = ("created_at", "author", "text")
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = (
+        "uploaded_at",
+        "kind",
+        "original_name",
+        "size",
+        "content_type",
+        "sha256",
+        "uploaded_by",
+    )
+
+
+class ReviewForm(forms.Form):
+    DECISIONS = (
+        ("approve", _("Approve")),
+        ("send_back", _("Send back for changes")),
+        ("reject", _("Reject")),
+    )
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("Comment for the partner"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when sending back or rejecting."),
+    )
+    protection_days = forms.IntegerField(
+        label=_("Protection (days)"),
+        required=False,
+        min_value=1,
+        max_value=730,
+        help_text=_("When approving; empty means the default."),
+    )
+
+
+class StaffStageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("New stage"))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    lost_reason_code = forms.ChoiceField(
+        label=_("Lost reason"),
+        required=False,
+        choices=[("", "---------"), *Deal.LostReason.choices],
+    )
+    lost_reason = forms.CharField(label=_("Lost reason (details)"), required=False)
+
+    def __init__(self, *args, deal, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = services.allowed_stages(deal)
+        self.fields["stage"].choices = [(s, Deal.Stage(s).label) for s in allowed]
+
+
+@admin.register(Deal)
+class DealAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "partner",
+        "customer",
+        "status",
+        "stage",
+        "estimated_value",
+        "protected_until",
+        "updated_at",
+    )
+    list_filter = ("status", "stage", "partner", ("closed_at", admin.EmptyFieldListFilter))
+    search_fields = ("title", "customer__name", "customer__tax_code", "partner__name")
+    list_select_related = ("partner", "customer")
+    autocomplete_fields = ("customer",)
+    date_hierarchy = "created_at"
+    # Stage, review and closing are transitions: only the services change them.
+    readonly_fields = (
+        "partner",
+        "status",
+        "stage",
+        "probability",
+        "review_comment",
+        "reviewed_at",
+        "reviewed_by",
+        "protected_until",
+        "closed_at",
+        "closed_by",
+        "lost_reason_code",
+        "lost_reason",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    fields = (
+        "partner",
+        "customer",
+        "title",
+        "description",
+        "estimated_value",
+        "expected_close_date",
+        *readonly_fields[1:],
+    )
+    inlines = (DiscountRuleInline, StageChangeInline, NoteInline, AttachmentInline)
+    actions = ("approve_selected",)
+
+    def has_add_permission(self, request):
+        # Deals are registered by partners in the portal.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="deals_deal_review",
+            ),
+            path(
+                "<int:pk>/stage/",
+                self.admin_site.admin_view(self.stage_view),
+                name="deals_deal_stage",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        deal = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "can_review": deal is not None and deal.status in services.review.REVIEWABLE,
+            "can_change_stage": deal is not None and bool(services.allowed_stages(deal)),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description=_("Approve selected registrations"), permissions=["change"])
+    def approve_selected(self, request, queryset):
+        done, refused = 0, []
+        for deal in queryset:
+            try:
+                services.approve_deal(deal, by=request.user)
+                done += 1
+            except ValidationError as exc:
+                refused.append(f"{deal}: {' '.join(exc.messages)}")
+        if done:
+            self.message_user(
+                request, gettext("%(n)d registration(s) approved.") % {"n": done}, messages.SUCCESS
+            )
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
+
+    def _form_page(self, request, deal, form, title, template):
+        ctx = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": deal,
+            "deal": deal,
+            "form": form,
+            "title": title,
+        }
+        return TemplateResponse(request, template, ctx)
+
+    def review_view(self, request, pk):
+        deal = get_object_or_404(Deal, pk=pk)
+        if not self.has_change_permission(request, deal):
+            return redirect("admin:index")
+        form = ReviewForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["decision"] == "approve":
+                    services.approve_deal(
+                        deal,
+                        by=request.user,
+                        comment=data["comment"],
+                        protection_days=data["protection_days"],
+                    )
+                elif data["decision"] == "send_back":
+                    services.send_back_deal(deal, by=request.user, comment=data["comment"])
+                else:
+                    services.reject_deal(deal, by=request.user, reason=data["comment"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(request, gettext("The review was saved."), messages.SUCCESS)
+                return redirect(reverse("admin:deals_deal_change", args=[deal.pk]))
+        return self._form_page(
+            request, deal, form, gettext("Review registration"), "admin/deals/deal/action_form.html"
+        )
+
+    def stage_view(self, request, pk):
+        deal = get_object_or_404(Deal, pk=pk)
+        if not self.has_change_permission(request, deal):
+            return redirect("admin:index")
+        form = StaffStageForm(request.POST or None, deal=deal)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.change_stage(
+                    deal,
+                    data["stage"],
+                    by=request.user,
+                    note=data["note"],
+                    lost_reason=data["lost_reason"],
+                    lost_reason_code=data["lost_reason_code"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(request, gettext("The stage was changed."), messages.SUCCESS)
+                return redirect(reverse("admin:deals_deal_change", args=[deal.pk]))
+        return self._form_page(
+            request, deal, form, gettext("Change stage"), "admin/deals/deal/action_form.html"
+        )

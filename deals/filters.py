@@ -1,0 +1,43 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from deals.models import Deal
+
+
+class DealFilter(django_filters.FilterSet):
+    """Search, stage filter and sort of the deal list. Unknown values are simply ignored."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    stage = django_filters.ChoiceFilter(choices=Deal.Stage.choices, label=_("Stage"))
+    sort = django_filters.OrderingFilter(
+        fields=(
+            ("updated_at", "updated"),
+            ("estimated_value", "value"),
+            ("expected_close_date", "close"),
+        ),
+        choices=(
+            ("-updated", _("Last update, newest first")),
+            ("updated", _("Last update, oldest first")),
+            ("-value", _("Estimated value, highest first")),
+            ("value", _("Estimated value, lowest first")),
+            ("close", _("Expected close date, soonest first")),
+            ("-close", _("Expected close date, latest first")),
+        ),
+        empty_label=None,
+        label=_("Sort"),
+    )
+
+    class Meta:
+        model = Deal
+        fields = ("q", "stage")
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(customer__name__icontains=value)
+            | Q(customer__tax_code__icontains=value)
+        )

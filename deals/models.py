@@ -1,0 +1,334 @@
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from discounts.models import RateField, rate_in_range
+
+
+class Product(models.Model):
+    """A VNG Cloud service a partner can sell (vServer, vStorage, ...); kept by staff."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ("name",)
+
+    def __str__(self):
+        return self.name
+
+
+class ReviewStatus(models.TextChoices):
+    """Review status, set by staff."""
+
+    PENDING = "pending", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    ACTION_REQUIRED = "action_required", _("Action required")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Stage(models.TextChoices):
+    """Sales stage, moved by the partner."""
+
+    PROSPECT = "prospect", _("Prospect")
+    QUALIFIED = "qualified", _("Qualified")
+    PROPOSAL = "proposal", _("Proposal")
+    NEGOTIATION = "negotiation", _("Negotiation")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+class LostReason(models.TextChoices):
+    PRICE = "price", _("Price")
+    COMPETITOR = "competitor", _("Chose a competitor")
+    NO_BUDGET = "no_budget", _("No budget")
+    NO_DECISION = "no_decision", _("No decision / project cancelled")
+    TIMING = "timing", _("Timing")
+    OTHER = "other", _("Other")
+
+
+OPEN_STAGES = (Stage.PROSPECT, Stage.QUALIFIED, Stage.PROPOSAL, Stage.NEGOTIATION)
+CLOSING_STAGES = (Stage.WON, Stage.LOST)
+
+
+class Deal(models.Model):
+    Status = ReviewStatus
+    Stage = Stage
+    LostReason = LostReason
+
+    OPEN_STAGES = OPEN_STAGES
+    CLOSING_STAGES = CLOSING_STAGES
+    PROBABILITY = {
+        Stage.PROSPECT: 10,
+        Stage.QUALIFIED: 25,
+        Stage.PROPOSAL: 50,
+        Stage.NEGOTIATION: 75,
+        Stage.WON: 100,
+        Stage.LOST: 0,
+    }
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        related_name="deals",
+        verbose_name=_("partner"),
+    )
+    customer = models.ForeignKey(
+        "partners.Customer",
+        on_delete=models.PROTECT,
+        related_name="deals",
+        verbose_name=_("customer"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    estimated_value = models.DecimalField(
+        _("estimated value (VND)"),
+        max_digits=18,
+        decimal_places=0,
+        validators=[MinValueValidator(0)],
+    )
+    expected_close_date = models.DateField(_("expected close date"))
+    status = models.CharField(
+        _("review status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    review_comment = models.TextField(_("reviewer's comment"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.PROSPECT
+    )
+    probability = models.PositiveSmallIntegerField(
+        _("probability (%)"), default=10, validators=[MaxValueValidator(100)]
+    )
+    protected_until = models.DateField(_("protected until"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    lost_reason_code = models.CharField(
+        _("lost reason"), max_length=20, choices=LostReason.choices, blank=True
+    )
+    lost_reason = models.TextField(_("lost reason (details)"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="deals_created",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        ordering = ("-updated_at",)
+        indexes = [
+            models.Index(fields=["partner", "-updated_at"], name="deal_partner_updated"),
+            models.Index(fields=["partner", "stage"], name="deal_partner_stage"),
+        ]
+        constraints = [
+            # A won or lost deal is closed: it always records when.
+            models.CheckConstraint(
+                condition=~Q(stage__in=CLOSING_STAGES) | Q(closed_at__isnull=False),
+                name="closed_deal_has_closed_at",
+            ),
+            # Only an approved registration can reach a closing stage.
+            models.CheckConstraint(
+                condition=~Q(stage__in=CLOSING_STAGES) | Q(status=ReviewStatus.APPROVED),
+                name="closing_stage_needs_approval",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_value__gte=0), name="deal_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(probability__gte=0, probability__lte=100),
+                name="deal_probability_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("deal_detail", args=[self.pk])
+
+    @property
+    def is_closed(self):
+        return self.closed_at is not None
+
+    @property
+    def is_protection_expired(self):
+        return (
+            self.status == self.Status.APPROVED
+            and self.stage != self.Stage.WON
+            and self.protected_until is not None
+            and self.protected_until < timezone.localdate()
+        )
+
+    def stage_steps(self):
+        """The stages as a progress bar: (stage, label, state) with state done/current/todo."""
+        steps = list(self.OPEN_STAGES) + [
+            self.stage if self.stage in self.CLOSING_STAGES else self.Stage.WON
+        ]
+        current = steps.index(self.stage) if self.stage in steps else 0
+        result = []
+        for i, stage in enumerate(steps):
+            state = "done" if i < current else "current" if i == current else "todo"
+            result.append((stage, self.Stage(stage).label, state))
+        return result
+
+
+class DiscountRule(models.Model):
+    """The discount registered in a deal: one rate per product."""
+
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, related_name="discount_rules", verbose_name=_("deal")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    rate = RateField(_("rate (%)"))
+
+    class Meta:
+        verbose_name = _("discount rule")
+        verbose_name_plural = _("discount rules")
+        ordering = ("product__name",)
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "product"], name="one_rule_per_deal_product"),
+            rate_in_range("discount_rule_rate_in_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.product}: {self.rate}%"
+
+
+class StageChange(models.Model):
+    """One entry of a deal's history: a stage move or a review decision."""
+
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("deal")
+    )
+    from_stage = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
+    from_status = models.CharField(
+        _("from status"), max_length=20, choices=ReviewStatus.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=20, choices=ReviewStatus.choices, blank=True
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage history")
+        ordering = ("-at", "-pk")
+
+    def __str__(self):
+        return f"{self.deal}: {self.from_stage or '-'} → {self.to_stage}"
+
+    @property
+    def is_review(self):
+        return bool(self.to_status) and self.from_status != self.to_status
+
+
+class Note(models.Model):
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, related_name="notes", verbose_name=_("deal")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("text"), max_length=5000)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self):
+        return self.text[:50]
+
+
+def attachment_key(instance, filename):
+    """deals/<deal id>/<random>/<safe name>: never the user's raw name, never guessable."""
+    safe = PurePath(filename).name or "file"
+    return f"deals/{instance.deal_id}/{uuid.uuid4().hex}/{safe}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        BOM = "bom", _("BOM")
+        QUOTATION = "quotation", _("Quotation")
+        PURCHASE_ORDER = "purchase_order", _("Purchase order")
+        CONTRACT = "contract", _("Contract")
+        OTHER = "other", _("Other")
+
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("deal")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    file = models.FileField(_("file"), upload_to=attachment_key, max_length=500)
+    thumbnail = models.FileField(
+        _("thumbnail"), upload_to=attachment_key, max_length=500, blank=True
+    )
+    original_name = models.CharField(_("original name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ("-uploaded_at", "-pk")
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("attachment_download", args=[self.deal_id, self.pk])

@@ -1,0 +1,210 @@
+"""The stage machine: the one code path that changes a deal's stage."""
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
+from deals.services.content import add_attachments, add_note
+from deals.storage import StoredFiles
+from discounts.services import issue_discount
+from partners.models import Membership
+from partners.services import transfer_ownership
+
+logger = logging.getLogger(__name__)
+Stage = Deal.Stage
+
+# Open stages move forward or back freely; any open stage may close as won or lost.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    stage: tuple(s for s in (*OPEN_STAGES, *CLOSING_STAGES) if s != stage) for stage in OPEN_STAGES
+}
+TRANSITIONS.update({stage: () for stage in CLOSING_STAGES})
+
+
+def allowed_stages(deal: Deal) -> list[str]:
+    """The stages the deal may move to now (none when closed or not approved)."""
+    if deal.is_closed or deal.status != Deal.Status.APPROVED:
+        return []
+    return list(TRANSITIONS[deal.stage])
+
+
+def _check_actor(deal: Deal, by):
+    if by.is_staff:
+        return
+    if not Membership.objects.filter(user=by, partner_id=deal.partner_id).exists():
+        raise ValidationError(
+            _("You can only update your own organisation's deals."), code="forbidden"
+        )
+
+
+def _check_move(deal: Deal, to_stage: str):
+    """The rules, checked on the locked row; each refusal says why in plain words."""
+    if deal.is_closed:
+        raise ValidationError(
+            _("This deal is already closed (%(stage)s); it cannot change any more.")
+            % {"stage": deal.get_stage_display()},
+            code="closed",
+        )
+    if deal.status != Deal.Status.APPROVED:
+        raise ValidationError(
+            _("Only an approved deal can change stage; this one is %(status)s.")
+            % {"status": deal.get_status_display()},
+            code="not_approved",
+        )
+    if to_stage == deal.stage:
+        raise ValidationError(
+            _("The deal is already in %(stage)s.") % {"stage": deal.get_stage_display()},
+            code="same_stage",
+        )
+    if to_stage not in TRANSITIONS[deal.stage]:
+        raise ValidationError(_("This stage change is not allowed."), code="not_allowed")
+
+
+def _parse_stage(to_stage) -> str:
+    try:
+        return Stage(to_stage).value
+    except ValueError:
+        raise ValidationError(
+            {"stage": _("Choose a stage from the list.")}, code="unknown_stage"
+        ) from None
+
+
+def change_stage(
+    deal: Deal,
+    to_stage: str,
+    *,
+    by,
+    note: str = "",
+    files: Iterable = (),
+    lost_reason: str = "",
+    lost_reason_code: str = "",
+    kind: str = "other",
+) -> StageChange:
+    """Move `deal` to `to_stage` on behalf of `by` (a member of the deal's partner, or staff).
+
+    Effects, all in one transaction (all or nothing):
+    - the deal row is locked and every rule re-checked on it (closed, not approved, same or
+      unknown stage, another partner's user): a refusal raises ValidationError, changes nothing;
+    - the deal's stage and probability change; a StageChange records from, to, who, when, note;
+    - the note becomes a Note and the files become Attachments (stored files are deleted again
+      if anything fails);
+    - `won`: closed_at/closed_by are set, the partner's Discount is issued with one line per
+      discount rule (validity from the contract in force today; none → refused), and the
+      customer becomes the partner's customer (another partner's link is ended, kept);
+    - `lost`: needs a reason; closed_at/closed_by are set; no discount is ever issued;
+    - after commit, closing stages e-mail the partner's admins and staff.
+    Returns the StageChange; the caller's `deal` instance is refreshed.
+    """
+    to_stage = _parse_stage(to_stage)
+    _check_actor(deal, by)
+    lost_reason = (lost_reason or "").strip()
+    if to_stage == Stage.LOST and not (lost_reason_code or lost_reason):
+        raise ValidationError(
+            {"lost_reason": _("Say why the deal was lost.")}, code="lost_reason_required"
+        )
+    if lost_reason_code and lost_reason_code not in Deal.LostReason.values:
+        raise ValidationError({"lost_reason": _("Choose a reason from the list.")})
+    files = list(files)
+    with StoredFiles() as stored, transaction.atomic():
+        change = _apply(
+            deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind, stored
+        )
+    deal.refresh_from_db()
+    return change
+
+
+def _apply(deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind, stored):
+    # Two tabs or two app servers may press Update at once: decide on the locked row.
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    _check_move(locked, to_stage)
+    now = timezone.now()
+    from_stage = locked.stage
+    fields = {"stage": to_stage, "probability": Deal.PROBABILITY[to_stage], "updated_at": now}
+    if to_stage in CLOSING_STAGES:
+        fields.update(closed_at=now, closed_by=by)
+    if to_stage == Stage.LOST:
+        fields.update(
+            lost_reason_code=lost_reason_code or Deal.LostReason.OTHER, lost_reason=lost_reason
+        )
+    # Compare-and-set: the update only lands if nobody moved the deal since we read it, which
+    # also catches a race where select_for_update is a no-op.
+    if not Deal.objects.filter(pk=locked.pk, stage=from_stage, closed_at__isnull=True).update(
+        **fields
+    ):
+        raise ValidationError(
+            _("Somebody else changed this deal just now; reload the page."), code="race"
+        )
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    change = StageChange.objects.create(
+        deal=locked, from_stage=from_stage, to_stage=to_stage, by=by, at=now, note=note.strip()
+    )
+    if note.strip():
+        add_note(locked, by=by, text=note)
+    if to_stage == Stage.WON:
+        _win(locked, now)
+    if files:
+        add_attachments(locked, by=by, files=files, kind=kind, stored=stored)
+    if to_stage in CLOSING_STAGES:
+        transaction.on_commit(lambda: notify_closed(locked.pk))
+    return change
+
+
+def _win(deal: Deal, now):
+    """The effects of winning: the partner discount and the customer ownership."""
+    day = timezone.localdate(now)
+    contract = deal.partner.contract_on(day)
+    if contract is None:
+        raise ValidationError(
+            _(
+                "Your organisation has no contract with VNG Cloud in force today, so no discount can be issued. Contact your account manager."
+            ),
+            code="no_contract",
+        )
+    rules = list(deal.discount_rules.select_related("product"))
+    for rule in rules:
+        if rule.rate > contract.max_discount_rate:
+            raise ValidationError(
+                _(
+                    "The registered rate for %(product)s (%(rate)s%%) is above your contract's limit of %(max)s%%; ask your account manager to correct it."
+                )
+                % {"product": rule.product, "rate": rule.rate, "max": contract.max_discount_rate},
+                code="rate_above_contract",
+            )
+    issue_discount(
+        partner=deal.partner,
+        deal=deal,
+        customer=deal.customer,
+        lines=[(rule.product, rule.rate) for rule in rules],
+        valid_from=day,
+        validity_days=contract.discount_validity_days,
+    )
+    transfer_ownership(customer=deal.customer, partner=deal.partner, deal=deal, at=now)
+
+
+def notify_closed(deal_pk: int):
+    """E-mail the partner's admins and staff that a deal closed. Runs after commit."""
+    deal = Deal.objects.select_related("partner", "customer", "closed_by").get(pk=deal_pk)
+    admins = Membership.objects.filter(
+        partner=deal.partner, role=Membership.Role.ADMIN, user__is_active=True
+    ).values_list("user__email", flat=True)
+    recipients = sorted({*admins, *settings.STAFF_NOTIFICATION_EMAILS})
+    if not recipients:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        ctx = {"deal": deal, "site_url": settings.SITE_URL}
+        subject = render_to_string("deals/email/closed_subject.txt", ctx).strip()
+        body = render_to_string("deals/email/closed_body.txt", ctx)
+    try:
+        send_mail(subject, body, None, recipients)
+    except Exception:
+        # The deal is closed and committed; a mail server outage must not turn that into an
+        # error page. It is logged for staff to follow up.
+        logger.exception("could not send the closing e-mail for deal %s", deal_pk)

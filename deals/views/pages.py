@@ -1,0 +1,56 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+from deals import selectors
+from deals.filters import DealFilter
+from deals.services import allowed_stages
+from partners.selectors import partner_required
+
+PAGE_SIZE = 25
+
+
+@partner_required
+def dashboard(request):
+    ctx = {
+        "pipeline": selectors.pipeline_by_stage(request.partner),
+        "counts": selectors.deal_counts(request.partner),
+        "activity": selectors.recent_activity(request.partner),
+    }
+    return render(request, "deals/dashboard.html", ctx)
+
+
+@partner_required
+def deal_list(request):
+    filterset = DealFilter(request.GET, queryset=selectors.deals_for_partner(request.partner))
+    deals = filterset.qs
+    # A stable order across pages, whatever the chosen sort.
+    ordering = list(deals.query.order_by) or ["-updated_at"]
+    deals = deals.order_by(*ordering, "-pk")
+    page = Paginator(deals, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    ctx = {
+        "filter": filterset,
+        "page": page,
+        "query_string": params.urlencode(),
+        "current_sort": (filterset.form.cleaned_data.get("sort") or ["-updated"])[0],
+        "has_any_deal": selectors.deals_for_partner(request.partner).exists(),
+    }
+    template = "deals/_deal_table.html" if request.htmx else "deals/deal_list.html"
+    response = render(request, template, ctx)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@partner_required
+def deal_detail(request, pk):
+    deal = selectors.get_deal_for_partner(request.partner, pk)
+    ctx = {
+        "deal": deal,
+        "rules": deal.discount_rules.select_related("product"),
+        "timeline": selectors.deal_timeline(deal),
+        "allowed_stages": allowed_stages(deal),
+        "discount": getattr(deal, "discount", None) if deal.stage == deal.Stage.WON else None,
+    }
+    return render(request, "deals/deal_detail.html", ctx)

@@ -1,0 +1,217 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class DiscountStatus(models.TextChoices):
+    """Stored status. "Expired" is not stored: it follows from the dates (see effective_status)."""
+
+    ACTIVE = "active", _("Active")
+    REVOKED = "revoked", _("Revoked")
+
+
+class EffectiveStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+    SCHEDULED = "scheduled", _("Not yet valid")
+
+
+def effective_status(status, valid_from, valid_until, today=None):
+    today = today or timezone.localdate()
+    if status == DiscountStatus.REVOKED:
+        return EffectiveStatus.REVOKED
+    if valid_until < today:
+        return EffectiveStatus.EXPIRED
+    if valid_from > today:
+        return EffectiveStatus.SCHEDULED
+    return EffectiveStatus.ACTIVE
+
+
+class RateField(models.DecimalField):
+    """A discount rate in percent: above 0, at most 100, two decimals."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 5)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("validators", [MinValueValidator(0.01), MaxValueValidator(100)])
+        super().__init__(*args, **kwargs)
+
+
+def rate_in_range(name):
+    return models.CheckConstraint(condition=Q(rate__gt=0, rate__lte=100), name=name)
+
+
+def valid_window(name):
+    return models.CheckConstraint(condition=Q(valid_until__gte=models.F("valid_from")), name=name)
+
+
+class Discount(models.Model):
+    """The partner's discount issued by a won deal."""
+
+    Status = DiscountStatus
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        related_name="discounts",
+        verbose_name=_("partner"),
+    )
+    deal = models.OneToOneField(
+        "deals.Deal", on_delete=models.PROTECT, related_name="discount", verbose_name=_("deal")
+    )
+    customer = models.ForeignKey(
+        "partners.Customer",
+        on_delete=models.PROTECT,
+        related_name="partner_discounts",
+        verbose_name=_("customer"),
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=DiscountStatus.choices, default=DiscountStatus.ACTIVE
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoke_reason = models.TextField(_("revocation reason"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("discount")
+        verbose_name_plural = _("discounts")
+        ordering = ("-created_at", "-pk")
+        constraints = [valid_window("discount_valid_window")]
+
+    def __str__(self):
+        return f"{self.partner} / {self.deal}"
+
+    def get_absolute_url(self):
+        return reverse("discount_detail", args=[self.pk])
+
+    @property
+    def effective_status(self):
+        return effective_status(self.status, self.valid_from, self.valid_until)
+
+
+class DiscountLine(models.Model):
+    discount = models.ForeignKey(
+        Discount, on_delete=models.CASCADE, related_name="lines", verbose_name=_("discount")
+    )
+    product = models.ForeignKey(
+        "deals.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    rate = RateField(_("rate (%)"))
+
+    class Meta:
+        verbose_name = _("discount line")
+        verbose_name_plural = _("discount lines")
+        ordering = ("product__name",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["discount", "product"], name="one_line_per_discount_product"
+            ),
+            rate_in_range("discount_line_rate_in_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.product}: {self.rate}%"
+
+
+class CustomerDiscount(models.Model):
+    """A discount the partner gives one of its customers, drawn on a partner discount."""
+
+    Status = DiscountStatus
+
+    discount = models.ForeignKey(
+        Discount,
+        on_delete=models.PROTECT,
+        related_name="customer_discounts",
+        verbose_name=_("partner discount"),
+    )
+    customer = models.ForeignKey(
+        "partners.Customer",
+        on_delete=models.PROTECT,
+        related_name="customer_discounts",
+        verbose_name=_("customer"),
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=DiscountStatus.choices, default=DiscountStatus.ACTIVE
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        verbose_name = _("customer discount")
+        verbose_name_plural = _("customer discounts")
+        ordering = ("-created_at", "-pk")
+        constraints = [
+            valid_window("customer_discount_valid_window"),
+            models.UniqueConstraint(
+                fields=["discount", "customer"],
+                condition=Q(status=DiscountStatus.ACTIVE),
+                name="one_active_customer_discount",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} / {self.discount}"
+
+    @property
+    def effective_status(self):
+        return effective_status(self.status, self.valid_from, self.valid_until)
+
+
+class CustomerDiscountLine(models.Model):
+    customer_discount = models.ForeignKey(
+        CustomerDiscount,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("customer discount"),
+    )
+    product = models.ForeignKey(
+        "deals.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    rate = RateField(_("rate (%)"))
+
+    class Meta:
+        verbose_name = _("customer discount line")
+        verbose_name_plural = _("customer discount lines")
+        ordering = ("product__name",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer_discount", "product"],
+                name="one_line_per_customer_discount_product",
+            ),
+            rate_in_range("customer_discount_line_rate_in_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.product}: {self.rate}%"

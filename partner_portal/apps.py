@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PartnerPortalConfig(AppConfig):
+    name = "partner_portal"
+    verbose_name = "Partner Portal"

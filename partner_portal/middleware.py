@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+
+class CookieLocaleMiddleware:
+    """Pick the UI language from the language cookie only, Vietnamese otherwise.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so most partners
+    would get English; the portal speaks Vietnamese unless the user switches.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in self.supported:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
+        translation.deactivate()
+        return response

@@ -1,0 +1,118 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import Contract, Customer, CustomerOwnership, Membership, Partner, User
+
+
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("partner",)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "first_name", "last_name", "partner_name", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_active", "membership__partner")
+    search_fields = ("email", "first_name", "last_name")
+    inlines = (MembershipInline,)
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    @admin.display(description=_("partner"))
+    def partner_name(self, obj):
+        membership = getattr(obj, "membership", None)
+        return membership.partner.name if membership else "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("membership__partner")
+
+
+class ContractInline(admin.TabularInline):
+    model = Contract
+    extra = 0
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ("name", "tax_code", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("name", "tax_code")
+    inlines = (ContractInline, MembershipInline)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "partner", "role")
+    list_filter = ("role", "partner")
+    search_fields = ("user__email", "partner__name")
+    autocomplete_fields = ("partner",)
+    list_select_related = ("user", "partner")
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = (
+        "number",
+        "partner",
+        "start_date",
+        "end_date",
+        "max_discount_rate",
+        "discount_validity_days",
+    )
+    list_filter = ("partner",)
+    search_fields = ("number", "partner__name")
+    list_select_related = ("partner",)
+
+
+class OwnershipInline(admin.TabularInline):
+    model = CustomerOwnership
+    extra = 0
+    can_delete = False
+    fields = ("partner", "deal", "started_at", "ended_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("name", "tax_code", "current_owner", "created_at")
+    search_fields = ("name", "tax_code")
+    inlines = (OwnershipInline,)
+
+    @admin.display(description=_("current owner"))
+    def current_owner(self, obj):
+        link = next((o for o in obj.ownerships.all() if o.ended_at is None), None)
+        return link.partner.name if link else "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("ownerships__partner")
+
+
+@admin.register(CustomerOwnership)
+class CustomerOwnershipAdmin(admin.ModelAdmin):
+    """Ownership links are made by winning deals; staff read them here, history included."""
+
+    list_display = ("customer", "partner", "deal", "started_at", "ended_at")
+    list_filter = ("partner", ("ended_at", admin.EmptyFieldListFilter))
+    search_fields = ("customer__name", "customer__tax_code", "partner__name")
+    list_select_related = ("customer", "partner", "deal")
+    readonly_fields = ("customer", "partner", "deal", "started_at", "ended_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,230 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+TAX_CODE_PATTERN = r"^[0-9]{10}(-[0-9]{3})?$"
+tax_code_validator = RegexValidator(
+    TAX_CODE_PATTERN,
+    _("A tax code is 10 digits, or 10 digits, a dash and 3 digits for a branch."),
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who logs in with an e-mail address: a partner user or VNG Cloud staff."""
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        # Vietnamese order: family name first ("Nguyễn Văn An").
+        return f"{self.last_name} {self.first_name}".strip()
+
+
+class Partner(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    name = models.CharField(_("name"), max_length=200)
+    tax_code = models.CharField(
+        _("tax code"), max_length=14, unique=True, validators=[tax_code_validator]
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ("name",)
+
+    def __str__(self):
+        return self.name
+
+    def contract_on(self, day):
+        """The contract in force on `day`, or None."""
+        return (
+            self.contracts.filter(start_date__lte=day, end_date__gte=day)
+            .order_by("-start_date")
+            .first()
+        )
+
+
+class Membership(models.Model):
+    """Links a user to the one partner they work for."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Admin")
+        MEMBER = "member", _("Member")
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="membership", verbose_name=_("user")
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("partner")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} @ {self.partner}"
+
+    @property
+    def is_admin(self):
+        return self.role == self.Role.ADMIN
+
+
+class Contract(models.Model):
+    """A partner's signed contract with VNG Cloud: the limits on the discounts it may win."""
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="contracts", verbose_name=_("partner")
+    )
+    number = models.CharField(_("contract number"), max_length=50, unique=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    max_discount_rate = models.DecimalField(
+        _("highest discount rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    discount_validity_days = models.PositiveIntegerField(
+        _("discount validity (days)"), default=365, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        ordering = ("-start_date",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")),
+                name="contract_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_discount_rate__gt=0, max_discount_rate__lte=100),
+                name="contract_max_rate_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_validity_days__gte=1),
+                name="contract_validity_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class Customer(models.Model):
+    """An end-customer company, known by its tax code."""
+
+    name = models.CharField(_("name"), max_length=200)
+    tax_code = models.CharField(
+        _("tax code"), max_length=14, unique=True, validators=[tax_code_validator]
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ("name",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tax_code__regex=TAX_CODE_PATTERN), name="customer_tax_code_format"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.tax_code})"
+
+    def get_absolute_url(self):
+        return reverse("customer_detail", args=[self.pk])
+
+
+class CustomerOwnership(models.Model):
+    """Which partner a customer belongs to, and since when; ended links are history."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="ownerships", verbose_name=_("customer")
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="ownerships", verbose_name=_("partner")
+    )
+    deal = models.ForeignKey(
+        "deals.Deal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ownerships",
+        verbose_name=_("deal"),
+    )
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer ownership")
+        verbose_name_plural = _("customer ownerships")
+        ordering = ("-started_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(ended_at__isnull=True),
+                name="one_active_ownership_per_customer",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="ownership_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} → {self.partner}"
+
+    @property
+    def is_active(self):
+        return self.ended_at is None

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from partners import views
+
+urlpatterns = [
+    path("customers/", views.customer_list, name="customer_list"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+]

@@ -1,0 +1,87 @@
+"""Test personas, named as the people they stand for.
+
+- alice: admin of partner Alpha (has a contract, deals, customers)
+- sam:   a member (not admin) of Alpha
+- bob:   admin of partner Beta, who must never see Alpha's data
+- staff: VNG Cloud staff (superuser), no partner
+- nobody: a logged-in user without any partner
+"""
+
+import pytest
+
+from tests.factories import (
+    ContractFactory,
+    DealFactory,
+    MembershipFactory,
+    PartnerFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_and_local_media(settings, tmp_path):
+    # No collectstatic in tests; files go to a throwaway folder.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    if "FileSystemStorage" in settings.STORAGES["default"]["BACKEND"]:
+        settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STAFF_NOTIFICATION_EMAILS = ["sales-ops@vngcloud.test"]
+
+
+@pytest.fixture
+def alpha(db):
+    partner = PartnerFactory(name="Alpha Cloud Solutions")
+    ContractFactory(partner=partner)
+    return partner
+
+
+@pytest.fixture
+def beta(db):
+    partner = PartnerFactory(name="Beta Integration JSC")
+    ContractFactory(partner=partner)
+    return partner
+
+
+@pytest.fixture
+def alice(alpha):
+    return MembershipFactory(partner=alpha, user__email="alice@alpha.test", role="admin").user
+
+
+@pytest.fixture
+def sam(alpha):
+    return MembershipFactory(partner=alpha, user__email="sam@alpha.test", role="member").user
+
+
+@pytest.fixture
+def bob(beta):
+    return MembershipFactory(partner=beta, user__email="bob@beta.test", role="admin").user
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(email="staff@vngcloud.test", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def nobody(db):
+    return UserFactory(email="nobody@example.test")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def alpha_deal(alpha, alice):
+    """An approved, open Alpha deal in negotiation."""
+    return DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+
+
+@pytest.fixture
+def beta_deal(beta, bob):
+    return DealFactory(partner=beta, created_by=bob, approved=True, stage="proposal")
