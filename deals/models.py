@@ -332,3 +332,10 @@ class Attachment(models.Model):
 
     def get_absolute_url(self):
         return reverse("attachment_download", args=[self.deal_id, self.pk])
+
+    @property
+    def type_label(self):
+        """A short label of the sniffed type (PDF, XLSX, ...) for the file icon."""
+        from deals.storage import label_for
+
+        return label_for(self.content_type)

@@ -1,10 +1,46 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from discounts.models import CustomerDiscount, CustomerDiscountLine, Discount, DiscountLine
+from discounts import services
+from discounts.models import (
+    CustomerDiscount,
+    CustomerDiscountLine,
+    Discount,
+    DiscountLine,
+    EffectiveStatus,
+)
+from discounts.selectors import with_effective_status
 
 
-class DiscountLineInline(admin.TabularInline):
-    model = DiscountLine
+class EffectiveStatusFilter(admin.SimpleListFilter):
+    """Status as the partner sees it: expired follows the dates (needs `current_status`)."""
+
+    title = _("status")
+    parameter_name = "current_status"
+
+    def lookups(self, request, model_admin):
+        return EffectiveStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in EffectiveStatus.values:
+            return queryset.filter(current_status=self.value())
+        return queryset
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Shown to the partner on the discount page."),
+    )
+
+
+class ReadOnlyLineInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ("product", "rate")
@@ -12,15 +48,43 @@ class DiscountLineInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DiscountLineInline(ReadOnlyLineInline):
+    model = DiscountLine
+
+
+class CustomerDiscountInline(admin.TabularInline):
+    model = CustomerDiscount
+    extra = 0
+    can_delete = False
+    fields = ("customer", "valid_from", "valid_until", "status", "revoked_at")
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.display(description=_("status"), ordering="current_status")
+def current_status(obj):
+    return EffectiveStatus(obj.current_status).label
+
 
 @admin.register(Discount)
 class DiscountAdmin(admin.ModelAdmin):
-    """Discounts are issued by winning a deal, never typed in by hand."""
+    """Discounts are issued by winning a deal, never typed in by hand; staff may revoke one."""
 
-    list_display = ("deal", "partner", "customer", "valid_from", "valid_until", "status")
-    list_filter = ("status", "partner", "valid_until")
+    list_display = ("deal", "partner", "customer", "valid_from", "valid_until", current_status)
+    list_filter = (EffectiveStatusFilter, "partner", "valid_from", "valid_until")
     search_fields = ("deal__title", "partner__name", "customer__name", "customer__tax_code")
     list_select_related = ("deal", "partner", "customer")
+    date_hierarchy = "valid_until"
     readonly_fields = (
         "partner",
         "deal",
@@ -33,7 +97,11 @@ class DiscountAdmin(admin.ModelAdmin):
         "revoke_reason",
         "created_at",
     )
-    inlines = (DiscountLineInline,)
+    inlines = (DiscountLineInline, CustomerDiscountInline)
+    actions = ("revoke_selected",)
+
+    def get_queryset(self, request):
+        return with_effective_status(super().get_queryset(request))
 
     def has_add_permission(self, request):
         return False
@@ -41,23 +109,59 @@ class DiscountAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.action(description=_("Revoke selected discounts…"), permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        """Asks for a reason on a page of its own, then revokes through the service."""
+        form = RevokeForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._revoke(request, queryset, form.cleaned_data["reason"])
+            return None
+        ctx = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Revoke discounts"),
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/discounts/discount/revoke_confirmation.html", ctx)
 
-class CustomerDiscountLineInline(admin.TabularInline):
+    def _revoke(self, request, queryset, reason):
+        done = 0
+        for discount in queryset:
+            try:
+                services.revoke_discount(discount, by=request.user, reason=reason)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{discount}: {' '.join(exc.messages)}", messages.WARNING
+                )
+        if done:
+            self.message_user(
+                request,
+                gettext("%(n)d discount(s) revoked, with the customer discounts drawn on them.")
+                % {"n": done},
+                messages.SUCCESS,
+            )
+
+
+class CustomerDiscountLineInline(ReadOnlyLineInline):
     model = CustomerDiscountLine
-    extra = 0
-    can_delete = False
-    readonly_fields = ("product", "rate")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CustomerDiscount)
 class CustomerDiscountAdmin(admin.ModelAdmin):
-    list_display = ("customer", "discount", "valid_from", "valid_until", "status")
-    list_filter = ("status", "discount__partner", "valid_until")
+    list_display = (
+        "customer",
+        "discount",
+        "partner",
+        "valid_from",
+        "valid_until",
+        current_status,
+    )
+    list_filter = (EffectiveStatusFilter, "discount__partner", "valid_from", "valid_until")
     search_fields = ("customer__name", "customer__tax_code", "discount__deal__title")
-    list_select_related = ("customer", "discount__deal")
+    list_select_related = ("customer", "discount__deal", "discount__partner")
     readonly_fields = (
         "discount",
         "customer",
@@ -71,9 +175,35 @@ class CustomerDiscountAdmin(admin.ModelAdmin):
         "revoked_by",
     )
     inlines = (CustomerDiscountLineInline,)
+    actions = ("revoke_selected",)
+
+    def get_queryset(self, request):
+        return with_effective_status(super().get_queryset(request))
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("partner"), ordering="discount__partner__name")
+    def partner(self, obj):
+        return obj.discount.partner
+
+    @admin.action(description=_("Revoke selected customer discounts"), permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        done = 0
+        for customer_discount in queryset:
+            try:
+                services.revoke_customer_discount(customer_discount, by=request.user)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{customer_discount}: {' '.join(exc.messages)}", messages.WARNING
+                )
+        if done:
+            self.message_user(
+                request,
+                gettext("%(n)d customer discount(s) revoked.") % {"n": done},
+                messages.SUCCESS,
+            )

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -38,7 +40,9 @@ class RateField(models.DecimalField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_digits", 5)
         kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("validators", [MinValueValidator(0.01), MaxValueValidator(100)])
+        kwargs.setdefault(
+            "validators", [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))]
+        )
         super().__init__(*args, **kwargs)
 
 

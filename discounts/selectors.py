@@ -21,6 +21,8 @@ def with_effective_status(queryset: QuerySet, today=None) -> QuerySet:
 
 
 def discounts_for_partner(partner) -> QuerySet[Discount]:
+    """The partner's discounts with `current_status` and `passed_on` (active customer
+    discounts drawn on it), newest first."""
     return with_effective_status(
         Discount.objects.filter(partner=partner)
         .select_related("deal", "customer")
@@ -31,7 +33,15 @@ def discounts_for_partner(partner) -> QuerySet[Discount]:
                 filter=Q(customer_discounts__status=DiscountStatus.ACTIVE),
             )
         )
+        .order_by("-created_at", "-pk")
     )
+
+
+def filter_discounts(discounts: QuerySet[Discount], *, status: str = "") -> QuerySet[Discount]:
+    """Only the discounts whose current status is `status` (any status when blank/unknown)."""
+    if status in EffectiveStatus.values:
+        return discounts.filter(current_status=status)
+    return discounts
 
 
 def get_discount_for_partner(partner, pk) -> Discount:
@@ -39,6 +49,14 @@ def get_discount_for_partner(partner, pk) -> Discount:
 
 
 def customer_discounts_of(discount: Discount) -> QuerySet[CustomerDiscount]:
+    """All customer discounts drawn on `discount`, revoked ones included (history)."""
     return with_effective_status(
-        discount.customer_discounts.select_related("customer").prefetch_related("lines__product")
+        discount.customer_discounts.select_related("customer", "created_by", "revoked_by")
+        .prefetch_related("lines__product")
+        .order_by("-created_at", "-pk")
     )
+
+
+def get_customer_discount_for_partner(partner, discount_pk, pk) -> CustomerDiscount:
+    queryset = CustomerDiscount.objects.select_related("discount__partner", "customer")
+    return get_object_or_404(queryset, pk=pk, discount_id=discount_pk, discount__partner=partner)

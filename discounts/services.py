@@ -1,12 +1,35 @@
-"""Writes on discounts. `deals` calls issue_discount when a deal is won."""
+"""Writes on discounts. `deals` calls issue_discount when a deal is won.
 
-from collections.abc import Iterable
+Every refusal is a ValidationError keyed by the form field it concerns (`customer`,
+`rate_<product id>`, `valid_from`, `valid_until`, `reason`); a refusal that concerns the whole
+discount has no key. A user who may not act at all gets PermissionDenied.
+"""
+
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from discounts.models import Discount, DiscountLine
+from discounts.models import (
+    CustomerDiscount,
+    CustomerDiscountLine,
+    Discount,
+    DiscountLine,
+    DiscountStatus,
+    EffectiveStatus,
+)
+from partners.models import CustomerOwnership, Membership
+
+CENT = Decimal("0.01")
+
+
+def rate_field(product_id) -> str:
+    """The form field name that carries the rate of one product."""
+    return f"rate_{product_id}"
 
 
 @transaction.atomic
@@ -34,4 +57,236 @@ def issue_discount(
     DiscountLine.objects.bulk_create(
         DiscountLine(discount=discount, product=product, rate=rate) for product, rate in lines
     )
+    return discount
+
+
+def can_manage_customer_discounts(user, partner) -> bool:
+    """Partner admins manage their customer discounts; staff may step in for them."""
+    if user.is_staff:
+        return True
+    return Membership.objects.filter(
+        user=user, partner=partner, role=Membership.Role.ADMIN
+    ).exists()
+
+
+def _check_manager(user, partner):
+    if not can_manage_customer_discounts(user, partner):
+        raise PermissionDenied(
+            _("Only an admin of your organisation can create or revoke customer discounts.")
+        )
+
+
+def _parse_rate(value) -> tuple[Decimal | None, str | None]:
+    """(rate, None) or (None, why not): a positive number with at most two decimals."""
+    try:
+        rate = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        return None, _("Enter the rate as a number, for example 8 or 7.5.")
+    if not rate.is_finite():
+        return None, _("Enter the rate as a number, for example 8 or 7.5.")
+    if rate != rate.quantize(CENT):
+        return None, _("Use at most two decimals.")
+    if rate <= 0:
+        return None, _("The rate must be above 0%.")
+    return rate, None
+
+
+def _check_rates(discount: Discount, rates: Mapping) -> tuple[dict, dict]:
+    """({product id: rate}, {field: [messages]}) for the rates asked for."""
+    lines = {line.product_id: line for line in discount.lines.select_related("product")}
+    parsed, errors = {}, {}
+    for key, value in rates.items():
+        try:
+            product_id = int(getattr(key, "pk", key))
+        except (TypeError, ValueError):
+            product_id = key
+        field = rate_field(product_id)
+        line = lines.get(product_id)
+        if line is None:
+            errors[field] = [_("This product is not part of the partner discount.")]
+            continue
+        rate, problem = _parse_rate(value)
+        if problem is None and rate > line.rate:
+            problem = _("The rate for %(product)s cannot be above your discount's %(max)s%%.") % {
+                "product": line.product.name,
+                "max": line.rate,
+            }
+        if problem:
+            errors[field] = [problem]
+        else:
+            parsed[product_id] = rate
+    if not rates:
+        errors["rates"] = [_("Give a rate for at least one product.")]
+    return parsed, errors
+
+
+def _check_window(discount: Discount, valid_from, valid_until, today: date) -> dict:
+    """{field: [messages]} for a validity that does not lie inside the partner discount's."""
+    errors: dict[str, list] = {}
+    if not isinstance(valid_from, date):
+        errors["valid_from"] = [_("Enter a date.")]
+    if not isinstance(valid_until, date):
+        errors["valid_until"] = [_("Enter a date.")]
+    if errors:
+        return errors
+    window = {
+        "from": discount.valid_from.isoformat(),
+        "until": discount.valid_until.isoformat(),
+    }
+    if valid_from < discount.valid_from:
+        errors["valid_from"] = [
+            _("The partner discount is valid from %(from)s; start on or after that day.") % window
+        ]
+    if valid_until > discount.valid_until:
+        errors.setdefault("valid_until", []).append(
+            _("The partner discount is valid until %(until)s; end on or before that day.") % window
+        )
+    if valid_until < valid_from:
+        errors.setdefault("valid_until", []).append(
+            _("The end date must be on or after the start date.")
+        )
+    elif valid_until < today:
+        errors.setdefault("valid_until", []).append(_("The end date is in the past."))
+    return errors
+
+
+def _check_customer(discount: Discount, customer) -> dict:
+    owned = CustomerOwnership.objects.filter(
+        customer=customer, partner_id=discount.partner_id, ended_at__isnull=True
+    ).exists()
+    if owned:
+        return {}
+    # One message for "another partner's" and "nobody's": it must not reveal who owns it.
+    return {"customer": [_("This company is not one of your customers now.")]}
+
+
+def _duplicate_error(discount: Discount, customer) -> ValidationError:
+    return ValidationError(
+        {
+            "customer": _(
+                "%(customer)s already has a customer discount drawn on this partner discount. "
+                "Revoke it first to give a new one."
+            )
+            % {"customer": customer.name}
+        },
+        code="duplicate",
+    )
+
+
+@transaction.atomic
+def create_customer_discount(
+    discount: Discount,
+    *,
+    by,
+    customer,
+    rates: Mapping,
+    valid_from: date,
+    valid_until: date,
+    note: str = "",
+) -> CustomerDiscount:
+    """Pass part of a partner discount on to one of the partner's customers.
+
+    `rates` maps each chosen product (a Product or its id) of the partner discount to a rate.
+    Effects, in one transaction (all or nothing):
+    - `by` must be an admin of the discount's partner (or staff): PermissionDenied otherwise;
+    - the partner discount row is locked, so a concurrent revocation or a double submission
+      waits and then sees this one's result;
+    - refused (ValidationError, nothing saved) when the partner discount is revoked or expired;
+      the customer is not owned by the partner now; a product is not one of the partner
+      discount's lines; a rate is not a number, has more than two decimals, is 0 or below, or
+      is above the partner discount's rate for that product; no rate is given; the validity is
+      reversed, over, or not inside the partner discount's; the customer already has an active
+      customer discount drawn on this partner discount (checked on the locked row, and by the
+      partial unique constraint for anything that slips past);
+    - creates one CustomerDiscount (status active, created_by `by`) and one
+      CustomerDiscountLine per chosen product. Returns the CustomerDiscount.
+    """
+    _check_manager(by, discount.partner)
+    locked = Discount.objects.select_for_update().get(pk=discount.pk)
+    today = timezone.localdate()
+    if locked.effective_status in (EffectiveStatus.REVOKED, EffectiveStatus.EXPIRED):
+        raise ValidationError(
+            _("This partner discount is %(status)s; it cannot be passed on any more.")
+            % {"status": EffectiveStatus(locked.effective_status).label.lower()},
+            code="inactive",
+        )
+    parsed, errors = _check_rates(locked, rates)
+    errors.update(_check_window(locked, valid_from, valid_until, today))
+    errors.update(_check_customer(locked, customer))
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    if locked.customer_discounts.filter(customer=customer, status=DiscountStatus.ACTIVE).exists():
+        raise _duplicate_error(locked, customer)
+    try:
+        with transaction.atomic():
+            created = CustomerDiscount.objects.create(
+                discount=locked,
+                customer=customer,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                note=note.strip(),
+                created_by=by,
+            )
+    except IntegrityError:
+        # Somebody else was faster (where the row lock is a no-op); the constraint held.
+        raise _duplicate_error(locked, customer) from None
+    CustomerDiscountLine.objects.bulk_create(
+        CustomerDiscountLine(customer_discount=created, product_id=product_id, rate=rate)
+        for product_id, rate in parsed.items()
+    )
+    return created
+
+
+@transaction.atomic
+def revoke_customer_discount(customer_discount: CustomerDiscount, *, by) -> CustomerDiscount:
+    """End a customer discount now; the row stays as history.
+
+    Effects: `by` must be an admin of the partner (or staff): PermissionDenied otherwise. The
+    status becomes revoked with revoked_at (now) and revoked_by (`by`). An already revoked one
+    is refused with a ValidationError and left unchanged. Returns the refreshed row.
+    """
+    _check_manager(by, customer_discount.discount.partner)
+    # Compare-and-set: of two clicks only one finds it still active.
+    changed = CustomerDiscount.objects.filter(
+        pk=customer_discount.pk, status=DiscountStatus.ACTIVE
+    ).update(status=DiscountStatus.REVOKED, revoked_at=timezone.now(), revoked_by=by)
+    customer_discount.refresh_from_db()
+    if not changed:
+        raise ValidationError(
+            _("This customer discount was already revoked."), code="already_revoked"
+        )
+    return customer_discount
+
+
+@transaction.atomic
+def revoke_discount(discount: Discount, *, by, reason: str) -> Discount:
+    """Staff withdraw a partner discount (for example a deal won by mistake).
+
+    Effects, in one transaction: `by` must be staff (PermissionDenied otherwise); a reason is
+    required ({"reason": ...}); the partner discount row is locked so no customer discount can
+    be drawn on it meanwhile; its status becomes revoked with revoked_at, revoked_by and
+    revoke_reason; every active customer discount drawn on it is revoked too (same time, same
+    person), kept as history. An already revoked discount is refused, unchanged.
+    Returns the refreshed Discount.
+    """
+    if not by.is_staff:
+        raise PermissionDenied(_("Only VNG Cloud staff can revoke a partner discount."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the discount is revoked.")}, code="required")
+    locked = Discount.objects.select_for_update().get(pk=discount.pk)
+    if locked.status == DiscountStatus.REVOKED:
+        raise ValidationError(
+            _("This partner discount was already revoked."), code="already_revoked"
+        )
+    now = timezone.now()
+    locked.status = DiscountStatus.REVOKED
+    locked.revoked_at = now
+    locked.revoked_by = by
+    locked.revoke_reason = reason
+    locked.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason"])
+    locked.customer_discounts.filter(status=DiscountStatus.ACTIVE).update(
+        status=DiscountStatus.REVOKED, revoked_at=now, revoked_by=by
+    )
+    discount.refresh_from_db()
     return discount

@@ -1,29 +1,154 @@
-from django.core.paginator import Paginator
-from django.shortcuts import render
+"""The Discount menu: partner discounts and the customer discounts drawn on them."""
 
-from discounts import selectors
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from discounts import selectors, services
+from discounts.forms import CustomerDiscountForm
 from discounts.models import EffectiveStatus
+from partners.export import csv_response
+from partners.htmx import done, form_response
 from partners.selectors import partner_required
+
+
+def _status_filter(request) -> str:
+    status = request.GET.get("status", "")
+    return status if status in EffectiveStatus.values else ""
+
+
+def _forbidden(request, message: str):
+    """403 with a page that says why (a member who posts an admin-only form directly)."""
+    return render(request, "discounts/forbidden.html", {"message": message}, status=403)
 
 
 @partner_required
 def discount_list(request):
-    discounts = selectors.discounts_for_partner(request.partner)
-    status = request.GET.get("status", "")
-    if status in EffectiveStatus.values:
-        discounts = discounts.filter(current_status=status)
-    else:
-        status = ""
-    page = Paginator(discounts.order_by("-created_at", "-pk"), 25).get_page(request.GET.get("page"))
-    ctx = {"page": page, "status": status, "statuses": EffectiveStatus.choices}
+    status = _status_filter(request)
+    discounts = selectors.filter_discounts(
+        selectors.discounts_for_partner(request.partner), status=status
+    )
+    page = Paginator(discounts, 25).get_page(request.GET.get("page"))
+    query_string = urlencode({"status": status}) if status else ""
+    ctx = {
+        "page": page,
+        "status": status,
+        "statuses": EffectiveStatus.choices,
+        "query_string": query_string,
+    }
     return render(request, "discounts/discount_list.html", ctx)
+
+
+def _lines_text(lines) -> str:
+    return "; ".join(f"{line.product.name} {line.rate}%" for line in lines)
+
+
+@partner_required
+def discount_export(request):
+    """The Discount list as CSV, with the list's status filter applied."""
+    discounts = selectors.filter_discounts(
+        selectors.discounts_for_partner(request.partner), status=_status_filter(request)
+    )
+    header = [
+        _("Deal"),
+        _("Customer"),
+        _("Tax code"),
+        _("Products and rates"),
+        _("Valid from"),
+        _("Valid until"),
+        _("Status"),
+        _("Passed on"),
+    ]
+    rows = (
+        [
+            d.deal.title,
+            d.customer.name,
+            d.customer.tax_code,
+            _lines_text(d.lines.all()),
+            d.valid_from.isoformat(),
+            d.valid_until.isoformat(),
+            EffectiveStatus(d.current_status).label,
+            d.passed_on,
+        ]
+        for d in discounts
+    )
+    return csv_response("discounts", header, rows)
 
 
 @partner_required
 def discount_detail(request, pk):
     discount = selectors.get_discount_for_partner(request.partner, pk)
+    can_manage = request.membership.is_admin
     ctx = {
         "discount": discount,
         "customer_discounts": selectors.customer_discounts_of(discount),
+        "can_manage": can_manage,
+        "can_create": can_manage and discount.current_status == EffectiveStatus.ACTIVE,
     }
     return render(request, "discounts/discount_detail.html", ctx)
+
+
+@partner_required
+def customer_discount_create(request, pk):
+    """The Create customer discount sub-screen (modal via htmx, or a page without JS)."""
+    discount = selectors.get_discount_for_partner(request.partner, pk)
+    if not request.membership.is_admin:
+        return _forbidden(
+            request, _("Only an admin of your organisation can create customer discounts.")
+        )
+    form = CustomerDiscountForm(request.POST or None, discount=discount)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.create_customer_discount(
+                discount,
+                by=request.user,
+                customer=data["customer"],
+                rates=form.rates(),
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request,
+                _("The customer discount for %(customer)s was created.")
+                % {"customer": created.customer.name},
+            )
+            return done(request, discount.get_absolute_url())
+    ctx = {"discount": discount, "form": form}
+    return form_response(
+        request,
+        page="discounts/customer_discount_form.html",
+        partial="discounts/_customer_discount_form.html",
+        ctx=ctx,
+        invalid=form.is_bound,
+    )
+
+
+@partner_required
+@require_POST
+def customer_discount_revoke(request, pk, cd_pk):
+    customer_discount = selectors.get_customer_discount_for_partner(request.partner, pk, cd_pk)
+    if not request.membership.is_admin:
+        return _forbidden(
+            request, _("Only an admin of your organisation can revoke customer discounts.")
+        )
+    try:
+        services.revoke_customer_discount(customer_discount, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The customer discount for %(customer)s was revoked.")
+            % {"customer": customer_discount.customer.name},
+        )
+    return redirect(customer_discount.discount.get_absolute_url())

@@ -127,6 +127,9 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The login form posts the e-mail as "username" (Django's AuthenticationForm); axes would
+# otherwise look for "email" (USERNAME_FIELD), find nothing and lock by address alone.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -135,6 +138,7 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["partner_portal.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -146,31 +150,79 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 # File storage: local media/ unless a bucket is configured (VNG Cloud vStorage, AWS S3, MinIO).
-AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
-if AWS_STORAGE_BUCKET_NAME:
-    from botocore.config import Config as _BotoConfig
 
-    _default_storage = {
+
+def s3_storage(
+    *,
+    bucket: str,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    addressing_style: str | None = None,
+    expire: int = 300,
+    max_attempts: int = 3,
+) -> dict:
+    """The STORAGES entry for an S3-compatible bucket (the S3 tests build theirs with it too)."""
+    from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config
+
+    # A multipart upload from a file object holds max_in_memory_upload_chunks parts of
+    # multipart_chunksize in memory (boto's default: 10 x 8 MB); keep it to 2 x 5 MB (5 MB is
+    # S3's smallest part). The attribute is s3transfer's; boto3's TransferConfig does not take
+    # it as an argument.
+    transfer = TransferConfig(
+        multipart_threshold=8 * 1024 * 1024,
+        multipart_chunksize=5 * 1024 * 1024,
+        max_concurrency=2,
+    )
+    transfer.max_in_memory_upload_chunks = 2
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
-            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
-            "default_acl": "private",
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "region_name": region or None,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            # No ACL header: objects stay as private as the bucket, and buckets with ACLs
+            # disabled (the AWS default) refuse any ACL header.
+            "default_acl": None,
             "querystring_auth": True,
-            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
+            "querystring_expire": expire,
             "file_overwrite": False,
-            "signature_version": "s3v4",
-            # S3-compatible services (vStorage, MinIO) reject boto's newer default checksums.
-            "client_config": _BotoConfig(
+            # django-storages ignores addressing_style and signature_version once a
+            # client_config is given, so they go into the Config itself. "path" is what
+            # MinIO and most S3-compatible services (vStorage) need with a custom endpoint.
+            "client_config": Config(
+                s3={"addressing_style": addressing_style or "auto"},
+                signature_version="s3v4",
+                # S3-compatible services (vStorage, MinIO) reject boto's newer default checksums.
                 request_checksum_calculation="when_required",
                 response_checksum_validation="when_required",
+                # An unreachable endpoint fails the upload within seconds, not minutes.
+                connect_timeout=5,
+                read_timeout=60,
+                retries={"mode": "standard", "max_attempts": max_attempts},
             ),
+            "transfer_config": transfer,
+            # Reading an object through storage.open spills to disk past 2 MB.
+            "max_memory_size": 2 * 1024 * 1024,
         },
     }
+
+
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = s3_storage(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=""),
+        region=env.str("AWS_S3_REGION_NAME", default=""),
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
+        addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default=""),
+        expire=env.int("AWS_QUERYSTRING_EXPIRE", default=300),
+    )
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
@@ -186,6 +238,16 @@ STORAGES = {
 DEAL_PROTECTION_DAYS = env.int("DEAL_PROTECTION_DAYS", default=90)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
 ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)
+# Images above this many pixels are refused before decoding (decompression bombs); 40 MP
+# covers phone photos and scans, and bounds the memory one thumbnail can take.
+ATTACHMENT_MAX_IMAGE_PIXELS = env.int("ATTACHMENT_MAX_IMAGE_PIXELS", default=40_000_000)
+# The first handler enforces ATTACHMENT_MAX_BYTES and ATTACHMENT_MAX_FILES while the request
+# streams in; the others are Django's defaults (memory for small requests, temp files else).
+FILE_UPLOAD_HANDLERS = [
+    "deals.uploads.AttachmentLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",

@@ -3,8 +3,9 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from partners.models import Customer, CustomerOwnership, Membership, Partner
 
@@ -43,9 +44,32 @@ def partner_required(view):
     return wrapper
 
 
-def owned_customers(partner: Partner) -> QuerySet[Customer]:
-    """Customers the partner owns now, with `ownership` set to the active link."""
+def _reverse_model(name: str):
+    """The model behind a reverse relation of Customer: partners is the ground floor and
+    imports nothing from the apps above it."""
+    return Customer._meta.get_field(name).related_model
+
+
+def owned_customers(partner: Partner, *, today=None) -> QuerySet[Customer]:
+    """Customers the partner owns now.
+
+    Each has `active_ownerships` (the one active link, with its deal) and
+    `active_customer_discounts` (the partner's customer discounts in force for it today).
+    """
+    today = today or timezone.localdate()
     active = CustomerOwnership.objects.filter(partner=partner, ended_at__isnull=True)
+    customer_discount = _reverse_model("customer_discounts")
+    in_force = (
+        customer_discount.objects.filter(
+            discount__partner=partner,
+            status=customer_discount.Status.ACTIVE,
+            valid_from__lte=today,
+            valid_until__gte=today,
+        )
+        .select_related("discount__deal")
+        .prefetch_related("lines__product")
+        .order_by("valid_until", "pk")
+    )
     return (
         Customer.objects.filter(ownerships__in=active)
         .prefetch_related(
@@ -53,10 +77,19 @@ def owned_customers(partner: Partner) -> QuerySet[Customer]:
                 "ownerships",
                 queryset=active.select_related("deal"),
                 to_attr="active_ownerships",
-            )
+            ),
+            Prefetch("customer_discounts", queryset=in_force, to_attr="active_customer_discounts"),
         )
         .distinct()
     )
+
+
+def search_customers(customers: QuerySet[Customer], q: str) -> QuerySet[Customer]:
+    """Customers whose name or tax code contains `q` (all when blank)."""
+    q = (q or "").strip()
+    if not q:
+        return customers
+    return customers.filter(Q(name__icontains=q) | Q(tax_code__icontains=q))
 
 
 def get_customer_for_partner(partner: Partner, pk) -> Customer:

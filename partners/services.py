@@ -26,8 +26,9 @@ def transfer_ownership(
     link is returned unchanged.
     """
     at = at or timezone.now()
-    # Lock the active link so two wins for one customer cannot both see "no owner"; the
-    # partial unique constraint is the last guard.
+    # Lock the customer row: two wins for one customer (two partners) queue here, so the
+    # second one sees the first one's link. The partial unique constraint is the last guard.
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
     current = (
         CustomerOwnership.objects.select_for_update()
         .filter(customer=customer, ended_at__isnull=True)
@@ -36,6 +37,9 @@ def transfer_ownership(
     if current is not None:
         if current.partner_id == partner.pk:
             return current
+        # The other link may have started after our clock was read (a concurrent win that
+        # committed first): history stays in order.
+        at = max(at, current.started_at)
         current.ended_at = at
         current.save(update_fields=["ended_at"])
     return CustomerOwnership.objects.create(

@@ -4,5 +4,6 @@ from partners import views
 
 urlpatterns = [
     path("customers/", views.customer_list, name="customer_list"),
+    path("customers/export.csv", views.customer_export, name="customer_export"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
 ]

@@ -1,11 +1,14 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners import selectors
+from partners.export import csv_response
 from partners.selectors import partner_required
 
 
@@ -21,15 +24,52 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
-@partner_required
-def customer_list(request):
+def _customer_rows(request):
     customers = selectors.owned_customers(request.partner)
     q = request.GET.get("q", "").strip()
-    if q:
-        customers = customers.filter(Q(name__icontains=q) | Q(tax_code__icontains=q))
-    page = Paginator(customers.order_by("name", "pk"), 25).get_page(request.GET.get("page"))
-    ctx = {"page": page, "q": q}
+    return selectors.search_customers(customers, q).order_by("name", "pk"), q
+
+
+@partner_required
+def customer_list(request):
+    customers, q = _customer_rows(request)
+    page = Paginator(customers, 25).get_page(request.GET.get("page"))
+    ctx = {"page": page, "q": q, "query_string": urlencode({"q": q}) if q else ""}
     return render(request, "partners/customer_list.html", ctx)
+
+
+def _discounts_text(customer) -> str:
+    return "; ".join(
+        f"{cd.discount.deal.title}: "
+        + ", ".join(f"{line.product.name} {line.rate}%" for line in cd.lines.all())
+        + f" ({cd.valid_from.isoformat()} – {cd.valid_until.isoformat()})"
+        for cd in customer.active_customer_discounts
+    )
+
+
+def _customer_row(customer) -> list:
+    ownership = customer.active_ownerships[0]
+    return [
+        customer.name,
+        customer.tax_code,
+        timezone.localtime(ownership.started_at).date().isoformat(),
+        ownership.deal.title if ownership.deal else "",
+        _discounts_text(customer),
+    ]
+
+
+@partner_required
+def customer_export(request):
+    """The Customers list as CSV, with the list's search applied."""
+    customers, _q = _customer_rows(request)
+    header = [
+        _("Name"),
+        _("Tax code"),
+        _("Customer since"),
+        _("From deal"),
+        _("Active customer discounts"),
+    ]
+    return csv_response("customers", header, (_customer_row(c) for c in customers))
 
 
 @partner_required
@@ -40,8 +80,9 @@ def customer_detail(request, pk):
         "ownership": customer.active_ownerships[0],
         # Reverse relations keep the floors: partners does not import deals or discounts.
         "deals": customer.deals.filter(partner=request.partner).order_by("-updated_at"),
-        "customer_discounts": customer.customer_discounts.filter(
-            discount__partner=request.partner
-        ).select_related("discount__deal"),
+        "customer_discounts": customer.customer_discounts.filter(discount__partner=request.partner)
+        .select_related("discount__deal", "revoked_by")
+        .prefetch_related("lines__product")
+        .order_by("-created_at", "-pk"),
     }
     return render(request, "partners/customer_detail.html", ctx)

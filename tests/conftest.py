@@ -8,6 +8,7 @@
 """
 
 import pytest
+from django.utils import translation
 
 from tests.factories import (
     ContractFactory,
@@ -28,7 +29,21 @@ def _plain_static_and_local_media(settings, tmp_path):
     if "FileSystemStorage" in settings.STORAGES["default"]["BACKEND"]:
         settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Hashing test passwords with PBKDF2 would dominate the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STAFF_NOTIFICATION_EMAILS = ["sales-ops@vngcloud.test"]
+
+
+@pytest.fixture(autouse=True)
+def _english(client, settings):
+    """Tests read English text; the Vietnamese UI has its own tests (tests/test_i18n.py).
+
+    The portal defaults to Vietnamese, so tests pick English the way a user does: with the
+    language cookie (pages) and an active language (service messages).
+    """
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -87,6 +87,8 @@ class DealFactory(factory.django.DjangoModelFactory):
     estimated_value = Decimal("100000000")
     expected_close_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
     created_by = factory.SubFactory(UserFactory)
+    stage = Deal.Stage.PROSPECT
+    probability = factory.LazyAttribute(lambda deal: Deal.PROBABILITY[deal.stage])
 
     class Params:
         approved = factory.Trait(

@@ -1,6 +1,6 @@
 """Every write on deals goes through these functions; views, admin and commands call them."""
 
-from deals.services.content import add_attachments, add_note
+from deals.services.content import add_attachments, add_note, post_attachments, post_note
 from deals.services.registration import register_deal, resubmit_deal
 from deals.services.review import approve_deal, extend_protection, reject_deal, send_back_deal
 from deals.services.stage import allowed_stages, change_stage
@@ -12,6 +12,8 @@ __all__ = [
     "approve_deal",
     "change_stage",
     "extend_protection",
+    "post_attachments",
+    "post_note",
     "register_deal",
     "reject_deal",
     "resubmit_deal",

@@ -1,4 +1,10 @@
-"""Registering a deal and sending it back for review."""
+"""Registering a deal and sending one that staff sent back to review again.
+
+The rules (checked here, whoever calls): a contract in force, at least one product, each
+rate above 0 with at most 2 decimals and within the contract's limit, a whole estimated value
+of 0 or more, an expected close date that is not in the past, and no second open registration
+of the same title for the same customer by the same partner.
+"""
 
 from datetime import date
 from decimal import Decimal
@@ -9,43 +15,148 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deals.models import Deal, DiscountRule, Product, StageChange
+from partners.models import Contract, Customer, Partner, tax_code_validator
 from partners.services import get_or_create_customer
 
 
-def check_rates(partner, rates: dict[Product, Decimal], day: date | None = None):
-    """Every rate above 0 and within the limit of the partner's contract in force on `day`."""
-    day = day or timezone.localdate()
+def contract_in_force(partner: Partner, day: date | None = None) -> Contract:
+    """The partner's contract in force on `day` (default today), or a ValidationError."""
+    contract = partner.contract_on(day or timezone.localdate())
+    if contract is None:
+        raise ValidationError(
+            _(
+                "Your organisation has no contract with VNG Cloud in force today, so it cannot "
+                "register deals. Contact your VNG Cloud account manager."
+            ),
+            code="no_contract",
+        )
+    return contract
+
+
+def rate_error(rate: Decimal | None, contract: Contract) -> str | None:
+    """Why `rate` is not allowed under `contract`, or None if it is."""
+    if rate is None or not rate.is_finite() or rate <= 0:
+        return _("Enter a rate above 0.")
+    if rate.normalize().as_tuple().exponent < -2:
+        return _("Use at most 2 decimals.")
+    if rate > contract.max_discount_rate:
+        return _("At most %(max)s%% under your contract %(contract)s.") % {
+            "max": contract.max_discount_rate,
+            "contract": contract.number,
+        }
+    return None
+
+
+def check_rates(
+    partner: Partner,
+    rates: dict[Product, Decimal],
+    day: date | None = None,
+    *,
+    also_allowed: frozenset[int] = frozenset(),
+) -> Contract:
+    """Every rate allowed by the partner's contract in force on `day`; returns that contract.
+
+    Products must be active, except those in `also_allowed` (product ids a deal already has).
+    Raises a ValidationError keyed "rates" that names each product at fault.
+    """
+    contract = contract_in_force(partner, day)
     if not rates:
         raise ValidationError(
             {"rates": _("Register a discount rate for at least one product.")}, code="no_rates"
         )
-    contract = partner.contract_on(day)
-    if contract is None:
-        raise ValidationError(
-            _(
-                "Your organisation has no contract with VNG Cloud in force today; contact your account manager."
-            ),
-            code="no_contract",
-        )
+    problems = []
     for product, rate in rates.items():
-        if rate is None or rate <= 0 or rate > contract.max_discount_rate:
+        if not product.is_active and product.pk not in also_allowed:
+            problems.append(_("%(product)s is no longer offered.") % {"product": product})
+        elif (error := rate_error(rate, contract)) is not None:
+            problems.append(f"{product}: {error}")
+    if problems:
+        raise ValidationError({"rates": problems}, code="rate_out_of_range")
+    return contract
+
+
+def check_deal_fields(
+    *, title: str, estimated_value: Decimal, expected_close_date: date, today: date
+) -> None:
+    """The deal's own fields, each error keyed by the field it concerns."""
+    errors = {}
+    if not title.strip():
+        errors["title"] = _("Give the deal a title.")
+    if not estimated_value.is_finite() or estimated_value < 0 or estimated_value % 1:
+        errors["estimated_value"] = _("Enter a whole number of VND, 0 or more.")
+    if expected_close_date < today:
+        errors["expected_close_date"] = _("The expected close date cannot be in the past.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def clean_title(title: str) -> str:
+    return " ".join(title.split())
+
+
+def _check_not_duplicate(
+    *, partner: Partner, customer: Customer | None, title: str, exclude_pk=None
+) -> None:
+    # Compared in Python: SQLite's LOWER() only folds ASCII, and Vietnamese titles are not ASCII.
+    if customer is None:
+        return
+    wanted = clean_title(title).casefold()
+    open_deals = Deal.objects.filter(
+        partner=partner, customer=customer, closed_at__isnull=True
+    ).exclude(pk=exclude_pk)
+    for existing in open_deals.only("pk", "title", "created_at"):
+        if clean_title(existing.title).casefold() == wanted:
             raise ValidationError(
                 {
-                    "rates": _(
-                        "The rate for %(product)s must be above 0 and at most %(max)s%% "
-                        "(your contract %(contract)s)."
+                    "title": _(
+                        "Your organisation already has an open deal “%(title)s” for this "
+                        "customer (registered %(date)s). Open that deal instead of "
+                        "registering it again, or choose another title."
                     )
-                    % {"product": product, "max": contract.max_discount_rate, "contract": contract}
+                    % {
+                        "title": existing.title,
+                        "date": timezone.localdate(existing.created_at).isoformat(),
+                    }
                 },
-                code="rate_out_of_range",
+                code="duplicate",
             )
-    return contract
+
+
+def has_conflicting_claim(deal: Deal, day: date | None = None) -> bool:
+    """Whether another partner holds an approved, still-protected, open deal for the customer.
+
+    Only a yes/no: the caller must never learn which partner or deal it is.
+    """
+    return (
+        Deal.objects.filter(
+            customer=deal.customer,
+            status=Deal.Status.APPROVED,
+            protected_until__gte=day or timezone.localdate(),
+            closed_at__isnull=True,
+        )
+        .exclude(partner=deal.partner_id)
+        .exists()
+    )
+
+
+def _check_customer(tax_code: str, name: str) -> Customer | None:
+    """The known customer for `tax_code`, or None if a new one may be made with `name`."""
+    try:
+        tax_code_validator(tax_code)
+    except ValidationError as error:
+        raise ValidationError({"customer_tax_code": error.messages}) from error
+    customer = Customer.objects.filter(tax_code=tax_code).first()
+    if customer is None and not name.strip():
+        raise ValidationError(
+            {"customer_name": _("This tax code is new to the portal: give the customer's name.")}
+        )
+    return customer
 
 
 @transaction.atomic
 def register_deal(
     *,
-    partner,
+    partner: Partner,
     by,
     customer_tax_code: str,
     customer_name: str,
@@ -55,18 +166,41 @@ def register_deal(
     rates: dict[Product, Decimal],
     description: str = "",
 ) -> Deal:
-    """Register a new deal for review.
+    """Register a new deal for review; returns it.
 
-    Effects: the customer is found by tax code (or created); the deal starts `pending` in
-    `prospect`; one DiscountRule per product; a first history entry.
+    Effects:
+    - refuses (ValidationError, keyed by field where there is one) without the partner's
+      contract in force, with a bad rate, field or tax code, or when the partner already has
+      an open deal with the same title for the same customer (a double submission);
+    - the customer is found by tax code, or created with `customer_name` (a known customer
+      keeps its name);
+    - the deal is created `pending` in `prospect` (probability 10 %);
+    - one DiscountRule per product in `rates`;
+    - one StageChange ("registered"; it says so when another partner holds a protected claim
+      on the customer, see `has_conflicting_claim`, so the reviewer sees it).
+    Nothing is saved if any check fails.
     """
-    check_rates(partner, rates)
-    customer = get_or_create_customer(tax_code=customer_tax_code, name=customer_name)
+    today = timezone.localdate()
+    # Lock the partner row: two submissions of one form (double click, two tabs, two app
+    # servers) queue here, so the second sees the first one's deal and is refused.
+    Partner.objects.select_for_update().get(pk=partner.pk)
+    tax_code = customer_tax_code.strip()
+    title = clean_title(title)
+    check_deal_fields(
+        title=title,
+        estimated_value=estimated_value,
+        expected_close_date=expected_close_date,
+        today=today,
+    )
+    check_rates(partner, rates, today)
+    known = _check_customer(tax_code, customer_name)
+    _check_not_duplicate(partner=partner, customer=known, title=title)
+    customer = known or get_or_create_customer(tax_code=tax_code, name=customer_name)
     deal = Deal.objects.create(
         partner=partner,
         customer=customer,
-        title=title.strip(),
-        description=description,
+        title=title,
+        description=description.strip(),
         estimated_value=estimated_value,
         expected_close_date=expected_close_date,
         created_by=by,
@@ -75,31 +209,99 @@ def register_deal(
     DiscountRule.objects.bulk_create(
         DiscountRule(deal=deal, product=product, rate=rate) for product, rate in rates.items()
     )
+    note = _("Registered")
+    if has_conflicting_claim(deal, today):
+        note = _("Registered. Another partner holds a protected claim on this customer.")
     StageChange.objects.create(
-        deal=deal, to_stage=deal.stage, to_status=deal.status, by=by, note=_("Registered")
+        deal=deal, to_stage=deal.stage, to_status=deal.status, by=by, note=note
     )
     return deal
 
 
+def _apply_edits(deal: Deal, edits: dict) -> list[str]:
+    """Set the edited fields that differ; return their names."""
+    changed = []
+    for field, value in edits.items():
+        if value is not None and getattr(deal, field) != value:
+            setattr(deal, field, value)
+            changed.append(field)
+    return changed
+
+
+def _replace_rates(deal: Deal, rates: dict[Product, Decimal]) -> bool:
+    """Replace the deal's rules with `rates`; whether anything changed."""
+    current = {rule.product_id: rule.rate for rule in deal.discount_rules.all()}
+    if current == {product.pk: rate for product, rate in rates.items()}:
+        return False
+    deal.discount_rules.all().delete()
+    DiscountRule.objects.bulk_create(
+        DiscountRule(deal=deal, product=product, rate=rate) for product, rate in rates.items()
+    )
+    return True
+
+
 @transaction.atomic
 def resubmit_deal(
-    deal: Deal, *, by, rates: dict[Product, Decimal] | None = None, note: str = ""
+    deal: Deal,
+    *,
+    by,
+    title: str | None = None,
+    description: str | None = None,
+    estimated_value: Decimal | None = None,
+    expected_close_date: date | None = None,
+    rates: dict[Product, Decimal] | None = None,
+    note: str = "",
 ) -> Deal:
     """Send a deal that staff marked `action_required` back to review (`pending`).
 
-    Effects: optional new discount rates replace the old ones; a history entry.
+    Every edit is optional: None leaves the field as it is.
+
+    Effects:
+    - refuses (ValidationError, code "not_action_required") unless the deal, re-read under a
+      row lock, is still `action_required` (two tabs resubmitting: the second is refused);
+    - checks the edits with the registration rules (contract in force, rates, a close date not
+      in the past, no duplicate open title for the customer); products the deal already has
+      stay allowed even if staff have since withdrawn them;
+    - saves the edited title, description, estimated value and expected close date;
+    - replaces the deal's DiscountRules with `rates` when they differ;
+    - sets the status to `pending` (the reviewer's comment is kept for the record);
+    - writes one StageChange action_required → pending with the partner's note and the list
+      of what changed.
     """
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if deal.status != Deal.Status.ACTION_REQUIRED:
-        raise ValidationError(_("Only a deal sent back for changes can be resubmitted."))
-    if rates is not None:
-        check_rates(deal.partner, rates)
-        deal.discount_rules.all().delete()
-        DiscountRule.objects.bulk_create(
-            DiscountRule(deal=deal, product=p, rate=r) for p, r in rates.items()
+        raise ValidationError(
+            _("This deal is no longer waiting for your changes (review status: %(status)s).")
+            % {"status": deal.get_status_display()},
+            code="not_action_required",
         )
+    today = timezone.localdate()
+    edits = {
+        "title": clean_title(title) if title is not None else None,
+        "description": description.strip() if description is not None else None,
+        "estimated_value": estimated_value,
+        "expected_close_date": expected_close_date,
+    }
+    check_deal_fields(
+        title=edits["title"] if title is not None else deal.title,
+        estimated_value=estimated_value if estimated_value is not None else deal.estimated_value,
+        expected_close_date=expected_close_date or deal.expected_close_date,
+        today=today,
+    )
+    if title is not None:
+        _check_not_duplicate(
+            partner=deal.partner, customer=deal.customer, title=edits["title"], exclude_pk=deal.pk
+        )
+    if rates is not None:
+        already = frozenset(deal.discount_rules.values_list("product_id", flat=True))
+        check_rates(deal.partner, rates, today, also_allowed=already)
+    edited = _apply_edits(deal, edits)
+    changed = [str(Deal._meta.get_field(name).verbose_name) for name in edited]
+    if rates is not None and _replace_rates(deal, rates):
+        changed.append(_("discount rates"))
     deal.status = Deal.Status.PENDING
-    deal.save(update_fields=["status", "updated_at"])
+    deal.save(update_fields=["status", "updated_at", *edited])
+    summary = _("Changed: %(fields)s.") % {"fields": ", ".join(changed)}
     StageChange.objects.create(
         deal=deal,
         from_stage=deal.stage,
@@ -107,6 +309,6 @@ def resubmit_deal(
         from_status=Deal.Status.ACTION_REQUIRED,
         to_status=Deal.Status.PENDING,
         by=by,
-        note=note,
+        note="\n".join(part for part in (note.strip(), summary if changed else "") if part),
     )
     return deal

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -112,10 +112,21 @@ def change_stage(
     if lost_reason_code and lost_reason_code not in Deal.LostReason.values:
         raise ValidationError({"lost_reason": _("Choose a reason from the list.")})
     files = list(files)
-    with StoredFiles() as stored, transaction.atomic():
-        change = _apply(
-            deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind, stored
-        )
+    try:
+        with StoredFiles() as stored, transaction.atomic():
+            change = _apply(
+                deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind, stored
+            )
+    except IntegrityError as exc:
+        # A database guard fired (a second discount for the deal, a second active owner):
+        # everything was rolled back; say so instead of failing with a server error.
+        logger.warning("stage change of deal %s refused by the database: %s", deal.pk, exc)
+        raise ValidationError(
+            _(
+                "The deal could not be updated because it conflicts with existing data; nothing was changed. Reload the page and try again, or contact VNG Cloud."
+            ),
+            code="conflict",
+        ) from exc
     deal.refresh_from_db()
     return change
 

@@ -1,34 +1,146 @@
-"""Notes and attachments on a deal: add a note, add files, download a file."""
+"""Notes and attachments on a deal: add a note, add files, download a file or its thumbnail."""
 
-from django.http import FileResponse, Http404
-from django.views.decorators.http import require_GET
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
 
 from deals import selectors
+from deals.content_forms import AttachmentForm, NoteForm
+from deals.services.content import post_attachments, post_note
+from partners.htmx import done, form_response
 from partners.selectors import partner_required
+
+logger = logging.getLogger(__name__)
+
+
+def _show_error(form, exc: ValidationError, field: str | None = None):
+    """A service's refusal on the form: field errors on their fields, the rest on `field`."""
+    form.add_error(None if hasattr(exc, "error_dict") else field, exc)
+
+
+@require_http_methods(["GET", "POST"])
+@partner_required
+def note_add(request, pk):
+    """Add a note to the partner's open deal (modal for htmx, page otherwise)."""
+    deal = selectors.get_deal_for_partner(request.partner, pk)
+    form = NoteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post_note(deal, by=request.user, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            _show_error(form, exc)
+        else:
+            messages.success(request, _("Note added."))
+            return done(request, deal.get_absolute_url())
+    return form_response(
+        request,
+        page="deals/note_form.html",
+        partial="deals/_note_form.html",
+        ctx={"deal": deal, "form": form},
+        invalid=form.is_bound,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partner_required
+def attachment_add(request, pk):
+    """Attach files to the partner's open deal: all of the batch or none of it."""
+    deal = selectors.get_deal_for_partner(request.partner, pk)
+    form = (
+        AttachmentForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else AttachmentForm()
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = post_attachments(
+                deal,
+                by=request.user,
+                files=form.cleaned_data["files"],
+                kind=form.cleaned_data["kind"],
+            )
+        except ValidationError as exc:
+            _show_error(form, exc, field="files")
+        else:
+            messages.success(
+                request,
+                ngettext("%(count)s file attached.", "%(count)s files attached.", len(saved))
+                % {"count": len(saved)},
+            )
+            return done(request, deal.get_absolute_url())
+    return form_response(
+        request,
+        page="deals/attachment_form.html",
+        partial="deals/_attachment_form.html",
+        ctx={"deal": deal, "form": form},
+        invalid=form.is_bound,
+    )
+
+
+def _private(response):
+    response["X-Content-Type-Options"] = "nosniff"
+    # Neither the file nor a presigned link may sit in a shared cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET
 @partner_required
 def attachment_download(request, deal_pk, pk):
-    """The partner's file, always as a download; another partner's id answers 404."""
+    """The partner's file, always as a download under its original name.
+
+    Another partner's id answers 404. Local storage streams the file through this view;
+    object storage answers a redirect to a presigned URL valid for AWS_QUERYSTRING_EXPIRE
+    seconds, which makes the bucket send the same download headers.
+    """
     attachment = selectors.get_attachment_for_partner(request.partner, deal_pk, pk)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    storage = attachment.file.storage
+    disposition = content_disposition_header(True, attachment.original_name)
+    if getattr(storage, "querystring_auth", False):
+        url = storage.url(
+            attachment.file.name,
+            parameters={
+                "ResponseContentDisposition": disposition,
+                "ResponseContentType": attachment.content_type,
+            },
+        )
+        response = HttpResponseRedirect(url)
+    else:
+        response = FileResponse(
+            _open(attachment.file),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+    response["Content-Disposition"] = disposition
+    return _private(response)
 
 
+@require_GET
 @partner_required
-def note_add(request, pk):
-    """Placeholder until the notes/attachments issue lands."""
-    raise Http404
+def attachment_thumbnail(request, deal_pk, pk):
+    """The thumbnail we made of an image, shown inline in the timeline.
+
+    Served through the app (not a presigned URL) because the page's CSP allows images from
+    this origin only. It is our own re-encoded PNG or JPEG, never the uploaded bytes.
+    """
+    attachment = selectors.get_attachment_for_partner(request.partner, deal_pk, pk)
+    if not attachment.thumbnail:
+        raise Http404
+    name = attachment.thumbnail.name
+    content_type = "image/png" if name.endswith(".png") else "image/jpeg"
+    return _private(FileResponse(_open(attachment.thumbnail), content_type=content_type))
 
 
-@partner_required
-def attachment_add(request, pk):
-    """Placeholder until the notes/attachments issue lands."""
-    raise Http404
+def _open(field_file):
+    try:
+        return field_file.storage.open(field_file.name, "rb")
+    except FileNotFoundError:
+        logger.error("attachment object %s is missing from storage", field_file.name)
+        raise Http404 from None

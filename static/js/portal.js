@@ -1,4 +1,4 @@
-// Partner Portal behaviour: the modal that htmx fills, and closing confirmation.
+// Partner Portal behaviour: the modal that htmx fills, and the stage form's extra fields.
 // Everything works without this file; it only makes the sub-screens open in place.
 (function () {
   "use strict";
@@ -38,17 +38,6 @@
   });
   document.addEventListener("htmx:load", function (event) { syncLostReason(event.target); });
   document.addEventListener("DOMContentLoaded", function () { syncLostReason(); });
-
-  // Closing a deal cannot be undone: ask first.
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var select = form.querySelector && form.querySelector("[data-stage-select]");
-    if (!select || (select.value !== "won" && select.value !== "lost")) { return; }
-    if (!window.confirm(form.dataset.confirmClose)) {
-      event.preventDefault();
-      event.stopImmediatePropagation();
-    }
-  }, true);
 
   // Upload progress for forms with a <progress data-upload-progress>.
   document.addEventListener("htmx:xhr:progress", function (event) {

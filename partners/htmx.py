@@ -1,7 +1,8 @@
-"""One way for every sub-screen (update stage, add note, add attachment) to answer.
+"""One way for every sub-screen (a form in the modal) to answer, for any app.
 
 htmx asks for the form as a partial that fills the modal; without JavaScript the same URL
-answers a full page. After a successful POST both end on the deal page (post/redirect/get).
+answers a full page. After a successful POST both end on the page the form belongs to
+(post/redirect/get). It lives in `partners`, the ground floor, so every app may use it.
 """
 
 from django.http import HttpResponse
@@ -24,7 +25,7 @@ def form_response(request, *, page: str, partial: str, ctx: dict, invalid: bool 
 
 
 def done(request, url: str):
-    """After a successful change: reload the deal page (the message shows there)."""
+    """After a successful change: load `url` (the success message shows there)."""
     if request.htmx:
         return HttpResponse(status=204, headers={"HX-Redirect": url})
     return redirect(url)

@@ -1,0 +1,84 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from deals.models import CLOSING_STAGES, Attachment, Deal
+from deals.services import allowed_stages
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; the content checks happen in the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ServiceErrorsMixin:
+    """Put a service's ValidationError on the fields it names, the rest above the form."""
+
+    def add_service_error(self, exc: ValidationError):
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, exc)
+
+
+class StageForm(ServiceErrorsMixin, forms.Form):
+    """The Update stage sub-screen. Field names: stage, note, lost_reason, files."""
+
+    stage = forms.ChoiceField(label=_("New stage"), choices=Deal.Stage.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    lost_reason = forms.ChoiceField(
+        label=_("Why was the deal lost?"),
+        required=False,
+        choices=[("", _("Choose a reason")), *Deal.LostReason.choices],
+    )
+    lost_reason_text = forms.CharField(label=_("Details"), required=False, max_length=1000)
+    files = MultipleFileField(label=_("Files"), required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind of file"), choices=Attachment.Kind.choices, initial=Attachment.Kind.BOM
+    )
+    confirm_close = forms.BooleanField(
+        label=_("I understand that this closes the deal; it cannot be reopened."),
+        required=False,
+    )
+
+    def __init__(self, *args, deal: Deal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deal = deal
+        # Every stage is accepted here: the service decides, so a second tab gets its real
+        # reason ("already closed") rather than "not a valid choice".
+        allowed = allowed_stages(deal)
+        self.offered = [(value, label) for value, label in Deal.Stage.choices if value in allowed]
+
+    def clean(self):
+        data = super().clean()
+        stage = data.get("stage")
+        if stage == Deal.Stage.LOST:
+            if not data.get("lost_reason"):
+                self.add_error("lost_reason", _("Say why the deal was lost."))
+            elif (
+                data["lost_reason"] == Deal.LostReason.OTHER
+                and not data.get("lost_reason_text", "").strip()
+            ):
+                self.add_error("lost_reason_text", _("Describe the reason."))
+        if stage in CLOSING_STAGES and not data.get("confirm_close"):
+            self.add_error("confirm_close", _("Confirm that you want to close the deal."))
+        return data

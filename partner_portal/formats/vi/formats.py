@@ -1,0 +1,8 @@
+# Django's Vietnamese formats do not group thousands; amounts in VND read far better grouped
+# ("150.000.000 VND"), as Vietnamese invoices write them.
+DATE_FORMAT = r"\N\g\à\y d \t\h\á\n\g n \n\ă\m Y"
+SHORT_DATE_FORMAT = "d/m/Y"
+SHORT_DATETIME_FORMAT = "H:i d/m/Y"
+DECIMAL_SEPARATOR = ","
+THOUSAND_SEPARATOR = "."
+NUMBER_GROUPING = 3

@@ -1,0 +1,31 @@
+"""CSV downloads that Excel opens correctly and safely, for any app's list page."""
+
+import csv
+from collections.abc import Iterable, Sequence
+
+from django.http import HttpResponse
+from django.utils import timezone
+
+# A cell starting with one of these is run as a formula by Excel or LibreOffice
+# (CSV/formula injection); a leading apostrophe makes it plain text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+    """A CSV download `<name>-<date>.csv`: UTF-8 with a BOM so Excel reads Vietnamese names."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{name}-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([safe_cell(cell) for cell in header])
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return response

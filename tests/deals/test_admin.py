@@ -1,0 +1,153 @@
+"""Django admin: every model is browsable; reviews and stage changes go through services."""
+
+import pytest
+from django.urls import reverse
+
+from deals.models import Deal, StageChange
+from discounts.models import Discount
+from tests.factories import DealFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "partners/user",
+        "partners/partner",
+        "partners/membership",
+        "partners/contract",
+        "partners/customer",
+        "partners/customerownership",
+        "deals/product",
+        "deals/deal",
+        "discounts/discount",
+        "discounts/customerdiscount",
+    ],
+)
+def test_admin_changelists_open(staff_client, alpha_deal, beta_deal, model):
+    response = staff_client.get(f"/admin/{model}/", {"q": "a"})
+    assert response.status_code == 200
+
+
+def test_admin_deal_page_shows_history_and_no_stage_input(staff_client, alpha_deal, alice):
+    StageChange.objects.create(
+        deal=alpha_deal, from_stage="proposal", to_stage="negotiation", by=alice
+    )
+
+    html = staff_client.get(
+        reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+    ).content.decode()
+
+    assert 'name="stage"' not in html
+    assert 'name="status"' not in html
+    assert "Change stage" in html
+    assert "stage and review history" in html.lower()
+
+
+def test_admin_editing_a_deal_cannot_change_its_stage(staff_client, alpha_deal):
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+    data = {
+        "customer": alpha_deal.customer_id,
+        "title": "Renamed",
+        "description": "",
+        "estimated_value": "5",
+        "expected_close_date": alpha_deal.expected_close_date.isoformat(),
+        "stage": "won",
+        "status": "rejected",
+        "discount_rules-TOTAL_FORMS": "0",
+        "discount_rules-INITIAL_FORMS": "0",
+        "stage_changes-TOTAL_FORMS": "0",
+        "stage_changes-INITIAL_FORMS": "0",
+        "notes-TOTAL_FORMS": "0",
+        "notes-INITIAL_FORMS": "0",
+        "attachments-TOTAL_FORMS": "0",
+        "attachments-INITIAL_FORMS": "0",
+    }
+    staff_client.post(url, data)
+
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.title == "Renamed"
+    assert (alpha_deal.stage, alpha_deal.status) == ("negotiation", "approved")
+
+
+def test_admin_review_approves_with_protection(staff_client, staff, alpha, alice):
+    deal = DealFactory(partner=alpha, created_by=alice)
+
+    response = staff_client.post(
+        reverse("admin:deals_deal_review", args=[deal.pk]),
+        {"decision": "approve", "protection_days": "30"},
+    )
+
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.status, deal.reviewed_by) == ("approved", staff)
+    assert (deal.protected_until - deal.reviewed_at.date()).days in (29, 30, 31)
+    assert StageChange.objects.get(deal=deal).to_status == "approved"
+
+
+def test_admin_review_send_back_needs_a_comment(staff_client, alpha, alice):
+    deal = DealFactory(partner=alpha, created_by=alice)
+
+    response = staff_client.post(
+        reverse("admin:deals_deal_review", args=[deal.pk]), {"decision": "send_back"}
+    )
+
+    assert response.status_code == 200
+    assert "Say what the partner should change." in response.content.decode()
+    deal.refresh_from_db()
+    assert deal.status == "pending"
+
+
+def test_admin_review_reject_closes_the_deal(staff_client, alpha, alice):
+    deal = DealFactory(partner=alpha, created_by=alice)
+
+    staff_client.post(
+        reverse("admin:deals_deal_review", args=[deal.pk]),
+        {"decision": "reject", "comment": "Duplicate"},
+    )
+
+    deal.refresh_from_db()
+    assert (deal.status, deal.review_comment) == ("rejected", "Duplicate")
+    assert deal.closed_at is not None
+    assert not Discount.objects.filter(deal=deal).exists()
+
+
+def test_admin_stage_change_goes_through_the_service(staff_client, staff, alpha_deal):
+    response = staff_client.post(
+        reverse("admin:deals_deal_stage", args=[alpha_deal.pk]), {"stage": "won"}
+    )
+
+    assert response.status_code == 302
+    alpha_deal.refresh_from_db()
+    assert (alpha_deal.stage, alpha_deal.closed_by) == ("won", staff)
+    assert Discount.objects.filter(deal=alpha_deal).count() == 1
+    assert StageChange.objects.get(deal=alpha_deal, to_stage="won").by == staff
+
+
+def test_admin_approve_action_reports_refusals(staff_client, alpha, alice, alpha_deal):
+    pending = DealFactory(partner=alpha, created_by=alice)
+
+    response = staff_client.post(
+        reverse("admin:deals_deal_changelist"),
+        {"action": "approve_selected", "_selected_action": [pending.pk, alpha_deal.pk]},
+        follow=True,
+    )
+
+    pending.refresh_from_db()
+    assert pending.status == Deal.Status.APPROVED
+    text = response.content.decode()
+    assert "1 registration(s) approved." in text
+    assert "already reviewed" in text
+
+
+def test_partner_users_cannot_open_admin(alice_client):
+    response = alice_client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")

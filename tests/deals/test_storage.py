@@ -1,0 +1,197 @@
+"""File checks: names, sniffed types, images, keys (deals.storage)."""
+
+import hashlib
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from deals.storage import (
+    check_upload,
+    check_uploads,
+    clean_name,
+    key_name,
+    label_for,
+    object_key,
+    with_extension,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("name", "sample", "content_type"),
+    [
+        ("bom.pdf", "pdf", "application/pdf"),
+        ("bom.xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (
+            "proposal.docx",
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        (
+            "deck.pptx",
+            "pptx",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ),
+        ("old.xls", "xls", "application/vnd.ms-excel"),
+        ("old.doc", "xls", "application/msword"),
+        ("bom.csv", "csv", "text/csv"),
+        ("notes.txt", "txt", "text/plain"),
+        ("photo.png", "png", "image/png"),
+        ("photo.jpg", "jpeg", "image/jpeg"),
+        ("bundle.zip", "zip", "application/zip"),
+    ],
+)
+def test_check_upload_accepts_the_allow_list_by_content(files, name, sample, content_type):
+    checked = check_upload(files.upload(name, sample, content_type="text/html"))
+
+    assert checked.content_type == content_type
+    assert checked.name == name
+    assert checked.size == len(files.data[sample])
+    assert checked.sha256 == hashlib.sha256(files.data[sample]).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("name", "sample"),
+    [
+        ("bom.pdf", "html"),
+        ("bom.pdf", "svg"),
+        ("drawing.svg", "svg"),
+        ("bom.csv", "html_late"),
+        ("setup.pdf", "exe"),
+        ("anim.png", "gif"),
+        ("legacy.exe", "xls"),  # an OLE container that claims neither .doc nor .xls
+    ],
+)
+def test_check_upload_refuses_types_outside_the_allow_list(files, name, sample):
+    with pytest.raises(ValidationError) as caught:
+        check_upload(files.upload(name, sample, content_type="application/pdf"))
+
+    assert caught.value.error_list[0].code == "bad_type"
+    assert name in caught.value.messages[0]
+    assert "not accepted" in caught.value.messages[0]
+
+
+def test_check_upload_refuses_office_files_with_macros(files):
+    with pytest.raises(ValidationError) as caught:
+        check_upload(files.upload("budget.xlsx", "xlsm"))
+    assert caught.value.error_list[0].code == "macros"
+
+
+def test_check_upload_names_a_file_by_what_it_is(files):
+    """A PNG called bom.pdf keeps its name and gets the real extension: never opened as PDF."""
+    assert check_upload(files.upload("bom.pdf", "png")).name == "bom.pdf.png"
+    assert check_upload(files.upload("notes.html", "txt")).name == "notes.html.txt"
+    assert check_upload(files.upload("bom.xlsx", "zip")).name == "bom.xlsx.zip"
+
+
+def test_check_upload_refuses_an_empty_file(files):
+    with pytest.raises(ValidationError) as caught:
+        check_upload(files.upload("empty.pdf", b""))
+    assert caught.value.error_list[0].code == "empty"
+
+
+def test_check_upload_refuses_a_file_over_the_limit(files, settings):
+    settings.ATTACHMENT_MAX_BYTES = 10
+    with pytest.raises(ValidationError) as caught:
+        check_upload(files.upload("bom.pdf", "pdf"))
+    assert caught.value.error_list[0].code == "too_large"
+
+
+def test_check_upload_refuses_a_broken_image(files):
+    broken = files.data["jpeg"][: len(files.data["jpeg"]) // 2]
+    with pytest.raises(ValidationError) as caught:
+        check_upload(files.upload("photo.jpg", broken))
+    assert caught.value.error_list[0].code == "bad_image"
+
+
+def test_check_upload_refuses_a_decompression_bomb(files):
+    with pytest.raises(ValidationError) as caught:
+        check_upload(files.upload("bomb.png", "bomb"))
+    assert caught.value.error_list[0].code == "image_bomb"
+
+
+@pytest.mark.parametrize("size", [(120, 100), (400, 400)])
+def test_check_upload_refuses_images_over_the_pixel_limit(files, settings, size):
+    """Pillow only warns between the limit and twice the limit: that is a refusal too."""
+    settings.ATTACHMENT_MAX_IMAGE_PIXELS = 10_000
+    with pytest.raises(ValidationError) as caught:
+        check_upload(files.upload("big.png", files.image("PNG", size=size)))
+    assert caught.value.error_list[0].code == "image_bomb"
+
+
+def test_check_upload_makes_a_thumbnail_of_an_image(files):
+    from io import BytesIO
+
+    from PIL import Image
+
+    checked = check_upload(files.upload("photo.jpg", "jpeg"))
+    thumbnail = Image.open(BytesIO(checked.thumbnail))
+
+    assert thumbnail.format == "JPEG"
+    assert max(thumbnail.size) == 320
+    transparent = check_upload(files.upload("logo.png", "png_alpha")).thumbnail
+    assert Image.open(BytesIO(transparent)).format == "PNG"
+    assert check_upload(files.upload("bom.pdf", "pdf")).thumbnail is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["..\\..\\bom.pdf", "a/b.pdf", "bom\x00.pdf", "bom\x1b[31m.pdf", "bom\u202efdp.exe", "x" * 201],
+)
+def test_clean_name_refuses_bad_names(name):
+    with pytest.raises(ValidationError) as caught:
+        clean_name(name)
+    assert caught.value.error_list[0].code == "bad_name"
+
+
+def test_clean_name_keeps_unicode_names_as_written():
+    assert clean_name("Báo giá tháng 5.xlsx") == "Báo giá tháng 5.xlsx"
+    assert clean_name("Ba\u0301o.pdf") == "Báo.pdf"  # NFD from macOS becomes NFC
+
+
+def test_check_uploads_refuses_too_many_files(files, settings):
+    settings.ATTACHMENT_MAX_FILES = 2
+    with pytest.raises(ValidationError) as caught:
+        check_uploads([files.upload(f"{n}.pdf", "pdf") for n in range(3)])
+    assert caught.value.error_list[0].code == "too_many"
+
+
+def test_check_uploads_names_every_refused_file(files):
+    with pytest.raises(ValidationError) as caught:
+        check_uploads(
+            [
+                files.upload("good.pdf", "pdf"),
+                files.upload("page.pdf", "html"),
+                files.upload("empty.txt", b""),
+            ]
+        )
+    messages = caught.value.messages
+    assert len(messages) == 2
+    assert messages[0].startswith("page.pdf:")
+    assert messages[1].startswith("empty.txt:")
+
+
+def test_key_name_is_ascii_and_short():
+    assert key_name("Báo giá đợt 1.xlsx") == "Bao_gia_dot_1.xlsx"
+    assert key_name("../../etc/passwd") == "etc_passwd"
+    assert key_name("日本.pdf") == "file.pdf"
+    assert len(key_name("a" * 300 + ".pdf")) == 100
+
+
+def test_object_key_is_per_deal_random_and_safe():
+    first, second = object_key(7, "Báo giá.pdf"), object_key(7, "Báo giá.pdf")
+
+    assert first.startswith("deals/7/")
+    assert first.endswith("/Bao_gia.pdf")
+    assert len(first.split("/")[2]) == 32
+    assert first != second
+
+
+def test_with_extension_and_label_for():
+    from deals.storage import ALLOWED
+
+    assert with_extension("photo.JPEG", ALLOWED["jpeg"]) == "photo.JPEG"
+    assert with_extension("report", ALLOWED["pdf"]) == "report.pdf"
+    assert label_for("application/pdf") == "PDF"
+    assert label_for("application/x-unknown") == "FILE"

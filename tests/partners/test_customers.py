@@ -1,0 +1,245 @@
+"""The Customers menu: the partner's customers from ownership links, search, CSV, detail."""
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from deals.models import Deal
+from deals.services import change_stage
+from discounts.models import CustomerDiscount
+from discounts.services import create_customer_discount, revoke_customer_discount
+from partners.models import CustomerOwnership
+from partners.services import transfer_ownership
+from tests.factories import CustomerFactory, DealFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_after_requests(settings):
+    # Lazy texts read after a request (the middleware deactivates the language) stay English.
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def vserver(db):
+    return ProductFactory(code="vserver", name="vServer")
+
+
+def win(partner, by, **customer):
+    deal = DealFactory(
+        partner=partner,
+        created_by=by,
+        approved=True,
+        stage=Deal.Stage.PROPOSAL,
+        customer=CustomerFactory(**customer),
+    )
+    change_stage(deal, Deal.Stage.WON, by=by)
+    return deal
+
+
+@pytest.fixture
+def won(alpha, alice, vserver):
+    return win(alpha, alice, name="Công ty TNHH Hoa Sen", tax_code="0309998887")
+
+
+@pytest.fixture
+def customer_discount(won, alice, vserver):
+    discount = won.discount
+    return create_customer_discount(
+        discount,
+        by=alice,
+        customer=won.customer,
+        rates={vserver: Decimal("6")},
+        valid_from=discount.valid_from,
+        valid_until=discount.valid_until,
+    )
+
+
+def csv_rows(response):
+    content = response.content.decode("utf-8")
+    assert content.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(content[1:])))
+
+
+# --- list -------------------------------------------------------------------------------------
+
+
+def test_customer_list_shows_owned_customers_with_their_deal(alice_client, won, customer_discount):
+    response = alice_client.get(reverse("customer_list"))
+
+    assert response.status_code == 200
+    customers = list(response.context["page"].object_list)
+    assert customers == [won.customer]
+    assert customers[0].active_ownerships[0].deal == won
+    assert customers[0].active_customer_discounts == [customer_discount]
+    body = response.content.decode()
+    assert "0309998887" in body
+    assert won.get_absolute_url() in body
+    assert "vServer 6.00%" in body
+
+
+def test_customer_list_leaves_out_revoked_and_expired_customer_discounts(
+    alice_client, won, customer_discount, alice
+):
+    revoke_customer_discount(customer_discount, by=alice)
+
+    response = alice_client.get(reverse("customer_list"))
+
+    assert response.context["page"].object_list[0].active_customer_discounts == []
+    assert CustomerDiscount.objects.count() == 1
+
+
+def test_customer_list_never_shows_another_partners_customers(
+    alice_client, won, beta, bob, beta_deal
+):
+    change_stage(beta_deal, Deal.Stage.WON, by=bob)
+    assert CustomerOwnership.objects.filter(partner=beta).count() == 1
+
+    response = alice_client.get(reverse("customer_list"))
+
+    assert list(response.context["page"].object_list) == [won.customer]
+    assert beta_deal.customer.name not in response.content.decode()
+
+
+def test_customer_list_drops_a_customer_taken_by_another_partner(alice_client, won, beta):
+    transfer_ownership(customer=won.customer, partner=beta)
+
+    response = alice_client.get(reverse("customer_list"))
+
+    assert list(response.context["page"].object_list) == []
+    assert CustomerOwnership.objects.filter(customer=won.customer).count() == 2
+
+
+@pytest.mark.parametrize(("q", "found"), [("hoa sen", True), ("99988", True), ("nothing", False)])
+def test_customer_list_searches_name_and_tax_code(alice_client, won, alpha, alice, q, found):
+    win(alpha, alice, name="Công ty Khác")
+
+    response = alice_client.get(reverse("customer_list"), {"q": q})
+
+    assert list(response.context["page"].object_list) == ([won.customer] if found else [])
+    assert response.context["q"] == q
+
+
+def test_customer_list_links_the_export_with_the_search(alice_client, won):
+    response = alice_client.get(reverse("customer_list"), {"q": "hoa"})
+
+    assert f"{reverse('customer_export')}?q=hoa" in response.content.decode()
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def test_customer_export_content(alice_client, won, customer_discount):
+    response = alice_client.get(reverse("customer_export"))
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="customers-')
+    rows = csv_rows(response)
+    since = timezone.localtime(won.customer.ownerships.get().started_at).date().isoformat()
+    discount = won.discount
+    assert rows == [
+        ["Name", "Tax code", "Customer since", "From deal", "Active customer discounts"],
+        [
+            "Công ty TNHH Hoa Sen",
+            "0309998887",
+            since,
+            won.title,
+            f"{won.title}: vServer 6.00% "
+            f"({discount.valid_from.isoformat()} – {discount.valid_until.isoformat()})",
+        ],
+    ]
+
+
+def test_customer_export_applies_the_search(alice_client, won, alpha, alice):
+    other = win(alpha, alice, name="Công ty Khác")
+
+    response = alice_client.get(reverse("customer_export"), {"q": "khác"})
+
+    assert [row[0] for row in csv_rows(response)[1:]] == [other.customer.name]
+
+
+def test_customer_export_escapes_formulas(alice_client, alpha, alice):
+    win(alpha, alice, name="-2+3 Công ty")
+
+    rows = csv_rows(alice_client.get(reverse("customer_export")))
+
+    assert rows[1][0] == "'-2+3 Công ty"
+
+
+def test_customer_export_never_contains_another_partners_customers(
+    alice_client, won, bob, beta_deal
+):
+    change_stage(beta_deal, Deal.Stage.WON, by=bob)
+
+    rows = csv_rows(alice_client.get(reverse("customer_export")))
+
+    assert [row[0] for row in rows[1:]] == [won.customer.name]
+
+
+# --- detail -----------------------------------------------------------------------------------
+
+
+def test_customer_detail_shows_deals_with_this_partner_and_discounts(
+    alice_client, won, alpha, alice, bob, beta, customer_discount
+):
+    later = DealFactory(partner=alpha, created_by=alice, customer=won.customer)
+    DealFactory(partner=beta, created_by=bob, customer=won.customer, title="Beta's own deal")
+
+    response = alice_client.get(won.customer.get_absolute_url())
+
+    assert response.status_code == 200
+    assert set(response.context["deals"]) == {won, later}
+    assert list(response.context["customer_discounts"]) == [customer_discount]
+    body = response.content.decode()
+    assert "Beta&#x27;s own deal" not in body and "Beta's own deal" not in body
+    assert "vServer: 6.00%" in body
+
+
+def test_customer_detail_of_another_partners_customer_is_404(bob_client_for, won):
+    response = bob_client_for.get(won.customer.get_absolute_url())
+
+    assert response.status_code == 404
+
+
+def test_customer_detail_of_a_former_customer_is_404(alice_client, won, beta):
+    transfer_ownership(customer=won.customer, partner=beta)
+
+    assert alice_client.get(won.customer.get_absolute_url()).status_code == 404
+
+
+def test_customer_detail_of_a_customer_owned_by_nobody_is_404(alice_client, won):
+    stranger = CustomerFactory()
+
+    assert alice_client.get(stranger.get_absolute_url()).status_code == 404
+
+
+def test_customer_pages_need_a_partner(client, nobody, won):
+    client.force_login(nobody)
+
+    for url in (reverse("customer_list"), reverse("customer_export")):
+        assert client.get(url).status_code == 403
+
+
+def test_customer_detail_shows_expired_customer_discount_as_expired(
+    alice_client, won, customer_discount
+):
+    today = timezone.localdate()
+    CustomerDiscount.objects.filter(pk=customer_discount.pk).update(
+        valid_until=today - timedelta(days=1), valid_from=today - timedelta(days=10)
+    )
+
+    response = alice_client.get(won.customer.get_absolute_url())
+
+    assert 'text-bg-secondary">Expired' in response.content.decode()
+
+
+@pytest.fixture
+def bob_client_for(client, bob):
+    client.force_login(bob)
+    return client
