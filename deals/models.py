@@ -274,6 +274,16 @@ class Note(models.Model):
         verbose_name=_("author"),
     )
     text = models.TextField(_("text"), max_length=5000)
+    # Set when the note was written in the Update stage sub-screen: the timeline shows it
+    # inside that stage change instead of twice.
+    stage_change = models.ForeignKey(
+        StageChange,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notes",
+        verbose_name=_("stage change"),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

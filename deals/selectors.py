@@ -42,7 +42,10 @@ def deal_timeline(deal: Deal) -> list[TimelineEntry]:
     ]
     entries += [
         TimelineEntry("note", note.created_at, note)
-        for note in Note.objects.filter(deal=deal).select_related("author")
+        # A note written with a stage change is shown inside that change's entry.
+        for note in Note.objects.filter(deal=deal, stage_change__isnull=True).select_related(
+            "author"
+        )
     ]
     entries += [
         TimelineEntry("attachment", item.uploaded_at, item)

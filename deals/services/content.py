@@ -73,12 +73,15 @@ def _touch(deal: Deal):
 
 
 @transaction.atomic
-def add_note(deal: Deal, *, by, text: str) -> Note:
+def add_note(deal: Deal, *, by, text: str, stage_change=None) -> Note:
     """Record a note on the deal's timeline, kept as written (inside a larger change).
 
-    Effects: one Note; the deal's updated_at moves. Refuses an empty or too long text.
+    Effects: one Note (linked to `stage_change` when written with one); the deal's
+    updated_at moves. Refuses an empty or too long text.
     """
-    note = Note.objects.create(deal=deal, author=by, text=clean_note_text(text))
+    note = Note.objects.create(
+        deal=deal, author=by, text=clean_note_text(text), stage_change=stage_change
+    )
     _touch(deal)
     return note
 

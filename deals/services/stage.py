@@ -158,7 +158,7 @@ def _apply(deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind,
         deal=locked, from_stage=from_stage, to_stage=to_stage, by=by, at=now, note=note.strip()
     )
     if note.strip():
-        add_note(locked, by=by, text=note)
+        add_note(locked, by=by, text=note, stage_change=change)
     if to_stage == Stage.WON:
         _win(locked, now)
     if files:

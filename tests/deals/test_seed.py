@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from deals.models import Deal, DiscountRule, Note, StageChange
-from discounts.models import Discount
+from discounts.models import CustomerDiscount, Discount
 from partners.models import CustomerOwnership, Membership, Partner, User
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +19,7 @@ MODELS = (
     Note,
     Discount,
     CustomerOwnership,
+    CustomerDiscount,
 )
 
 
@@ -33,6 +34,7 @@ def test_seed_demo_is_idempotent(capsys):
 
     assert counts() == first
     assert first["Partner"] == 2
+    assert first["CustomerDiscount"] == 2
     assert 38 <= first["Deal"] <= 45
     out = capsys.readouterr().out
     assert "alpha@example.com" in out and "portal-demo" in out

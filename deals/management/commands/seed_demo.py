@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from deals import services
 from deals.models import Deal, Product
+from discounts.models import Discount
+from discounts.services import create_customer_discount
 from partners.models import Contract, Membership, Partner, User
 from partners.services import get_or_create_customer
 
@@ -151,6 +153,7 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             created = self._deals(alpha, alpha_admin, staff, ALPHA_DEALS, products, customers)
             created += self._deals(beta, beta_admin, staff, BETA_DEALS, products, customers)
+            self._customer_discounts(alpha, alpha_admin)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new deals)."))
         self.stdout.write(f"Demo logins (password: {PASSWORD}):")
         for email, what in (
@@ -224,6 +227,21 @@ class Command(BaseCommand):
             self._move(deal, user, stage)
             created += 1
         return created
+
+    def _customer_discounts(self, partner, admin):
+        """Alpha passes part of its first two discounts on to the customers, as partners do."""
+        for discount in Discount.objects.filter(partner=partner).order_by("pk")[:2]:
+            if discount.customer_discounts.exists():
+                continue
+            create_customer_discount(
+                discount,
+                by=admin,
+                customer=discount.customer,
+                rates={line.product: line.rate - Decimal("2") for line in discount.lines.all()},
+                valid_from=discount.valid_from,
+                valid_until=discount.valid_until,
+                note="Ưu đãi năm đầu cho khách hàng.",
+            )
 
     def _review(self, deal, staff, status):
         if status == R.APPROVED:
