@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.translation import gettext_lazy as _
 
 from deals.models import Product
@@ -97,7 +98,7 @@ class DealFormMixin:
                 "Percent, above 0 and at most %(max)s%% (your contract %(contract)s), up to 2 "
                 "decimals. Leave a product blank if it is not part of the deal."
             )
-            % {"max": limit, "contract": contract.number}
+            % {"max": localize(limit), "contract": contract.number}
             if contract
             else ""
         )

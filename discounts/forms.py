@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.translation import gettext_lazy as _
 
 from discounts.models import Discount
@@ -43,7 +44,7 @@ class CustomerDiscountForm(forms.Form):
                 max_digits=5,
                 decimal_places=2,
                 help_text=_("Up to %(max)s%%. Leave empty to leave the product out.")
-                % {"max": line.rate},
+                % {"max": localize(line.rate)},
                 widget=forms.NumberInput(
                     attrs={"step": "0.01", "min": "0.01", "max": str(line.rate)}
                 ),

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from discounts.models import (
@@ -109,7 +110,7 @@ def _check_rates(discount: Discount, rates: Mapping) -> tuple[dict, dict]:
         if problem is None and rate > line.rate:
             problem = _("The rate for %(product)s cannot be above your discount's %(max)s%%.") % {
                 "product": line.product.name,
-                "max": line.rate,
+                "max": localize(line.rate),
             }
         if problem:
             errors[field] = [problem]

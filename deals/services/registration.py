@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from deals.models import Deal, DiscountRule, Product, StageChange
@@ -41,7 +42,7 @@ def rate_error(rate: Decimal | None, contract: Contract) -> str | None:
         return _("Use at most 2 decimals.")
     if rate > contract.max_discount_rate:
         return _("At most %(max)s%% under your contract %(contract)s.") % {
-            "max": contract.max_discount_rate,
+            "max": localize(contract.max_discount_rate),
             "contract": contract.number,
         }
     return None

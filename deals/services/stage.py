@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
@@ -186,7 +187,11 @@ def _win(deal: Deal, now):
                 _(
                     "The registered rate for %(product)s (%(rate)s%%) is above your contract's limit of %(max)s%%; ask your account manager to correct it."
                 )
-                % {"product": rule.product, "rate": rule.rate, "max": contract.max_discount_rate},
+                % {
+                    "product": rule.product,
+                    "rate": localize(rule.rate),
+                    "max": localize(contract.max_discount_rate),
+                },
                 code="rate_above_contract",
             )
     issue_discount(
