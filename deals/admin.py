@@ -4,11 +4,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from deals import services
 from deals.models import Attachment, Deal, DiscountRule, Note, Product, StageChange
+from deals.services.registration import rate_error
 
 
 @admin.register(Product)
@@ -19,10 +21,27 @@ class ProductAdmin(admin.ModelAdmin):
     prepopulated_fields = {"code": ("name",)}
 
 
+class DiscountRuleForm(forms.ModelForm):
+    """A rate staff type in stays within the partner's contract, like the partner's own."""
+
+    class Meta:
+        model = DiscountRule
+        fields = ("product", "rate")
+
+    def clean_rate(self):
+        rate = self.cleaned_data["rate"]
+        deal = self.instance.deal if self.instance.deal_id else None
+        contract = deal.partner.contract_on(timezone.localdate()) if deal else None
+        if contract is not None and (problem := rate_error(rate, contract)):
+            raise forms.ValidationError(problem)
+        return rate
+
+
 class DiscountRuleInline(admin.TabularInline):
     """Staff may adjust the registered rates while reviewing, not after the deal closed."""
 
     model = DiscountRule
+    form = DiscountRuleForm
     extra = 0
     autocomplete_fields = ("product",)
 

@@ -151,3 +151,33 @@ def test_partner_users_cannot_open_admin(alice_client):
     response = alice_client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_admin_rate_above_the_contract_is_refused(staff_client, alpha_deal):
+    rule = alpha_deal.discount_rules.get()
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+    data = {
+        "customer": alpha_deal.customer_id,
+        "title": alpha_deal.title,
+        "description": "",
+        "estimated_value": "5",
+        "expected_close_date": alpha_deal.expected_close_date.isoformat(),
+        "discount_rules-TOTAL_FORMS": "1",
+        "discount_rules-INITIAL_FORMS": "1",
+        "discount_rules-0-id": rule.pk,
+        "discount_rules-0-deal": alpha_deal.pk,
+        "discount_rules-0-product": rule.product_id,
+        "discount_rules-0-rate": "45",
+        **{
+            f"{name}-{key}": "0"
+            for name in ("stage_changes", "notes", "attachments")
+            for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+    }
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "At most 20.00% under your contract" in response.content.decode()
+    rule.refresh_from_db()
+    assert rule.rate == 10
