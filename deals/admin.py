@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from deals import services
+from deals import selectors, services
 from deals.models import Attachment, Deal, DiscountRule, Note, Product, StageChange
 from deals.services.registration import rate_error
 
@@ -137,6 +137,7 @@ class StaffStageForm(forms.Form):
 class DealAdmin(admin.ModelAdmin):
     list_display = (
         "title",
+        "conflict",
         "partner",
         "customer",
         "status",
@@ -179,6 +180,14 @@ class DealAdmin(admin.ModelAdmin):
     )
     inlines = (DiscountRuleInline, StageChangeInline, NoteInline, AttachmentInline)
     actions = ("approve_selected",)
+
+    def get_queryset(self, request):
+        return selectors.with_conflict_flag(super().get_queryset(request))
+
+    @admin.display(boolean=True, description=_("conflict"), ordering="-has_conflict")
+    def conflict(self, obj):
+        """Another partner holds a protected claim on the same customer."""
+        return obj.has_conflict
 
     def has_add_permission(self, request):
         # Deals are registered by partners in the portal.
@@ -235,6 +244,7 @@ class DealAdmin(admin.ModelAdmin):
             "deal": deal,
             "form": form,
             "title": title,
+            "conflicts": selectors.conflicting_claims(deal),
         }
         return TemplateResponse(request, template, ctx)
 

@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from deals.models import OPEN_STAGES, Attachment, Deal, Note, StageChange
 
@@ -89,3 +90,34 @@ def recent_activity(partner, limit: int = 10) -> list[StageChange]:
         .select_related("deal", "by")
         .order_by("-at", "-pk")[:limit]
     )
+
+
+def protected_claims(day=None) -> QuerySet[Deal]:
+    """Deals that protect their partner's claim on the customer on `day` (default today):
+    approved, open, protection not yet expired."""
+    return Deal.objects.filter(
+        status=Deal.Status.APPROVED,
+        closed_at__isnull=True,
+        protected_until__gte=day or timezone.localdate(),
+    )
+
+
+def conflicting_claims(deal: Deal, day=None) -> QuerySet[Deal]:
+    """Other partners' protected claims on this deal's customer. For staff only: a partner
+    must never learn which partner or deal it is."""
+    return (
+        protected_claims(day)
+        .filter(customer_id=deal.customer_id)
+        .exclude(partner_id=deal.partner_id)
+        .select_related("partner")
+    )
+
+
+def with_conflict_flag(queryset: QuerySet[Deal], day=None) -> QuerySet[Deal]:
+    """Annotate `has_conflict` (another partner's protected claim on the same customer)."""
+    others = (
+        protected_claims(day)
+        .filter(customer_id=OuterRef("customer_id"))
+        .exclude(partner_id=OuterRef("partner_id"))
+    )
+    return queryset.annotate(has_conflict=Exists(others))

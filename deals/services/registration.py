@@ -16,6 +16,7 @@ from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from deals.models import Deal, DiscountRule, Product, StageChange
+from deals.selectors import conflicting_claims
 from partners.models import Contract, Customer, Partner, tax_code_validator
 from partners.services import get_or_create_customer
 
@@ -128,16 +129,7 @@ def has_conflicting_claim(deal: Deal, day: date | None = None) -> bool:
 
     Only a yes/no: the caller must never learn which partner or deal it is.
     """
-    return (
-        Deal.objects.filter(
-            customer=deal.customer,
-            status=Deal.Status.APPROVED,
-            protected_until__gte=day or timezone.localdate(),
-            closed_at__isnull=True,
-        )
-        .exclude(partner=deal.partner_id)
-        .exists()
-    )
+    return conflicting_claims(deal, day).exists()
 
 
 def _check_customer(tax_code: str, name: str) -> Customer | None:

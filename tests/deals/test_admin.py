@@ -181,3 +181,33 @@ def test_admin_rate_above_the_contract_is_refused(staff_client, alpha_deal):
     assert "At most 20.00% under your contract" in response.content.decode()
     rule.refresh_from_db()
     assert rule.rate == 10
+
+
+def test_admin_shows_another_partners_protected_claim(staff_client, alpha, alice, beta_deal):
+    newcomer = DealFactory(partner=alpha, created_by=alice, customer=beta_deal.customer)
+
+    changelist = staff_client.get(reverse("admin:deals_deal_changelist"))
+    flags = {deal.pk: deal.has_conflict for deal in changelist.context["cl"].result_list}
+    review = staff_client.get(
+        reverse("admin:deals_deal_review", args=[newcomer.pk])
+    ).content.decode()
+
+    assert flags[newcomer.pk] is True
+    assert flags[beta_deal.pk] is False  # the earlier, protected claim is not in conflict itself
+    assert beta_deal.title in review and "Beta Integration JSC" in review
+
+
+def test_admin_expired_protection_is_no_conflict(staff_client, alpha, alice, beta_deal):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Deal.objects.filter(pk=beta_deal.pk).update(
+        protected_until=timezone.localdate() - timedelta(days=1)
+    )
+    newcomer = DealFactory(partner=alpha, created_by=alice, customer=beta_deal.customer)
+
+    changelist = staff_client.get(reverse("admin:deals_deal_changelist"))
+
+    flags = {deal.pk: deal.has_conflict for deal in changelist.context["cl"].result_list}
+    assert flags[newcomer.pk] is False
