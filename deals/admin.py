@@ -5,12 +5,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from deals import selectors, services
 from deals.models import Attachment, Deal, DiscountRule, Note, Product, StageChange
 from deals.services.registration import rate_error
+from deals.views.content import download_response
 
 
 @admin.register(Product)
@@ -43,6 +45,13 @@ class DiscountRuleInline(admin.TabularInline):
     model = DiscountRule
     form = DiscountRuleForm
     extra = 0
+    # A won deal issues its discount from these rules: an open deal keeps at least one.
+    min_num = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # InlineModelAdmin has min_num but no validate_min: ask the formset for it.
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
+
     autocomplete_fields = ("product",)
 
     def _editable(self, obj):
@@ -85,12 +94,18 @@ class AttachmentInline(ReadOnlyInline):
     fields = (
         "uploaded_at",
         "kind",
-        "original_name",
+        "download",
         "size",
         "content_type",
         "sha256",
         "uploaded_by",
     )
+    readonly_fields = fields
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        url = reverse("admin:deals_deal_attachment", args=[obj.deal_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
 
 
 class ReviewForm(forms.Form):
@@ -112,6 +127,12 @@ class ReviewForm(forms.Form):
         min_value=1,
         max_value=730,
         help_text=_("When approving; empty means the default."),
+    )
+
+
+class ProtectionForm(forms.Form):
+    until = forms.DateField(
+        label=_("Protected until"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
@@ -196,8 +217,59 @@ class DealAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # A closed deal never changes again, not even by staff.
+        if obj is not None and obj.is_closed:
+            return self.fields
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        """Corrections go through the service: locked row, only the changed fields."""
+        try:
+            services.correct_deal(
+                obj, by=request.user, changes={f: form.cleaned_data[f] for f in form.changed_data}
+            )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+    def attachment_view(self, request, deal_pk, pk):
+        """Staff read a partner's file from the deal page (same download headers)."""
+        attachment = get_object_or_404(Attachment, deal_id=deal_pk, pk=pk)
+        if not self.has_view_permission(request, attachment.deal):
+            return redirect("admin:index")
+        return download_response(attachment)
+
+    def protection_view(self, request, pk):
+        deal = get_object_or_404(Deal, pk=pk)
+        if not self.has_change_permission(request, deal):
+            return redirect("admin:index")
+        form = ProtectionForm(request.POST or None, initial={"until": deal.protected_until})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.extend_protection(deal, by=request.user, until=form.cleaned_data["until"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(
+                    request, gettext("The protection was extended."), messages.SUCCESS
+                )
+                return redirect(reverse("admin:deals_deal_change", args=[deal.pk]))
+        return self._form_page(
+            request, deal, form, gettext("Extend protection"), "admin/deals/deal/action_form.html"
+        )
+
     def get_urls(self):
         own = [
+            path(
+                "<int:deal_pk>/attachments/<int:pk>/",
+                self.admin_site.admin_view(self.attachment_view),
+                name="deals_deal_attachment",
+            ),
+            path(
+                "<int:pk>/protection/",
+                self.admin_site.admin_view(self.protection_view),
+                name="deals_deal_protection",
+            ),
             path(
                 "<int:pk>/review/",
                 self.admin_site.admin_view(self.review_view),
@@ -217,6 +289,9 @@ class DealAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "can_review": deal is not None and deal.status in services.review.REVIEWABLE,
             "can_change_stage": deal is not None and bool(services.allowed_stages(deal)),
+            "can_extend": deal is not None
+            and deal.status == Deal.Status.APPROVED
+            and not deal.is_closed,
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

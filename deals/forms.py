@@ -61,12 +61,13 @@ class RateInput(forms.Field):
             return None
         if value.count(",") == 1 and "." not in value:
             value = value.replace(",", ".")
+        # A rate is a short number: "1e1000000" is not one (and overflows Decimal arithmetic).
+        if len(value) > 12 or not re.fullmatch(r"[+-]?\d*\.?\d*", value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
         try:
             rate = Decimal(value)
         except InvalidOperation as error:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from error
-        if not rate.is_finite():
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
         return rate
 
 

@@ -59,7 +59,7 @@ def pipeline_by_stage(partner) -> list[dict]:
     """Open, approved deals per stage with their count and estimated value."""
     rows = (
         deals_for_partner(partner)
-        .filter(stage__in=OPEN_STAGES, closed_at__isnull=True)
+        .filter(stage__in=OPEN_STAGES, closed_at__isnull=True, status=Deal.Status.APPROVED)
         .values("stage")
         .annotate(count=Count("pk"), value=Sum("estimated_value"))
     )

@@ -227,15 +227,35 @@ def _zip_type(upload) -> FileType:
     return ALLOWED["zip"]
 
 
-def _ole_type(head: bytes, name: str) -> FileType | None:
-    """Word 97-2003 or Excel 97-2003. filetype's markers miss many real files, so the
-    container (an OLE compound file) plus the .doc/.xls name decide."""
-    guess = filetype.guess(head)
-    if guess is not None and guess.mime in BY_CONTENT_TYPE:
-        return BY_CONTENT_TYPE[guess.mime]
-    for kind in (ALLOWED["doc"], ALLOWED["xls"]):
-        if name.lower().endswith(kind.extensions):
-            return kind
+# Stream names in an OLE compound file's directory are UTF-16LE.
+OLE_WORD = "WordDocument".encode("utf-16-le")
+OLE_EXCEL = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+OLE_MACROS = ("_VBA_PROJECT".encode("utf-16-le"), "Macros".encode("utf-16-le"))
+
+
+def _ole_streams(upload) -> set[bytes]:
+    """Which of the marker stream names occur in the file (read in chunks, with overlap)."""
+    wanted = (OLE_WORD, *OLE_EXCEL, *OLE_MACROS)
+    found, tail = set(), b""
+    upload.seek(0)
+    for chunk in upload.chunks():
+        window = tail + chunk
+        found.update(marker for marker in wanted if marker in window)
+        tail = window[-32:]
+    upload.seek(0)
+    return found
+
+
+def _ole_type(upload) -> FileType | None:
+    """Word 97-2003 or Excel 97-2003, decided by the streams inside the OLE container (not
+    the name); one with a VBA project is refused, anything else in OLE (MSI, ...) too."""
+    streams = _ole_streams(upload)
+    if any(marker in streams for marker in OLE_MACROS):
+        raise ValidationError(_("documents with macros are not accepted."), code="macros")
+    if OLE_WORD in streams:
+        return ALLOWED["doc"]
+    if any(marker in streams for marker in OLE_EXCEL):
+        return ALLOWED["xls"]
     return None
 
 
@@ -245,7 +265,7 @@ def sniff(upload, name: str) -> FileType | None:
     head = upload.read(SNIFF_BYTES)
     upload.seek(0)
     if head.startswith(OLE_MAGIC):
-        return _ole_type(head, name)
+        return _ole_type(upload)
     guess = filetype.guess(head)
     if guess is None:
         return _text_type(head, name)

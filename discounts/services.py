@@ -23,7 +23,7 @@ from discounts.models import (
     DiscountStatus,
     EffectiveStatus,
 )
-from partners.models import CustomerOwnership, Membership
+from partners.models import Customer, CustomerOwnership, Membership
 
 CENT = Decimal("0.01")
 
@@ -83,7 +83,8 @@ def _parse_rate(value) -> tuple[Decimal | None, str | None]:
         rate = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError, TypeError):
         return None, _("Enter the rate as a number, for example 8 or 7.5.")
-    if not rate.is_finite():
+    # A rate has a few digits; 1e1000000 (or 1e-1000000) would make quantize() fail.
+    if not rate.is_finite() or abs(rate.adjusted()) > 6:
         return None, _("Enter the rate as a number, for example 8 or 7.5.")
     if rate != rate.quantize(CENT):
         return None, _("Use at most two decimals.")
@@ -152,6 +153,9 @@ def _check_window(discount: Discount, valid_from, valid_until, today: date) -> d
 
 
 def _check_customer(discount: Discount, customer) -> dict:
+    # Lock the customer: a win that moves it to another partner (which locks it too) waits,
+    # and then ends this customer discount along with the others.
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
     owned = CustomerOwnership.objects.filter(
         customer=customer, partner_id=discount.partner_id, ended_at__isnull=True
     ).exists()
@@ -291,3 +295,18 @@ def revoke_discount(discount: Discount, *, by, reason: str) -> Discount:
     )
     discount.refresh_from_db()
     return discount
+
+
+@transaction.atomic
+def end_other_partners_customer_discounts(*, customer, owner, at) -> int:
+    """The customer now belongs to `owner` (a won deal moved it): the customer discounts that
+    other partners gave it end.
+
+    Effects: each such active CustomerDiscount becomes revoked at `at`, kept as history;
+    revoked_by stays empty (nobody of that partner did it). Returns how many ended.
+    """
+    return (
+        CustomerDiscount.objects.filter(customer=customer, status=DiscountStatus.ACTIVE)
+        .exclude(discount__partner=owner)
+        .update(status=DiscountStatus.REVOKED, revoked_at=at, revoked_by=None)
+    )

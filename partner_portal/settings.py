@@ -131,6 +131,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # otherwise look for "email" (USERNAME_FIELD), find nothing and lock by address alone.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
+# Behind load balancers the client's address is in X-Forwarded-For: AXES_PROXY_COUNT says how
+# many trusted proxies stand in front (0 = none, REMOTE_ADDR is the client).
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_VERBOSE = False

@@ -117,6 +117,10 @@ class Membership(models.Model):
         return self.role == self.Role.ADMIN
 
 
+# Ten years: a discount's end date must stay a real date (and a sensible one).
+MAX_VALIDITY_DAYS = 3650
+
+
 class Contract(models.Model):
     """A partner's signed contract with VNG Cloud: the limits on the discounts it may win."""
 
@@ -133,7 +137,9 @@ class Contract(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     discount_validity_days = models.PositiveIntegerField(
-        _("discount validity (days)"), default=365, validators=[MinValueValidator(1)]
+        _("discount validity (days)"),
+        default=365,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_VALIDITY_DAYS)],
     )
 
     class Meta:
@@ -150,8 +156,9 @@ class Contract(models.Model):
                 name="contract_max_rate_in_range",
             ),
             models.CheckConstraint(
-                condition=Q(discount_validity_days__gte=1),
-                name="contract_validity_positive",
+                condition=Q(discount_validity_days__gte=1)
+                & Q(discount_validity_days__lte=MAX_VALIDITY_DAYS),
+                name="contract_validity_in_range",
             ),
         ]
 

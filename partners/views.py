@@ -26,7 +26,8 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 def _customer_rows(request):
     customers = selectors.owned_customers(request.partner)
-    q = request.GET.get("q", "").strip()
+    # NUL cannot be stored or searched in PostgreSQL text; it is never part of a name.
+    q = request.GET.get("q", "").replace("\x00", "").strip()
     return selectors.search_customers(customers, q).order_by("name", "pk"), q
 
 

@@ -2,7 +2,13 @@
 
 from deals.services.content import add_attachments, add_note, post_attachments, post_note
 from deals.services.registration import register_deal, resubmit_deal
-from deals.services.review import approve_deal, extend_protection, reject_deal, send_back_deal
+from deals.services.review import (
+    approve_deal,
+    correct_deal,
+    extend_protection,
+    reject_deal,
+    send_back_deal,
+)
 from deals.services.stage import allowed_stages, change_stage
 
 __all__ = [
@@ -11,6 +17,7 @@ __all__ = [
     "allowed_stages",
     "approve_deal",
     "change_stage",
+    "correct_deal",
     "extend_protection",
     "post_attachments",
     "post_note",

@@ -39,13 +39,13 @@ def rate_error(rate: Decimal | None, contract: Contract) -> str | None:
     """Why `rate` is not allowed under `contract`, or None if it is."""
     if rate is None or not rate.is_finite() or rate <= 0:
         return _("Enter a rate above 0.")
-    if rate.normalize().as_tuple().exponent < -2:
-        return _("Use at most 2 decimals.")
     if rate > contract.max_discount_rate:
         return _("At most %(max)s%% under your contract %(contract)s.") % {
             "max": localize(contract.max_discount_rate),
             "contract": contract.number,
         }
+    if rate != rate.quantize(Decimal("0.01")):
+        return _("Use at most 2 decimals.")
     return None
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from deals.models import Deal, StageChange
@@ -115,7 +116,11 @@ def reject_deal(deal: Deal, *, by, reason: str) -> Deal:
 
 @transaction.atomic
 def extend_protection(deal: Deal, *, by, until) -> Deal:
-    """Staff extend an approved, open deal's protection to `until`."""
+    """Staff extend an approved, open deal's protection to `until`.
+
+    Effects: protected_until moves later (an earlier or equal date is refused); a history
+    entry names the staff member and the new date.
+    """
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.status != Deal.Status.APPROVED or locked.is_closed:
         raise ValidationError(_("Only an approved, open deal can have its protection extended."))
@@ -123,4 +128,35 @@ def extend_protection(deal: Deal, *, by, until) -> Deal:
         raise ValidationError(_("The new date must be later than the current one."))
     locked.protected_until = until
     locked.save(update_fields=["protected_until", "updated_at"])
+    StageChange.objects.create(
+        deal=locked,
+        from_stage=locked.stage,
+        to_stage=locked.stage,
+        by=by,
+        note=_("Protection extended until %(date)s.") % {"date": localize(until)},
+    )
+    return locked
+
+
+STAFF_EDITABLE = ("customer", "title", "description", "estimated_value", "expected_close_date")
+
+
+@transaction.atomic
+def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
+    """Staff correct the registered fields of an open deal (customer, title, value, ...).
+
+    Effects: the deal row is locked; a closed deal is refused (ValidationError, nothing
+    saved); only the fields named in `changes` are written, so a stage change that landed
+    meanwhile is never overwritten.
+    """
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    if locked.is_closed:
+        raise ValidationError(
+            _("This deal is closed; its data can no longer change."), code="closed"
+        )
+    fields = [name for name in changes if name in STAFF_EDITABLE]
+    for name in fields:
+        setattr(locked, name, changes[name])
+    if fields:
+        locked.save(update_fields=[*fields, "updated_at"])
     return locked

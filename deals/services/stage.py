@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
 from deals.services.content import add_attachments, add_note
 from deals.storage import StoredFiles
-from discounts.services import issue_discount
+from discounts.services import end_other_partners_customer_discounts, issue_discount
 from partners.models import Membership
 from partners.services import transfer_ownership
 
@@ -98,7 +98,8 @@ def change_stage(
       if anything fails);
     - `won`: closed_at/closed_by are set, the partner's Discount is issued with one line per
       discount rule (validity from the contract in force today; none → refused), and the
-      customer becomes the partner's customer (another partner's link is ended, kept);
+      customer becomes the partner's customer (another partner's link is ended, kept, and
+      the customer discounts that partner gave it end);
     - `lost`: needs a reason; closed_at/closed_by are set; no discount is ever issued;
     - after commit, closing stages e-mail the partner's admins and staff.
     Returns the StageChange; the caller's `deal` instance is refreshed.
@@ -181,6 +182,14 @@ def _win(deal: Deal, now):
             code="no_contract",
         )
     rules = list(deal.discount_rules.select_related("product"))
+    if not rules:
+        raise ValidationError(
+            _(
+                "This deal has no registered discount, so winning it would issue an empty "
+                "one. Ask your account manager to register the rates first."
+            ),
+            code="no_rules",
+        )
     for rule in rules:
         if rule.rate > contract.max_discount_rate:
             raise ValidationError(
@@ -203,6 +212,7 @@ def _win(deal: Deal, now):
         validity_days=contract.discount_validity_days,
     )
     transfer_ownership(customer=deal.customer, partner=deal.partner, deal=deal, at=now)
+    end_other_partners_customer_discounts(customer=deal.customer, owner=deal.partner, at=now)
 
 
 def notify_closed(deal_pk: int):

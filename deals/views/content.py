@@ -100,6 +100,14 @@ def attachment_download(request, deal_pk, pk):
     seconds, which makes the bucket send the same download headers.
     """
     attachment = selectors.get_attachment_for_partner(request.partner, deal_pk, pk)
+    return download_response(attachment)
+
+
+def download_response(attachment):
+    """The file as a download: streamed (local) or a redirect to a presigned URL (S3).
+
+    Callers check who may see the attachment first; staff get here from admin.
+    """
     storage = attachment.file.storage
     disposition = content_disposition_header(True, attachment.original_name)
     if getattr(storage, "querystring_auth", False):

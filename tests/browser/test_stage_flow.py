@@ -74,7 +74,11 @@ def test_lost_shows_the_reason_fields_only_for_lost(page, live_server, login, al
     expect(modal.locator("[data-lost-reason]")).to_be_visible()
     modal.locator("input[name=confirm_close]").check()
     modal.locator("[data-submit]").click()
-    expect(modal.locator("[data-lost-reason]")).to_contain_text(re.compile("Say why|lý do", re.I))
+    # Wait for the answer itself: the field marked invalid with its message.
+    expect(modal.locator("select[name=lost_reason].is-invalid")).to_be_visible()
+    expect(modal.locator("[data-lost-reason] .invalid-feedback")).to_contain_text(
+        re.compile("Say why the deal was lost|lý do", re.I)
+    )
 
     modal.locator("select[name=lost_reason]").select_option("price")
     modal.locator("[data-submit]").click()

@@ -69,6 +69,8 @@ def _png_header_only(width: int, height: int) -> bytes:
     )
 
 
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
 SAMPLES = {
     "pdf": b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n",
     "xlsx": _ooxml("xl", "workbook.xml"),
@@ -82,7 +84,15 @@ SAMPLES = {
         }
     ),
     "zip": _zip({"readme.txt": b"hello"}),
-    "xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024,
+    # OLE compound files: the directory names the streams (UTF-16LE) that tell them apart.
+    "xls": OLE + b"\x00" * 512 + "Workbook".encode("utf-16-le") + b"\x00" * 512,
+    "doc": OLE + b"\x00" * 512 + "WordDocument".encode("utf-16-le") + b"\x00" * 512,
+    "doc_macro": OLE
+    + b"\x00" * 512
+    + "WordDocument".encode("utf-16-le")
+    + b"\x00" * 64
+    + "_VBA_PROJECT".encode("utf-16-le"),
+    "msi": OLE + b"\x00" * 1024,
     "csv": "Sản phẩm,Số lượng\nvServer,3\n".encode(),
     "txt": b"Plain notes about the deal.\n",
     "png": _image("PNG"),

@@ -61,8 +61,12 @@ def test_admin_editing_a_deal_cannot_change_its_stage(staff_client, alpha_deal):
         "expected_close_date": alpha_deal.expected_close_date.isoformat(),
         "stage": "won",
         "status": "rejected",
-        "discount_rules-TOTAL_FORMS": "0",
-        "discount_rules-INITIAL_FORMS": "0",
+        "discount_rules-TOTAL_FORMS": "1",
+        "discount_rules-INITIAL_FORMS": "1",
+        "discount_rules-0-id": alpha_deal.discount_rules.get().pk,
+        "discount_rules-0-deal": alpha_deal.pk,
+        "discount_rules-0-product": alpha_deal.discount_rules.get().product_id,
+        "discount_rules-0-rate": "10",
         "stage_changes-TOTAL_FORMS": "0",
         "stage_changes-INITIAL_FORMS": "0",
         "notes-TOTAL_FORMS": "0",
@@ -211,3 +215,107 @@ def test_admin_expired_protection_is_no_conflict(staff_client, alpha, alice, bet
 
     flags = {deal.pk: deal.has_conflict for deal in changelist.context["cl"].result_list}
     assert flags[newcomer.pk] is False
+
+
+def test_admin_cannot_remove_the_last_discount_rule(staff_client, alpha_deal):
+    rule = alpha_deal.discount_rules.get()
+    data = {
+        "customer": alpha_deal.customer_id,
+        "title": alpha_deal.title,
+        "description": "",
+        "estimated_value": "5",
+        "expected_close_date": alpha_deal.expected_close_date.isoformat(),
+        "discount_rules-TOTAL_FORMS": "1",
+        "discount_rules-INITIAL_FORMS": "1",
+        "discount_rules-0-id": rule.pk,
+        "discount_rules-0-deal": alpha_deal.pk,
+        "discount_rules-0-product": rule.product_id,
+        "discount_rules-0-rate": "10",
+        "discount_rules-0-DELETE": "on",
+        **{
+            f"{name}-{key}": "0"
+            for name in ("stage_changes", "notes", "attachments")
+            for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+    }
+
+    response = staff_client.post(reverse("admin:deals_deal_change", args=[alpha_deal.pk]), data)
+
+    assert response.status_code == 200
+    assert alpha_deal.discount_rules.count() == 1
+
+
+def test_admin_closed_deal_is_read_only(staff_client, alpha_deal, alice):
+    from deals.services import change_stage
+
+    change_stage(alpha_deal, "won", by=alice)
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+
+    html = staff_client.get(url).content.decode()
+    staff_client.post(url, {"title": "Changed", "customer": alpha_deal.customer_id})
+
+    assert 'name="title"' not in html and 'name="customer"' not in html
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.title != "Changed"
+
+
+def test_correct_deal_refuses_a_closed_deal_and_keeps_the_stage(alpha_deal, alice, staff):
+    from django.core.exceptions import ValidationError
+
+    from deals.services import change_stage, correct_deal
+
+    stale = Deal.objects.get(pk=alpha_deal.pk)
+    change_stage(alpha_deal, "won", by=alice)
+
+    with pytest.raises(ValidationError, match="closed"):
+        correct_deal(stale, by=staff, changes={"title": "Late edit"})
+
+    alpha_deal.refresh_from_db()
+    assert (alpha_deal.stage, alpha_deal.title) == ("won", stale.title)
+
+
+def test_admin_extends_protection_with_history(staff_client, staff, alpha_deal):
+    from datetime import timedelta
+
+    until = alpha_deal.protected_until + timedelta(days=30)
+
+    response = staff_client.post(
+        reverse("admin:deals_deal_protection", args=[alpha_deal.pk]), {"until": until.isoformat()}
+    )
+
+    assert response.status_code == 302
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.protected_until == until
+    assert StageChange.objects.get(deal=alpha_deal).by == staff
+
+
+def test_admin_extend_protection_refuses_an_earlier_date(staff_client, alpha_deal):
+    before = alpha_deal.protected_until
+    response = staff_client.post(
+        reverse("admin:deals_deal_protection", args=[alpha_deal.pk]), {"until": "2020-01-01"}
+    )
+    assert response.status_code == 200
+    assert "must be later" in response.content.decode()
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.protected_until == before
+
+
+def test_admin_staff_can_download_an_attachment(staff_client, alpha_deal, alice):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from deals.services import add_attachments
+
+    [attachment] = add_attachments(
+        alpha_deal, by=alice, files=[SimpleUploadedFile("BOM.pdf", b"%PDF-1.4\n%%EOF\n")]
+    )
+
+    page = staff_client.get(
+        reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+    ).content.decode()
+    url = reverse("admin:deals_deal_attachment", args=[alpha_deal.pk, attachment.pk])
+    response = staff_client.get(url)
+
+    assert f'href="{url}"' in page
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")

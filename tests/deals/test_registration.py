@@ -267,6 +267,8 @@ NOT_A_VALUE = "Enter a whole number of VND, 0 or more"
         ("vserver", "12.345", "Use at most 2 decimals."),
         ("vserver", "ten", "Enter a number such as 12.5."),
         ("vserver", "NaN", "Enter a number such as 12.5."),
+        ("vserver", "1e1000000", "Enter a number such as 12.5."),
+        ("vserver", "9" * 40, "Enter a number such as 12.5."),
         ("estimated_value", "-1", NOT_A_VALUE),
         ("estimated_value", "abc", NOT_A_VALUE),
         ("estimated_value", "150.5", NOT_A_VALUE),

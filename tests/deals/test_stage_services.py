@@ -285,3 +285,40 @@ def test_deal_database_refuses_a_closing_stage_without_closed_at(alpha_deal):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Deal.objects.filter(pk=alpha_deal.pk).update(stage="won")
+
+
+def test_change_stage_won_without_discount_rules_is_refused(alpha_deal, alice):
+    alpha_deal.discount_rules.all().delete()
+
+    with pytest.raises(ValidationError, match="no registered discount"):
+        change_stage(alpha_deal, "won", by=alice)
+
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.stage == "negotiation"
+    assert Discount.objects.count() == 0
+
+
+def test_change_stage_won_ends_the_previous_owners_customer_discounts(alpha_deal, alice, beta, bob):
+    from discounts.models import CustomerDiscount
+    from discounts.services import create_customer_discount
+
+    change_stage(alpha_deal, "won", by=alice)
+    discount = Discount.objects.get(deal=alpha_deal)
+    given = create_customer_discount(
+        discount,
+        by=alice,
+        customer=alpha_deal.customer,
+        rates={line.product: line.rate for line in discount.lines.all()},
+        valid_from=discount.valid_from,
+        valid_until=discount.valid_until,
+    )
+    beta_deal = DealFactory(
+        partner=beta, customer=alpha_deal.customer, created_by=bob, approved=True
+    )
+
+    change_stage(beta_deal, "won", by=bob)
+
+    given.refresh_from_db()
+    assert (given.status, given.revoked_by) == ("revoked", None)
+    assert given.revoked_at is not None
+    assert CustomerDiscount.objects.filter(status="active").count() == 0

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         ),
         ("old.xls", "xls", "application/vnd.ms-excel"),
-        ("old.doc", "xls", "application/msword"),
+        ("old.doc", "doc", "application/msword"),
         ("bom.csv", "csv", "text/csv"),
         ("notes.txt", "txt", "text/plain"),
         ("photo.png", "png", "image/png"),
@@ -60,7 +60,8 @@ def test_check_upload_accepts_the_allow_list_by_content(files, name, sample, con
         ("bom.csv", "html_late"),
         ("setup.pdf", "exe"),
         ("anim.png", "gif"),
-        ("legacy.exe", "xls"),  # an OLE container that claims neither .doc nor .xls
+        ("legacy.exe", "msi"),  # an OLE container with neither Word nor Excel inside
+        ("setup.msi.xls", "msi"),  # the name does not make it a spreadsheet
     ],
 )
 def test_check_upload_refuses_types_outside_the_allow_list(files, name, sample):
@@ -72,10 +73,18 @@ def test_check_upload_refuses_types_outside_the_allow_list(files, name, sample):
     assert "not accepted" in caught.value.messages[0]
 
 
-def test_check_upload_refuses_office_files_with_macros(files):
+@pytest.mark.parametrize(
+    ("name", "sample"), [("budget.xlsx", "xlsm"), ("invoice.doc", "doc_macro")]
+)
+def test_check_upload_refuses_office_files_with_macros(files, name, sample):
     with pytest.raises(ValidationError) as caught:
-        check_upload(files.upload("budget.xlsx", "xlsm"))
+        check_upload(files.upload(name, sample))
     assert caught.value.error_list[0].code == "macros"
+
+
+def test_check_upload_tells_word_from_excel_by_content(files):
+    assert check_upload(files.upload("report.xls", "doc")).content_type == "application/msword"
+    assert check_upload(files.upload("sheet.doc", "xls")).content_type == "application/vnd.ms-excel"
 
 
 def test_check_upload_names_a_file_by_what_it_is(files):

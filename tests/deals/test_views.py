@@ -171,6 +171,7 @@ def test_partner_pages_require_login(client, path):
 def test_dashboard_shows_the_open_pipeline(alice_client, alpha, alice, beta_deal):
     DealFactory(partner=alpha, created_by=alice, approved=True, stage="proposal", estimated_value=7)
     DealFactory(partner=alpha, created_by=alice, approved=True, stage="proposal", estimated_value=5)
+    DealFactory(partner=alpha, created_by=alice, estimated_value=100)  # pending: not pipeline
 
     response = alice_client.get("/")
 

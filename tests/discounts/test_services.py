@@ -131,6 +131,8 @@ def test_create_customer_discount_for_another_owned_customer(
         (None, "Enter the rate as a number, for example 8 or 7.5."),
         ("NaN", "Enter the rate as a number, for example 8 or 7.5."),
         ("Infinity", "Enter the rate as a number, for example 8 or 7.5."),
+        ("1e1000000", "Enter the rate as a number, for example 8 or 7.5."),
+        ("1e-1000000", "Enter the rate as a number, for example 8 or 7.5."),
     ],
 )
 def test_create_customer_discount_rejects_bad_rate(

@@ -71,3 +71,38 @@ def test_staff_without_a_partner_land_in_admin(client, staff):
 
 def test_logged_in_user_visiting_login_is_sent_on(alice_client):
     assert alice_client.get("/login/")["Location"] == "/"
+
+
+def test_lockout_is_per_user_and_address(client, alice, sam):
+    for _ in range(5):
+        client.post("/login/", {"username": "alice@alpha.test", "password": "wrong"})
+
+    other_user = client.post("/login/", {"username": "sam@alpha.test", "password": "test-password"})
+    client.post("/logout/")
+    other_address = client.post(
+        "/login/",
+        {"username": "alice@alpha.test", "password": "test-password"},
+        REMOTE_ADDR="10.1.2.3",
+    )
+
+    assert other_user.status_code == 302
+    assert other_address.status_code == 302
+
+
+def test_lockout_behind_a_proxy_uses_the_forwarded_address(client, alice, settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    for _ in range(5):
+        client.post(
+            "/login/",
+            {"username": "alice@alpha.test", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.1",
+        )
+
+    from_elsewhere = client.post(
+        "/login/",
+        {"username": "alice@alpha.test", "password": "test-password"},
+        HTTP_X_FORWARDED_FOR="198.51.100.9, 10.0.0.1",
+    )
+
+    assert from_elsewhere.status_code == 302

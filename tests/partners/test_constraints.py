@@ -114,6 +114,11 @@ def test_contract_dates_and_limits(alpha):
     refused(lambda: Contract.objects.create(number="B", max_discount_rate=101, **base))
     refused(
         lambda: Contract.objects.create(
+            number="D", max_discount_rate=10, discount_validity_days=3651, **base
+        )
+    )
+    refused(
+        lambda: Contract.objects.create(
             number="C",
             partner=alpha,
             start_date=today,

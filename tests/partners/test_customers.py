@@ -243,3 +243,9 @@ def test_customer_detail_shows_expired_customer_discount_as_expired(
 def bob_client_for(client, bob):
     client.force_login(bob)
     return client
+
+
+@pytest.mark.parametrize("path", ["/customers/", "/customers/export.csv"])
+def test_customer_search_with_a_nul_character_is_harmless(alice_client, path):
+    response = alice_client.get(path, {"q": "ab\x00c"})
+    assert response.status_code == 200
