@@ -17,7 +17,8 @@ from deals.models import Deal, StageChange
 REVIEWABLE = (Deal.Status.PENDING, Deal.Status.ACTION_REQUIRED)
 
 
-def _lock_for_review(deal: Deal) -> Deal:
+def _decide(deal: Deal, status: str, *, by, comment: str, **extra) -> Deal:
+    """Record a review decision on the locked row: status, comment, reviewer, history."""
     # Two reviewers may act on one registration at once: decide on the locked row.
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.status not in REVIEWABLE:
@@ -26,92 +27,65 @@ def _lock_for_review(deal: Deal) -> Deal:
             % {"status": locked.get_status_display()},
             code="already_reviewed",
         )
-    return locked
-
-
-def _record(deal: Deal, from_status, *, by, note):
-    return StageChange.objects.create(
-        deal=deal,
-        from_stage=deal.stage,
-        to_stage=deal.stage,
-        from_status=from_status,
-        to_status=deal.status,
+    previous = locked.status
+    fields = {
+        "status": status,
+        "review_comment": comment,
+        "reviewed_at": timezone.now(),
+        "reviewed_by": by,
+        **extra,
+    }
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*fields, "updated_at"])
+    StageChange.objects.create(
+        deal=locked,
+        from_stage=locked.stage,
+        to_stage=locked.stage,
+        from_status=previous,
+        to_status=status,
         by=by,
-        note=note,
+        note=comment,
     )
+    return locked
 
 
 @transaction.atomic
 def approve_deal(deal: Deal, *, by, comment: str = "", protection_days: int | None = None) -> Deal:
     """Approve a registration.
 
-    Effects: status `approved`; the claim is protected until today + DEAL_PROTECTION_DAYS;
-    a history entry by the reviewer.
+    Effects: status `approved` with the reviewer and time; the claim is protected until
+    today + `protection_days` (default DEAL_PROTECTION_DAYS); a history entry by the reviewer.
+    Refused when the registration was already reviewed.
     """
-    locked = _lock_for_review(deal)
-    now = timezone.now()
     days = protection_days or settings.DEAL_PROTECTION_DAYS
-    previous = locked.status
-    locked.status = Deal.Status.APPROVED
-    locked.review_comment = comment
-    locked.reviewed_at, locked.reviewed_by = now, by
-    locked.protected_until = timezone.localdate(now) + timedelta(days=days)
-    locked.save(
-        update_fields=[
-            "status",
-            "review_comment",
-            "reviewed_at",
-            "reviewed_by",
-            "protected_until",
-            "updated_at",
-        ]
-    )
-    _record(locked, previous, by=by, note=comment)
-    return locked
+    until = timezone.localdate() + timedelta(days=days)
+    return _decide(deal, Deal.Status.APPROVED, by=by, comment=comment, protected_until=until)
 
 
 @transaction.atomic
 def send_back_deal(deal: Deal, *, by, comment: str) -> Deal:
-    """Ask the partner for changes: status `action_required` with the reviewer's comment."""
+    """Ask the partner for changes.
+
+    Effects: status `action_required` with the reviewer's comment (required); a history
+    entry. Refused when the registration was already reviewed.
+    """
     if not comment.strip():
         raise ValidationError(_("Say what the partner should change."), code="comment_required")
-    locked = _lock_for_review(deal)
-    previous = locked.status
-    locked.status = Deal.Status.ACTION_REQUIRED
-    locked.review_comment = comment
-    locked.reviewed_at, locked.reviewed_by = timezone.now(), by
-    locked.save(
-        update_fields=["status", "review_comment", "reviewed_at", "reviewed_by", "updated_at"]
-    )
-    _record(locked, previous, by=by, note=comment)
-    return locked
+    return _decide(deal, Deal.Status.ACTION_REQUIRED, by=by, comment=comment)
 
 
 @transaction.atomic
 def reject_deal(deal: Deal, *, by, reason: str) -> Deal:
-    """Reject a registration: status `rejected`, the deal is closed, no discount ever."""
+    """Reject a registration.
+
+    Effects: status `rejected` with the reason (required); the deal is closed (closed_at,
+    closed_by), so it never changes stage and never issues a discount; a history entry.
+    """
     if not reason.strip():
         raise ValidationError(_("Give the reason for the rejection."), code="reason_required")
-    locked = _lock_for_review(deal)
     now = timezone.now()
-    previous = locked.status
-    locked.status = Deal.Status.REJECTED
-    locked.review_comment = reason
-    locked.reviewed_at, locked.reviewed_by = now, by
-    locked.closed_at, locked.closed_by = now, by
-    locked.save(
-        update_fields=[
-            "status",
-            "review_comment",
-            "reviewed_at",
-            "reviewed_by",
-            "closed_at",
-            "closed_by",
-            "updated_at",
-        ]
-    )
-    _record(locked, previous, by=by, note=reason)
-    return locked
+    return _decide(deal, Deal.Status.REJECTED, by=by, comment=reason, closed_at=now, closed_by=by)
 
 
 @transaction.atomic
