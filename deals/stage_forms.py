@@ -36,7 +36,10 @@ class StageForm(ServiceErrorsMixin, forms.Form):
     lost_reason_text = forms.CharField(label=_("Details"), required=False, max_length=1000)
     files = MultipleFileField(label=_("Files"), required=False)
     kind = forms.ChoiceField(
-        label=_("Kind of file"), choices=Attachment.Kind.choices, initial=Attachment.Kind.BOM
+        label=_("Kind of file"),
+        choices=Attachment.Kind.choices,
+        initial=Attachment.Kind.BOM,
+        required=False,
     )
     confirm_close = forms.BooleanField(
         label=_("I understand that this closes the deal; it cannot be reopened."),
@@ -50,6 +53,9 @@ class StageForm(ServiceErrorsMixin, forms.Form):
         # reason ("already closed") rather than "not a valid choice".
         allowed = allowed_stages(deal)
         self.offered = [(value, label) for value, label in Deal.Stage.choices if value in allowed]
+
+    def clean_kind(self):
+        return self.cleaned_data["kind"] or Attachment.Kind.OTHER
 
     def clean(self):
         data = super().clean()

@@ -98,3 +98,19 @@ def get_customer_for_partner(partner: Partner, pk) -> Customer:
 
 def active_ownership(customer: Customer) -> CustomerOwnership | None:
     return customer.ownerships.filter(ended_at__isnull=True).select_related("partner").first()
+
+
+# Reverse relations keep the floors: partners does not import deals or discounts.
+def customer_deals(partner: Partner, customer: Customer):
+    """The partner's deals with this customer, newest activity first."""
+    return customer.deals.filter(partner=partner).order_by("-updated_at", "-pk")
+
+
+def customer_discounts_given(partner: Partner, customer: Customer):
+    """The customer discounts this partner gave the customer, revoked ones included."""
+    return (
+        customer.customer_discounts.filter(discount__partner=partner)
+        .select_related("discount__deal", "revoked_by")
+        .prefetch_related("lines__product")
+        .order_by("-created_at", "-pk")
+    )

@@ -79,11 +79,7 @@ def customer_detail(request, pk):
     ctx = {
         "customer": customer,
         "ownership": customer.active_ownerships[0],
-        # Reverse relations keep the floors: partners does not import deals or discounts.
-        "deals": customer.deals.filter(partner=request.partner).order_by("-updated_at"),
-        "customer_discounts": customer.customer_discounts.filter(discount__partner=request.partner)
-        .select_related("discount__deal", "revoked_by")
-        .prefetch_related("lines__product")
-        .order_by("-created_at", "-pk"),
+        "deals": selectors.customer_deals(request.partner, customer),
+        "customer_discounts": selectors.customer_discounts_given(request.partner, customer),
     }
     return render(request, "partners/customer_detail.html", ctx)

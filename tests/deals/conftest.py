@@ -157,7 +157,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         gateway = self.server.gateway
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self._is_object_put() and gateway.should_fail_put():
-            return self._error(500, "InternalError", "We encountered an internal error.")
+            return self._error(*gateway.failure)
         if self._is_expired():
             return self._error(403, "AccessDenied", "Request has expired")
         upstream = HTTPConnection(gateway.upstream_host, gateway.upstream_port, timeout=30)
@@ -201,6 +201,10 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+INTERNAL_ERROR = (500, "InternalError", "We encountered an internal error.")
+ACCESS_DENIED = (403, "AccessDenied", "Access Denied")
+
+
 class S3Gateway:
     """In front of moto: `fail_puts_after = n` lets n object uploads through, fails the rest."""
 
@@ -208,6 +212,7 @@ class S3Gateway:
         parts = urlsplit(upstream)
         self.upstream_host, self.upstream_port = parts.hostname, parts.port
         self.fail_puts_after = None
+        self.failure = INTERNAL_ERROR
         self.puts = 0
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _GatewayHandler)
@@ -223,6 +228,7 @@ class S3Gateway:
 
     def reset(self):
         self.fail_puts_after = None
+        self.failure = INTERNAL_ERROR
         self.puts = 0
 
     def stop(self):

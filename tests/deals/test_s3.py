@@ -153,3 +153,60 @@ def test_s3_missing_bucket_stores_nothing(alice_client, alpha_deal, files, s3):
     assert "could not be stored, try again" in response.content.decode()
     assert Attachment.objects.count() == 0
     assert s3.keys() == []
+
+
+def test_s3_access_denied_stores_nothing(alice_client, alpha_deal, files, s3):
+    from tests.deals.conftest import ACCESS_DENIED
+
+    s3.gateway.fail_puts_after = 0
+    s3.gateway.failure = ACCESS_DENIED
+
+    response = alice_client.post(
+        f"/deals/{alpha_deal.pk}/attachments/", {"files": [files.upload("one.pdf", "pdf")]}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["files"] == [
+        "one.pdf: the file could not be stored, try again."
+    ]
+    assert (Attachment.objects.count(), s3.keys()) == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("batch", "message"),
+    [
+        ([("empty.pdf", b"")], "empty.pdf: the file is empty."),
+        ([("ok.pdf", "pdf"), ("bom.pdf", "html")], "bom.pdf: this type of file is not accepted"),
+        ([("logo.svg", "svg")], "logo.svg: this type of file is not accepted"),
+        ([("broken.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 100)], "broken.jpg: the image is damaged"),
+        ([("bomb.png", "bomb")], "bomb.png: the image has too many pixels"),
+        ([("invoice.doc", "doc_macro")], "invoice.doc: documents with macros are not accepted."),
+    ],
+)
+def test_s3_bad_files_store_nothing(alice_client, alpha_deal, files, s3, batch, message):
+    response = alice_client.post(
+        f"/deals/{alpha_deal.pk}/attachments/",
+        {"files": [files.upload(name, sample) for name, sample in batch]},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["files"][0].startswith(message)
+    assert (Attachment.objects.count(), s3.keys()) == (0, [])
+
+
+def test_s3_too_many_or_too_large_files_store_nothing(
+    alice_client, alpha_deal, files, s3, settings
+):
+    settings.ATTACHMENT_MAX_FILES = 2
+    too_many = alice_client.post(
+        f"/deals/{alpha_deal.pk}/attachments/",
+        {"files": [files.upload(f"{i}.pdf", "pdf") for i in range(3)]},
+    )
+    settings.ATTACHMENT_MAX_BYTES = 1024
+    too_large = alice_client.post(
+        f"/deals/{alpha_deal.pk}/attachments/",
+        {"files": [files.upload("big.csv", b"a,b\n" * 1000)]},
+    )
+
+    assert (too_many.status_code, too_large.status_code) == (400, 400)
+    assert (Attachment.objects.count(), s3.keys()) == (0, [])

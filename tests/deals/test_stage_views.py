@@ -184,3 +184,16 @@ def test_stage_update_requires_login(client, alpha_deal):
 def test_stage_update_other_methods_are_405(alice_client, alpha_deal):
     assert alice_client.put(url(alpha_deal)).status_code == 405
     assert alice_client.delete(url(alpha_deal)).status_code == 405
+
+
+def test_stage_update_with_only_the_documented_fields(alice_client, alpha_deal):
+    bom = SimpleUploadedFile("BOM.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    response = alice_client.post(
+        url(alpha_deal),
+        {"stage": "lost", "note": "n", "lost_reason": "price", "files": [bom], "confirm_close": "on"},
+    )
+
+    assert response.status_code == 302
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.stage == "lost"
+    assert Attachment.objects.get(deal=alpha_deal).kind == "other"
