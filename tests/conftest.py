@@ -15,6 +15,7 @@ from tests.factories import (
     DealFactory,
     MembershipFactory,
     PartnerFactory,
+    ProductFactory,
     UserFactory,
 )
 
@@ -100,3 +101,13 @@ def alpha_deal(alpha, alice):
 @pytest.fixture
 def beta_deal(beta, bob):
     return DealFactory(partner=beta, created_by=bob, approved=True, stage="proposal")
+
+
+@pytest.fixture
+def vserver(db):
+    return ProductFactory(code="vserver", name="vServer")
+
+
+@pytest.fixture
+def vstorage(db):
+    return ProductFactory(code="vstorage", name="vStorage")

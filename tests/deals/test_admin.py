@@ -10,6 +10,30 @@ from tests.factories import DealFactory
 pytestmark = pytest.mark.django_db
 
 
+def change_form(deal, **overrides):
+    """The deal's admin change form as a browser posts it, with its one discount rule."""
+    rule = deal.discount_rules.get()
+    data = {
+        "customer": deal.customer_id,
+        "title": deal.title,
+        "description": "",
+        "estimated_value": "5",
+        "expected_close_date": deal.expected_close_date.isoformat(),
+        "discount_rules-TOTAL_FORMS": "1",
+        "discount_rules-INITIAL_FORMS": "1",
+        "discount_rules-0-id": rule.pk,
+        "discount_rules-0-deal": deal.pk,
+        "discount_rules-0-product": rule.product_id,
+        "discount_rules-0-rate": "10",
+        **{
+            f"{name}-{key}": "0"
+            for name in ("stage_changes", "notes", "attachments")
+            for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+    }
+    return {**data, **overrides}
+
+
 @pytest.fixture
 def staff_client(client, staff):
     client.force_login(staff)
@@ -53,27 +77,7 @@ def test_admin_deal_page_shows_history_and_no_stage_input(staff_client, alpha_de
 
 def test_admin_editing_a_deal_cannot_change_its_stage(staff_client, alpha_deal):
     url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
-    data = {
-        "customer": alpha_deal.customer_id,
-        "title": "Renamed",
-        "description": "",
-        "estimated_value": "5",
-        "expected_close_date": alpha_deal.expected_close_date.isoformat(),
-        "stage": "won",
-        "status": "rejected",
-        "discount_rules-TOTAL_FORMS": "1",
-        "discount_rules-INITIAL_FORMS": "1",
-        "discount_rules-0-id": alpha_deal.discount_rules.get().pk,
-        "discount_rules-0-deal": alpha_deal.pk,
-        "discount_rules-0-product": alpha_deal.discount_rules.get().product_id,
-        "discount_rules-0-rate": "10",
-        "stage_changes-TOTAL_FORMS": "0",
-        "stage_changes-INITIAL_FORMS": "0",
-        "notes-TOTAL_FORMS": "0",
-        "notes-INITIAL_FORMS": "0",
-        "attachments-TOTAL_FORMS": "0",
-        "attachments-INITIAL_FORMS": "0",
-    }
+    data = change_form(alpha_deal, title="Renamed", stage="won", status="rejected")
     staff_client.post(url, data)
 
     alpha_deal.refresh_from_db()
@@ -160,24 +164,7 @@ def test_partner_users_cannot_open_admin(alice_client):
 def test_admin_rate_above_the_contract_is_refused(staff_client, alpha_deal):
     rule = alpha_deal.discount_rules.get()
     url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
-    data = {
-        "customer": alpha_deal.customer_id,
-        "title": alpha_deal.title,
-        "description": "",
-        "estimated_value": "5",
-        "expected_close_date": alpha_deal.expected_close_date.isoformat(),
-        "discount_rules-TOTAL_FORMS": "1",
-        "discount_rules-INITIAL_FORMS": "1",
-        "discount_rules-0-id": rule.pk,
-        "discount_rules-0-deal": alpha_deal.pk,
-        "discount_rules-0-product": rule.product_id,
-        "discount_rules-0-rate": "45",
-        **{
-            f"{name}-{key}": "0"
-            for name in ("stage_changes", "notes", "attachments")
-            for key in ("TOTAL_FORMS", "INITIAL_FORMS")
-        },
-    }
+    data = change_form(alpha_deal, **{"discount_rules-0-rate": "45"})
 
     response = staff_client.post(url, data)
 
@@ -218,26 +205,7 @@ def test_admin_expired_protection_is_no_conflict(staff_client, alpha, alice, bet
 
 
 def test_admin_cannot_remove_the_last_discount_rule(staff_client, alpha_deal):
-    rule = alpha_deal.discount_rules.get()
-    data = {
-        "customer": alpha_deal.customer_id,
-        "title": alpha_deal.title,
-        "description": "",
-        "estimated_value": "5",
-        "expected_close_date": alpha_deal.expected_close_date.isoformat(),
-        "discount_rules-TOTAL_FORMS": "1",
-        "discount_rules-INITIAL_FORMS": "1",
-        "discount_rules-0-id": rule.pk,
-        "discount_rules-0-deal": alpha_deal.pk,
-        "discount_rules-0-product": rule.product_id,
-        "discount_rules-0-rate": "10",
-        "discount_rules-0-DELETE": "on",
-        **{
-            f"{name}-{key}": "0"
-            for name in ("stage_changes", "notes", "attachments")
-            for key in ("TOTAL_FORMS", "INITIAL_FORMS")
-        },
-    }
+    data = change_form(alpha_deal, **{"discount_rules-0-DELETE": "on"})
 
     response = staff_client.post(reverse("admin:deals_deal_change", args=[alpha_deal.pk]), data)
 

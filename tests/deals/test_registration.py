@@ -21,23 +21,6 @@ REGISTER = "/deals/new/"
 TAX_CODE = "0312345678"
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    # The portal speaks Vietnamese by default; these tests read the English source text, also
-    # from lazy form errors read after the request has ended.
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def vserver(db):
-    return ProductFactory(code="vserver", name="vServer")
-
-
-@pytest.fixture
-def vstorage(db):
-    return ProductFactory(code="vstorage", name="vStorage")
-
-
 @pytest.fixture
 def products(vserver, vstorage):
     return [vserver, vstorage]

@@ -190,7 +190,13 @@ def test_stage_update_with_only_the_documented_fields(alice_client, alpha_deal):
     bom = SimpleUploadedFile("BOM.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
     response = alice_client.post(
         url(alpha_deal),
-        {"stage": "lost", "note": "n", "lost_reason": "price", "files": [bom], "confirm_close": "on"},
+        {
+            "stage": "lost",
+            "note": "n",
+            "lost_reason": "price",
+            "files": [bom],
+            "confirm_close": "on",
+        },
     )
 
     assert response.status_code == 302

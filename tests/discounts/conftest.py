@@ -9,23 +9,6 @@ from deals.services import change_stage
 from tests.factories import CustomerFactory, DealFactory, ProductFactory
 
 
-@pytest.fixture(autouse=True)
-def _english_after_requests(settings):
-    # The locale middleware deactivates the language when a request ends, which drops the
-    # test's translation.override; lazy form errors read afterwards then come out Vietnamese.
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def vserver(db):
-    return ProductFactory(code="vserver", name="vServer")
-
-
-@pytest.fixture
-def vstorage(db):
-    return ProductFactory(code="vstorage", name="vStorage")
-
-
 @pytest.fixture
 def vdb(db):
     """A product that no discount in these tests has."""
