@@ -7,24 +7,20 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from discounts import selectors, services
 from discounts.forms import CustomerDiscountForm
 from discounts.models import EffectiveStatus
+from partners.access import partner_admin_required, partner_required
 from partners.export import csv_response
 from partners.htmx import done, form_response
-from partners.selectors import partner_required
 
 
 def _status_filter(request) -> str:
     status = request.GET.get("status", "")
     return status if status in EffectiveStatus.values else ""
-
-
-def _forbidden(request, message: str):
-    """403 with a page that says why (a member who posts an admin-only form directly)."""
-    return render(request, "discounts/forbidden.html", {"message": message}, status=403)
 
 
 @partner_required
@@ -94,13 +90,10 @@ def discount_detail(request, pk):
 
 
 @partner_required
+@partner_admin_required(_lazy("Only an admin of your organisation can create customer discounts."))
 def customer_discount_create(request, pk):
     """The Create customer discount sub-screen (modal via htmx, or a page without JS)."""
     discount = selectors.get_discount_for_partner(request.partner, pk)
-    if not request.membership.is_admin:
-        return _forbidden(
-            request, _("Only an admin of your organisation can create customer discounts.")
-        )
     form = CustomerDiscountForm(request.POST or None, discount=discount)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -135,12 +128,9 @@ def customer_discount_create(request, pk):
 
 @partner_required
 @require_POST
+@partner_admin_required(_lazy("Only an admin of your organisation can revoke customer discounts."))
 def customer_discount_revoke(request, pk, cd_pk):
     customer_discount = selectors.get_customer_discount_for_partner(request.partner, pk, cd_pk)
-    if not request.membership.is_admin:
-        return _forbidden(
-            request, _("Only an admin of your organisation can revoke customer discounts.")
-        )
     try:
         services.revoke_customer_discount(customer_discount, by=request.user)
     except ValidationError as exc:

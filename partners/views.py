@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners import selectors
+from partners.access import partner_required
 from partners.export import csv_response
-from partners.selectors import partner_required
 
 
 class EmailAuthenticationForm(AuthenticationForm):

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from deals import selectors
 from deals.content_forms import AttachmentForm, NoteForm
 from deals.services.content import post_attachments, post_note
+from partners.access import partner_required
 from partners.htmx import done, form_response
-from partners.selectors import partner_required
 
 logger = logging.getLogger(__name__)
 

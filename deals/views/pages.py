@@ -5,7 +5,7 @@ from django.utils.cache import patch_vary_headers
 from deals import selectors
 from deals.filters import DealFilter
 from deals.services import allowed_stages
-from partners.selectors import partner_required
+from partners.access import partner_required
 
 PAGE_SIZE = 25
 

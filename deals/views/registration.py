@@ -12,7 +12,7 @@ from deals.forms import DealRegistrationForm, DealResubmitForm
 from deals.models import Deal, Product
 from deals.services import register_deal, resubmit_deal
 from deals.services.registration import has_conflicting_claim
-from partners.selectors import partner_required
+from partners.access import partner_required
 
 REGISTER_FIELDS = (
     "customer_tax_code",

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_http_methods
 from deals import selectors
 from deals.services import change_stage
 from deals.stage_forms import StageForm
+from partners.access import partner_required
 from partners.htmx import done, form_response
-from partners.selectors import partner_required
 
 
 @require_http_methods(["GET", "POST"])
