@@ -132,6 +132,18 @@ class Deal(models.Model):
         _("lost reason"), max_length=20, choices=LostReason.choices, blank=True
     )
     lost_reason = models.TextField(_("lost reason (details)"), blank=True)
+    # Staff voided the win (won by mistake, or against another partner's claim): the deal stays
+    # won and closed, its discount is revoked and the ownership it created is undone.
+    win_voided_at = models.DateTimeField(_("win voided at"), null=True, blank=True)
+    win_voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("win voided by"),
+    )
+    win_void_reason = models.TextField(_("reason the win was voided"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -162,6 +174,11 @@ class Deal(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(estimated_value__gte=0), name="deal_value_not_negative"
+            ),
+            # Only a win can be voided.
+            models.CheckConstraint(
+                condition=Q(win_voided_at__isnull=True) | Q(stage=Stage.WON),
+                name="voided_deal_was_won",
             ),
             models.CheckConstraint(
                 condition=Q(probability__gte=0, probability__lte=100),

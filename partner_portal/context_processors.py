@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from notifications.selectors import unread_count
+
 
 def portal(request):
     """What the base layout needs on every page: the user's partner and the languages."""
@@ -8,4 +10,6 @@ def portal(request):
         "current_partner": membership.partner if membership else None,
         "current_membership": membership,
         "portal_languages": settings.LANGUAGES,
+        # The bell: one indexed count, capped (see unread_count).
+        "unread_notifications": unread_count(request.user) if request.user.is_authenticated else 0,
     }

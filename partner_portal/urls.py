@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("deals.urls")),
     path("", include("discounts.urls")),
     path("", include("partners.urls")),
+    path("", include("notifications.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(

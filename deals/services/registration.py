@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from deals.models import Deal, DiscountRule, Product, StageChange
 from deals.selectors import conflicting_claims
+from notifications.models import Kind
+from notifications.services import record_events
 from partners.models import Contract, Customer, Partner, tax_code_validator
 from partners.services import get_or_create_customer
 
@@ -125,7 +127,9 @@ def _check_not_duplicate(
 
 
 def has_conflicting_claim(deal: Deal, day: date | None = None) -> bool:
-    """Whether another partner holds an approved, still-protected, open deal for the customer.
+    """Whether another partner holds an approved, still-protected, open deal for the customer
+    or the same company (same tax-code root: a branch 0312345678-001 and its head office
+    0312345678 are one company).
 
     Only a yes/no: the caller must never learn which partner or deal it is.
     """
@@ -170,7 +174,9 @@ def register_deal(
     - the deal is created `pending` in `prospect` (probability 10 %);
     - one DiscountRule per product in `rates`;
     - one StageChange ("registered"; it says so when another partner holds a protected claim
-      on the customer, see `has_conflicting_claim`, so the reviewer sees it).
+      on the customer or its head office/branches, see `has_conflicting_claim`, so the
+      reviewer sees it);
+    - events "deal registered" and, with such a claim, "possible conflict flagged" (staff).
     Nothing is saved if any check fails.
     """
     today = timezone.localdate()
@@ -203,12 +209,23 @@ def register_deal(
         DiscountRule(deal=deal, product=product, rate=rate) for product, rate in rates.items()
     )
     note = _("Registered")
-    if has_conflicting_claim(deal, today):
+    conflict = has_conflicting_claim(deal, today)
+    if conflict:
         note = _("Registered. Another partner holds a protected claim on this customer.")
     StageChange.objects.create(
         deal=deal, to_stage=deal.stage, to_status=deal.status, by=by, note=note
     )
+    _record(Kind.DEAL_REGISTERED, deal, by, conflict, "registration")
     return deal
+
+
+def _record(kind: str, deal: Deal, by, conflict: bool, on: str) -> None:
+    events = [{"kind": kind, "deal": deal, "actor": by}]
+    if conflict:
+        events.append(
+            {"kind": Kind.CONFLICT_FLAGGED, "deal": deal, "actor": by, "params": {"on": on}}
+        )
+    record_events(events)
 
 
 def _apply_edits(deal: Deal, edits: dict) -> list[str]:
@@ -259,7 +276,9 @@ def resubmit_deal(
     - replaces the deal's DiscountRules with `rates` when they differ;
     - sets the status to `pending` (the reviewer's comment is kept for the record);
     - writes one StageChange action_required → pending with the partner's note and the list
-      of what changed.
+      of what changed;
+    - events "deal resubmitted" and, if another partner holds a protected claim on the same
+      company, "possible conflict flagged" (staff).
     """
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if deal.status != Deal.Status.ACTION_REQUIRED:
@@ -304,4 +323,5 @@ def resubmit_deal(
         by=by,
         note="\n".join(part for part in (note.strip(), summary if changed else "") if part),
     )
+    _record(Kind.DEAL_RESUBMITTED, deal, by, has_conflicting_claim(deal, today), "resubmission")
     return deal

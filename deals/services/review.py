@@ -13,6 +13,8 @@ from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from deals.models import Deal, StageChange
+from notifications.models import Kind
+from notifications.services import record_event
 
 REVIEWABLE = (Deal.Status.PENDING, Deal.Status.ACTION_REQUIRED)
 
@@ -55,12 +57,15 @@ def approve_deal(deal: Deal, *, by, comment: str = "", protection_days: int | No
     """Approve a registration.
 
     Effects: status `approved` with the reviewer and time; the claim is protected until
-    today + `protection_days` (default DEAL_PROTECTION_DAYS); a history entry by the reviewer.
+    today + `protection_days` (default DEAL_PROTECTION_DAYS); a history entry by the reviewer;
+    a "registration approved" event for the partner.
     Refused when the registration was already reviewed.
     """
     days = protection_days or settings.DEAL_PROTECTION_DAYS
     until = timezone.localdate() + timedelta(days=days)
-    return _decide(deal, Deal.Status.APPROVED, by=by, comment=comment, protected_until=until)
+    deal = _decide(deal, Deal.Status.APPROVED, by=by, comment=comment, protected_until=until)
+    record_event(Kind.DEAL_APPROVED, deal=deal, actor=by, params={"date": until.isoformat()})
+    return deal
 
 
 @transaction.atomic
@@ -68,11 +73,14 @@ def send_back_deal(deal: Deal, *, by, comment: str) -> Deal:
     """Ask the partner for changes.
 
     Effects: status `action_required` with the reviewer's comment (required); a history
-    entry. Refused when the registration was already reviewed.
+    entry; a "registration sent back" event for the partner. Refused when the registration
+    was already reviewed.
     """
     if not comment.strip():
         raise ValidationError(_("Say what the partner should change."), code="comment_required")
-    return _decide(deal, Deal.Status.ACTION_REQUIRED, by=by, comment=comment)
+    deal = _decide(deal, Deal.Status.ACTION_REQUIRED, by=by, comment=comment)
+    record_event(Kind.DEAL_SENT_BACK, deal=deal, actor=by, params={"reason": comment.strip()})
+    return deal
 
 
 @transaction.atomic
@@ -80,12 +88,15 @@ def reject_deal(deal: Deal, *, by, reason: str) -> Deal:
     """Reject a registration.
 
     Effects: status `rejected` with the reason (required); the deal is closed (closed_at,
-    closed_by), so it never changes stage and never issues a discount; a history entry.
+    closed_by), so it never changes stage and never issues a discount; a history entry; a
+    "registration rejected" event for the partner.
     """
     if not reason.strip():
         raise ValidationError(_("Give the reason for the rejection."), code="reason_required")
     now = timezone.now()
-    return _decide(deal, Deal.Status.REJECTED, by=by, comment=reason, closed_at=now, closed_by=by)
+    deal = _decide(deal, Deal.Status.REJECTED, by=by, comment=reason, closed_at=now, closed_by=by)
+    record_event(Kind.DEAL_REJECTED, deal=deal, actor=by, params={"reason": reason.strip()})
+    return deal
 
 
 @transaction.atomic
