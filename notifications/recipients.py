@@ -24,9 +24,10 @@ class Recipient:
 
 
 def _partner_users(event: Event) -> list:
-    if event.partner_id is None:
+    partner_id = event.partner_id or (event.deal.partner_id if event.deal_id else None)
+    if partner_id is None:
         return []
-    members = Membership.objects.filter(partner_id=event.partner_id, user__is_active=True)
+    members = Membership.objects.filter(partner_id=partner_id, user__is_active=True)
     users = {m.user_id: m.user for m in members.select_related("user") if m.is_admin}
     creator_id = event.deal.created_by_id if event.deal_id else None
     if creator_id and creator_id not in users:

@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from notifications.messages import message, title
 from notifications.models import Delivery, Event, Preference
 from notifications.recipients import recipients_for
+from partners.models import Membership
 
 logger = logging.getLogger(__name__)
 Channel = Delivery.Channel
@@ -235,13 +236,18 @@ def _failed(delivery: Delivery, exc: Exception) -> int | None:
     return delay
 
 
-def link_for(event: Event, user) -> str:
+def reads_in_admin(user) -> bool:
+    """Staff without a partner (and bare staff addresses) follow links into admin."""
+    if user is None:
+        return True
+    return user.is_staff and not Membership.objects.filter(user=user).exists()
+
+
+def link_for(event: Event, *, in_admin: bool) -> str:
     """Where the notification leads: the deal page, or for staff the deal in admin."""
     if event.deal_id is None:
         return reverse("notification_list")
-    if user is not None and (user.is_staff and not hasattr(user, "membership")):
-        return reverse("admin:deals_deal_change", args=[event.deal_id])
-    if user is None:
+    if in_admin:
         return reverse("admin:deals_deal_change", args=[event.deal_id])
     return event.deal.get_absolute_url()
 
@@ -252,7 +258,8 @@ def _email(delivery: Delivery) -> EmailMultiAlternatives:
         ctx = {
             "title": title(event),
             "message": message(event),
-            "url": settings.SITE_URL.rstrip("/") + link_for(event, delivery.user),
+            "url": settings.SITE_URL.rstrip("/")
+            + link_for(event, in_admin=reads_in_admin(delivery.user)),
             "preferences_url": settings.SITE_URL.rstrip("/") + reverse("notification_settings"),
             "user": delivery.user,
         }

@@ -22,8 +22,13 @@ def notification_list(request):
     rows, next_cursor = selectors.inbox_page(
         request.user, before=int(before) if before.isdigit() else None
     )
+    in_admin = services.reads_in_admin(request.user)
     items = [
-        {"row": row, "text": message(row.event), "url": services.link_for(row.event, request.user)}
+        {
+            "row": row,
+            "text": message(row.event),
+            "url": services.link_for(row.event, in_admin=in_admin),
+        }
         for row in rows
     ]
     ctx = {"items": items, "next_cursor": next_cursor, "is_first_page": not before}

@@ -297,7 +297,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": 60.0},
+    "notifications-sweep": {
+        "task": "notifications.tasks.sweep",
+        "schedule": float(env.int("NOTIFICATION_SWEEP_SECONDS", default=60)),
+    },
     "deal-protection": {"task": "deals.tasks.protection_reminders", "schedule": 3600.0},
 }
 # Retries of a failed e-mail: after 1, 2, 4, ... times this, at most NOTIFICATION_MAX_ATTEMPTS.
