@@ -127,7 +127,8 @@ def child_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(
         DATABASE_URL=db_url(),
-        DATABASE_POOL="false",
+        # As in production: Django's connection pool in each worker process.
+        DATABASE_POOL="true",
         CELERY_BROKER_URL=BROKER,
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         EMAIL_HOST="127.0.0.1",
