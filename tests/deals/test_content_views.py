@@ -472,7 +472,7 @@ def test_attachment_thumbnail_is_served_inline_to_the_owner_only(client, alice, 
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"
+    assert response.content[:3] == b"\xff\xd8\xff"
     client.force_login(bob)
     assert client.get(url).status_code == 404
 
