@@ -398,6 +398,8 @@ class _GatewayHandler(BaseHTTPRequestHandler):
     def _relay(self):
         gateway = self.server.gateway
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if gateway.is_down():
+            return self._error(*UNAVAILABLE)
         if self._is_object_put() and gateway.should_fail_put():
             return self._error(*gateway.failure)
         if self._is_expired():
@@ -445,15 +447,19 @@ class _GatewayHandler(BaseHTTPRequestHandler):
 
 INTERNAL_ERROR = (500, "InternalError", "We encountered an internal error.")
 ACCESS_DENIED = (403, "AccessDenied", "Access Denied")
+UNAVAILABLE = (503, "ServiceUnavailable", "Service is unavailable")
 
 
 class S3Gateway:
-    """In front of moto: `fail_puts_after = n` lets n object uploads through, fails the rest."""
+    """In front of moto: `fail_puts_after = n` lets n object uploads through, fails the rest;
+    `down_after_puts = n` lets n object uploads through, then the whole endpoint is down
+    (every request, deletes included, answers 503) until `reset()` brings it back."""
 
     def __init__(self, upstream: str):
         parts = urlsplit(upstream)
         self.upstream_host, self.upstream_port = parts.hostname, parts.port
         self.fail_puts_after = None
+        self.down_after_puts = None
         self.failure = INTERNAL_ERROR
         self.puts = 0
         self._lock = threading.Lock()
@@ -468,8 +474,13 @@ class S3Gateway:
             self.puts += 1
             return self.fail_puts_after is not None and self.puts > self.fail_puts_after
 
+    def is_down(self) -> bool:
+        with self._lock:
+            return self.down_after_puts is not None and self.puts >= self.down_after_puts
+
     def reset(self):
         self.fail_puts_after = None
+        self.down_after_puts = None
         self.failure = INTERNAL_ERROR
         self.puts = 0
 

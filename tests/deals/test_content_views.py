@@ -10,8 +10,9 @@ from django.http.multipartparser import MultiPartParser
 from django.test import RequestFactory
 from django.utils import timezone
 
-from deals.models import Attachment, Deal, Note
+from deals.models import Attachment, Deal, Note, PendingDeletion
 from deals.services.content import post_attachments
+from tests.deals.conftest import HOSTILE
 
 pytestmark = pytest.mark.django_db
 
@@ -253,6 +254,22 @@ def test_attachment_add_refuses_bad_files(
     assert response.status_code == 400
     assert form_errors(response)["files"][0].startswith(message)
     assert (Attachment.objects.count(), media_files()) == (0, [])
+
+
+@pytest.mark.parametrize(("name", "sample", "code", "message"), HOSTILE)
+def test_attachment_add_refuses_hostile_files_on_local_storage(
+    alice_client, alpha_deal, files, media_files, name, sample, code, message
+):
+    """Each hostile sample, next to a good file: the reason is shown, nothing is stored."""
+    response = alice_client.post(
+        files_url(alpha_deal),
+        {"files": [files.upload("good.pdf", "pdf"), files.upload(name, sample)]},
+    )
+
+    assert response.status_code == 400
+    assert form_errors(response)["files"][0].startswith(message)
+    assert (Attachment.objects.count(), media_files()) == (0, [])
+    assert PendingDeletion.objects.count() == 0
 
 
 def test_attachment_add_refuses_a_file_over_the_limit(
