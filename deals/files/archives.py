@@ -78,8 +78,8 @@ def _inspect_zip(fileobj, budget: Budget, depth: int) -> FileType:
     _check_entry_count(fileobj)
     try:
         with zipfile.ZipFile(fileobj) as archive:
+            _check_sizes(archive, budget)  # first: it refuses encrypted entries before any read
             kind = _ooxml_kind(archive)
-            _check_sizes(archive, budget)
             for info in archive.infolist():
                 _inspect_nested(archive, info, budget, depth)
     except (

@@ -8,6 +8,7 @@ are measured while reading in chunks.
 
 import codecs
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -84,7 +85,7 @@ def _text_type(upload, head: bytes, name: str) -> FileType | None:
     seen, carry = "", ""  # seen: the first non-blank character, once there is one
     upload.seek(0)
     try:
-        for chunk in [*upload.chunks(), b""]:
+        for chunk in itertools.chain(upload.chunks(), [b""]):  # b"": the decoder's final call
             text = decoder.decode(chunk, final=not chunk)
             if BINARY_CONTROLS.search(text):
                 return None

@@ -112,13 +112,16 @@ def attachment_key(instance, filename):
     The `upload_to` of Attachment's file fields; migrations find it as
     `deals.models.attachment_key`, which imports it from here.
     """
-    safe = PurePath(filename).name or "file"
-    return f"deals/{instance.deal_id}/{uuid.uuid4().hex}/{safe}"
+    return _key(instance.deal_id, PurePath(filename).name or "file")
 
 
 def object_key(deal_id: int, name: str) -> str:
     """The key a new file of the deal is stored under (see attachment_key)."""
-    return f"deals/{deal_id}/{uuid.uuid4().hex}/{key_name(name)}"
+    return _key(deal_id, key_name(name))
+
+
+def _key(deal_id: int, safe_name: str) -> str:
+    return f"deals/{deal_id}/{uuid.uuid4().hex}/{safe_name}"
 
 
 def thumbnail_key(file_key: str, thumbnail: bytes) -> str:

@@ -102,6 +102,11 @@ def _raw_zip(members, *, flags: int = 0) -> bytes:
     return out.getvalue()
 
 
+def _deflated(data: bytes) -> tuple[bytes, int, int]:
+    squeezer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return squeezer.compress(data) + squeezer.flush(), len(data), zlib.crc32(data)
+
+
 @functools.cache
 def _deflated_zeros(mib: int) -> tuple[bytes, int, int]:
     """`mib` MiB of zeros, raw-deflated without ever being held: one MiB is compressed once and
@@ -293,8 +298,14 @@ SAMPLES = {
     ),
     "zip_nested_ok": _nested(_zip({"readme.txt": b"hello"}), 2),
     "zip_nested_deep": _nested(_zip({"readme.txt": b"hello"}), 4),
-    "zip_encrypted": _raw_zip(
-        [("secret.txt", zlib.compress(b"x")[2:-4], 1, zlib.crc32(b"x"))], flags=1
+    "zip_encrypted": _raw_zip([("secret.txt", *_deflated(b"x"))], flags=1),
+    # An Office package whose parts are encrypted: nothing in it can be read.
+    "docx_encrypted": _raw_zip(
+        [
+            ("[Content_Types].xml", *_deflated(_content_types())),
+            ("word/document.xml", *_deflated(b"<x/>")),
+        ],
+        flags=1,
     ),
     # OLE compound files (Office 97-2003): the directory's streams tell them apart.
     "xls": _ole({"Workbook": b"\x09\x08 BIFF8", "SummaryInformation": b"\x00"}),
@@ -335,6 +346,7 @@ HOSTILE = [
     ("dense.zip", "zip_dense", "archive_ratio", "dense.zip: the archive is compressed more"),
     ("deep.zip", "zip_nested_deep", "archive_depth", "deep.zip: the archive holds archives nested"),
     ("secret.zip", "zip_encrypted", "archive_encrypted", "secret.zip: the archive is password"),
+    ("offer.docx", "docx_encrypted", "archive_encrypted", "offer.docx: the archive is password"),
     ("offer.docm", "docm_big_directory", "macros", "offer.docm: documents with macros are not"),
     ("budget.xlsx", "xlsm", "macros", "budget.xlsx: documents with macros"),
     ("budget.xlsx", "xlsx_vba_part", "macros", "budget.xlsx: documents with macros"),
