@@ -5,7 +5,8 @@ decided by structure, never by scanning bytes:
   it; the declared sizes of every entry must stay under ATTACHMENT_MAX_UNCOMPRESSED_BYTES in
   total and under ATTACHMENT_MAX_COMPRESSION_RATIO each; an entry that is itself a ZIP or an
   OLE file is opened and checked the same way, down to MAX_DEPTH levels, sharing one budget.
-  zipfile never inflates an entry past its declared size, so the declared sizes bound the work.
+  Every deflated entry is then inflated (and thrown away) to prove the declared size, stopping
+  just past it: a ZIP whose sizes lie is refused as damaged, and the budget bounds the work.
 - OOXML (docx/xlsx/pptx): the package's `[Content_Types].xml` (parsed with defusedxml) and its
   part names; macro-enabled content types and `vbaProject` parts are refused.
 - OLE: olefile reads the compound file's directory: `WordDocument` is Word, `Workbook`/`Book`
@@ -17,6 +18,7 @@ import shutil
 import struct
 import tempfile
 import zipfile
+import zlib
 
 import olefile
 from defusedxml import ElementTree
@@ -79,6 +81,8 @@ def _inspect_zip(fileobj, budget: Budget, depth: int) -> FileType:
     try:
         with zipfile.ZipFile(fileobj) as archive:
             _check_sizes(archive, budget)  # first: it refuses encrypted entries before any read
+            for info in archive.infolist():
+                _check_real_size(fileobj, info)
             kind = _ooxml_kind(archive)
             for info in archive.infolist():
                 _inspect_nested(archive, info, budget, depth)
@@ -160,6 +164,39 @@ def _check_sizes(archive: zipfile.ZipFile, budget: Budget):
                 % {"ratio": ratio},
                 code="archive_ratio",
             )
+
+
+def _check_real_size(fileobj, info: zipfile.ZipInfo):
+    """Inflate a deflated entry to prove its declared size (and the local header's): an entry
+    that declares 1 KB and inflates to 1 GiB is a bomb for every tool that trusts the stream.
+
+    The work stops one chunk past the declared size, which the budget already allowed.
+    """
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return  # stored: its data is its size; others are read by zipfile, bounded by it
+    fileobj.seek(info.header_offset)
+    header = fileobj.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise _damaged_error()
+    local_sizes = struct.unpack("<II", header[18:26])
+    if not info.flag_bits & 0x8 and 0xFFFFFFFF not in local_sizes:
+        if local_sizes != (info.compress_size, info.file_size):
+            raise _damaged_error()
+    fileobj.seek(sum(struct.unpack("<HH", header[26:30])), io.SEEK_CUR)
+    inflater, size, left = zlib.decompressobj(-zlib.MAX_WBITS), 0, info.compress_size
+    while size <= info.file_size and not inflater.eof:
+        data = inflater.unconsumed_tail
+        if not data and left > 0:
+            data = fileobj.read(min(64 * 1024, left))
+            if not data:
+                raise _damaged_error()
+            left -= len(data)
+        out = inflater.decompress(data, 1024 * 1024)  # at most 1 MB held, then thrown away
+        if not data and not out:
+            break  # all input read and nothing pending: the stream ended early
+        size += len(out)
+    if size != info.file_size or not inflater.eof:
+        raise _damaged_error()
 
 
 def _inspect_nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget, depth):

@@ -334,6 +334,8 @@ SAMPLES = {
     "bomb": _png_header_only(50_000, 50_000),
     "zip_bomb": _zip_bomb(),
     "zip_bomb_nested": _nested_zip_bomb(),
+    # Declares 1 MiB, inflates to 1 GiB: the sizes lie.
+    "zip_lying": _raw_zip([("small.bin", _deflated_zeros(1024)[0], 1 << 20, 0)]),
     "zip_dense": _raw_zip([("zeros.bin", *_deflated_zeros(64))]),  # 64 MiB, 1000:1
     "docm_big_directory": _macro_docm_with_a_big_directory(),
 }
@@ -344,6 +346,7 @@ HOSTILE = [
     ("bomb.zip", "zip_bomb", "archive_too_large", "bomb.zip: the archive unpacks to more than"),
     ("nested.zip", "zip_bomb_nested", "archive_too_large", "nested.zip: the archive unpacks to"),
     ("dense.zip", "zip_dense", "archive_ratio", "dense.zip: the archive is compressed more"),
+    ("small.zip", "zip_lying", "bad_zip", "small.zip: the ZIP file is damaged."),
     ("deep.zip", "zip_nested_deep", "archive_depth", "deep.zip: the archive holds archives nested"),
     ("secret.zip", "zip_encrypted", "archive_encrypted", "secret.zip: the archive is password"),
     ("offer.docx", "docx_encrypted", "archive_encrypted", "offer.docx: the archive is password"),
