@@ -10,7 +10,8 @@ decided by structure, never by scanning bytes:
 - OOXML (docx/xlsx/pptx): the package's `[Content_Types].xml` (parsed with defusedxml) and its
   part names; macro-enabled content types and `vbaProject` parts are refused.
 - OLE: olefile reads the compound file's directory: `WordDocument` is Word, `Workbook`/`Book`
-  is Excel, a VBA project storage (`VBA/dir`, `VBA/_VBA_PROJECT`) is macros.
+  is Excel, a VBA project storage (`VBA/dir`, `VBA/_VBA_PROJECT`) is macros, and so is an
+  Excel 4.0 macro sheet (a BOUNDSHEET record of that type in the workbook's globals).
 """
 
 import io
@@ -19,6 +20,7 @@ import struct
 import tempfile
 import zipfile
 import zlib
+from dataclasses import dataclass
 
 import olefile
 from defusedxml import ElementTree
@@ -262,38 +264,64 @@ def _content_types(archive: zipfile.ZipFile) -> set[str]:
 # --- OLE (Office 97-2003) ---------------------------------------------------------------------
 
 
-def _ole_paths(fileobj) -> list[tuple[str, ...]] | None:
-    """The compound file's streams and storages as lower-case paths; None if it is not one."""
+@dataclass(frozen=True)
+class OleFacts:
+    paths: list[tuple[str, ...]]  # streams and storages, lower case
+    macros: bool  # a VBA project, or an Excel 4.0 macro sheet
+
+
+def _ole_facts(fileobj) -> OleFacts | None:
+    """What the compound file holds; None if it is not one."""
     fileobj.seek(0)
     try:
         ole = olefile.OleFileIO(fileobj)
     except Exception:  # olefile raises plain OSError and friends for any malformed file
         return None
     try:
-        return [tuple(part.lower() for part in path) for path in ole.listdir(True, True)]
+        paths = [tuple(part.lower() for part in path) for path in ole.listdir(True, True)]
+        vba = any(path[-2:] in (("vba", "dir"), ("vba", "_vba_project")) for path in paths)
+        return OleFacts(paths, vba or _has_macro_sheets(ole, paths))
+    except Exception:  # a directory that lists streams it cannot read
+        return None
     finally:
         ole.close()  # leaves our file open: olefile closes only what it opened
         fileobj.seek(0)
 
 
-def _has_vba(paths) -> bool:
-    return any(path[-2:] in (("vba", "dir"), ("vba", "_vba_project")) for path in paths)
+def _has_macro_sheets(ole, paths) -> bool:
+    """Excel 4.0 (XLM) macros: a BOUNDSHEET record of type "macro sheet" among the workbook's
+    global records (BIFF: type, length, data; the globals end at the first EOF record)."""
+    stream = next((name for name in ("workbook", "book") if (name,) in paths), None)
+    if stream is None:
+        return False
+    data = ole.openstream(stream).read()
+    at = 0
+    while at + 4 <= len(data):
+        kind, size = struct.unpack_from("<HH", data, at)
+        if kind == 0x0085 and size >= 6 and data[at + 9] == 0x01:  # BOUNDSHEET, dt = macro
+            return True
+        if kind == 0x000A:  # EOF
+            return False
+        at += 4 + size
+    return False
 
 
 def _ole_has_macros(fileobj) -> bool:
-    return _has_vba(_ole_paths(fileobj) or [])
+    facts = _ole_facts(fileobj)
+    return facts is not None and facts.macros
 
 
 def ole_type(upload) -> FileType | None:
     """Word 97-2003 or Excel 97-2003, decided by the compound file's streams (not the name);
-    one with a VBA project is refused; anything else in OLE (MSI, ...) is not accepted."""
-    paths = _ole_paths(upload)
-    if paths is None:
+    one with a VBA project or an Excel 4.0 macro sheet is refused; anything else in OLE (MSI,
+    ...) is not accepted."""
+    facts = _ole_facts(upload)
+    if facts is None:
         return None
-    if _has_vba(paths):
+    if facts.macros:
         raise _macros_error()
-    if ("worddocument",) in paths:
+    if ("worddocument",) in facts.paths:
         return ALLOWED["doc"]
-    if ("workbook",) in paths or ("book",) in paths:
+    if ("workbook",) in facts.paths or ("book",) in facts.paths:
         return ALLOWED["xls"]
     return None

@@ -256,6 +256,22 @@ def _ole(streams: dict[str, bytes]) -> bytes:
     return header + struct.pack("<128I", *fat, *[free] * (128 - len(fat))) + directory + body
 
 
+def _biff(sheet_types) -> bytes:
+    """An Excel workbook stream's global records: BOF, one BOUNDSHEET per sheet type
+    (0 worksheet, 1 Excel 4.0 macro sheet), EOF."""
+
+    def record(kind, data):
+        return struct.pack("<HH", kind, len(data)) + data
+
+    sheets = b"".join(
+        record(0x0085, struct.pack("<IBBBB", 0, 0, dt, 6, 0) + b"Sheet" + str(n).encode())
+        for n, dt in enumerate(sheet_types)
+    )
+    return (
+        record(0x0809, struct.pack("<HHHHII", 0x0600, 5, 0, 0, 0, 0)) + sheets + record(0x0A, b"")
+    )
+
+
 VBA = {"VBA/dir": b"\x01vba directory", "VBA/_VBA_PROJECT": b"\xcc\x61", "PROJECT": b"ID="}
 WORD = {"WordDocument": "A proposal.".encode("utf-16-le"), "1Table": b"\x00"}
 
@@ -308,7 +324,8 @@ SAMPLES = {
         flags=1,
     ),
     # OLE compound files (Office 97-2003): the directory's streams tell them apart.
-    "xls": _ole({"Workbook": b"\x09\x08 BIFF8", "SummaryInformation": b"\x00"}),
+    "xls": _ole({"Workbook": _biff([0x00]), "SummaryInformation": b"\x00"}),
+    "xls_xlm_macro": _ole({"Workbook": _biff([0x00, 0x01])}),  # a worksheet, a macro sheet
     "doc": _ole(WORD),
     "doc_says_macros": _ole(
         {"WordDocument": "Macros: this offer has none. _VBA_PROJECT".encode("utf-16-le")}
@@ -357,6 +374,7 @@ HOSTILE = [
     ("bundle.zip", "zip_of_docm", "macros", "bundle.zip: documents with macros"),
     ("invoice.doc", "doc_macro", "macros", "invoice.doc: documents with macros"),
     ("sheet.xls", "xls_macro", "macros", "sheet.xls: documents with macros"),
+    ("sheet.xls", "xls_xlm_macro", "macros", "sheet.xls: documents with macros"),
     ("notes.txt", "html_after_8k", "bad_type", "notes.txt: this type of file is not accepted"),
     ("blank.txt", "whitespace", "empty", "blank.txt: the file is empty."),
 ]
