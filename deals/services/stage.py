@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
+from deals.files.storing import StoredFiles
 from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
 from deals.selectors import conflicting_claims
-from deals.services.content import add_attachments, add_note
-from deals.storage import StoredFiles
+from deals.services.content import add_note, save_attachments, upload_attachments
 from discounts.services import end_other_partners_customer_discounts, issue_discount
 from notifications.models import Kind
 from notifications.services import record_event
@@ -94,8 +94,10 @@ def change_stage(
     - the deal row is locked and every rule re-checked on it (closed, not approved, same or
       unknown stage, another partner's user): a refusal raises ValidationError, changes nothing;
     - the deal's stage and probability change; a StageChange records from, to, who, when, note;
-    - the note becomes a Note and the files become Attachments (stored files are deleted again
-      if anything fails);
+    - the files are checked and uploaded first, before the deal is locked (a slow upload never
+      holds the row lock); then the note becomes a Note and the files become Attachments in the
+      transaction; if the change is refused or fails, the uploaded objects are deleted again
+      (storage down: left to purge_orphans);
     - `won`: refused (naming nobody; a "possible conflict" event tells staff, in its own
       transaction) when the deal's own protection has expired and another partner holds a
       protected claim on the same company (tax-code root); otherwise closed_at/closed_by are
@@ -119,10 +121,11 @@ def change_stage(
         raise ValidationError({"lost_reason": _("Choose a reason from the list.")})
     files = list(files)
     try:
-        with StoredFiles() as stored, transaction.atomic():
-            change = _apply(
-                deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind, stored
-            )
+        with StoredFiles() as stored:
+            uploaded = _upload(deal, to_stage, by, files, kind, stored)
+            with transaction.atomic():
+                change = _apply(deal, to_stage, by, note, lost_reason, lost_reason_code)
+                save_attachments(change.deal, uploaded, stored=stored)
     except ValidationError as exc:
         if getattr(exc, "code", None) == "claimed_elsewhere":
             # Nothing of the win was saved; staff still hear of the attempt.
@@ -143,7 +146,15 @@ def change_stage(
     return change
 
 
-def _apply(deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind, stored):
+def _upload(deal, to_stage, by, files, kind, stored) -> list:
+    """Check and upload the files outside the transaction, as post_attachments does."""
+    if not files:
+        return []
+    _check_move(Deal.objects.get(pk=deal.pk), to_stage)  # early; repeated under the lock
+    return upload_attachments(deal, by=by, files=files, kind=kind, stored=stored)
+
+
+def _apply(deal, to_stage, by, note, lost_reason, lost_reason_code):
     # Two tabs or two app servers may press Update at once: decide on the locked row.
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     _check_move(locked, to_stage)
@@ -173,8 +184,6 @@ def _apply(deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind,
         add_note(locked, by=by, text=note, stage_change=change)
     if to_stage == Stage.WON:
         _win(locked, now)
-    if files:
-        add_attachments(locked, by=by, files=files, kind=kind, stored=stored)
     _record(locked, from_stage, to_stage, by)
     return change
 
