@@ -7,14 +7,14 @@ discount has no key. A user who may not act at all gets PermissionDenied.
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
+from discounts import rates as rates_rules
 from discounts.models import (
     CustomerDiscount,
     CustomerDiscountLine,
@@ -24,8 +24,6 @@ from discounts.models import (
     EffectiveStatus,
 )
 from partners.models import Customer, CustomerOwnership, Membership
-
-CENT = Decimal("0.01")
 
 
 def rate_field(product_id) -> str:
@@ -77,22 +75,6 @@ def _check_manager(user, partner):
         )
 
 
-def _parse_rate(value) -> tuple[Decimal | None, str | None]:
-    """(rate, None) or (None, why not): a positive number with at most two decimals."""
-    try:
-        rate = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError, TypeError):
-        return None, _("Enter the rate as a number, for example 8 or 7.5.")
-    # A rate has a few digits; 1e1000000 (or 1e-1000000) would make quantize() fail.
-    if not rate.is_finite() or abs(rate.adjusted()) > 6:
-        return None, _("Enter the rate as a number, for example 8 or 7.5.")
-    if rate != rate.quantize(CENT):
-        return None, _("Use at most two decimals.")
-    if rate <= 0:
-        return None, _("The rate must be above 0%.")
-    return rate, None
-
-
 def _check_rates(discount: Discount, rates: Mapping) -> tuple[dict, dict]:
     """({product id: rate}, {field: [messages]}) for the rates asked for."""
     lines = {line.product_id: line for line in discount.lines.select_related("product")}
@@ -107,16 +89,10 @@ def _check_rates(discount: Discount, rates: Mapping) -> tuple[dict, dict]:
         if line is None:
             errors[field] = [_("This product is not part of the partner discount.")]
             continue
-        rate, problem = _parse_rate(value)
-        if problem is None and rate > line.rate:
-            problem = _("The rate for %(product)s cannot be above your discount's %(max)s%%.") % {
-                "product": line.product.name,
-                "max": localize(line.rate),
-            }
-        if problem:
-            errors[field] = [problem]
-        else:
-            parsed[product_id] = rate
+        try:
+            parsed[product_id] = rates_rules.check_rate(value, parent_rate=line.rate)
+        except ValidationError as error:
+            errors[field] = error.messages
     if not rates:
         errors["rates"] = [_("Give a rate for at least one product.")]
     return parsed, errors

@@ -1,7 +1,7 @@
 """Registering a deal and sending one that staff sent back to review again.
 
 The rules (checked here, whoever calls): a contract in force, at least one product, each
-rate above 0 with at most 2 decimals and within the contract's limit, a whole estimated value
+rate allowed by the contract (discounts.rates), a whole estimated value
 of 0 or more, an expected close date that is not in the past, and no second open registration
 of the same title for the same customer by the same partner.
 """
@@ -12,11 +12,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from deals.models import Deal, DiscountRule, Product, StageChange
 from deals.selectors import conflicting_claims
+from discounts.rates import rate_problem
 from partners.models import Contract, Customer, Partner, tax_code_validator
 from partners.services import get_or_create_customer
 
@@ -33,20 +33,6 @@ def contract_in_force(partner: Partner, day: date | None = None) -> Contract:
             code="no_contract",
         )
     return contract
-
-
-def rate_error(rate: Decimal | None, contract: Contract) -> str | None:
-    """Why `rate` is not allowed under `contract`, or None if it is."""
-    if rate is None or not rate.is_finite() or rate <= 0:
-        return _("Enter a rate above 0.")
-    if rate > contract.max_discount_rate:
-        return _("At most %(max)s%% under your contract %(contract)s.") % {
-            "max": localize(contract.max_discount_rate),
-            "contract": contract.number,
-        }
-    if rate != rate.quantize(Decimal("0.01")):
-        return _("Use at most 2 decimals.")
-    return None
 
 
 def check_rates(
@@ -70,7 +56,7 @@ def check_rates(
     for product, rate in rates.items():
         if not product.is_active and product.pk not in also_allowed:
             problems.append(_("%(product)s is no longer offered.") % {"product": product})
-        elif (error := rate_error(rate, contract)) is not None:
+        elif (error := rate_problem(rate, contract=contract)) is not None:
             problems.append(f"{product}: {error}")
     if problems:
         raise ValidationError({"rates": problems}, code="rate_out_of_range")

@@ -9,12 +9,12 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
 from deals.services.content import add_attachments, add_note
 from deals.storage import StoredFiles
+from discounts.rates import rate_problem
 from discounts.services import end_other_partners_customer_discounts, issue_discount
 from partners.models import Membership
 from partners.services import transfer_ownership
@@ -190,19 +190,14 @@ def _win(deal: Deal, now):
             ),
             code="no_rules",
         )
-    for rule in rules:
-        if rule.rate > contract.max_discount_rate:
-            raise ValidationError(
-                _(
-                    "The registered rate for %(product)s (%(rate)s%%) is above your contract's limit of %(max)s%%; ask your account manager to correct it."
-                )
-                % {
-                    "product": rule.product,
-                    "rate": localize(rule.rate),
-                    "max": localize(contract.max_discount_rate),
-                },
-                code="rate_above_contract",
-            )
+    problems = [
+        f"{rule.product}: {problem}"
+        for rule in rules
+        if (problem := rate_problem(rule.rate, contract=contract)) is not None
+    ]
+    if problems:
+        advice = _("Ask your account manager to correct the registered discount.")
+        raise ValidationError(" ".join([*problems, advice]), code="rate_above_contract")
     issue_discount(
         partner=deal.partner,
         deal=deal,

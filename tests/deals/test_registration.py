@@ -230,7 +230,7 @@ def test_register_by_a_member_without_admin_rights(client, sam, alpha, products)
 # --- Register: bad input ----------------------------------------------------------------------
 
 BAD_TAX_CODE = "A tax code is 10 digits, or 10 digits, a dash and 3 digits for a branch."
-RATE_ABOVE_0 = "Enter a rate above 0."
+RATE_ABOVE_0 = "The rate must be above 0%."
 NOT_A_VALUE = "Enter a whole number of VND, 0 or more"
 
 
@@ -248,10 +248,10 @@ NOT_A_VALUE = "Enter a whole number of VND, 0 or more"
         ("vserver", "101", "At most 20.00% under your contract"),
         ("vserver", "20.01", "At most 20.00% under your contract"),
         ("vserver", "12.345", "Use at most 2 decimals."),
-        ("vserver", "ten", "Enter a number such as 12.5."),
-        ("vserver", "NaN", "Enter a number such as 12.5."),
-        ("vserver", "1e1000000", "Enter a number such as 12.5."),
-        ("vserver", "9" * 40, "Enter a number such as 12.5."),
+        ("vserver", "ten", "Enter the rate as a number, for example 8 or 7.5."),
+        ("vserver", "NaN", "Enter the rate as a number, for example 8 or 7.5."),
+        ("vserver", "1e1000000", "Enter the rate as a number, for example 8 or 7.5."),
+        ("vserver", "9" * 40, "Enter the rate as a number, for example 8 or 7.5."),
         ("estimated_value", "-1", NOT_A_VALUE),
         ("estimated_value", "abc", NOT_A_VALUE),
         ("estimated_value", "150.5", NOT_A_VALUE),
