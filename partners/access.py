@@ -49,8 +49,8 @@ def partner_required(view):
 
 
 def forbidden(request, message: str):
-    """403 with a page that says why, in the portal's layout."""
-    return render(request, "partners/forbidden.html", {"message": message}, status=403)
+    """403 with a page that says why, in the portal's layout (the portal's error page)."""
+    return render(request, "error.html", {"status": 403, "message": message}, status=403)
 
 
 def partner_admin_required(message: str, *, read_only_get: bool = False):
