@@ -93,8 +93,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 class StageChangeInline(ReadOnlyInline):
     model = StageChange
-    fields = ("at", "from_stage", "to_stage", "from_status", "to_status", "by", "note")
+    fields = ("at", "from_stage", "to_stage", "from_status", "to_status", "by", "system", "note")
+    readonly_fields = ("system",)
     verbose_name_plural = _("stage and review history")
+
+    @admin.display(description=_("system note"))
+    def system(self, obj):
+        return obj.system_note
 
 
 class NoteInline(ReadOnlyInline):

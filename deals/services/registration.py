@@ -155,8 +155,9 @@ def register_deal(
       keeps its name);
     - the deal is created `pending` in `prospect` (probability 10 %);
     - one DiscountRule per product in `rates`;
-    - one StageChange ("registered"; it says so when another partner holds a protected claim
-      on the customer, see `has_conflicting_claim`, so the reviewer sees it).
+    - one StageChange with the system note REGISTERED, or REGISTERED_CONFLICT when another
+      partner holds a protected claim on the customer (see `has_conflicting_claim`), so the
+      reviewer sees it.
     Nothing is saved if any check fails.
     """
     today = timezone.localdate()
@@ -188,11 +189,11 @@ def register_deal(
     DiscountRule.objects.bulk_create(
         DiscountRule(deal=deal, product=product, rate=rate) for product, rate in rates.items()
     )
-    note = _("Registered")
+    code = StageChange.SystemNote.REGISTERED
     if has_conflicting_claim(deal, today):
-        note = _("Registered. Another partner holds a protected claim on this customer.")
+        code = StageChange.SystemNote.REGISTERED_CONFLICT
     StageChange.objects.create(
-        deal=deal, to_stage=deal.stage, to_status=deal.status, by=by, note=note
+        deal=deal, to_stage=deal.stage, to_status=deal.status, by=by, system_code=code
     )
     return deal
 
@@ -244,8 +245,8 @@ def resubmit_deal(
     - saves the edited title, description, estimated value and expected close date;
     - replaces the deal's DiscountRules with `rates` when they differ;
     - sets the status to `pending` (the reviewer's comment is kept for the record);
-    - writes one StageChange action_required → pending with the partner's note and the list
-      of what changed.
+    - writes one StageChange action_required → pending with the partner's note and the names
+      of what changed (system note CHANGED, shown in the reader's language).
     """
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if deal.status != Deal.Status.ACTION_REQUIRED:
@@ -275,12 +276,11 @@ def resubmit_deal(
         already = frozenset(deal.discount_rules.values_list("product_id", flat=True))
         check_rates(deal.partner, rates, today, also_allowed=already)
     edited = _apply_edits(deal, edits)
-    changed = [str(Deal._meta.get_field(name).verbose_name) for name in edited]
+    changed = list(edited)
     if rates is not None and _replace_rates(deal, rates):
-        changed.append(_("discount rates"))
+        changed.append("rates")
     deal.status = Deal.Status.PENDING
     deal.save(update_fields=["status", "updated_at", *edited])
-    summary = _("Changed: %(fields)s.") % {"fields": ", ".join(changed)}
     StageChange.objects.create(
         deal=deal,
         from_stage=deal.stage,
@@ -288,6 +288,9 @@ def resubmit_deal(
         from_status=Deal.Status.ACTION_REQUIRED,
         to_status=Deal.Status.PENDING,
         by=by,
-        note="\n".join(part for part in (note.strip(), summary if changed else "") if part),
+        note=note.strip(),
+        # Field names, not labels: the timeline puts them into the reader's language.
+        system_code=StageChange.SystemNote.CHANGED if changed else "",
+        system_params={"fields": changed} if changed else {},
     )
     return deal

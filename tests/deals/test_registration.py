@@ -392,7 +392,9 @@ def test_register_conflict_is_accepted_with_a_warning_that_names_nobody(
     for secret in ("Beta Integration", beta_deal.title):
         assert secret not in message
         assert secret not in page
-    assert "Another partner holds a protected claim" in StageChange.objects.get(deal=new).note
+    assert StageChange.objects.get(deal=new).system_note == (
+        "Registered. Another partner holds a protected claim on this customer."
+    )
 
 
 @pytest.mark.parametrize("state", ["expired", "pending", "won", "own"])
@@ -527,7 +529,8 @@ def test_resubmit_saves_the_edits_and_the_history(alice_client, alice, sent_back
         "pending",
         alice,
     )
-    assert change.note.startswith("Rate lowered as asked.")
+    assert change.note == "Rate lowered as asked."
+    assert change.system_params["fields"][-1] == "rates"
     assert messages_of(response) == ["Your changes were sent to VNG Cloud for review."]
 
 
@@ -682,7 +685,9 @@ def test_resubmit_deal_service_records_what_changed(alice, sent_back, vserver):
     sent_back.refresh_from_db()
     assert sent_back.title == "Renamed"
     change = StageChange.objects.get(deal=sent_back)
-    assert change.note.count(",") == 1  # title and discount rates, whatever the language
+    assert (change.note, change.system_code) == ("", "changed")
+    assert change.system_params == {"fields": ["title", "rates"]}
+    assert change.system_note == "Changed: title, discount rates."
 
 
 # --- Buttons on other pages -----------------------------------------------------------------------
