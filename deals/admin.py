@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -291,13 +291,13 @@ class DealAdmin(admin.ModelAdmin):
         """Staff read a partner's file from the deal page (same download headers)."""
         attachment = get_object_or_404(Attachment, deal_id=deal_pk, pk=pk)
         if not self.has_view_permission(request, attachment.deal):
-            return redirect("admin:index")
+            raise PermissionDenied
         return download_response(attachment)
 
     def protection_view(self, request, pk):
         deal = get_object_or_404(Deal, pk=pk)
         if not self.has_change_permission(request, deal):
-            return redirect("admin:index")
+            raise PermissionDenied
         form = ProtectionForm(request.POST or None, initial={"until": deal.protected_until})
         if request.method == "POST" and form.is_valid():
             try:
@@ -381,7 +381,7 @@ class DealAdmin(admin.ModelAdmin):
     def review_view(self, request, pk):
         deal = get_object_or_404(Deal, pk=pk)
         if not self.has_change_permission(request, deal):
-            return redirect("admin:index")
+            raise PermissionDenied
         form = ReviewForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -409,7 +409,7 @@ class DealAdmin(admin.ModelAdmin):
     def stage_view(self, request, pk):
         deal = get_object_or_404(Deal, pk=pk)
         if not self.has_change_permission(request, deal):
-            return redirect("admin:index")
+            raise PermissionDenied
         form = StaffStageForm(request.POST or None, deal=deal)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,13 @@ from discounts.models import (
     DiscountStatus,
     EffectiveStatus,
 )
-from partners.models import Customer, CustomerOwnership, Membership
+from partners.access import (
+    ADMIN_ONLY_CUSTOMER_DISCOUNTS,
+    STAFF_ONLY_REVOKE_DISCOUNT,
+    require_partner_admin,
+    require_staff,
+)
+from partners.models import Customer, CustomerOwnership
 
 
 def rate_field(product_id) -> str:
@@ -59,20 +65,8 @@ def issue_discount(
     return discount
 
 
-def can_manage_customer_discounts(user, partner) -> bool:
-    """Partner admins manage their customer discounts; staff may step in for them."""
-    if user.is_staff:
-        return True
-    return Membership.objects.filter(
-        user=user, partner=partner, role=Membership.Role.ADMIN
-    ).exists()
-
-
 def _check_manager(user, partner):
-    if not can_manage_customer_discounts(user, partner):
-        raise PermissionDenied(
-            _("Only an admin of your organisation can create or revoke customer discounts.")
-        )
+    require_partner_admin(user, partner.pk, ADMIN_ONLY_CUSTOMER_DISCOUNTS)
 
 
 def _check_rates(discount: Discount, rates: Mapping) -> tuple[dict, dict]:
@@ -250,8 +244,7 @@ def revoke_discount(discount: Discount, *, by, reason: str) -> Discount:
     person), kept as history. An already revoked discount is refused, unchanged.
     Returns the refreshed Discount.
     """
-    if not by.is_staff:
-        raise PermissionDenied(_("Only VNG Cloud staff can revoke a partner discount."))
+    require_staff(by, STAFF_ONLY_REVOKE_DISCOUNT)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the discount is revoked.")}, code="required")

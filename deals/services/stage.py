@@ -16,6 +16,7 @@ from deals.services.content import add_attachments, add_note
 from deals.storage import StoredFiles
 from discounts.rates import rate_problem
 from discounts.services import end_other_partners_customer_discounts, issue_discount
+from partners.access import require_member
 from partners.models import Membership
 from partners.services import transfer_ownership
 
@@ -37,12 +38,7 @@ def allowed_stages(deal: Deal) -> list[str]:
 
 
 def _check_actor(deal: Deal, by):
-    if by.is_staff:
-        return
-    if not Membership.objects.filter(user=by, partner_id=deal.partner_id).exists():
-        raise ValidationError(
-            _("You can only update your own organisation's deals."), code="forbidden"
-        )
+    require_member(by, deal.partner_id)
 
 
 def _check_move(deal: Deal, to_stage: str):
@@ -92,7 +88,8 @@ def change_stage(
 
     Effects, all in one transaction (all or nothing):
     - the deal row is locked and every rule re-checked on it (closed, not approved, same or
-      unknown stage, another partner's user): a refusal raises ValidationError, changes nothing;
+      unknown stage): a refusal raises ValidationError, changes nothing; another partner's
+      user gets PermissionDenied;
     - the deal's stage and probability change; a StageChange records from, to, who, when, note;
     - the note becomes a Note and the files become Attachments (stored files are deleted again
       if anything fails);

@@ -446,7 +446,7 @@ def test_customer_discount_create_by_a_member_is_403_with_a_message(
     response = sam_client.post(create_url(discount), data)
 
     assert response.status_code == 403
-    assert "Only an admin of your organisation can create customer discounts." in (
+    assert "Only an admin of your organisation can create or revoke customer discounts." in (
         response.content.decode()
     )
     assert CustomerDiscount.objects.count() == 0

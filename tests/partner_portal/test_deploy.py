@@ -18,6 +18,8 @@ def manage(*args, **env):
         "ALLOWED_HOSTS": "partners.example.com",
         **env,
     }
+    # Set for the browser tests' live server; never part of a deployment.
+    production.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
