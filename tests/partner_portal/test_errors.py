@@ -74,8 +74,9 @@ def test_member_write_answers_403_with_the_message(client, sam, alpha, alice):
     assert Discount.objects.get().customer_discounts.count() == 0
 
 
-def test_csrf_failure_gets_the_portal_page(alice):
+def test_csrf_failure_gets_the_portal_page(alice, settings):
     client = Client(enforce_csrf_checks=True)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(alice)
 
     response = client.post(reverse("deal_register"), {})
