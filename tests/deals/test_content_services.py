@@ -150,7 +150,7 @@ def test_post_attachments_refuses_a_closed_deal(alpha_deal, alice, files, media_
 
 
 def test_post_attachments_refuses_another_partners_user(alpha_deal, bob, files, media_files):
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         post_attachments(alpha_deal, by=bob, files=[files.upload("bom.pdf", "pdf")])
     assert (Attachment.objects.count(), media_files()) == (0, [])
 
