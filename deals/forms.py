@@ -14,7 +14,7 @@ from django.utils.formats import localize
 from django.utils.translation import gettext_lazy as _
 
 from deals.models import Product
-from discounts.rates import RateInput, rate_problem
+from discounts.rates import NO_RATE, RateInput, rate_problem
 from partners.models import Contract, Customer, tax_code_validator
 
 RATES = "rates"  # error key for the rates as a whole (no product, or a service refusal)
@@ -110,7 +110,7 @@ class DealFormMixin:
                 self.add_error(name, error)
         filled = [p for p in self.products if self[self.rate_name(p)].value() not in ("", None)]
         if not filled:
-            self.add_error(RATES, _("Register a discount rate for at least one product."))
+            self.add_error(RATES, NO_RATE)
         return cleaned
 
     def add_error(self, field, error):

@@ -5,7 +5,7 @@ from django.utils.formats import localize
 from django.utils.translation import gettext_lazy as _
 
 from discounts.models import Discount
-from discounts.rates import RateInput
+from discounts.rates import NO_RATE, RateInput
 from discounts.services import rate_field
 from partners.selectors import owned_customers
 
@@ -68,7 +68,7 @@ class CustomerDiscountForm(forms.Form):
         given = [line for line in self.lines if data.get(rate_field(line.product_id)) is not None]
         rate_errors = any(rate_field(line.product_id) in self.errors for line in self.lines)
         if not given and not rate_errors:
-            raise ValidationError(_("Give a rate for at least one product."), code="no_rates")
+            raise ValidationError(NO_RATE, code="no_rates")
         return data
 
     def rates(self) -> dict:

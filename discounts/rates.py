@@ -2,7 +2,7 @@
 
 A rate is a percentage: a number, above 0, with at most 2 decimals, never above 100; under a
 contract it is at most the contract's limit, and a customer discount's rate is at most the
-rate of the partner discount it draws on. Forms, services and admin of `deals` and
+rate of the partner discount it draws on. A deal or a customer discount has at least one. Forms, services and admin of `deals` and
 `discounts` all ask this module, so a person reads the same words wherever a rate is refused.
 It sits in `discounts`, a floor `deals` may import.
 """
@@ -23,6 +23,7 @@ NOT_POSITIVE = _("The rate must be above 0%.")
 TOO_PRECISE = _("Use at most 2 decimals.")
 ABOVE_100 = _("A rate cannot be above 100%.")
 ABOVE_CONTRACT = _("At most %(max)s%% under your contract %(contract)s.")
+NO_RATE = _("Give a rate for at least one product.")
 ABOVE_PARENT = _("At most %(max)s%%, the rate of your own discount for this product.")
 
 # A rate is a short number: "1e1000000" is not one (and overflows Decimal arithmetic).

@@ -88,7 +88,7 @@ def _check_rates(discount: Discount, rates: Mapping) -> tuple[dict, dict]:
         except ValidationError as error:
             errors[field] = error.messages
     if not rates:
-        errors["rates"] = [_("Give a rate for at least one product.")]
+        errors["rates"] = [str(rates_rules.NO_RATE)]
     return parsed, errors
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from deals.models import Deal, DiscountRule, Product, StageChange
 from deals.selectors import conflicting_claims
-from discounts.rates import rate_problem
+from discounts.rates import NO_RATE, rate_problem
 from partners.models import Contract, Customer, Partner, tax_code_validator
 from partners.services import get_or_create_customer
 
@@ -49,9 +49,7 @@ def check_rates(
     """
     contract = contract_in_force(partner, day)
     if not rates:
-        raise ValidationError(
-            {"rates": _("Register a discount rate for at least one product.")}, code="no_rates"
-        )
+        raise ValidationError({"rates": NO_RATE}, code="no_rates")
     problems = []
     for product, rate in rates.items():
         if not product.is_active and product.pk not in also_allowed:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deals.models import Deal, DiscountRule, Product
-from discounts.rates import rate_problem
+from discounts.rates import NO_RATE, rate_problem
 
 
 @transaction.atomic
@@ -33,9 +33,7 @@ def set_discount_rules(deal: Deal, *, by, rates: dict[Product, Decimal]) -> list
             _("This deal is closed; its data can no longer change."), code="closed"
         )
     if not rates:
-        raise ValidationError(
-            {"rates": _("Register a discount rate for at least one product.")}, code="no_rates"
-        )
+        raise ValidationError({"rates": NO_RATE}, code="no_rates")
     contract = locked.partner.contract_on(timezone.localdate())
     problems = [
         f"{product}: {problem}"

@@ -285,9 +285,7 @@ def test_register_without_any_product_shows_the_error_and_saves_nothing(alice_cl
     response = alice_client.post(REGISTER, form_data(products, **{rate_key(products[0]): ""}))
 
     assert response.status_code == 400
-    assert response.context["form"].errors["rates"] == [
-        "Register a discount rate for at least one product."
-    ]
+    assert response.context["form"].errors["rates"] == ["Give a rate for at least one product."]
     assert b"data-rates-error" in response.content
     assert counts() == {"deals": 0, "rules": 0, "changes": 0, "customers": 0}
 
@@ -587,9 +585,7 @@ def test_resubmit_without_any_product_is_refused(alice_client, sent_back, produc
     response = alice_client.post(edit_url(sent_back), data)
 
     assert response.status_code == 400
-    assert response.context["form"].errors["rates"] == [
-        "Register a discount rate for at least one product."
-    ]
+    assert response.context["form"].errors["rates"] == ["Give a rate for at least one product."]
     assert DiscountRule.objects.filter(deal=sent_back).count() == 1
 
 
