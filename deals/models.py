@@ -304,7 +304,8 @@ class StageChange(models.Model):
             return template % {"fields": ", ".join(labels)}
         if self.system_code == SystemNote.PROTECTION_EXTENDED:
             return template % {"date": date_format(date.fromisoformat(params["date"]))}
-        return template
+        # Any other code: its parameters are plain text, put into the translated template.
+        return template % params if params else template
 
 
 def _changed_label(name: str):

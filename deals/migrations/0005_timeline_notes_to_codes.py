@@ -85,6 +85,8 @@ def codes_to_notes(apps, schema_editor):
     StageChange = apps.get_model("deals", "StageChange")
     for change in StageChange.objects.exclude(system_code="").iterator():
         params = change.system_params or {}
+        if change.system_code not in ("changed", "protection_extended", *FIXED):
+            continue  # a code added after this migration: its own migration handles it
         if change.system_code == "changed":
             text = CHANGED % {"fields": ", ".join(FIELDS[n] for n in params.get("fields", []))}
         elif change.system_code == "protection_extended":
