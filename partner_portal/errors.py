@@ -12,18 +12,29 @@ these pages inside the dialog when a dialog request fails.
 import logging
 import secrets
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template import loader
 from django.template.response import TemplateResponse
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
 
 def _standalone(request, status: int, **ctx) -> HttpResponse:
-    """The error page from the template alone: no context processors, no database."""
+    """The error page from the template alone: no context processors, no database.
+
+    The language comes from the cookie again: the failure may have happened outside the
+    language middleware (a session that could not be saved).
+    """
     ctx = {"status": status, "request": request, "csrf_token": get_token(request), **ctx}
-    return HttpResponse(loader.get_template("error.html").render(ctx), status=status)
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        html = loader.get_template("error.html").render(ctx)
+    return HttpResponse(html, status=status)
 
 
 def error_page(request, status: int, message: str = "") -> TemplateResponse:
