@@ -114,3 +114,20 @@ def test_nul_byte_page_is_the_bad_request_page(client, staff):
 
     assert response.status_code == 400
     assert "Bad request" in response.content.decode()
+
+
+@pytest.mark.urls("tests.partner_portal.urls_boom")
+def test_failed_dialog_request_gets_a_message_the_dialog_can_show(settings):
+    client = Client(raise_request_exception=False)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = client.get("/boom/", HTTP_HX_REQUEST="true")
+
+    # static/js/portal.js reads [data-error-message] out of the error page into the dialog.
+    message = re.search(
+        r"data-error-message[^>]*>(.*?)</div>\s*</div>", response.content.decode(), re.S
+    )
+    text = " ".join(re.sub(r"<[^>]+>", " ", message.group(1)).split())
+    assert response.status_code == 500
+    assert text.startswith("The portal could not finish this request.")
+    assert text.endswith(f"Reference: {reference_in(response.content.decode())}")
