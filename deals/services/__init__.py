@@ -10,6 +10,7 @@ from deals.services.review import (
     reject_deal,
     send_back_deal,
 )
+from deals.services.rules import set_discount_rules
 from deals.services.stage import allowed_stages, change_stage
 from deals.services.void import void_win
 
@@ -29,5 +30,6 @@ __all__ = [
     "reject_deal",
     "resubmit_deal",
     "send_back_deal",
+    "set_discount_rules",
     "void_win",
 ]

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from deals.models import Deal, StageChange
@@ -118,7 +117,8 @@ def extend_protection(deal: Deal, *, by, until) -> Deal:
         from_stage=locked.stage,
         to_stage=locked.stage,
         by=by,
-        note=_("Protection extended until %(date)s.") % {"date": localize(until)},
+        system_code=StageChange.SystemNote.PROTECTION_EXTENDED,
+        system_params={"date": until.isoformat()},
     )
     return locked
 
@@ -132,16 +132,45 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
 
     Effects: the deal row is locked; a closed deal is refused (ValidationError, nothing
     saved); only the fields named in `changes` are written, so a stage change that landed
-    meanwhile is never overwritten.
+    meanwhile is never overwritten; when a value really changed, a timeline entry by `by`
+    (system note CORRECTED) lists each field with its old and new value, for the partner.
     """
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.is_closed:
         raise ValidationError(
             _("This deal is closed; its data can no longer change."), code="closed"
         )
-    fields = [name for name in changes if name in STAFF_EDITABLE]
+    fields = [
+        name
+        for name in changes
+        if name in STAFF_EDITABLE and getattr(locked, name) != changes[name]
+    ]
+    corrections = [
+        {"field": name, "from": _plain(getattr(locked, name)), "to": _plain(changes[name])}
+        for name in fields
+    ]
     for name in fields:
         setattr(locked, name, changes[name])
     if fields:
         locked.save(update_fields=[*fields, "updated_at"])
+        record_correction(locked, by=by, corrections=corrections)
     return locked
+
+
+def _plain(value) -> str:
+    """A value as stored in the timeline: dates as ISO (shown in the reader's format)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def record_correction(deal: Deal, *, by, corrections: list[dict]) -> StageChange:
+    """The timeline entry of a staff correction (who, when, each field's old and new value)."""
+    return StageChange.objects.create(
+        deal=deal,
+        from_stage=deal.stage,
+        to_stage=deal.stage,
+        by=by,
+        system_code=StageChange.SystemNote.CORRECTED,
+        system_params={"changes": corrections},
+    )

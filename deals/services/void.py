@@ -1,6 +1,6 @@
 """Staff void a win: the deal stays won and closed, everything the win gave is taken back."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from discounts.models import Discount, DiscountStatus
 from discounts.services import revoke_discount
 from notifications.models import Kind
 from notifications.services import record_event
+from partners.access import STAFF_ONLY_VOID_WIN, require_staff
 from partners.services import undo_ownership
 
 
@@ -28,8 +29,7 @@ def void_win(deal: Deal, *, by, reason: str) -> Deal:
     - the deal stays won and closed, with win_voided_at/by/reason set ("won, voided");
     - a timeline entry by `by` with the reason, and a "win voided" event for the partner.
     """
-    if not by.is_staff:
-        raise PermissionDenied(_("Only VNG Cloud staff can void a win."))
+    require_staff(by, STAFF_ONLY_VOID_WIN)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the win is voided.")}, code="required")
@@ -51,7 +51,8 @@ def void_win(deal: Deal, *, by, reason: str) -> Deal:
         to_stage=locked.stage,
         by=by,
         at=now,
-        note=_("Win voided: %(reason)s") % {"reason": reason},
+        note=reason,
+        system_code=StageChange.SystemNote.WIN_VOIDED,
     )
     record_event(Kind.WIN_VOIDED, deal=locked, actor=by, params={"reason": reason})
     deal.refresh_from_db()

@@ -206,9 +206,9 @@ def test_void_win_restores_the_previous_owner_and_revokes_everything(
     active = CustomerOwnership.objects.get(customer=taken_over.customer, ended_at__isnull=True)
     assert active.partner == alpha
     assert CustomerOwnership.objects.filter(customer=taken_over.customer).count() == 3
-    assert StageChange.objects.filter(deal=taken_over).first().note == (
-        "Win voided: Alpha's claim was first"
-    )
+    entry = StageChange.objects.filter(deal=taken_over).first()
+    assert (entry.by, entry.note) == (staff, "Alpha's claim was first")
+    assert entry.system_note == "Win voided by VNG Cloud; the discount was revoked."
     assert kinds() == [Kind.WIN_VOIDED]
     assert Event.objects.get().partner == beta
 
@@ -236,7 +236,7 @@ def test_void_win_is_refused_twice_for_open_deals_and_for_non_staff(
     with pytest.raises(ValidationError):
         void_win(alpha_deal, by=staff, reason="Again")
 
-    assert StageChange.objects.filter(deal=alpha_deal, note__startswith="Win voided").count() == 1
+    assert StageChange.objects.filter(deal=alpha_deal, system_code="win_voided").count() == 1
 
 
 def test_voided_deal_shows_won_voided_to_the_partner(alpha_deal, alice, staff, alice_client):
@@ -298,3 +298,53 @@ def test_possible_duplicates_view_groups_by_root_and_similar_names(
     assert similar_a.name in page and similar_b.name in page
     assert lonely.name not in page
     assert "Possible duplicates" in client.get("/admin/deals/deal/").content.decode()
+
+
+# --- staff corrections in the partner's timeline ----------------------------------------------------
+
+
+def test_staff_corrections_appear_in_the_partners_timeline_with_who_and_when(
+    alpha_deal, staff, alice_client, vserver, vstorage
+):
+    from deals.services import correct_deal, set_discount_rules
+
+    old_title = alpha_deal.title
+    new_date = alpha_deal.expected_close_date + timedelta(days=10)
+    correct_deal(
+        alpha_deal,
+        by=staff,
+        changes={
+            "title": "Cloud migration phase 2",
+            "estimated_value": Decimal("250000000"),
+            "expected_close_date": new_date,
+            "description": alpha_deal.description,  # unchanged: not listed
+        },
+    )
+    set_discount_rules(alpha_deal, by=staff, rates={vserver: Decimal("12"), vstorage: Decimal("5")})
+    set_discount_rules(alpha_deal, by=staff, rates={vserver: Decimal("12"), vstorage: Decimal("5")})
+
+    entries = list(StageChange.objects.filter(deal=alpha_deal, system_code="corrected"))
+    assert [entry.by for entry in entries] == [staff, staff]
+    rates, fields = entries  # newest first
+    assert fields.system_params["changes"] == [
+        {"field": "title", "from": old_title, "to": "Cloud migration phase 2"},
+        {"field": "estimated_value", "from": "100000000", "to": "250000000"},
+        {
+            "field": "expected_close_date",
+            "from": (new_date - timedelta(days=10)).isoformat(),
+            "to": new_date.isoformat(),
+        },
+    ]
+    assert rates.system_note == ("Corrected by VNG Cloud: vServer: 10% → 12%; vStorage: — → 5%.")
+    page = alice_client.get(f"/deals/{alpha_deal.pk}/").content.decode()
+    assert f"title: {old_title} → Cloud migration phase 2" in page
+    assert "vServer: 10% → 12%" in page
+    assert str(staff) in page
+
+
+def test_admin_save_without_a_change_writes_no_correction(client, staff, alpha_deal):
+    from deals.services import correct_deal
+
+    correct_deal(alpha_deal, by=staff, changes={"title": alpha_deal.title})
+
+    assert not StageChange.objects.filter(deal=alpha_deal, system_code="corrected").exists()
