@@ -38,3 +38,22 @@ def test_sweep_command_delivers_a_lost_event_in_process(
 
     assert out.getvalue().strip() == "events: 1, e-mails: 0, freed: 0"
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@alpha.test", "sales-ops@vngcloud.test"]
+
+
+def test_every_beat_entry_names_a_registered_task(settings):
+    from partner_portal.celery import app
+
+    app.loader.import_default_modules()
+
+    missing = [
+        entry["task"]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] not in app.tasks
+    ]
+    assert missing == []
+
+
+def test_purge_orphans_task_runs_the_purge():
+    from deals.tasks import purge_orphans
+
+    assert purge_orphans() == "PurgeResult(deleted=0, failed=0, kept=0)"
