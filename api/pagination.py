@@ -20,6 +20,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from api.serializers import storable
+
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 
@@ -80,7 +82,7 @@ class KeysetPagination(BasePagination):
             value = model._meta.get_field(self.field).to_python(raw_value)
         except (ValueError, KeyError, TypeError, binascii.Error, DjangoValidationError):
             raise invalid from None
-        if sort != self.sort or value is None:
+        if sort != self.sort or value is None or (isinstance(value, str) and not storable(value)):
             raise invalid
         op = "lt" if self.descending else "gt"
         if self.field == "pk":

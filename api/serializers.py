@@ -222,10 +222,30 @@ class StageChangeResultSerializer(serializers.Serializer):
 # --- input -----------------------------------------------------------------------------------
 
 
+def storable(text) -> bool:
+    """Whether the database can store and search `text` (PostgreSQL refuses NUL and lone
+    surrogates with an error instead of a non-match)."""
+    if not isinstance(text, str) or "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class ProductCodeField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=Product.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        if not storable(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class RateInSerializer(StrictSerializer):
-    product = serializers.SlugRelatedField(
-        slug_field="code", queryset=Product.objects.all(), help_text="Product code."
-    )
+    product = ProductCodeField(help_text="Product code.")
     rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="Percent.")
 
 

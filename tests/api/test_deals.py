@@ -1,5 +1,7 @@
 """deals/ through the API: the same rules as the portal, answered in JSON."""
 
+import base64
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -358,3 +360,20 @@ def test_closed_deal_takes_no_notes_or_files(alpha_api, alpha_deal):
     assert (note.status_code, note.json()["code"]) == (409, "closed")
     assert upload.status_code == 409
     assert Note.objects.count() == 0 and Attachment.objects.count() == 0
+
+
+def test_text_the_database_cannot_store_is_a_field_error(alpha_api, vserver):
+    bad_product = registration(rates=[{"product": "v\x00server", "rate": "5"}])
+    bad_surrogate = registration(title="ERP \ud800")
+
+    for body in (bad_product, bad_surrogate):
+        response = alpha_api.post("/api/v1/deals/", raw=json.dumps(body))
+        assert response.status_code == 400, response.content
+    assert Deal.objects.count() == 0
+
+
+def test_a_forged_cursor_with_nul_is_400(alpha_api, alpha, alice):
+    cursor = base64.urlsafe_b64encode(json.dumps({"s": "name", "v": "a\x00", "id": 1}).encode())
+    response = alpha_api.get("/api/v1/customers/", {"cursor": cursor.decode()})
+
+    assert response.status_code == 400

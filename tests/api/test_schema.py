@@ -7,7 +7,9 @@ has an approved deal, a won deal (so a discount and a customer) and a note.
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -39,7 +41,20 @@ def api_data(db, alpha, alice):
 
 
 @pytest.fixture
-def bearer(api_data, alpha, alice):
+def test_connection_stays_open():
+    """schemathesis calls the WSGI handler directly, which closes "old" database connections at
+    the start and end of each request, as a server would. In a test that would close the test's
+    own connection (and roll its transaction back on PostgreSQL); Django's test client switches
+    this off the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(api_data, alpha, alice, test_connection_stays_open):
     _token, secret = make_token(alpha, alice)
     return {"Authorization": f"Bearer {secret}", "Accept-Language": "en"}
 
