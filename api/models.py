@@ -97,3 +97,35 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of the partner's that receives its events, signed with `secret` (HMAC-SHA256).
+
+    The secret is kept as written: the portal needs it to sign every delivery.
+    """
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        verbose_name=_("partner"),
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=100, editable=False)
+    event_types = models.JSONField(_("event types"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self):
+        return self.url

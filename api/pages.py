@@ -1,4 +1,4 @@
-"""The API tokens page (/team/tokens/): partner admins create, see and revoke tokens."""
+"""Partner admins' pages: API tokens (/team/tokens/) and webhook endpoints (/team/webhooks/)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,10 +9,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api import selectors, services
-from api.forms import TokenForm
+from api.forms import TokenForm, WebhookForm
+from api.webhooks import SIGNATURE_HEADER
 from partners.access import partner_admin_required, partner_required
 
 ADMINS_ONLY = _lazy("Only an admin of your organisation can manage API tokens.")
+WEBHOOKS_ADMINS_ONLY = _lazy("Only an admin of your organisation can manage webhooks.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -67,3 +69,46 @@ def token_revoke(request, pk):
             % {"name": token.name},
         )
     return redirect("api_tokens")
+
+
+@require_http_methods(["GET", "POST"])
+@partner_required
+@partner_admin_required(WEBHOOKS_ADMINS_ONLY)
+def webhook_list(request):
+    """The partner's webhook endpoints and the form to add one; the new endpoint's signing
+    secret is shown on the answer to the POST only (never cached)."""
+    form = WebhookForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_webhook_endpoint(
+                partner=request.partner,
+                by=request.user,
+                url=form.cleaned_data["url"],
+                event_types=form.cleaned_data["event_types"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form = WebhookForm()
+    ctx = {
+        "form": form,
+        "endpoints": selectors.webhook_endpoints_for_partner(request.partner),
+        "created": created,
+        "signature_header": SIGNATURE_HEADER,
+    }
+    status = 400 if request.method == "POST" and created is None else 200
+    response = render(request, "api/webhook_list.html", ctx, status=status)
+    add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+@partner_required
+@partner_admin_required(WEBHOOKS_ADMINS_ONLY)
+def webhook_delete(request, pk):
+    endpoint = selectors.get_webhook_endpoint_for_partner(request.partner, pk)
+    services.delete_webhook_endpoint(endpoint, by=request.user)
+    messages.success(request, _("Events are no longer sent to %(url)s.") % {"url": endpoint.url})
+    return redirect("api_webhooks")

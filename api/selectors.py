@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from api.models import ApiToken
+from api.models import ApiToken, WebhookEndpoint
 from api.services import hash_key
 
 
@@ -22,3 +22,11 @@ def token_for_secret(secret: str) -> ApiToken | None:
         .select_related("partner", "created_by__membership")
         .first()
     )
+
+
+def webhook_endpoints_for_partner(partner) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(partner=partner).select_related("created_by")
+
+
+def get_webhook_endpoint_for_partner(partner, pk) -> WebhookEndpoint:
+    return get_object_or_404(webhook_endpoints_for_partner(partner), pk=pk)

@@ -1,4 +1,4 @@
-"""Writes on API tokens. The team page and the authentication call these; nothing else does."""
+"""Writes on API tokens and webhook endpoints; the team pages and the API call these."""
 
 import hashlib
 import secrets
@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.models import ApiToken, IdempotencyKey
+from api.models import ApiToken, IdempotencyKey, WebhookEndpoint
+from api.webhooks import EVENT_TYPES, vetted_addresses
 from partners.models import Membership, Partner
 
 TOKEN_PREFIX = "pp_"
@@ -93,3 +94,43 @@ def purge_idempotency_keys(*, now=None) -> int:
     cutoff = (now or timezone.now()) - IDEMPOTENCY_TTL
     deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@transaction.atomic
+def create_webhook_endpoint(
+    *, partner: Partner, by, url: str, event_types: list[str]
+) -> WebhookEndpoint:
+    """Register a URL that will receive the partner's events; returns it (with its secret).
+
+    Effects: `by` must be an admin of `partner`; the URL must pass `vetted_addresses` (http(s),
+    resolves to public addresses only, https unless allow-listed) and at least one known event
+    type is needed (ValidationError keyed "url" / "event_types" otherwise); one
+    WebhookEndpoint is saved with a new random signing secret.
+    """
+    _check_admin(partner, by)
+    url = (url or "").strip()
+    errors = {}
+    try:
+        vetted_addresses(url)
+    except ValidationError as exc:
+        errors["url"] = exc.messages
+    chosen = sorted(set(event_types or ()))
+    if not chosen or not set(chosen) <= set(EVENT_TYPES):
+        errors["event_types"] = [_("Choose at least one event from the list.")]
+    if errors:
+        raise ValidationError(errors)
+    return WebhookEndpoint.objects.create(
+        partner=partner,
+        url=url,
+        secret="whsec_" + secrets.token_urlsafe(32),
+        event_types=chosen,
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def delete_webhook_endpoint(endpoint: WebhookEndpoint, *, by) -> None:
+    """Stop sending events to the endpoint. Effects: `by` must be an admin of its partner; the
+    endpoint row is deleted."""
+    _check_admin(endpoint.partner, by)
+    endpoint.delete()

@@ -264,6 +264,9 @@ FILE_UPLOAD_HANDLERS = [
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/minute")
 # Largest JSON body; multipart uploads may carry ATTACHMENT_MAX_FILES x ATTACHMENT_MAX_BYTES.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Hosts that may receive webhooks although they are private or plain http (tests, development),
+# e.g. "127.0.0.1,localhost". Empty in production: only public https URLs.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenAccess"],

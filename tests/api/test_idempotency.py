@@ -125,3 +125,20 @@ def test_a_malformed_key_is_400(alpha_api, alpha_deal, key):
 
     assert response.status_code == 400
     assert Note.objects.count() == 0
+
+
+def test_the_purge_command_deletes_only_old_keys(alpha_api, alpha_deal):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = f"/api/v1/deals/{alpha_deal.pk}/notes/"
+    alpha_api.post(path, {"text": "a"}, headers={"Idempotency-Key": "old"})
+    alpha_api.post(path, {"text": "b"}, headers={"Idempotency-Key": "new"})
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+    out = StringIO()
+
+    call_command("purge_idempotency_keys", stdout=out)
+
+    assert "1 idempotency keys deleted" in out.getvalue()
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
