@@ -170,6 +170,8 @@ def exception_handler(exc, context):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    if isinstance(exc, exceptions.NotAuthenticated):
+        exc.detail = _("Send the token as “Authorization: Bearer <token>”.")
     if isinstance(exc, exceptions.ValidationError):
         return validation_problem(_flatten(exc.get_full_details()))
     if isinstance(exc, exceptions.ParseError):

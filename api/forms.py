@@ -16,7 +16,7 @@ class TokenForm(forms.Form):
         label=_("Access"),
         choices=ApiToken.Access.choices,
         initial=ApiToken.Access.READ,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
 
 
@@ -31,5 +31,5 @@ class WebhookForm(forms.Form):
     event_types = forms.MultipleChoiceField(
         label=_("Events"),
         choices=[(name, name) for name in EVENT_TYPES],
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )

@@ -67,6 +67,22 @@ class ProblemSerializer(serializers.Serializer):
 # --- output ----------------------------------------------------------------------------------
 
 
+_DATETIME = serializers.DateTimeField()
+_RATE = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+def _date(value):
+    return value.isoformat() if value is not None else None
+
+
+def _datetime(value):
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
+def _rate(value):
+    return _RATE.to_representation(value)
+
+
 class CustomerRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -103,6 +119,38 @@ class DealSerializer(serializers.Serializer):
     def get_discount(self, deal):
         discount = getattr(deal, "discount", None)
         return discount.pk if discount is not None else None
+
+    def to_representation(self, deal):
+        """The same JSON as the declared fields give (the schema comes from them), built
+        directly: DRF's field-by-field path costs ~0.7 ms a deal, most of a list's time."""
+        customer = deal.customer
+        return {
+            "id": deal.pk,
+            "title": deal.title,
+            "description": deal.description,
+            "customer": {"id": customer.pk, "name": customer.name, "tax_code": customer.tax_code},
+            "estimated_value": int(deal.estimated_value),
+            "expected_close_date": _date(deal.expected_close_date),
+            "status": deal.status,
+            "review_comment": deal.review_comment,
+            "stage": deal.stage,
+            "probability": deal.probability,
+            "protected_until": _date(deal.protected_until),
+            "closed_at": _datetime(deal.closed_at),
+            "lost_reason": deal.lost_reason_code,
+            "lost_reason_text": deal.lost_reason,
+            "rates": [
+                {
+                    "product": rule.product.code,
+                    "product_name": rule.product.name,
+                    "rate": _rate(rule.rate),
+                }
+                for rule in deal.discount_rules.all()
+            ],
+            "discount": self.get_discount(deal),
+            "created_at": _datetime(deal.created_at),
+            "updated_at": _datetime(deal.updated_at),
+        }
 
 
 class LineSerializer(serializers.Serializer):

@@ -377,3 +377,19 @@ def test_a_forged_cursor_with_nul_is_400(alpha_api, alpha, alice):
     response = alpha_api.get("/api/v1/customers/", {"cursor": cursor.decode()})
 
     assert response.status_code == 400
+
+
+def test_the_fast_deal_json_equals_the_declared_fields(alpha_api, alpha_deal, alice, staff):
+    from rest_framework import serializers
+
+    from api.serializers import DealSerializer
+    from api.views.deals import deals_with_details
+    from deals.services import change_stage
+
+    change_stage(alpha_deal, "lost", by=alice, lost_reason="Too dear", lost_reason_code="price")
+    deal = deals_with_details(alpha_deal.partner).get(pk=alpha_deal.pk)
+    fast = DealSerializer(deal).data
+    declared = serializers.Serializer.to_representation(DealSerializer(), deal)
+
+    assert fast == declared
+    assert fast["closed_at"] is not None and fast["lost_reason"] == "price"
