@@ -25,6 +25,9 @@ def hash_key(secret: str) -> str:
 
 
 def _check_admin(partner: Partner, by) -> None:
+    """The partner's admins manage its tokens and webhooks; staff may step in (a leak)."""
+    if by.is_staff:
+        return
     if not Membership.objects.filter(user=by, partner=partner, role=Membership.Role.ADMIN).exists():
         raise ValidationError(
             _("Only an admin of your organisation can manage API tokens."), code="forbidden"
@@ -67,7 +70,7 @@ def create_api_token(
 def revoke_api_token(token: ApiToken, *, by) -> ApiToken:
     """Revoke a token now: the next request that carries it answers 401.
 
-    Effects: `by` must be an admin of the token's partner; revoked_at/revoked_by are set by a
+    Effects: `by` must be an admin of the token's partner (or staff); revoked_at/revoked_by are set by a
     compare-and-set, so a second revocation is refused (ValidationError) and changes nothing.
     """
     _check_admin(token.partner, by)

@@ -1,15 +1,17 @@
 """Webhook endpoints: which URLs may receive the partner's events, and how a delivery is signed.
 
 The delivery itself (POST each outbox event to the partner's endpoints from the Celery worker,
-with retries) rides on the notifications outbox; it must call `vetted_addresses` again right
-before sending and connect only to those addresses, so a host whose DNS changed after
-registration to a private address is refused then too.
+with retries and a log) rides on the notifications outbox and is not built yet; it sends each
+attempt with `send`, which vets the URL again right before sending and connects only to a
+vetted address, so a host whose DNS changed after registration to a private one is refused.
 """
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import socket
+import ssl
 import time
 from urllib.parse import urlsplit
 
@@ -97,3 +99,54 @@ def verify_signature(secret: str, header: str, body: bytes, *, tolerance: int = 
         return False
     expected = signature(secret, body, timestamp=timestamp)
     return hmac.compare_digest(expected, header)
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to an address vetted beforehand, whatever the host name resolves to now."""
+
+    def __init__(self, host, *, address, **kwargs):
+        super().__init__(host, **kwargs)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host, *, address, **kwargs):
+        super().__init__(host, context=ssl.create_default_context(), **kwargs)
+        self._address = address
+
+    def connect(self):
+        raw = socket.create_connection((self._address, self.port), self.timeout)
+        # The certificate is checked against the host name, not the pinned address.
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
+
+
+def send(url: str, secret: str, body: bytes, *, timeout: float = 10) -> int:
+    """POST one signed delivery to `url`; returns the receiver's status code.
+
+    The URL is vetted again now (its DNS may have changed since registration) and the
+    connection goes to a vetted address, so a rebinding to a private address is refused.
+    Raises ValidationError for a refused URL and OSError for a network failure; the caller
+    (the delivery task) records either and retries.
+    """
+    address = vetted_addresses(url)[0]
+    parts = urlsplit(url)
+    connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(parts.hostname, port=parts.port, timeout=timeout, address=address)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "VNG-Cloud-Partner-Portal-Webhooks/1",
+                SIGNATURE_HEADER: signature(secret, body),
+            },
+        )
+        return connection.getresponse().status
+    finally:
+        connection.close()

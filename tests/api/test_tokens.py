@@ -158,3 +158,22 @@ def test_rate_limit_answers_429_with_retry_after(settings, alpha, alice):
     _other, other_secret = make_token(alpha, alice, name="Other")
     assert ApiClient(other_secret).get("/api/v1/products/").status_code == 200
     cache.clear()
+
+
+def test_staff_see_tokens_in_admin_and_revoke_a_leaked_one(client, staff, alpha, alice):
+    token, secret = make_token(alpha, alice, name="Leaked")
+    client.force_login(staff)
+
+    listing = client.get("/admin/api/apitoken/")
+    assert listing.status_code == 200 and "Leaked" in listing.content.decode()
+    assert secret not in listing.content.decode()
+    response = client.post(
+        "/admin/api/apitoken/", {"action": "revoke_tokens", "_selected_action": [token.pk]}
+    )
+
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_by == staff
+    assert ApiClient(secret).get("/api/v1/deals/").status_code == 401
+    assert client.get(f"/admin/api/apitoken/{token.pk}/change/").status_code == 200
+    assert client.get("/admin/api/webhookendpoint/").status_code == 200

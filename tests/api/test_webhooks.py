@@ -1,13 +1,15 @@
 """Webhook endpoints: only public URLs, admins only, and the signature a receiver checks."""
 
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from api.models import WebhookEndpoint
 from api.services import create_webhook_endpoint
-from api.webhooks import signature, verify_signature, vetted_addresses
+from api.webhooks import SIGNATURE_HEADER, send, signature, verify_signature, vetted_addresses
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +118,40 @@ def test_admin_deletes_an_endpoint(alice_client, alpha, alice):
 
     assert alice_client.post(f"/team/webhooks/{endpoint.pk}/delete/").status_code == 302
     assert WebhookEndpoint.objects.count() == 0
+
+
+def test_send_posts_a_signed_body_to_a_local_receiver(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    received = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers[SIGNATURE_HEADER], body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hooks?x=1"
+    body = b'{"type": "deal.won", "deal": 42}'
+    try:
+        assert send(url, "whsec_test", body) == 204
+    finally:
+        thread.join(timeout=10)
+        server.server_close()
+
+    ((path, header, got),) = received
+    assert path == "/hooks?x=1" and got == body
+    assert verify_signature("whsec_test", header, got)
+
+
+def test_send_refuses_a_url_that_now_points_inside(settings):
+    # Registered while allowed; the allow-list no longer admits it when the event is sent.
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    with pytest.raises(ValidationError):
+        send("http://127.0.0.1:9/hook", "whsec_test", b"{}")
