@@ -8,7 +8,7 @@ pointer into the request body).
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -42,6 +42,21 @@ def problem(
     if errors:
         body["errors"] = errors
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM_JSON)
+
+
+def plain_problem(status_code: int, detail: str = "") -> HttpResponse:
+    """Problem details without DRF or the database, for the site's error handlers under /api/
+    (a request refused by middleware, a server error)."""
+    from http import HTTPStatus
+
+    phrase = HTTPStatus(status_code).phrase
+    body = {
+        "type": "about:blank",
+        "title": phrase,
+        "status": status_code,
+        "detail": detail or phrase,
+    }
+    return JsonResponse(body, status=status_code, content_type=PROBLEM_JSON)
 
 
 def _pointer(path: list) -> str:

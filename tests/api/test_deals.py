@@ -393,3 +393,11 @@ def test_the_fast_deal_json_equals_the_declared_fields(alpha_api, alpha_deal, al
 
     assert fast == declared
     assert fast["closed_at"] is not None and fast["lost_reason"] == "price"
+
+
+def test_a_request_refused_before_the_api_is_still_a_problem(alpha_api):
+    response = alpha_api.get("/api/v1/deals/?q=a%00b")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 400
