@@ -6,10 +6,12 @@ from notifications.selectors import unread_count
 def portal(request):
     """What the base layout needs on every page: the user's partner and the languages."""
     membership = getattr(request, "membership", None)
+    # DRF's browsable pages may render with no user at all.
+    user = getattr(request, "user", None)
     return {
         "current_partner": membership.partner if membership else None,
         "current_membership": membership,
         "portal_languages": settings.LANGUAGES,
         # The bell: one indexed count, capped (see unread_count).
-        "unread_notifications": unread_count(request.user) if request.user.is_authenticated else 0,
+        "unread_notifications": unread_count(user) if user and user.is_authenticated else 0,
     }

@@ -98,3 +98,16 @@ def test_settings_choose_language_and_kinds(alice_client, alice, alpha_deal, del
     assert [m.to for m in mail.outbox] == [["sales-ops@vngcloud.test"]]
     page = alice_client.get("/notifications/settings/").content.decode()
     assert 'name="email_deal_won" id="id_email_deal_won">' in page
+
+
+def test_admin_header_links_staff_to_their_notifications(
+    client, reviewer, alpha, alice, vserver, deliver
+):
+    deliver(register, alpha, alice, vserver)
+    reviewer.is_superuser = True
+    reviewer.save()
+    client.force_login(reviewer)
+
+    page = client.get("/admin/").content.decode()
+
+    assert '<a href="/notifications/" data-bell>Notifications (1)</a>' in page
