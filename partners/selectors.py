@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from partners.models import Customer, CustomerOwnership, Partner
+from partners.paging import keyset_page
 
 
 def _reverse_model(name: str):
@@ -30,29 +31,62 @@ def owned_customers(partner: Partner, *, today=None) -> QuerySet[Customer]:
             valid_until__gte=today,
         )
         .select_related("discount__deal")
-        .prefetch_related("lines__product")
+        .prefetch_related(Prefetch("lines", _reverse_lines(customer_discount)))
         .order_by("valid_until", "pk")
     )
-    return (
-        Customer.objects.filter(ownerships__in=active)
-        .prefetch_related(
-            Prefetch(
-                "ownerships",
-                queryset=active.select_related("deal"),
-                to_attr="active_ownerships",
-            ),
-            Prefetch("customer_discounts", queryset=in_force, to_attr="active_customer_discounts"),
-        )
-        .distinct()
+    # One active ownership per customer (a constraint), so the join repeats no customer and
+    # needs no DISTINCT.
+    return Customer.objects.filter(
+        ownerships__partner=partner, ownerships__ended_at__isnull=True
+    ).prefetch_related(
+        Prefetch(
+            "ownerships",
+            queryset=active.select_related("deal"),
+            to_attr="active_ownerships",
+        ),
+        Prefetch("customer_discounts", queryset=in_force, to_attr="active_customer_discounts"),
     )
+
+
+def _reverse_lines(customer_discount):
+    lines = customer_discount._meta.get_field("lines").related_model
+    return lines.objects.select_related("product")
+
+
+# Shorter searches match nearly everything and no trigram index can serve them; longer ones
+# than any name are cut.
+SEARCH_MIN_LENGTH = 3
+SEARCH_MAX_LENGTH = 200
+
+
+def clean_search(q: str | None) -> str:
+    """The search as typed, trimmed and cut to SEARCH_MAX_LENGTH; "" when too short to search.
+
+    NUL cannot be stored or searched in PostgreSQL text and is never part of a name.
+    """
+    q = (q or "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH].strip()
+    return q if len(q) >= SEARCH_MIN_LENGTH else ""
 
 
 def search_customers(customers: QuerySet[Customer], q: str) -> QuerySet[Customer]:
-    """Customers whose name or tax code contains `q` (all when blank)."""
+    """Customers whose name contains `q` or whose tax code starts with it (all when blank).
+
+    On PostgreSQL a trigram index serves the name and a pattern index the tax code prefix.
+    """
     q = (q or "").strip()
     if not q:
         return customers
-    return customers.filter(Q(name__icontains=q) | Q(tax_code__icontains=q))
+    return customers.filter(Q(name__icontains=q) | Q(tax_code__startswith=q))
+
+
+CUSTOMER_ORDERING = ("name", "pk")
+
+
+def customer_page(partner: Partner, *, q: str = "", cursor: str = ""):
+    """One page of the partner's customers by name, with the search applied."""
+    customers = search_customers(owned_customers(partner), q)
+    scope = f"customers|{partner.pk}|{q}"
+    return keyset_page(customers, ordering=CUSTOMER_ORDERING, cursor=cursor, scope=scope)
 
 
 def get_customer_for_partner(partner: Partner, pk) -> Customer:

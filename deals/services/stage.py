@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
+from deals import counters
 from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
 from deals.services.content import add_attachments, add_note
 from deals.storage import StoredFiles
@@ -94,6 +95,7 @@ def change_stage(
     - the deal row is locked and every rule re-checked on it (closed, not approved, same or
       unknown stage, another partner's user): a refusal raises ValidationError, changes nothing;
     - the deal's stage and probability change; a StageChange records from, to, who, when, note;
+    - the dashboard's deal counters move the deal to its new bucket;
     - the note becomes a Note and the files become Attachments (stored files are deleted again
       if anything fails);
     - `won`: closed_at/closed_by are set, the partner's Discount is issued with one line per
@@ -154,8 +156,10 @@ def _apply(deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind,
         raise ValidationError(
             _("Somebody else changed this deal just now; reload the page."), code="race"
         )
+    before = counters.snapshot(locked)
     for name, value in fields.items():
         setattr(locked, name, value)
+    counters.record(before, locked)
     change = StageChange.objects.create(
         deal=locked, from_stage=from_stage, to_stage=to_stage, by=by, at=now, note=note.strip()
     )
