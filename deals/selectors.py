@@ -52,14 +52,19 @@ def deal_page(partner, *, q: str = "", stage: str = "", sort: str = "", cursor: 
         deals = deals.filter(stage=stage)
     if q:
         deals = search_deals(partner, deals, q)
-    scope = f"deals|{partner.pk}|{sort}|{stage}|{q}"
+    scope = deal_list_scope(partner, q=q, stage=stage, sort=sort)
     return keyset_page(deals, ordering=DEAL_SORTS[sort], cursor=cursor, scope=scope)
+
+
+def deal_list_scope(partner, *, q: str, stage: str, sort: str) -> str:
+    """What a deal-list cursor is valid for: this partner's list with this search and sort."""
+    return f"deals|{partner.pk}|{sort}|{stage}|{q}"
 
 
 def get_deal_for_partner(partner, pk) -> Deal:
     """The partner's deal or 404: another partner's deal is indistinguishable from none."""
     return get_object_or_404(
-        deals_for_partner(partner).select_related("created_by", "closed_by"), pk=pk
+        deals_for_partner(partner).select_related("created_by", "closed_by", "discount"), pk=pk
     )
 
 

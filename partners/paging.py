@@ -49,6 +49,11 @@ def _scope_key(scope: str) -> str:
     return hashlib.sha256(scope.encode()).hexdigest()[:16]
 
 
+def cursor_after(row, *, ordering: tuple[str, ...], scope: str) -> str:
+    """The cursor of the page that starts after `row` (for links made outside a list page)."""
+    return _encode(scope, "n", _values(row, ordering))
+
+
 def _encode(scope: str, direction: str, values: list[str]) -> str:
     payload = {"s": _scope_key(scope), "d": direction, "v": values}
     return signing.dumps(payload, salt=_SALT, compress=True)
@@ -99,7 +104,8 @@ def _reverse(ordering: tuple[str, ...]) -> tuple[str, ...]:
 
 def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many rows, counting no further than `cap` + 1: (count, whether it passed the cap)."""
-    count = queryset.order_by()[: cap + 1].count()
+    # Only the ids: per-row annotations (a discount's passed_on) need not be computed here.
+    count = queryset.order_by().values("pk")[: cap + 1].count()
     return min(count, cap), count > cap
 
 
