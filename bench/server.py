@@ -178,7 +178,7 @@ def pages(partner) -> list[tuple[str, str, dict]]:
         ("dashboard", "/", {}),
         ("deal list, page 1", "/deals/", {}),
         ("deal list, search by tax code", "/deals/?" + urlencode({"q": customer.tax_code[:8]}), {}),
-        ("deal list, search by name", "/deals/?" + urlencode({"q": "Sông Hồng"}), {}),
+        ("deal list, search by a common word", "/deals/?" + urlencode({"q": "Sông Hồng"}), {}),
         ("deal list, sort by value", "/deals/?sort=-value", {}),
         ("deal list, deep page", "/deals/?" + urlencode({"cursor": deep}), {}),
         ("deal list, htmx partial", "/deals/?sort=close&stage=proposal", {"HX-Request": "true"}),
@@ -186,5 +186,10 @@ def pages(partner) -> list[tuple[str, str, dict]]:
         ("discount list", "/discounts/", {}),
         ("discount detail", f"/discounts/{discount.pk}/", {}),
         ("customers list", "/customers/", {}),
-        ("customers search", "/customers/?" + urlencode({"q": customer.name.split()[-2]}), {}),
+        (
+            "customers search, tax code",
+            "/customers/?" + urlencode({"q": customer.tax_code[:7]}),
+            {},
+        ),
+        ("customers search, common word", "/customers/?" + urlencode({"q": "Sao Mai"}), {}),
     ]

@@ -150,6 +150,8 @@ class Deal(models.Model):
         # customer search use trigram indexes on PostgreSQL (migration 0003_scale_indexes).
         indexes = [
             models.Index(fields=["partner", "updated_at", "id"], name="deal_partner_updated_id"),
+            # The search's "deals of these customers".
+            models.Index(fields=["partner", "customer"], name="deal_partner_customer"),
             models.Index(fields=["partner", "estimated_value", "id"], name="deal_partner_value_id"),
             models.Index(
                 fields=["partner", "expected_close_date", "id"], name="deal_partner_close_id"

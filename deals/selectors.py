@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from deals.models import Attachment, Deal, Note, StageChange
 from partners.models import Customer
-from partners.paging import keyset_page
+from partners.paging import COUNT_CAP, keyset_page, search_page
 
 # The deal list's sorts: each ends in the id, and each has an index (partner, field, id),
 # also with the stage between (see Deal.Meta.indexes), so any page is one index range scan.
@@ -28,19 +28,31 @@ def deals_for_partner(partner) -> QuerySet[Deal]:
     return Deal.objects.filter(partner=partner).select_related("customer")
 
 
-def search_deals(partner, deals: QuerySet[Deal], q: str) -> QuerySet[Deal]:
-    """The deals whose title contains `q`, united with the deals of customers whose name
-    contains `q` or whose tax code starts with it.
+def _deal_match(q: str) -> Q:
+    """Title or customer name contains `q`, or the customer's tax code starts with it.
+    `%` and `_` are matched literally (Django escapes them)."""
+    return (
+        Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(customer__tax_code__startswith=q)
+    )
 
-    Written as a union of two small id lists (trigram indexes on PostgreSQL, see the
-    0003_scale_indexes migration) so the database never walks every deal of the partner
-    to test each one; `%` and `_` are matched literally (Django escapes them).
+
+def search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], bool]:
+    """The deals matching `q` found from the search indexes, and whether more than
+    COUNT_CAP match.
+
+    The ids of the title matches (trigram index) united with the deals of the matching
+    customers (trigram and tax code indexes, then the (partner, customer) index), at most
+    COUNT_CAP + 1 of them. When there are more, matches are dense: walking the list in its
+    order with the test on each row fills a page quickly.
     """
     customers = Customer.objects.filter(Q(name__icontains=q) | Q(tax_code__startswith=q))
-    by_customer = Deal.objects.filter(partner=partner, customer__in=customers.values("pk"))
-    by_title = Deal.objects.filter(partner=partner, title__icontains=q)
-    ids = by_title.order_by().values("pk").union(by_customer.order_by().values("pk"))
-    return deals.filter(pk__in=ids)
+    by_title = deals.filter(title__icontains=q).order_by().values_list("pk", flat=True)
+    by_customer = deals.filter(customer__in=customers.values("pk")).order_by()
+    probe = by_title.union(by_customer.values_list("pk", flat=True), all=True)
+    ids = list(probe[: COUNT_CAP + 1])
+    if len(ids) <= COUNT_CAP:
+        return deals.filter(pk__in=ids), False
+    return deals.filter(_deal_match(q)), True
 
 
 def deal_page(partner, *, q: str = "", stage: str = "", sort: str = "", cursor: str = ""):
@@ -50,9 +62,16 @@ def deal_page(partner, *, q: str = "", stage: str = "", sort: str = "", cursor: 
     sort = sort if sort in DEAL_SORTS else DEFAULT_DEAL_SORT
     if stage:
         deals = deals.filter(stage=stage)
-    if q:
-        deals = search_deals(partner, deals, q)
     scope = deal_list_scope(partner, q=q, stage=stage, sort=sort)
+    if q:
+        return search_page(
+            deals,
+            _deal_match(q),
+            lambda deals: search_deals(deals, q),
+            ordering=DEAL_SORTS[sort],
+            cursor=cursor,
+            scope=scope,
+        )
     return keyset_page(deals, ordering=DEAL_SORTS[sort], cursor=cursor, scope=scope)
 
 

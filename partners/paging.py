@@ -11,14 +11,15 @@ history on every request is what made the lists slow.
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
+SEARCH_WINDOW = 400
 _SALT = "partners.paging"
 
 
@@ -29,13 +30,19 @@ class KeysetPage:
     previous_cursor: str = ""
     count: int = 0
     count_capped: bool = False
+    # A search page found in the list's next rows: how many match in all was not counted.
+    count_unknown: bool = False
 
     @property
     def object_list(self):
         return self.rows
 
 
-def _field(model, name: str):
+def _field(queryset, name: str):
+    """The field (or the annotation's output field) a sort value is read back with."""
+    if name in queryset.query.annotations:
+        return queryset.query.annotations[name].output_field
+    model = queryset.model
     return model._meta.pk if name == "pk" else model._meta.get_field(name)
 
 
@@ -59,7 +66,7 @@ def _encode(scope: str, direction: str, values: list[str]) -> str:
     return signing.dumps(payload, salt=_SALT, compress=True)
 
 
-def _decode(cursor: str, scope: str, model, ordering) -> tuple[str, list] | None:
+def _decode(cursor: str, scope: str, queryset, ordering) -> tuple[str, list] | None:
     """(direction, typed values), or None for a cursor that is not ours or not for this list."""
     if not cursor or len(cursor) > 2000:
         return None
@@ -72,7 +79,7 @@ def _decode(cursor: str, scope: str, model, ordering) -> tuple[str, list] | None
         ):
             return None
         values = [
-            _field(model, name.lstrip("-")).to_python(value)
+            _field(queryset, name.lstrip("-")).to_python(value)
             for name, value in zip(ordering, data["v"], strict=True)
         ]
     except (signing.BadSignature, KeyError, TypeError, ValueError, ValidationError):
@@ -124,7 +131,7 @@ def keyset_page(
     that does not verify, gives the first page. Two queries: the rows (one more than a page,
     to know whether there is a next one) and the capped count.
     """
-    decoded = _decode(cursor, scope, queryset.model, ordering)
+    decoded = _decode(cursor, scope, queryset, ordering)
     total, capped = capped_count(queryset) if count else (0, False)
     if decoded and decoded[0] == "p":
         rows = list(
@@ -163,3 +170,61 @@ def _page(rows, ordering, scope, *, has_previous, has_next, count, capped) -> Ke
         count=count,
         count_capped=capped,
     )
+
+
+def search_page(
+    queryset: QuerySet,
+    match: Q,
+    narrow,
+    *,
+    ordering: tuple[str, ...],
+    narrow_ordering: tuple[str, ...] | None = None,
+    cursor: str = "",
+    scope: str = "",
+    size: int = PAGE_SIZE,
+    window: int = SEARCH_WINDOW,
+    count: bool = True,
+) -> KeysetPage:
+    """One page of the rows of `queryset` that `match`, for a search.
+
+    A common word matches many rows, and finding all of them is the expensive part; but
+    then the next `window` rows of the list in its order (one index range) hold a page of
+    matches. So that is tried first, testing each of those rows; the total is then not
+    counted (`count_unknown`). Only a rarer word falls through to `narrow(queryset)`, which
+    finds the matches from the search indexes and returns them with whether there are more
+    than COUNT_CAP (then they are not counted again). `narrow_ordering` may name the same
+    sort values differently (an annotation), so both kinds of page share their cursors.
+    """
+    decoded = _decode(cursor, scope, queryset, ordering)
+    backwards = bool(decoded) and decoded[0] == "p"
+    order = _reverse(ordering) if backwards else ordering
+    nearby = queryset.order_by(*order)
+    if decoded:
+        nearby = nearby.filter(_after(ordering, decoded[1], backwards=backwards))
+    ids = nearby.values("pk")[:window]
+    # Related rows are fetched for the page only, once it is known to come from here.
+    candidates = queryset.filter(pk__in=ids).filter(match).prefetch_related(None)
+    rows = list(candidates.order_by(*order)[: size + 1])
+    if len(rows) <= size:
+        matches, many = narrow(queryset)
+        page = keyset_page(
+            matches,
+            ordering=narrow_ordering or ordering,
+            cursor=cursor,
+            scope=scope,
+            size=size,
+            count=count and not many,
+        )
+        return replace(page, count=COUNT_CAP, count_capped=True) if many else page
+    prefetch_related_objects(rows, *queryset._prefetch_related_lookups)
+    rows = rows[:size][::-1] if backwards else rows[:size]
+    page = _page(
+        rows,
+        ordering,
+        scope,
+        has_previous=bool(decoded),
+        has_next=True,
+        count=0,
+        capped=False,
+    )
+    return replace(page, count_unknown=True)

@@ -144,6 +144,60 @@ def test_deal_list_count_is_capped(alice_client, alpha, alice):
     assert "More than 1,000 deals" in html
 
 
+def bulk_deals(partner, by, titles_and_values):
+    template = DealFactory(
+        partner=partner, created_by=by, title="Rare thing", estimated_value=10**9
+    )
+    Deal.objects.bulk_create(
+        Deal(
+            partner=partner,
+            customer=template.customer,
+            title=title,
+            estimated_value=value,
+            expected_close_date=template.expected_close_date,
+            created_by=by,
+        )
+        for title, value in titles_and_values
+    )
+
+
+def test_a_common_word_is_found_in_the_next_rows_of_the_list(alice_client, alpha, alice):
+    bulk_deals(alpha, alice, ((f"Cloud migration {i}", i) for i in range(1001)))
+
+    common = alice_client.get("/deals/", {"q": "cloud", "sort": "value"})
+    cursor = common.context["page"].next_cursor
+    second = alice_client.get("/deals/", {"q": "cloud", "sort": "value", "cursor": cursor})
+    back = alice_client.get(
+        "/deals/",
+        {"q": "cloud", "sort": "value", "cursor": second.context["page"].previous_cursor},
+    )
+    rare = alice_client.get("/deals/", {"q": "rare"})
+
+    assert titles(common) == [f"Cloud migration {i}" for i in range(25)]
+    assert titles(second) == [f"Cloud migration {i}" for i in range(25, 50)]
+    assert titles(back) == titles(common)
+    assert "Many deals match." in common.content.decode()
+    assert titles(rare) == ["Rare thing"]
+    assert "1 deal" in rare.content.decode()
+
+
+def test_a_word_matching_many_rows_far_down_the_list_says_more_than_the_cap(
+    alice_client, alpha, alice
+):
+    # The first 2,000 rows by value do not match; 1,001 after them do.
+    bulk_deals(
+        alpha,
+        alice,
+        [(f"Other {i}", i) for i in range(2000)]
+        + [(f"Cloud migration {i}", 2000 + i) for i in range(1001)],
+    )
+
+    response = alice_client.get("/deals/", {"q": "cloud", "sort": "value"})
+
+    assert titles(response) == [f"Cloud migration {i}" for i in range(25)]
+    assert "More than 1,000 deals" in response.content.decode()
+
+
 def test_discount_list_pages_by_cursor(alice_client, alpha, alice, vserver):
     for deal in make_deals(alpha, alice, 27, approved=True, stage="proposal"):
         change_stage(deal, Deal.Stage.WON, by=alice)
