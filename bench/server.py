@@ -31,6 +31,7 @@ def server_env() -> dict:
         CSRF_COOKIE_SECURE="false",
         SECURE_HSTS_SECONDS="0",
         LOG_LEVEL="ERROR",
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
     )
     return env
 

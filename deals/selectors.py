@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from deals.models import Attachment, Deal, Note, StageChange
 from partners.models import Customer
-from partners.paging import COUNT_CAP, keyset_page, search_page
+from partners.paging import COUNT_CAP, SEARCH_WINDOW, keyset_page, search_page
+from partners.selectors import TAX_CODE_PREFIX
 
 # The deal list's sorts: each ends in the id, and each has an index (partner, field, id),
 # also with the stage between (see Deal.Meta.indexes), so any page is one index range scan.
@@ -36,9 +37,9 @@ def _deal_match(q: str) -> Q:
     )
 
 
-def search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], bool]:
-    """The deals matching `q` found from the search indexes, and whether more than
-    COUNT_CAP match.
+def search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], int]:
+    """The deals matching `q` found from the search indexes, and how many (COUNT_CAP + 1
+    means more than COUNT_CAP).
 
     The ids of the title matches (trigram index) united with the deals of the matching
     customers (trigram and tax code indexes, then the (partner, customer) index), at most
@@ -51,8 +52,9 @@ def search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], bool]:
     probe = by_title.union(by_customer.values_list("pk", flat=True), all=True)
     ids = list(probe[: COUNT_CAP + 1])
     if len(ids) <= COUNT_CAP:
-        return deals.filter(pk__in=ids), False
-    return deals.filter(_deal_match(q)), True
+        # The probe ran on `deals`, so the stage filter is in it: its ids are the matches.
+        return deals.filter(pk__in=ids), len(set(ids))
+    return deals.filter(_deal_match(q)), COUNT_CAP + 1
 
 
 def deal_page(partner, *, q: str = "", stage: str = "", sort: str = "", cursor: str = ""):
@@ -71,6 +73,8 @@ def deal_page(partner, *, q: str = "", stage: str = "", sort: str = "", cursor: 
             ordering=DEAL_SORTS[sort],
             cursor=cursor,
             scope=scope,
+            # A tax code prefix is never a common word: straight to the indexes.
+            window=0 if TAX_CODE_PREFIX.fullmatch(q) else SEARCH_WINDOW,
         )
     return keyset_page(deals, ordering=DEAL_SORTS[sort], cursor=cursor, scope=scope)
 

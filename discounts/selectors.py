@@ -81,7 +81,10 @@ def discount_page(partner, *, status: str = "", cursor: str = ""):
     status = status if status in EffectiveStatus.values else ""
     discounts = filter_discounts(discounts_for_partner(partner), status=status)
     scope = f"discounts|{partner.pk}|{status}"
-    return keyset_page(discounts, ordering=DISCOUNT_ORDERING, cursor=cursor, scope=scope)
+    # The page shows no total, so none is counted.
+    return keyset_page(
+        discounts, ordering=DISCOUNT_ORDERING, cursor=cursor, scope=scope, count=False
+    )
 
 
 def get_discount_for_partner(partner, pk) -> Discount:

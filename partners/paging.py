@@ -189,33 +189,29 @@ def search_page(
 
     A common word matches many rows, and finding all of them is the expensive part; but
     then the next `window` rows of the list in its order (one index range) hold a page of
-    matches. So that is tried first, testing each of those rows; the total is then not
-    counted (`count_unknown`). Only a rarer word falls through to `narrow(queryset)`, which
-    finds the matches from the search indexes and returns them with whether there are more
-    than COUNT_CAP (then they are not counted again). `narrow_ordering` may name the same
-    sort values differently (an annotation), so both kinds of page share their cursors.
+    matches. So that is tried first (unless `window` is 0), testing each of those rows; the
+    total is then not counted (`count_unknown`). A rarer word falls through to
+    `narrow(queryset)`, which finds the matches from the search indexes and returns them
+    with their number when it knows it (None: count them; above COUNT_CAP: "more than").
+    `narrow_ordering` may name the same sort values differently (an annotation), so both
+    kinds of page share their cursors.
     """
     decoded = _decode(cursor, scope, queryset, ordering)
     backwards = bool(decoded) and decoded[0] == "p"
-    order = _reverse(ordering) if backwards else ordering
-    nearby = queryset.order_by(*order)
-    if decoded:
-        nearby = nearby.filter(_after(ordering, decoded[1], backwards=backwards))
-    ids = nearby.values("pk")[:window]
-    # Related rows are fetched for the page only, once it is known to come from here.
-    candidates = queryset.filter(pk__in=ids).filter(match).prefetch_related(None)
-    rows = list(candidates.order_by(*order)[: size + 1])
+    rows = _nearby_matches(queryset, match, ordering, decoded, window, size) if window else []
     if len(rows) <= size:
-        matches, many = narrow(queryset)
+        matches, total = narrow(queryset)
         page = keyset_page(
             matches,
             ordering=narrow_ordering or ordering,
             cursor=cursor,
             scope=scope,
             size=size,
-            count=count and not many,
+            count=count and total is None,
         )
-        return replace(page, count=COUNT_CAP, count_capped=True) if many else page
+        if total is None:
+            return page
+        return replace(page, count=min(total, COUNT_CAP), count_capped=total > COUNT_CAP)
     prefetch_related_objects(rows, *queryset._prefetch_related_lookups)
     rows = rows[:size][::-1] if backwards else rows[:size]
     page = _page(
@@ -228,3 +224,16 @@ def search_page(
         capped=False,
     )
     return replace(page, count_unknown=True)
+
+
+def _nearby_matches(queryset, match, ordering, decoded, window, size) -> list:
+    """The matches among the next `window` rows of the list (in the paging direction)."""
+    backwards = bool(decoded) and decoded[0] == "p"
+    order = _reverse(ordering) if backwards else ordering
+    nearby = queryset.order_by(*order)
+    if decoded:
+        nearby = nearby.filter(_after(ordering, decoded[1], backwards=backwards))
+    ids = nearby.values("pk")[:window]
+    # Related rows are fetched for the page only, once it is known to come from here.
+    candidates = queryset.filter(pk__in=ids).filter(match).prefetch_related(None)
+    return list(candidates.order_by(*order)[: size + 1])

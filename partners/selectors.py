@@ -1,12 +1,14 @@
 """Reads scoped to a partner: the one place that decides what a partner user may see."""
 
+import re
+
 from django.db.models import Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from partners.models import Customer, CustomerOwnership, Partner
-from partners.paging import keyset_page, search_page
+from partners.paging import SEARCH_WINDOW, keyset_page, search_page
 
 
 def _reverse_model(name: str):
@@ -81,6 +83,8 @@ def search_customers(customers: QuerySet[Customer], q: str) -> QuerySet[Customer
 
 
 CUSTOMER_ORDERING = ("name", "pk")
+# What a search that is the start of a tax code looks like (digits, maybe the branch dash).
+TAX_CODE_PREFIX = re.compile(r"[0-9]+(-[0-9]*)?")
 
 
 def customer_page(partner: Partner, *, q: str = "", cursor: str = ""):
@@ -99,7 +103,7 @@ def customer_page(partner: Partner, *, q: str = "", cursor: str = ""):
         # matches from the trigram and tax code indexes and sorts those, instead of walking
         # every customer by name looking for them (a word shared by a block of names, all
         # far down the alphabet, made that walk take a third of a second).
-        return customers.filter(match).annotate(name_key=Concat("name", Value(""))), False
+        return customers.filter(match).annotate(name_key=Concat("name", Value(""))), None
 
     return search_page(
         customers,
@@ -110,6 +114,7 @@ def customer_page(partner: Partner, *, q: str = "", cursor: str = ""):
         cursor=cursor,
         scope=scope,
         count=False,
+        window=0 if TAX_CODE_PREFIX.fullmatch(q) else SEARCH_WINDOW,
     )
 
 

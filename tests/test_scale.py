@@ -15,6 +15,7 @@ from django.utils import timezone
 from deals.models import Deal, Note, StageChange
 from deals.services import change_stage
 from discounts.models import Discount
+from partners.models import Customer, CustomerOwnership
 from tests.factories import CustomerFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
@@ -236,6 +237,32 @@ def test_customer_list_pages_by_name_and_id(alice_client, alpha, alice, vserver)
     assert [len(p) for p in pages] == [25, 2]
     assert [(c.name, c.pk) for c in rows] == sorted((c.name, c.pk) for c in rows)
     assert len({c.pk for c in rows}) == 27
+
+
+def test_customer_search_pages_through_matches_far_down_the_alphabet(alice_client, alpha):
+    # 400 owned customers sort before the matches: the search cannot find a page of them in
+    # the next rows of the list and goes through the search indexes instead.
+    customers = Customer.objects.bulk_create(
+        [Customer(name=f"Aaa {i:03d}", tax_code=f"01{i:08d}") for i in range(400)]
+        + [Customer(name=f"Zebra {i:02d}", tax_code=f"02{i:08d}") for i in range(30)]
+    )
+    CustomerOwnership.objects.bulk_create(
+        CustomerOwnership(customer=c, partner=alpha) for c in Customer.objects.all()
+    )
+
+    first = alice_client.get("/customers/", {"q": "zebra"})
+    second = alice_client.get(
+        "/customers/", {"q": "zebra", "cursor": first.context["page"].next_cursor}
+    )
+    back = alice_client.get(
+        "/customers/", {"q": "zebra", "cursor": second.context["page"].previous_cursor}
+    )
+
+    names = [f"Zebra {i:02d}" for i in range(30)]
+    assert [c.name for c in first.context["page"].rows] == names[:25]
+    assert [c.name for c in second.context["page"].rows] == names[25:]
+    assert [c.name for c in back.context["page"].rows] == names[:25]
+    assert len(customers) == 430
 
 
 # --- bad input ----------------------------------------------------------------------------------
