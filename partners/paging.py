@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet, prefetch_related_objects
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
-SEARCH_WINDOW = 400
+SEARCH_WINDOW = 1000
 _SALT = "partners.paging"
 
 
@@ -190,7 +190,8 @@ def search_page(
     A common word matches many rows, and finding all of them is the expensive part; but
     then the next `window` rows of the list in its order (one index range) hold a page of
     matches. So that is tried first (unless `window` is 0), testing each of those rows; the
-    total is then not counted (`count_unknown`). A rarer word falls through to
+    total is then not counted (`count_unknown`). When the window holds some matches but not
+    a page, the list is walked on with the same test. A rare word falls through to
     `narrow(queryset)`, which finds the matches from the search indexes and returns them
     with their number when it knows it (None: count them; above COUNT_CAP: "more than").
     `narrow_ordering` may name the same sort values differently (an annotation), so both
@@ -199,6 +200,13 @@ def search_page(
     decoded = _decode(cursor, scope, queryset, ordering)
     backwards = bool(decoded) and decoded[0] == "p"
     rows = _nearby_matches(queryset, match, ordering, decoded, window, size) if window else []
+    if len(rows) > size // 5 and len(rows) <= size:
+        # Not a page in the window, but the word is common enough (1 row in 200 or more)
+        # that walking on in list order finds a page soon; cheaper than finding every match.
+        page = keyset_page(
+            queryset.filter(match), ordering=ordering, cursor=cursor, scope=scope, count=False
+        )
+        return replace(page, count_unknown=True)
     if len(rows) <= size:
         matches, total = narrow(queryset)
         page = keyset_page(

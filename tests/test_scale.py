@@ -182,6 +182,24 @@ def test_a_common_word_is_found_in_the_next_rows_of_the_list(alice_client, alpha
     assert "1 deal" in rare.content.decode()
 
 
+def test_a_word_in_one_row_of_a_hundred_walks_on_down_the_list(alice_client, alpha, alice):
+    # 10 matches in the first 1,000 rows: not a page, but common enough to walk on.
+    bulk_deals(
+        alpha,
+        alice,
+        ((f"Cloud {i}" if i % 100 == 0 else f"Other {i}", i) for i in range(3000)),
+    )
+
+    response = alice_client.get("/deals/", {"q": "cloud", "sort": "value"})
+    second = alice_client.get(
+        "/deals/", {"q": "cloud", "sort": "value", "cursor": response.context["page"].next_cursor}
+    )
+
+    assert titles(response) == [f"Cloud {i}" for i in range(0, 2500, 100)]
+    assert titles(second) == [f"Cloud {i}" for i in range(2500, 3000, 100)]
+    assert "Many deals match." in response.content.decode()
+
+
 def test_a_word_matching_many_rows_far_down_the_list_says_more_than_the_cap(
     alice_client, alpha, alice
 ):
