@@ -9,14 +9,15 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from deals import counters
+from deals.files.storing import StoredFiles
 from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
-from deals.services.content import add_attachments, add_note
-from deals.storage import StoredFiles
+from deals.services.content import add_note, save_attachments, upload_attachments
+from discounts.rates import rate_problem
 from discounts.services import end_other_partners_customer_discounts, issue_discount
+from partners.access import require_member
 from partners.models import Membership
 from partners.services import transfer_ownership
 
@@ -38,12 +39,7 @@ def allowed_stages(deal: Deal) -> list[str]:
 
 
 def _check_actor(deal: Deal, by):
-    if by.is_staff:
-        return
-    if not Membership.objects.filter(user=by, partner_id=deal.partner_id).exists():
-        raise ValidationError(
-            _("You can only update your own organisation's deals."), code="forbidden"
-        )
+    require_member(by, deal.partner_id)
 
 
 def _check_move(deal: Deal, to_stage: str):
@@ -93,11 +89,14 @@ def change_stage(
 
     Effects, all in one transaction (all or nothing):
     - the deal row is locked and every rule re-checked on it (closed, not approved, same or
-      unknown stage, another partner's user): a refusal raises ValidationError, changes nothing;
+      unknown stage): a refusal raises ValidationError, changes nothing; another partner's
+      user gets PermissionDenied;
     - the deal's stage and probability change; a StageChange records from, to, who, when, note;
     - the dashboard's deal counters move the deal to its new bucket;
-    - the note becomes a Note and the files become Attachments (stored files are deleted again
-      if anything fails);
+    - the files are checked and uploaded first, before the deal is locked (a slow upload never
+      holds the row lock); then the note becomes a Note and the files become Attachments in the
+      transaction; if the change is refused or fails, the uploaded objects are deleted again
+      (storage down: left to purge_orphans);
     - `won`: closed_at/closed_by are set, the partner's Discount is issued with one line per
       discount rule (validity from the contract in force today; none → refused), and the
       customer becomes the partner's customer (another partner's link is ended, kept, and
@@ -117,10 +116,11 @@ def change_stage(
         raise ValidationError({"lost_reason": _("Choose a reason from the list.")})
     files = list(files)
     try:
-        with StoredFiles() as stored, transaction.atomic():
-            change = _apply(
-                deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind, stored
-            )
+        with StoredFiles() as stored:
+            uploaded = _upload(deal, to_stage, by, files, kind, stored)
+            with transaction.atomic():
+                change = _apply(deal, to_stage, by, note, lost_reason, lost_reason_code)
+                save_attachments(change.deal, uploaded, stored=stored)
     except IntegrityError as exc:
         # A database guard fired (a second discount for the deal, a second active owner):
         # everything was rolled back; say so instead of failing with a server error.
@@ -135,7 +135,15 @@ def change_stage(
     return change
 
 
-def _apply(deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind, stored):
+def _upload(deal, to_stage, by, files, kind, stored) -> list:
+    """Check and upload the files outside the transaction, as post_attachments does."""
+    if not files:
+        return []
+    _check_move(Deal.objects.get(pk=deal.pk), to_stage)  # early; repeated under the lock
+    return upload_attachments(deal, by=by, files=files, kind=kind, stored=stored)
+
+
+def _apply(deal, to_stage, by, note, lost_reason, lost_reason_code):
     # Two tabs or two app servers may press Update at once: decide on the locked row.
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     _check_move(locked, to_stage)
@@ -167,8 +175,6 @@ def _apply(deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind,
         add_note(locked, by=by, text=note, stage_change=change)
     if to_stage == Stage.WON:
         _win(locked, now)
-    if files:
-        add_attachments(locked, by=by, files=files, kind=kind, stored=stored)
     if to_stage in CLOSING_STAGES:
         transaction.on_commit(lambda: notify_closed(locked.pk))
     return change
@@ -194,19 +200,14 @@ def _win(deal: Deal, now):
             ),
             code="no_rules",
         )
-    for rule in rules:
-        if rule.rate > contract.max_discount_rate:
-            raise ValidationError(
-                _(
-                    "The registered rate for %(product)s (%(rate)s%%) is above your contract's limit of %(max)s%%; ask your account manager to correct it."
-                )
-                % {
-                    "product": rule.product,
-                    "rate": localize(rule.rate),
-                    "max": localize(contract.max_discount_rate),
-                },
-                code="rate_above_contract",
-            )
+    problems = [
+        f"{rule.product}: {problem}"
+        for rule in rules
+        if (problem := rate_problem(rule.rate, contract=contract)) is not None
+    ]
+    if problems:
+        advice = _("Ask your account manager to correct the registered discount.")
+        raise ValidationError(" ".join([*problems, advice]), code="rate_above_contract")
     issue_discount(
         partner=deal.partner,
         deal=deal,
