@@ -115,7 +115,10 @@ def main():
     parser.add_argument("--no-storm", action="store_true")
     args = parser.parse_args()
     setup_django()
+    from django.core.management import call_command
     from django.db import connection
+
+    call_command("migrate", verbosity=0)  # a database seeded by an older checkout
 
     from deals.models import Deal
     from discounts.models import Discount

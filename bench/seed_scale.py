@@ -15,6 +15,7 @@ executemany. Prints the time of each step.
 """
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -64,6 +65,18 @@ class Loader:
         table, cols = model._meta.db_table, columns(model)
         defaults = {
             f.column: f.get_default() for f in model._meta.concrete_fields if f.has_default()
+        }
+        # Text columns nobody sets are blank, as Django would save them.
+        defaults.update(
+            {
+                f.column: ""
+                for f in model._meta.concrete_fields
+                if f.column not in defaults and not f.null and f.empty_strings_allowed
+            }
+        )
+        # JSON defaults ({} or []) go in as JSON text.
+        defaults = {
+            c: json.dumps(v) if isinstance(v, dict | list) else v for c, v in defaults.items()
         }
         tuples = ([row.get(c, defaults.get(c)) for c in cols] for row in rows)
         n = 0

@@ -30,6 +30,7 @@ def server_env() -> dict:
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",
         SECURE_HSTS_SECONDS="0",
+        SECURE_SSL_REDIRECT="false",  # plain HTTP on 127.0.0.1, no TLS proxy in front
         LOG_LEVEL="ERROR",
         EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
     )
