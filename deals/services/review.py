@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deals import counters
 from deals.models import Deal, StageChange
 from notifications.models import Kind
 from notifications.services import record_event
@@ -19,7 +20,8 @@ REVIEWABLE = (Deal.Status.PENDING, Deal.Status.ACTION_REQUIRED)
 
 
 def _decide(deal: Deal, status: str, *, by, comment: str, **extra) -> Deal:
-    """Record a review decision on the locked row: status, comment, reviewer, history."""
+    """Record a review decision on the locked row: status, comment, reviewer, history, and
+    the dashboard's deal counters."""
     # Two reviewers may act on one registration at once: decide on the locked row.
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.status not in REVIEWABLE:
@@ -29,6 +31,7 @@ def _decide(deal: Deal, status: str, *, by, comment: str, **extra) -> Deal:
             code="already_reviewed",
         )
     previous = locked.status
+    before = counters.snapshot(locked)
     fields = {
         "status": status,
         "review_comment": comment,
@@ -39,6 +42,7 @@ def _decide(deal: Deal, status: str, *, by, comment: str, **extra) -> Deal:
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.save(update_fields=[*fields, "updated_at"])
+    counters.record(before, locked)
     StageChange.objects.create(
         deal=locked,
         from_stage=locked.stage,
@@ -149,10 +153,12 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
         {"field": name, "from": _plain(getattr(locked, name)), "to": _plain(changes[name])}
         for name in fields
     ]
+    before = counters.snapshot(locked)
     for name in fields:
         setattr(locked, name, changes[name])
     if fields:
         locked.save(update_fields=[*fields, "updated_at"])
+        counters.record(before, locked)
         record_correction(locked, by=by, corrections=corrections)
     return locked
 

@@ -247,6 +247,7 @@ def test_voided_deal_shows_won_voided_to_the_partner(alpha_deal, alice, staff, a
 
     assert "Won, voided" in page
     assert "Won by mistake" in page
+    assert "Won, voided" in alice_client.get("/deals/").content.decode()
 
 
 def test_admin_void_win_page(client, staff, alpha_deal, alice):
