@@ -6,6 +6,7 @@ signing up, with a password or through single sign-on.
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+
 # The internal consume() returns the usage that allauth rolls back after a good password.
 from allauth.core.internal import ratelimit
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter

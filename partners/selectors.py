@@ -98,7 +98,9 @@ def team_members(partner: Partner) -> QuerySet[Membership]:
 
 def get_team_member(partner: Partner, user_id) -> Membership:
     """The membership of the user in this partner; another partner's user answers 404."""
-    return get_object_or_404(Membership.objects.select_related("user", "partner"), partner=partner, user_id=user_id)
+    return get_object_or_404(
+        Membership.objects.select_related("user", "partner"), partner=partner, user_id=user_id
+    )
 
 
 def open_invitations(partner: Partner) -> QuerySet[Invitation]:
@@ -114,9 +116,7 @@ def get_open_invitation(partner: Partner, pk) -> Invitation:
 
 def recent_sign_ins(user, *, limit: int = 10):
     """The user's latest successful sign-ins (time, address, browser), newest first."""
-    return AccessLog.objects.filter(username=user.get_username()).order_by("-attempt_time")[
-        :limit
-    ]
+    return AccessLog.objects.filter(username=user.get_username()).order_by("-attempt_time")[:limit]
 
 
 def signed_in_sessions(user) -> QuerySet[UserSession]:

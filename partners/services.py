@@ -160,7 +160,9 @@ def open_invitation(token: str) -> Invitation:
 
 
 @transaction.atomic
-def accept_invitation(*, token: str, password: str, first_name: str = "", last_name: str = "") -> User:
+def accept_invitation(
+    *, token: str, password: str, first_name: str = "", last_name: str = ""
+) -> User:
     """Use the invitation: the invited person's account joins the partner with the role.
 
     Effects: refuses a used, revoked or expired link and an address that meanwhile got an

@@ -160,4 +160,6 @@ def invitation_accept(request, token):
         messages.success(request, _("Your account is ready. Sign in with your new password."))
         return redirect("account_login")
     ctx = {"invitation": invitation, "form": form}
-    return render(request, "partners/invitation_accept.html", ctx, status=400 if form.errors else 200)
+    return render(
+        request, "partners/invitation_accept.html", ctx, status=400 if form.errors else 200
+    )
