@@ -329,3 +329,33 @@ def test_last_login_is_recorded(client, alice, sign_in):
     alice.refresh_from_db()
     assert alice.last_login is not None
     assert (timezone.now() - alice.last_login).total_seconds() < 60
+
+
+def _setting_in_a_fresh_process(name, **env):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        f"from django.conf import settings; import django; django.setup(); print(settings.{name})"
+    )
+    environ = {**os.environ, "SECRET_KEY": "x" * 50, **env}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_staff_2fa_is_on_by_default_when_debug_is_off():
+    assert _setting_in_a_fresh_process("STAFF_REQUIRE_2FA", DEBUG="false") == "True"
+    assert _setting_in_a_fresh_process("STAFF_REQUIRE_2FA", DEBUG="true") == "False"
+    assert (
+        _setting_in_a_fresh_process("STAFF_REQUIRE_2FA", DEBUG="false", STAFF_REQUIRE_2FA="false")
+        == "False"
+    )
+
+
+def test_invitations_are_read_only_in_admin(client, staff):
+    client.force_login(staff)
+    assert client.get("/admin/partners/invitation/").status_code == 200
+    assert client.get("/admin/partners/invitation/add/").status_code == 403
