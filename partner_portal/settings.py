@@ -138,6 +138,7 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 ACCOUNT_ADAPTER = "partners.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "partners.adapters.SocialAccountAdapter"
+MFA_ADAPTER = "partners.adapters.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -9,9 +9,13 @@ from allauth.account.models import EmailAddress
 
 # The internal consume() returns the usage that allauth rolls back after a good password.
 from allauth.core.internal import ratelimit
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from partners.models import Membership
 from partners.net import client_ip
 
 
@@ -64,3 +68,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 user=user, email__iexact=email, defaults={"email": email, "verified": True}
             )
         return found
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator) -> bool:
+        """Keep the authenticator app of someone who must use two-factor sign-in."""
+        if authenticator.type != Authenticator.Type.TOTP:
+            return True
+        user = authenticator.user
+        if user.is_staff and settings.STAFF_REQUIRE_2FA:
+            return False
+        return not Membership.objects.filter(user=user, partner__require_2fa=True).exists()

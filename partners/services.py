@@ -78,19 +78,23 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _lock_admins(partner: Partner) -> list[Membership]:
-    # Lock the partner's admin rows: two admins demoting each other at the same moment queue
-    # here, so the second one sees that it would leave the partner without an admin.
+def _lock_admins(partner: Partner) -> list[int]:
+    """Lock the partner's active admin rows (in id order) and return their ids.
+
+    Every change that could leave the partner without an admin takes this lock FIRST, before
+    any other row: two admins demoting or deactivating each other at the same moment queue
+    here (no deadlock), and the second one sees that it would remove the last admin.
+    """
     return list(
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .filter(partner=partner, role=Membership.Role.ADMIN, user__is_active=True)
         .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
-def _refuse_last_admin(membership: Membership) -> None:
-    admins = _lock_admins(membership.partner)
-    if [m.pk for m in admins] == [membership.pk]:
+def _refuse_last_admin(admin_ids: list[int], membership: Membership) -> None:
+    if admin_ids == [membership.pk]:
         raise TeamError(_("Your organisation needs at least one active admin."))
 
 
@@ -212,11 +216,12 @@ def change_role(*, membership: Membership, role: str, by: User) -> Membership:
     Changing to the role the member already has changes nothing.
     """
     role = Membership.Role(role)
+    admin_ids = _lock_admins(membership.partner)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == role:
         return membership
     if role != Membership.Role.ADMIN:
-        _refuse_last_admin(membership)
+        _refuse_last_admin(admin_ids, membership)
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
@@ -231,13 +236,15 @@ def deactivate_user(*, membership: Membership, by: User) -> User:
     session of the user. Their deals, notes and history stay. Deactivating an inactive user
     changes nothing.
     """
+    admin_ids = _lock_admins(membership.partner)
     user = User.objects.select_for_update().get(pk=membership.user_id)
     if not user.is_active:
         return user
     if user.pk == by.pk:
         raise TeamError(_("You cannot deactivate yourself."))
+    membership.refresh_from_db(fields=["role"])
     if membership.role == Membership.Role.ADMIN:
-        _refuse_last_admin(membership)
+        _refuse_last_admin(admin_ids, membership)
     user.is_active = False
     user.save(update_fields=["is_active"])
     end_sessions(user=user)

@@ -359,3 +359,26 @@ def test_invitations_are_read_only_in_admin(client, staff):
     client.force_login(staff)
     assert client.get("/admin/partners/invitation/").status_code == 200
     assert client.get("/admin/partners/invitation/add/").status_code == 403
+
+
+def test_the_authenticator_app_cannot_be_removed_while_2fa_is_required(
+    client, alpha, alice, enrol_totp
+):
+    enrol_totp(client, "alice@alpha.test")
+    alpha.require_2fa = True
+    alpha.save()
+
+    response = client.post("/accounts/2fa/totp/deactivate/")
+
+    assert response.status_code == 200
+    assert "You cannot deactivate two-factor authentication." in response.content.decode()
+    assert Authenticator.objects.filter(user=alice, type="totp").count() == 1
+
+
+def test_the_authenticator_app_can_be_removed_when_2fa_is_optional(client, alice, enrol_totp):
+    enrol_totp(client, "alice@alpha.test")
+
+    response = client.post("/accounts/2fa/totp/deactivate/")
+
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=alice, type="totp").count() == 0
