@@ -79,15 +79,17 @@ def _token_hash(token: str) -> str:
 
 
 def _lock_admins(partner: Partner) -> list[int]:
-    """Lock the partner's active admin rows (in id order) and return their ids.
+    """Take the partner's team lock, then return its active admins' membership ids.
 
     Every change that could leave the partner without an admin takes this lock FIRST, before
-    any other row: two admins demoting or deactivating each other at the same moment queue
-    here (no deadlock), and the second one sees that it would remove the last admin.
+    any other row. The partner row is the lock: two admins demoting or deactivating each other
+    at the same moment queue here, and the second one's query, a new statement after the
+    wait, sees the first one's change (locking the admin rows themselves would not: a
+    deactivation changes the user row, not the membership).
     """
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
     return list(
-        Membership.objects.select_for_update(of=("self",))
-        .filter(partner=partner, role=Membership.Role.ADMIN, user__is_active=True)
+        Membership.objects.filter(partner=partner, role=Membership.Role.ADMIN, user__is_active=True)
         .order_by("pk")
         .values_list("pk", flat=True)
     )

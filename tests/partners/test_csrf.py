@@ -34,6 +34,8 @@ def csrf_client(alice):
         ),
         ("/accounts/2fa/totp/activate/", {"code": "123456"}),
         ("/accounts/reauthenticate/", {"password": "test-password"}),
+        ("/accounts/2fa/totp/deactivate/", {}),
+        ("/accounts/2fa/recovery-codes/generate/", {}),
         ("/logout/", {}),
         ("/accounts/logout/", {}),
     ],
@@ -83,3 +85,18 @@ def test_invitation_form_needs_the_csrf_token(alice_client, django_capture_on_co
     assert response.status_code == 403
     assert not User.objects.filter(email="linh@alpha.test").exists()
     assert len(mail.outbox) == 1
+
+
+def test_password_reset_form_needs_the_csrf_token(client, alice):
+    from tests.partners.conftest import last_link
+
+    client.post("/accounts/password/reset/", {"email": "alice@alpha.test"})
+    form_url = client.get(last_link(), follow=True).redirect_chain[-1][0]
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = client.cookies
+
+    response = strict.post(form_url, {"password1": "Mây-2026-x", "password2": "Mây-2026-x"})
+
+    assert response.status_code == 403
+    alice.refresh_from_db()
+    assert alice.check_password("test-password")
