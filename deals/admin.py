@@ -10,7 +10,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from deals import selectors, services
-from deals.models import Attachment, Deal, DiscountRule, Note, Product, StageChange
+from deals.models import (
+    Attachment,
+    Deal,
+    DiscountRule,
+    Note,
+    PendingDeletion,
+    Product,
+    StageChange,
+)
 from deals.services.registration import rate_error
 from deals.views.content import download_response
 
@@ -375,3 +383,21 @@ class DealAdmin(admin.ModelAdmin):
         return self._form_page(
             request, deal, form, gettext("Change stage"), "admin/deals/deal/action_form.html"
         )
+
+
+@admin.register(PendingDeletion)
+class PendingDeletionAdmin(admin.ModelAdmin):
+    """Stored objects waiting for `manage.py purge_orphans`: read-only, so none is forgotten."""
+
+    list_display = ("name", "due_at", "attempts", "last_error", "created_at")
+    search_fields = ("name",)
+    ordering = ("due_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

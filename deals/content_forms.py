@@ -8,9 +8,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from deals.files.names import ALLOWED, ALLOWED_LABEL, megabytes
 from deals.models import Attachment
 from deals.services.content import NOTE_MAX_CHARS
-from deals.storage import ALLOWED, ALLOWED_LABEL, megabytes
 
 
 class NoteForm(forms.Form):

@@ -1,6 +1,3 @@
-import uuid
-from pathlib import PurePath
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deals.files.names import attachment_key, label_for
 from discounts.models import RateField, rate_in_range
 
 
@@ -295,12 +293,6 @@ class Note(models.Model):
         return self.text[:50]
 
 
-def attachment_key(instance, filename):
-    """deals/<deal id>/<random>/<safe name>: never the user's raw name, never guessable."""
-    safe = PurePath(filename).name or "file"
-    return f"deals/{instance.deal_id}/{uuid.uuid4().hex}/{safe}"
-
-
 class Attachment(models.Model):
     class Kind(models.TextChoices):
         BOM = "bom", _("BOM")
@@ -346,6 +338,26 @@ class Attachment(models.Model):
     @property
     def type_label(self):
         """A short label of the sniffed type (PDF, XLSX, ...) for the file icon."""
-        from deals.storage import label_for
-
         return label_for(self.content_type)
+
+
+class PendingDeletion(models.Model):
+    """A stored object that no attachment may point at: `purge_orphans` deletes it once due.
+
+    Written before every upload (due an hour later) and removed by the transaction that saves
+    the attachment; written due now when deleting an orphan failed (storage down).
+    """
+
+    name = models.CharField(_("object name"), max_length=500, unique=True)
+    due_at = models.DateTimeField(_("due at"))
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pending deletion")
+        verbose_name_plural = _("pending deletions")
+        indexes = [models.Index(fields=["due_at"], name="pending_deletion_due")]
+
+    def __str__(self):
+        return self.name

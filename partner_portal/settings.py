@@ -332,10 +332,19 @@ ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)
 # Images above this many pixels are refused before decoding (decompression bombs); 40 MP
 # covers phone photos and scans, and bounds the memory one thumbnail can take.
 ATTACHMENT_MAX_IMAGE_PIXELS = env.int("ATTACHMENT_MAX_IMAGE_PIXELS", default=40_000_000)
+# ZIP files and the Office documents built on them (and archives inside them): the sizes they
+# declare may add up to this many bytes unpacked, no entry over 1 MB may be compressed more
+# than this ratio (deflate reaches 1032:1 on a ZIP bomb; real documents stay far below 100),
+# and they may hold at most this many files.
+ATTACHMENT_MAX_UNCOMPRESSED_BYTES = env.int(
+    "ATTACHMENT_MAX_UNCOMPRESSED_BYTES", default=256 * 1024 * 1024
+)
+ATTACHMENT_MAX_COMPRESSION_RATIO = env.int("ATTACHMENT_MAX_COMPRESSION_RATIO", default=200)
+ATTACHMENT_MAX_ARCHIVE_ENTRIES = env.int("ATTACHMENT_MAX_ARCHIVE_ENTRIES", default=10_000)
 # The first handler enforces ATTACHMENT_MAX_BYTES and ATTACHMENT_MAX_FILES while the request
 # streams in; the others are Django's defaults (memory for small requests, temp files else).
 FILE_UPLOAD_HANDLERS = [
-    "deals.uploads.AttachmentLimitUploadHandler",
+    "deals.files.uploads.AttachmentLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

@@ -1,12 +1,15 @@
 """Notes and attachments on a deal.
 
 Two layers:
-- `add_note` / `add_attachments` record a note or files inside a change that another service
-  owns (the stage update calls them in its transaction, on a deal it has locked, possibly one
-  it is closing right now); they check the note and the files, not the deal.
+- `add_note` records a note inside a change that another service owns (the stage update calls
+  it in its transaction, on a deal it has locked, possibly one it is closing right now);
+  `add_attachments` stores files on a deal with no deal checks (staff, seed data). They check
+  the note and the files, not the deal.
 - `post_note` / `post_attachments` are what a partner user does on the deal page: they also
   refuse a closed deal and a user outside the deal's partner, and they upload files before
   opening the transaction, so a slow upload never holds the deal's row lock.
+- `upload_attachments` / `save_attachments` are the two halves of that for the stage update,
+  which uploads before it locks the deal and saves the rows inside its own transaction.
 """
 
 from collections.abc import Iterable
@@ -16,8 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deals.files.checks import CheckedFile, check_uploads
+from deals.files.names import object_key
+from deals.files.storing import StoredFiles, store
 from deals.models import Attachment, Deal, Note
-from deals.storage import CheckedFile, StoredFiles, check_uploads, object_key, store
 from partners.models import Membership
 
 NOTE_MAX_CHARS = 5000
@@ -98,30 +103,49 @@ def post_note(deal: Deal, *, by, text: str) -> Note:
         return add_note(locked, by=by, text=text)
 
 
-def add_attachments(
-    deal: Deal,
-    *,
-    by,
-    files: Iterable,
-    kind: str = Attachment.Kind.OTHER,
-    stored: StoredFiles | None = None,
+def upload_attachments(
+    deal: Deal, *, by, files: Iterable, kind: str, stored: StoredFiles
 ) -> list[Attachment]:
-    """Check and store a batch of files on the deal: all of them or none (inside a change).
+    """Check a batch of files and write them to storage, outside any transaction.
+
+    Returns the Attachments, not saved yet: `save_attachments` saves them in the caller's
+    transaction. Refuses (ValidationError) a bad kind, too many files and any file that fails
+    a check, before anything is written; a storage failure says "could not be stored, try
+    again". What was written is in `stored`, whose block deletes it if the change fails.
+    """
+    _check_kind(kind)
+    return [_put(deal, by, item, kind, stored) for item in check_uploads(files)]
+
+
+def save_attachments(deal: Deal, attachments: list[Attachment], *, stored: StoredFiles):
+    """Save uploaded Attachments on `deal` (inside the caller's transaction); the deal's
+    updated_at moves, and their objects stop being candidates for purge_orphans."""
+    if not attachments:
+        return []
+    now = timezone.now()
+    for attachment in attachments:
+        attachment.deal = deal
+        attachment.uploaded_at = now
+        attachment.save()
+    stored.keep()
+    _touch(deal)
+    return attachments
+
+
+def add_attachments(
+    deal: Deal, *, by, files: Iterable, kind: str = Attachment.Kind.OTHER
+) -> list[Attachment]:
+    """Check and store a batch of files on the deal: all of them or none (no deal checks).
 
     Effects: one Attachment per file (original name, size, sniffed type, SHA-256, thumbnail
     for images), the file in storage under deals/<id>/<random>/<safe name>; the deal's
     updated_at moves. If any file is refused or anything fails, no row is saved and every
-    object written is deleted again. Pass `stored` to let an enclosing change (the stage
-    update) own the clean-up.
+    object written is deleted again (or, storage being down, left to purge_orphans).
     """
-    _check_kind(kind)
-    checked = check_uploads(files)
-    if not checked:
-        return []
-    if stored is not None:
-        return _save_rows(deal, _put_all(deal, by, checked, kind, stored))
-    with StoredFiles() as own, transaction.atomic():
-        return _save_rows(deal, _put_all(deal, by, checked, kind, own))
+    with StoredFiles() as stored:
+        attachments = upload_attachments(deal, by=by, files=files, kind=kind, stored=stored)
+        with transaction.atomic():
+            return save_attachments(deal, attachments, stored=stored)
 
 
 def post_attachments(
@@ -135,19 +159,15 @@ def post_attachments(
     """
     _check_kind(kind)
     _check_may_add(deal, by)  # early, before uploading anything; repeated under the lock
-    checked = check_uploads(files)
-    if not checked:
+    files = list(files)
+    if not files:
         raise ValidationError({"files": _("Choose at least one file.")}, code="no_files")
     with StoredFiles() as stored:
         # Slow I/O first, outside the transaction; the rows follow in a short one.
-        attachments = _put_all(deal, by, checked, kind, stored)
+        attachments = upload_attachments(deal, by=by, files=files, kind=kind, stored=stored)
         with transaction.atomic():
             locked = _lock_open_deal(deal, by)
-            return _save_rows(locked, attachments)
-
-
-def _put_all(deal, by, checked: list[CheckedFile], kind, stored) -> list[Attachment]:
-    return [_put(deal, by, item, kind, stored) for item in checked]
+            return save_attachments(locked, attachments, stored=stored)
 
 
 def _put(deal, by, item: CheckedFile, kind, stored: StoredFiles) -> Attachment:
@@ -165,13 +185,3 @@ def _put(deal, by, item: CheckedFile, kind, stored: StoredFiles) -> Attachment:
     attachment.file.name = file_name
     attachment.thumbnail.name = thumbnail_name
     return attachment
-
-
-def _save_rows(deal: Deal, attachments: list[Attachment]) -> list[Attachment]:
-    now = timezone.now()
-    for attachment in attachments:
-        attachment.deal = deal
-        attachment.uploaded_at = now
-        attachment.save()
-    _touch(deal)
-    return attachments

@@ -12,9 +12,9 @@ from django.utils import timezone, translation
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
+from deals.files.storing import StoredFiles
 from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
-from deals.services.content import add_attachments, add_note
-from deals.storage import StoredFiles
+from deals.services.content import add_note, save_attachments, upload_attachments
 from discounts.services import end_other_partners_customer_discounts, issue_discount
 from partners.models import Membership
 from partners.services import transfer_ownership
@@ -94,8 +94,10 @@ def change_stage(
     - the deal row is locked and every rule re-checked on it (closed, not approved, same or
       unknown stage, another partner's user): a refusal raises ValidationError, changes nothing;
     - the deal's stage and probability change; a StageChange records from, to, who, when, note;
-    - the note becomes a Note and the files become Attachments (stored files are deleted again
-      if anything fails);
+    - the files are checked and uploaded first, before the deal is locked (a slow upload never
+      holds the row lock); then the note becomes a Note and the files become Attachments in the
+      transaction; if the change is refused or fails, the uploaded objects are deleted again
+      (storage down: left to purge_orphans);
     - `won`: closed_at/closed_by are set, the partner's Discount is issued with one line per
       discount rule (validity from the contract in force today; none → refused), and the
       customer becomes the partner's customer (another partner's link is ended, kept, and
@@ -115,10 +117,11 @@ def change_stage(
         raise ValidationError({"lost_reason": _("Choose a reason from the list.")})
     files = list(files)
     try:
-        with StoredFiles() as stored, transaction.atomic():
-            change = _apply(
-                deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind, stored
-            )
+        with StoredFiles() as stored:
+            uploaded = _upload(deal, to_stage, by, files, kind, stored)
+            with transaction.atomic():
+                change = _apply(deal, to_stage, by, note, lost_reason, lost_reason_code)
+                save_attachments(change.deal, uploaded, stored=stored)
     except IntegrityError as exc:
         # A database guard fired (a second discount for the deal, a second active owner):
         # everything was rolled back; say so instead of failing with a server error.
@@ -133,7 +136,15 @@ def change_stage(
     return change
 
 
-def _apply(deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind, stored):
+def _upload(deal, to_stage, by, files, kind, stored) -> list:
+    """Check and upload the files outside the transaction, as post_attachments does."""
+    if not files:
+        return []
+    _check_move(Deal.objects.get(pk=deal.pk), to_stage)  # early; repeated under the lock
+    return upload_attachments(deal, by=by, files=files, kind=kind, stored=stored)
+
+
+def _apply(deal, to_stage, by, note, lost_reason, lost_reason_code):
     # Two tabs or two app servers may press Update at once: decide on the locked row.
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     _check_move(locked, to_stage)
@@ -163,8 +174,6 @@ def _apply(deal, to_stage, by, note, files, lost_reason, lost_reason_code, kind,
         add_note(locked, by=by, text=note, stage_change=change)
     if to_stage == Stage.WON:
         _win(locked, now)
-    if files:
-        add_attachments(locked, by=by, files=files, kind=kind, stored=stored)
     if to_stage in CLOSING_STAGES:
         transaction.on_commit(lambda: notify_closed(locked.pk))
     return change

@@ -4,7 +4,7 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from deals import selectors
 from deals.content_forms import AttachmentForm, NoteForm
+from deals.files import thumbnails
 from deals.services.content import post_attachments, post_note
 from partners.access import partner_required
 from partners.htmx import done, form_response
@@ -136,14 +137,24 @@ def attachment_thumbnail(request, deal_pk, pk):
     """The thumbnail we made of an image, shown inline in the timeline.
 
     Served through the app (not a presigned URL) because the page's CSP allows images from
-    this origin only. It is our own re-encoded PNG or JPEG, never the uploaded bytes.
+    this origin only. It is our own re-encoded PNG or JPEG, never the uploaded bytes. While
+    storage cannot give it (endpoint down), a placeholder image stands in, not an error page.
     """
     attachment = selectors.get_attachment_for_partner(request.partner, deal_pk, pk)
     if not attachment.thumbnail:
         raise Http404
     name = attachment.thumbnail.name
-    content_type = "image/png" if name.endswith(".png") else "image/jpeg"
-    return _private(FileResponse(_open(attachment.thumbnail), content_type=content_type))
+    try:
+        # Read whole (a thumbnail is a few kilobytes), so a storage failure surfaces here and
+        # not half-way through a streamed response.
+        with _open(attachment.thumbnail) as stored:
+            data, content_type = stored.read(), thumbnails.thumbnail_content_type(name)
+    except Http404:
+        raise
+    except Exception:
+        logger.exception("thumbnail %s could not be read from storage", name)
+        data, content_type = thumbnails.placeholder(), "image/png"
+    return _private(HttpResponse(data, content_type=content_type))
 
 
 def _open(field_file):

@@ -6,6 +6,7 @@ ways moto does not: it refuses a presigned URL after its X-Amz-Expires, and it c
 uploads on demand (an outage in the middle of a batch).
 """
 
+import functools
 import io
 import struct
 import threading
@@ -29,22 +30,123 @@ from partner_portal.settings import s3_storage
 # --- sample files -----------------------------------------------------------------------------
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
+def _zip(entries: dict[str, bytes], method=zipfile.ZIP_DEFLATED) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(out, "w", method) as archive:
         for name, data in entries.items():
             archive.writestr(name, data)
     return out.getvalue()
 
 
-def _ooxml(folder: str, main: str) -> bytes:
+def _content_types(*types: tuple[str, str]) -> bytes:
+    """An OOXML package's [Content_Types].xml: ("Default", "bin", type) or ("Override", ...)."""
+    items = "".join(
+        f'<Default Extension="{where}" ContentType="{ct}"/>'
+        if kind == "Default"
+        else f'<Override PartName="{where}" ContentType="{ct}"/>'
+        for kind, where, ct in types
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package'
+        '.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f"{items}</Types>"
+    ).encode()
+
+
+OOXML_MAIN = "application/vnd.openxmlformats-officedocument.{}.main+xml"
+MACRO_MAIN = "application/vnd.ms-{}.macroEnabled.main+xml"
+VBA_PROJECT = ("Default", "bin", "application/vnd.ms-office.vbaProject")
+
+
+def _ooxml(folder: str, main: str, *, main_type: str = "", parts=None, types=()) -> bytes:
+    """A minimal Office package: content types, relationships, the main part, `parts`."""
+    kind = {"word": "wordprocessingml.document", "xl": "spreadsheetml.sheet"}.get(
+        folder, "presentationml.presentation"
+    )
+    main_type = main_type or OOXML_MAIN.format(kind)
     return _zip(
         {
-            "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
+            "[Content_Types].xml": _content_types(
+                ("Override", f"/{folder}/{main}", main_type), *types
+            ),
             "_rels/.rels": b"<Relationships/>",
             f"{folder}/{main}": b"<x/>",
+            **(parts or {}),
         }
     )
+
+
+def _raw_zip(members, *, flags: int = 0) -> bytes:
+    """A ZIP written field by field from (name, compressed bytes, size, crc) deflated members,
+    so a test can declare sizes it never holds in memory."""
+    out, directory = io.BytesIO(), b""
+    for name, data, size, crc in members:
+        raw = name.encode()
+        fields = struct.pack("<HHHHHIIIHH", 20, flags, 8, 0, 0, crc, len(data), size, len(raw), 0)
+        directory += (
+            b"PK\x01\x02"
+            + struct.pack("<H", 20)
+            + fields
+            + struct.pack("<HHHII", 0, 0, 0, 0, out.tell())
+            + raw
+        )
+        out.write(b"PK\x03\x04" + fields + raw + data)
+    offset = out.tell()
+    out.write(directory)
+    count = len(members)
+    out.write(
+        b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, count, count, len(directory), offset, 0)
+    )
+    return out.getvalue()
+
+
+def _deflated(data: bytes) -> tuple[bytes, int, int]:
+    squeezer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return squeezer.compress(data) + squeezer.flush(), len(data), zlib.crc32(data)
+
+
+@functools.cache
+def _deflated_zeros(mib: int) -> tuple[bytes, int, int]:
+    """`mib` MiB of zeros, raw-deflated without ever being held: one MiB is compressed once and
+    its bytes repeated (after a full flush each repeat stands alone), about 1 KB per MiB.
+    Returns (compressed, size, crc)."""
+    squeezer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = squeezer.compress(bytes(1 << 20)) + squeezer.flush(zlib.Z_FULL_FLUSH)
+    crc, zeros = 0, bytes(1 << 20)
+    for _ in range(mib):
+        crc = zlib.crc32(zeros, crc)
+    return piece * mib + squeezer.flush(), mib << 20, crc
+
+
+def _zip_bomb() -> bytes:
+    """1 GiB of zeros in a ZIP of about 1 MB."""
+    return _raw_zip([("zeros.bin", *_deflated_zeros(1024))])
+
+
+def _nested_zip_bomb() -> bytes:
+    """A ZIP holding a ZIP that unpacks to 4 GiB (four entries of 1 GiB): about 4 MB."""
+    inner = _raw_zip([(f"part{n}.bin", *_deflated_zeros(1024)) for n in range(4)])
+    return _zip({"inner.zip": inner}, method=zipfile.ZIP_STORED)
+
+
+def _macro_docm_with_a_big_directory() -> bytes:
+    """A macro-enabled Word document whose ZIP directory is over 1 MB (long part names)."""
+    padding = {f"word/media/{'x' * 600}{n}.bin": b"." for n in range(1800)}
+    return _ooxml(
+        "word",
+        "document.xml",
+        main_type=MACRO_MAIN.format("word.document"),
+        types=[VBA_PROJECT],
+        parts={"word/vbaProject.bin": b"\x00vba", **padding},
+    )
+
+
+def _nested(data: bytes, depth: int) -> bytes:
+    for level in range(depth):
+        data = _zip({f"level{level}.zip": data})
+    return data
 
 
 def _image(fmt: str, size=(64, 48), mode="RGB") -> bytes:
@@ -71,28 +173,169 @@ def _png_header_only(width: int, height: int) -> bytes:
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
+
+def _ole(streams: dict[str, bytes]) -> bytes:
+    """A real OLE compound file (CFB version 3) holding `streams` ("Macros/VBA/dir": data).
+
+    Each stream is padded to 4,096 bytes so it lives in regular sectors (no mini stream), and
+    each storage lists its children as one chain of right siblings: small, but what olefile
+    (and Office) read.
+    """
+    end, free, fat_sector, none = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+    entries = [{"name": "Root Entry", "type": 5, "kids": []}]
+    where = {(): 0}
+    for path, data in streams.items():
+        parts = tuple(path.split("/"))
+        for depth in range(1, len(parts) + 1):
+            if parts[:depth] not in where:
+                where[parts[:depth]] = len(entries)
+                leaf = depth == len(parts)
+                entries.append({"name": parts[depth - 1], "type": 2 if leaf else 1, "kids": []})
+                entries[where[parts[: depth - 1]]]["kids"].append(len(entries) - 1)
+        entries[where[parts]]["data"] = data.ljust(-(-max(len(data), 4096) // 512) * 512, b"\0")
+    fat = [fat_sector]
+
+    def chain(sectors):
+        start = len(fat)
+        fat.extend([*range(start + 1, start + sectors), end])
+        return start
+
+    directory_start = chain(-(-len(entries) // 4))
+    body = b""
+    for entry in entries:
+        if "data" in entry:
+            entry["start"] = chain(len(entry["data"]) // 512)
+            body += entry["data"]
+    assert len(fat) <= 128, "one FAT sector only"
+    siblings = {}
+    for entry in entries:
+        for this, following in zip(entry["kids"], [*entry["kids"][1:], none], strict=False):
+            siblings[this] = following
+    directory = b""
+    for number, entry in enumerate(entries):
+        name = entry["name"].encode("utf-16-le") + b"\0\0"
+        data = entry.get("data", b"")
+        directory += struct.pack(
+            "<64sHBBIII16sIQQIQ",
+            name,
+            len(name),
+            entry["type"],
+            1,  # black
+            none,
+            siblings.get(number, none),
+            entry["kids"][0] if entry["kids"] else none,
+            b"",
+            0,
+            0,
+            0,
+            entry.get("start", end if entry["type"] == 5 else 0),
+            len(data),
+        )
+    unused = struct.pack("<64sHBBIII16sIQQIQ", b"", 0, 0, 0, none, none, none, b"", 0, 0, 0, 0, 0)
+    directory += unused * (-len(entries) % 4)
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII",
+        OLE,
+        b"",
+        0x3E,
+        3,
+        0xFFFE,
+        9,
+        6,
+        b"",
+        0,
+        1,
+        directory_start,
+        0,
+        4096,
+        end,
+        0,
+        end,
+        0,
+    ) + struct.pack("<109I", 0, *[free] * 108)
+    return header + struct.pack("<128I", *fat, *[free] * (128 - len(fat))) + directory + body
+
+
+def _biff(sheet_types) -> bytes:
+    """An Excel workbook stream's global records: BOF, one BOUNDSHEET per sheet type
+    (0 worksheet, 1 Excel 4.0 macro sheet), EOF."""
+
+    def record(kind, data):
+        return struct.pack("<HH", kind, len(data)) + data
+
+    sheets = b"".join(
+        record(0x0085, struct.pack("<IBBBB", 0, 0, dt, 6, 0) + b"Sheet" + str(n).encode())
+        for n, dt in enumerate(sheet_types)
+    )
+    return (
+        record(0x0809, struct.pack("<HHHHII", 0x0600, 5, 0, 0, 0, 0)) + sheets + record(0x0A, b"")
+    )
+
+
+VBA = {"VBA/dir": b"\x01vba directory", "VBA/_VBA_PROJECT": b"\xcc\x61", "PROJECT": b"ID="}
+WORD = {"WordDocument": "A proposal.".encode("utf-16-le"), "1Table": b"\x00"}
+
 SAMPLES = {
     "pdf": b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n",
     "xlsx": _ooxml("xl", "workbook.xml"),
     "docx": _ooxml("word", "document.xml"),
     "pptx": _ooxml("ppt", "presentation.xml"),
-    "xlsm": _zip(
-        {
-            "[Content_Types].xml": b"<Types/>",
-            "xl/workbook.xml": b"<x/>",
-            "xl/vbaProject.bin": b"\x00macro",
-        }
+    "xlsm": _ooxml(
+        "xl",
+        "workbook.xml",
+        main_type=MACRO_MAIN.format("excel.sheet"),
+        types=[VBA_PROJECT],
+        parts={"xl/vbaProject.bin": b"\x00macro"},
+    ),
+    # Only the part is there (no content type says so): still macros.
+    "xlsx_vba_part": _ooxml("xl", "workbook.xml", parts={"xl/vbaProject.bin": b"\x00macro"}),
+    # Text that talks about macros is not macros.
+    "docx_says_macros": _ooxml(
+        "word",
+        "document.xml",
+        parts={"word/notes.xml": b"<t>Macros: none. vbaProject.bin _VBA_PROJECT</t>"},
+    ),
+    "docx_embedded_macros": _ooxml(
+        "word",
+        "document.xml",
+        parts={
+            "word/embeddings/oleObject1.bin": _ole(
+                {**WORD, **{f"Macros/{k}": v for k, v in VBA.items()}}
+            )
+        },
     ),
     "zip": _zip({"readme.txt": b"hello"}),
-    # OLE compound files: the directory names the streams (UTF-16LE) that tell them apart.
-    "xls": OLE + b"\x00" * 512 + "Workbook".encode("utf-16-le") + b"\x00" * 512,
-    "doc": OLE + b"\x00" * 512 + "WordDocument".encode("utf-16-le") + b"\x00" * 512,
-    "doc_macro": OLE
-    + b"\x00" * 512
-    + "WordDocument".encode("utf-16-le")
-    + b"\x00" * 64
-    + "_VBA_PROJECT".encode("utf-16-le"),
-    "msi": OLE + b"\x00" * 1024,
+    "zip_of_docm": _zip(
+        {
+            "send/offer.docm": _ooxml(
+                "word", "document.xml", main_type=MACRO_MAIN.format("word.document")
+            )
+        }
+    ),
+    "zip_nested_ok": _nested(_zip({"readme.txt": b"hello"}), 2),
+    "zip_nested_deep": _nested(_zip({"readme.txt": b"hello"}), 4),
+    "zip_encrypted": _raw_zip([("secret.txt", *_deflated(b"x"))], flags=1),
+    # An Office package whose parts are encrypted: nothing in it can be read.
+    "docx_encrypted": _raw_zip(
+        [
+            ("[Content_Types].xml", *_deflated(_content_types())),
+            ("word/document.xml", *_deflated(b"<x/>")),
+        ],
+        flags=1,
+    ),
+    # OLE compound files (Office 97-2003): the directory's streams tell them apart.
+    "xls": _ole({"Workbook": _biff([0x00]), "SummaryInformation": b"\x00"}),
+    "xls_xlm_macro": _ole({"Workbook": _biff([0x00, 0x01])}),  # a worksheet, a macro sheet
+    "doc": _ole(WORD),
+    "doc_says_macros": _ole(
+        {"WordDocument": "Macros: this offer has none. _VBA_PROJECT".encode("utf-16-le")}
+    ),
+    "doc_macro": _ole({**WORD, **{f"Macros/{k}": v for k, v in VBA.items()}}),
+    "xls_macro": _ole(
+        {"Workbook": b"\x09\x08", **{f"_VBA_PROJECT_CUR/{k}": v for k, v in VBA.items()}}
+    ),
+    "msi": _ole({"\u4840\u3b3f\u4577": b"\x00"}),
+    "fake_doc": OLE + b"\x00" * 512 + "WordDocument".encode("utf-16-le") + b"\x00" * 512,
     "csv": "Sản phẩm,Số lượng\nvServer,3\n".encode(),
     "txt": b"Plain notes about the deal.\n",
     "png": _image("PNG"),
@@ -101,10 +344,40 @@ SAMPLES = {
     "html": b"<!doctype html><html><body><script>alert(1)</script></body></html>",
     "svg": b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>',
     "html_late": b"Name,Value\n" + b"<script>alert(1)</script>\n",
+    "html_after_8k": "Sản phẩm,Số lượng\n".encode() * 1000 + b"<script>alert(1)</script>\n",
+    "whitespace": b" \t\r\n" * 3000,
     "exe": b"MZ\x90\x00" + b"\x00" * 200,
     "gif": b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
     "bomb": _png_header_only(50_000, 50_000),
+    "zip_bomb": _zip_bomb(),
+    "zip_bomb_nested": _nested_zip_bomb(),
+    # Declares 1 MiB, inflates to 1 GiB: the sizes lie.
+    "zip_lying": _raw_zip([("small.bin", _deflated_zeros(1024)[0], 1 << 20, 0)]),
+    "zip_dense": _raw_zip([("zeros.bin", *_deflated_zeros(64))]),  # 64 MiB, 1000:1
+    "docm_big_directory": _macro_docm_with_a_big_directory(),
 }
+
+
+# Hostile files, each refused with its reason: (name, sample, error code, message start).
+HOSTILE = [
+    ("bomb.zip", "zip_bomb", "archive_too_large", "bomb.zip: the archive unpacks to more than"),
+    ("nested.zip", "zip_bomb_nested", "archive_too_large", "nested.zip: the archive unpacks to"),
+    ("dense.zip", "zip_dense", "archive_ratio", "dense.zip: the archive is compressed more"),
+    ("small.zip", "zip_lying", "bad_zip", "small.zip: the ZIP file is damaged."),
+    ("deep.zip", "zip_nested_deep", "archive_depth", "deep.zip: the archive holds archives nested"),
+    ("secret.zip", "zip_encrypted", "archive_encrypted", "secret.zip: the archive is password"),
+    ("offer.docx", "docx_encrypted", "archive_encrypted", "offer.docx: the archive is password"),
+    ("offer.docm", "docm_big_directory", "macros", "offer.docm: documents with macros are not"),
+    ("budget.xlsx", "xlsm", "macros", "budget.xlsx: documents with macros"),
+    ("budget.xlsx", "xlsx_vba_part", "macros", "budget.xlsx: documents with macros"),
+    ("offer.docx", "docx_embedded_macros", "macros", "offer.docx: documents with macros"),
+    ("bundle.zip", "zip_of_docm", "macros", "bundle.zip: documents with macros"),
+    ("invoice.doc", "doc_macro", "macros", "invoice.doc: documents with macros"),
+    ("sheet.xls", "xls_macro", "macros", "sheet.xls: documents with macros"),
+    ("sheet.xls", "xls_xlm_macro", "macros", "sheet.xls: documents with macros"),
+    ("notes.txt", "html_after_8k", "bad_type", "notes.txt: this type of file is not accepted"),
+    ("blank.txt", "whitespace", "empty", "blank.txt: the file is empty."),
+]
 
 
 def upload(name: str, sample: str | bytes, content_type="application/octet-stream"):
@@ -116,7 +389,9 @@ def upload(name: str, sample: str | bytes, content_type="application/octet-strea
 @pytest.fixture
 def files():
     """Builders for uploads: files.upload("bom.xlsx", "xlsx"), files.data["png"]."""
-    return SimpleNamespace(upload=upload, data=SAMPLES, image=_image, bomb=_png_header_only)
+    return SimpleNamespace(
+        upload=upload, data=SAMPLES, image=_image, bomb=_png_header_only, zip=_zip
+    )
 
 
 @pytest.fixture
@@ -156,6 +431,8 @@ class _GatewayHandler(BaseHTTPRequestHandler):
     def _relay(self):
         gateway = self.server.gateway
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if gateway.is_down():
+            return self._error(*UNAVAILABLE)
         if self._is_object_put() and gateway.should_fail_put():
             return self._error(*gateway.failure)
         if self._is_expired():
@@ -203,15 +480,19 @@ class _GatewayHandler(BaseHTTPRequestHandler):
 
 INTERNAL_ERROR = (500, "InternalError", "We encountered an internal error.")
 ACCESS_DENIED = (403, "AccessDenied", "Access Denied")
+UNAVAILABLE = (503, "ServiceUnavailable", "Service is unavailable")
 
 
 class S3Gateway:
-    """In front of moto: `fail_puts_after = n` lets n object uploads through, fails the rest."""
+    """In front of moto: `fail_puts_after = n` lets n object uploads through, fails the rest;
+    `down_after_puts = n` lets n object uploads through, then the whole endpoint is down
+    (every request, deletes included, answers 503) until `reset()` brings it back."""
 
     def __init__(self, upstream: str):
         parts = urlsplit(upstream)
         self.upstream_host, self.upstream_port = parts.hostname, parts.port
         self.fail_puts_after = None
+        self.down_after_puts = None
         self.failure = INTERNAL_ERROR
         self.puts = 0
         self._lock = threading.Lock()
@@ -226,8 +507,13 @@ class S3Gateway:
             self.puts += 1
             return self.fail_puts_after is not None and self.puts > self.fail_puts_after
 
+    def is_down(self) -> bool:
+        with self._lock:
+            return self.down_after_puts is not None and self.puts >= self.down_after_puts
+
     def reset(self):
         self.fail_puts_after = None
+        self.down_after_puts = None
         self.failure = INTERNAL_ERROR
         self.puts = 0
 

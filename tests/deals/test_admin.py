@@ -287,3 +287,22 @@ def test_admin_staff_can_download_an_attachment(staff_client, alpha_deal, alice)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_admin_lists_pending_deletions_read_only(staff_client):
+    from django.utils import timezone
+
+    from deals.models import PendingDeletion
+
+    row = PendingDeletion.objects.create(
+        name="deals/1/abc/bom.pdf", due_at=timezone.now(), attempts=2, last_error="timed out"
+    )
+
+    listing = staff_client.get("/admin/deals/pendingdeletion/")
+    assert listing.status_code == 200
+    assert "deals/1/abc/bom.pdf" in listing.content.decode()
+    assert "timed out" in listing.content.decode()
+    assert staff_client.get("/admin/deals/pendingdeletion/add/").status_code == 403
+    delete = staff_client.post(f"/admin/deals/pendingdeletion/{row.pk}/delete/", {"post": "yes"})
+    assert delete.status_code == 403
+    assert PendingDeletion.objects.count() == 1

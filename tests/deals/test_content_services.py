@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from deals.models import Attachment, Deal, Note
+from deals.models import Attachment, Deal, Note, PendingDeletion
 from deals.services.content import add_attachments, add_note, post_attachments, post_note
 
 pytestmark = pytest.mark.django_db
@@ -189,20 +189,26 @@ def test_post_attachments_reports_a_storage_failure_and_leaves_nothing(
     assert media_files() == [f"deals/{alpha_deal.pk}"]
 
 
-def test_add_attachments_deletes_stored_files_when_the_transaction_fails(
+def test_uploaded_attachments_are_deleted_when_the_transaction_fails(
     alpha_deal, alice, files, media_files
 ):
     """The stage update's path: a failure after the files were written removes them."""
     from django.db import transaction
 
-    from deals.storage import StoredFiles
+    from deals.files.storing import StoredFiles
+    from deals.services.content import save_attachments, upload_attachments
 
-    with pytest.raises(RuntimeError), StoredFiles() as stored, transaction.atomic():
-        add_attachments(alpha_deal, by=alice, files=[files.upload("bom.pdf", "pdf")], stored=stored)
-        assert len(media_files()) == 1
-        raise RuntimeError("the stage change failed after storing")
+    with pytest.raises(RuntimeError), StoredFiles() as stored:
+        uploaded = upload_attachments(
+            alpha_deal, by=alice, files=[files.upload("bom.pdf", "pdf")], kind="bom", stored=stored
+        )
+        with transaction.atomic():
+            save_attachments(alpha_deal, uploaded, stored=stored)
+            assert len(media_files()) == 1
+            raise RuntimeError("the stage change failed after storing")
 
     assert (Attachment.objects.count(), media_files()) == (0, [])
+    assert PendingDeletion.objects.count() == 0
 
 
 def test_add_attachments_without_files_does_nothing(alpha_deal, alice, media_files):

@@ -10,8 +10,9 @@ from django.http.multipartparser import MultiPartParser
 from django.test import RequestFactory
 from django.utils import timezone
 
-from deals.models import Attachment, Deal, Note
+from deals.models import Attachment, Deal, Note, PendingDeletion
 from deals.services.content import post_attachments
+from tests.deals.conftest import HOSTILE
 
 pytestmark = pytest.mark.django_db
 
@@ -255,6 +256,22 @@ def test_attachment_add_refuses_bad_files(
     assert (Attachment.objects.count(), media_files()) == (0, [])
 
 
+@pytest.mark.parametrize(("name", "sample", "code", "message"), HOSTILE)
+def test_attachment_add_refuses_hostile_files_on_local_storage(
+    alice_client, alpha_deal, files, media_files, name, sample, code, message
+):
+    """Each hostile sample, next to a good file: the reason is shown, nothing is stored."""
+    response = alice_client.post(
+        files_url(alpha_deal),
+        {"files": [files.upload("good.pdf", "pdf"), files.upload(name, sample)]},
+    )
+
+    assert response.status_code == 400
+    assert form_errors(response)["files"][0].startswith(message)
+    assert (Attachment.objects.count(), media_files()) == (0, [])
+    assert PendingDeletion.objects.count() == 0
+
+
 def test_attachment_add_refuses_a_file_over_the_limit(
     alice_client, alpha_deal, files, settings, media_files
 ):
@@ -472,7 +489,7 @@ def test_attachment_thumbnail_is_served_inline_to_the_owner_only(client, alice, 
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"
+    assert response.content[:3] == b"\xff\xd8\xff"
     client.force_login(bob)
     assert client.get(url).status_code == 404
 

@@ -11,8 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from deals.models import Attachment
+from deals.models import Attachment, PendingDeletion
 from deals.services.content import post_attachments
+from tests.deals.conftest import HOSTILE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 
@@ -102,7 +103,7 @@ def test_s3_thumbnail_is_streamed_through_the_app(alice_client, alpha_deal, alic
     response = alice_client.get(f"/deals/{alpha_deal.pk}/attachments/{photo.pk}/thumbnail/")
 
     assert response.status_code == 200
-    assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")
+    assert response.content.startswith(b"\xff\xd8\xff")
 
 
 def test_s3_outage_mid_batch_leaves_no_rows_and_no_objects(alice_client, alpha_deal, files, s3):
@@ -192,6 +193,20 @@ def test_s3_bad_files_store_nothing(alice_client, alpha_deal, files, s3, batch, 
     assert response.status_code == 400
     assert response.context["form"].errors["files"][0].startswith(message)
     assert (Attachment.objects.count(), s3.keys()) == (0, [])
+
+
+@pytest.mark.parametrize(("name", "sample", "code", "message"), HOSTILE)
+def test_s3_hostile_files_store_nothing(
+    alice_client, alpha_deal, files, s3, name, sample, code, message
+):
+    response = alice_client.post(
+        f"/deals/{alpha_deal.pk}/attachments/",
+        {"files": [files.upload("good.pdf", "pdf"), files.upload(name, sample)]},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["files"][0].startswith(message)
+    assert (Attachment.objects.count(), s3.keys(), PendingDeletion.objects.count()) == (0, [], 0)
 
 
 def test_s3_too_many_or_too_large_files_store_nothing(

@@ -1,19 +1,21 @@
-"""File checks: names, sniffed types, images, keys (deals.storage)."""
+"""File checks: names, sniffed types, images, keys, hostile files (deals.files)."""
 
 import hashlib
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from deals.storage import (
-    check_upload,
-    check_uploads,
+from deals.files.checks import check_upload, check_uploads
+from deals.files.names import (
+    ALLOWED,
+    DOCX,
     clean_name,
     key_name,
     label_for,
     object_key,
     with_extension,
 )
+from tests.deals.conftest import HOSTILE
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +64,7 @@ def test_check_upload_accepts_the_allow_list_by_content(files, name, sample, con
         ("anim.png", "gif"),
         ("legacy.exe", "msi"),  # an OLE container with neither Word nor Excel inside
         ("setup.msi.xls", "msi"),  # the name does not make it a spreadsheet
+        ("report.doc", "fake_doc"),  # the names of Word's streams, but no OLE directory
     ],
 )
 def test_check_upload_refuses_types_outside_the_allow_list(files, name, sample):
@@ -73,13 +76,64 @@ def test_check_upload_refuses_types_outside_the_allow_list(files, name, sample):
     assert "not accepted" in caught.value.messages[0]
 
 
-@pytest.mark.parametrize(
-    ("name", "sample"), [("budget.xlsx", "xlsm"), ("invoice.doc", "doc_macro")]
-)
-def test_check_upload_refuses_office_files_with_macros(files, name, sample):
+@pytest.mark.parametrize(("name", "sample", "code", "message"), HOSTILE)
+def test_check_upload_refuses_hostile_files_with_the_reason(files, name, sample, code, message):
+    """ZIP bombs (1 GiB, a nested 4 GiB, 1000:1), archives nested 4 deep or encrypted, macros
+    in OOXML (content types, vbaProject part, a 1 MB directory, embedded, in a ZIP) and OLE,
+    HTML after the first 8 KB of text, a whitespace-only file."""
     with pytest.raises(ValidationError) as caught:
         check_upload(files.upload(name, sample))
-    assert caught.value.error_list[0].code == "macros"
+
+    assert caught.value.error_list[0].code == code
+    assert caught.value.messages[0].startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("name", "sample", "content_type"),
+    [
+        ("offer.doc", "doc_says_macros", "application/msword"),
+        ("offer.docx", "docx_says_macros", DOCX),
+        ("bundle.zip", "zip_nested_ok", "application/zip"),
+    ],
+)
+def test_check_upload_decides_by_structure_not_words(files, name, sample, content_type):
+    """A document whose text says "Macros" or "_VBA_PROJECT" has no macros; a ZIP in a ZIP
+    of harmless files is harmless."""
+    assert check_upload(files.upload(name, sample)).content_type == content_type
+
+
+def test_check_upload_takes_the_archive_limits_from_the_settings(files, settings):
+    settings.ATTACHMENT_MAX_COMPRESSION_RATIO = 2000
+    assert check_upload(files.upload("dense.zip", "zip_dense")).content_type == "application/zip"
+
+    settings.ATTACHMENT_MAX_UNCOMPRESSED_BYTES = 32 * 1024 * 1024
+    with pytest.raises(ValidationError) as caught:
+        check_upload(files.upload("dense.zip", "zip_dense"))
+    assert caught.value.messages == ["dense.zip: the archive unpacks to more than 32 MB."]
+
+    settings.ATTACHMENT_MAX_ARCHIVE_ENTRIES = 3
+    with pytest.raises(ValidationError) as caught:
+        check_upload(files.upload("many.zip", files.zip({f"{n}.txt": b"x" for n in range(4)})))
+    assert caught.value.messages == ["many.zip: the archive holds more than 3 files."]
+
+
+def test_check_upload_refuses_a_damaged_zip(files):
+    cut = files.data["docx"][:-30]  # the end of the central directory is gone
+    with pytest.raises(ValidationError) as caught:
+        check_upload(files.upload("offer.docx", cut))
+    assert caught.value.error_list[0].code == "bad_zip"
+
+
+def test_check_upload_finds_markup_across_chunks(files):
+    """The text is read in chunks; a tag split between two of them is still found."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    head = b"a" * (64 * 1024 - 3)
+    upload = SimpleUploadedFile("notes.txt", head + b"<script>x</script>")
+    upload.DEFAULT_CHUNK_SIZE = 64 * 1024
+    with pytest.raises(ValidationError) as caught:
+        check_upload(upload)
+    assert caught.value.error_list[0].code == "bad_type"
 
 
 def test_check_upload_tells_word_from_excel_by_content(files):
@@ -118,6 +172,20 @@ def test_check_upload_refuses_a_decompression_bomb(files):
     with pytest.raises(ValidationError) as caught:
         check_upload(files.upload("bomb.png", "bomb"))
     assert caught.value.error_list[0].code == "image_bomb"
+
+
+def test_check_upload_leaves_pillows_global_pixel_limit_alone(files, settings):
+    """The limit is the setting's, applied per call: another request's images are unaffected."""
+    from PIL import Image
+
+    before = Image.MAX_IMAGE_PIXELS
+    settings.ATTACHMENT_MAX_IMAGE_PIXELS = 10_000
+    with pytest.raises(ValidationError):
+        check_upload(files.upload("big.png", files.image("PNG", size=(200, 100))))
+    settings.ATTACHMENT_MAX_IMAGE_PIXELS = 40_000
+    assert check_upload(files.upload("big.png", files.image("PNG", size=(200, 100)))).thumbnail
+
+    assert Image.MAX_IMAGE_PIXELS == before
 
 
 @pytest.mark.parametrize("size", [(120, 100), (400, 400)])
@@ -198,8 +266,6 @@ def test_object_key_is_per_deal_random_and_safe():
 
 
 def test_with_extension_and_label_for():
-    from deals.storage import ALLOWED
-
     assert with_extension("photo.JPEG", ALLOWED["jpeg"]) == "photo.JPEG"
     assert with_extension("report", ALLOWED["pdf"]) == "report.pdf"
     assert label_for("application/pdf") == "PDF"
