@@ -50,7 +50,7 @@ def enrol_totp(page, live_server, password) -> str:
 
 
 def test_invite_enrol_sign_in_with_code_reset_then_deactivate(
-    page, browser, live_server, login, alice, settings
+    page, browser, live_server, login, alice, settings, request
 ):
     settings.SITE_URL = live_server.url
     login("alice@alpha.test")
@@ -59,7 +59,11 @@ def test_invite_enrol_sign_in_with_code_reset_then_deactivate(
     page.locator("form[action='/team/invite/'] button[type=submit]").click()
     expect(page.locator("[data-invitations]")).to_contain_text("linh@alpha.test")
 
-    colleague = browser.new_context().new_page()
+    # The colleague's own browser window; closed at the end so that no kept-alive connection
+    # outlives the test (the live server would close its database connection too late).
+    colleague_context = browser.new_context()
+    request.addfinalizer(colleague_context.close)
+    colleague = colleague_context.new_page()
     colleague.goto(link_in_last_mail(live_server))
     colleague.fill("input[name=last_name]", "Trần")
     colleague.fill("input[name=first_name]", "Linh")
