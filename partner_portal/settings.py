@@ -63,9 +63,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # After auth and messages: ends idle or too old sessions, then asks for 2FA where required.
+    # After auth and messages: ends idle or too old sessions; staff in admin need 2FA.
     "partners.middleware.SessionTimeoutMiddleware",
-    "partners.middleware.RequireTwoFactorMiddleware",
+    "partners.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",

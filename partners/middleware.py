@@ -1,18 +1,14 @@
-"""Session rules every request passes: timeouts, and two-factor sign-in where it is required."""
+"""Session rules every request passes: timeouts, and two-factor sign-in for staff in admin."""
 
 import time
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from partners.models import Membership
+from partners.access import has_totp, two_factor_setup_redirect
 
-# Pages a user must reach to set up 2FA (or leave) while 2FA is required of them.
-TWO_FACTOR_EXEMPT = ("/accounts/", "/logout/", "/i18n/", "/static/", "/media/", "/login/")
 # Writing the last-seen time on every request would make every page a database write.
 TOUCH_SECONDS = 60
 
@@ -46,11 +42,11 @@ class SessionTimeoutMiddleware:
             session["last_seen_at"] = now
 
 
-class RequireTwoFactorMiddleware:
-    """Send users who must use two-factor sign-in, and have not set it up, to set it up.
+class StaffTwoFactorMiddleware:
+    """Send staff without two-factor sign-in from Django admin to set it up first.
 
-    Required of everyone in a partner whose admins turned `Partner.require_2fa` on, and of
-    staff in Django admin while STAFF_REQUIRE_2FA is on.
+    Only while STAFF_REQUIRE_2FA is on. The partner-wide rule (`Partner.require_2fa`) is
+    checked by `partner_required`, which already has the partner at hand.
     """
 
     def __init__(self, get_response):
@@ -59,18 +55,11 @@ class RequireTwoFactorMiddleware:
     def __call__(self, request):
         user = request.user
         if (
-            user.is_authenticated
-            and not request.path.startswith(TWO_FACTOR_EXEMPT)
-            and self._required(request)
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            settings.STAFF_REQUIRE_2FA
+            and request.path.startswith("/admin/")
+            and user.is_authenticated
+            and user.is_staff
+            and not has_totp(user)
         ):
-            messages.warning(
-                request, _("Set up two-factor sign-in to continue: it is required for you.")
-            )
-            return redirect("mfa_activate_totp")
+            return two_factor_setup_redirect(request)
         return self.get_response(request)
-
-    def _required(self, request) -> bool:
-        if request.path.startswith("/admin/") and request.user.is_staff:
-            return settings.STAFF_REQUIRE_2FA
-        return Membership.objects.filter(user=request.user, partner__require_2fa=True).exists()

@@ -268,7 +268,7 @@ def set_two_factor_rule(*, partner: Partner, required: bool, by: User) -> Partne
     """Require (or stop requiring) two-factor sign-in for everyone in the partner.
 
     Effects: saves the flag. From the next request, a member without 2FA is sent to set it
-    up before any portal page (partners.middleware.RequireTwoFactorMiddleware).
+    up before any portal page (`partners.access.partner_required`).
     """
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     partner.require_2fa = required
