@@ -47,9 +47,13 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.usersessions",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "partners",
     "discounts",
     "deals",
+    "api",
     "partner_portal",
 ]
 
@@ -58,6 +62,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "partner_portal.middleware.CookieLocaleMiddleware",
+    "partner_portal.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -349,6 +354,51 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
+# --- Partner API (/api/v1/) ---------------------------------------------------------------
+# Requests per token (DRF's rate syntax: N/second|minute|hour|day), counted in the cache.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/minute")
+# Largest JSON body; multipart uploads may carry ATTACHMENT_MAX_FILES x ATTACHMENT_MAX_BYTES.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Hosts that may receive webhooks although they are private or plain http (tests, development),
+# e.g. "127.0.0.1,localhost". Empty in production: only public https URLs.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DATE_INPUT_FORMATS": ["iso-8601"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "VNG Cloud Partner Portal API",
+    "DESCRIPTION": (
+        "Register deals, move their stages and read discounts and customers, under the same "
+        "rules as the portal. Authenticate with `Authorization: Bearer <token>` (tokens are "
+        "created by partner admins on /team/tokens/). Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI from the drf-spectacular-sidecar wheel: served by us, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DealStatusEnum": "deals.models.ReviewStatus",
+        "StageEnum": "deals.models.Stage",
+        "LostReasonEnum": "deals.models.LostReason",
+        "EffectiveStatusEnum": "discounts.models.EffectiveStatus",
+    },
+}
+
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.console.EmailBackend"
@@ -377,21 +427,37 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Production-safe defaults whenever DEBUG is off.
+# HTTPS hardening: production defaults whenever DEBUG is off, so `manage.py check --deploy
+# --fail-level WARNING` is clean out of the box. Each one can be switched off by its variable,
+# e.g. SECURE_SSL_REDIRECT=false when the TLS-terminating proxy already redirects to HTTPS
+# (then silence security.W008 with SILENCED_SYSTEM_CHECKS, so the deploy check stays clean).
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 3600)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Behind a proxy that terminates TLS the app sees plain HTTP: without this header every
+# request would look insecure and SECURE_SSL_REDIRECT would redirect forever.
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
+
+# Error pages (partner_portal/errors.py): a CSRF failure gets the portal's page too, and the
+# reference a 500 page shows is written into the log record of its exception.
+CSRF_FAILURE_VIEW = "partner_portal.errors.csrf_failure"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"error_reference": {"()": "partner_portal.errors.ErrorReferenceFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["error_reference"]},
+    },
 }

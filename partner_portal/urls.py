@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("deals.urls")),
     path("", include("discounts.urls")),
     path("", include("partners.urls")),
+    path("api/", include("api.urls")),
+    path("team/", include("api.page_urls")),
     # The sign-in page keeps its old address; allauth's own (/accounts/login/) is the same view.
     path("login/", account_views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -39,3 +41,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "partner_portal.errors.bad_request"
+handler403 = "partner_portal.errors.permission_denied"
+handler404 = "partner_portal.errors.page_not_found"
+handler500 = "partner_portal.errors.server_error"
