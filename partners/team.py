@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from partners import selectors, services
 from partners.access import partner_admin_required, partner_required
@@ -30,6 +30,7 @@ def _team_page(request, *, invite_form=None, status=200):
     return render(request, "partners/team.html", ctx, status=status)
 
 
+@require_safe
 @partner_required
 def team(request):
     return _team_page(request)

@@ -290,3 +290,8 @@ def test_team_requires_a_partner(client, nobody):
 
 def test_team_anonymous_goes_to_login(client):
     assert client.get("/team/")["Location"].startswith("/login/")
+
+
+def test_the_team_list_itself_takes_no_post(client, sam):
+    client.force_login(sam)
+    assert client.post("/team/", {"email": "x@alpha.test"}).status_code == 405
