@@ -156,6 +156,9 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[VNG Cloud Partner Portal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Old signing keys still accepted (sessions, reset links, the encrypted TOTP secrets) while
+# SECRET_KEY is rotated.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "VNG Cloud Partner Portal"
 # A used TOTP code is remembered in the cache until it expires (no replay): with several app

@@ -4,6 +4,8 @@ Accounts are made by invitation (`partners.services.invite_user`) or by staff, n
 signing up, with a password or through single sign-on.
 """
 
+import base64
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 
@@ -12,7 +14,9 @@ from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Membership
@@ -70,7 +74,34 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return found
 
 
+def _secrets_cipher() -> MultiFernet:
+    """Fernet keys derived from SECRET_KEY, then each of SECRET_KEY_FALLBACKS.
+
+    Encrypts with the current key and decrypts with any of them, so rotating SECRET_KEY
+    (keeping the old one in SECRET_KEY_FALLBACKS until users sign in again) keeps 2FA working.
+    """
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return MultiFernet(
+        [
+            Fernet(
+                base64.urlsafe_b64encode(
+                    salted_hmac("partners.mfa", "", secret=key, algorithm="sha256").digest()
+                )
+            )
+            for key in keys
+        ]
+    )
+
+
 class MFAAdapter(DefaultMFAAdapter):
+    """TOTP secrets and recovery-code seeds are stored encrypted (allauth stores them plain)."""
+
+    def encrypt(self, text: str) -> str:
+        return _secrets_cipher().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return _secrets_cipher().decrypt(encrypted_text.encode()).decode()
+
     def can_delete_authenticator(self, authenticator) -> bool:
         """Keep the authenticator app of someone who must use two-factor sign-in."""
         if authenticator.type != Authenticator.Type.TOTP:

@@ -382,3 +382,20 @@ def test_the_authenticator_app_can_be_removed_when_2fa_is_optional(client, alice
 
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=alice, type="totp").count() == 0
+
+
+def test_totp_secret_is_stored_encrypted_and_survives_a_key_rotation(
+    client, alice, enrol_totp, settings, sign_in
+):
+    secret = enrol_totp(client, "alice@alpha.test")
+    stored = Authenticator.objects.get(user=alice, type="totp").data["secret"]
+    assert secret not in stored
+    client.post("/logout/")
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    cache.clear()  # forget the code used to enrol
+
+    sign_in(client, "alice@alpha.test")
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp(secret)})
+
+    assert response["Location"] == "/"
