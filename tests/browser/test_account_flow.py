@@ -6,6 +6,7 @@ link from the e-mail the way a person would.
 """
 
 import re
+import time
 
 import pytest
 from django.core import mail
@@ -34,6 +35,22 @@ def sign_in(page, live_server, email, password):
     page.locator(SUBMIT).click()
 
 
+def type_code(page, secret: str, *, expect_url: str) -> None:
+    """Type the authenticator's current code; once more if its 30 s window ended meanwhile.
+
+    A person whose code expires as they press the button types the next one; on a busy
+    machine the request can land in the next window, where the old code is refused.
+    """
+    for _attempt in range(2):
+        window = int(time.time() // 30)
+        page.fill("input[name=code]", totp(secret))
+        with page.expect_navigation():
+            page.locator(SUBMIT).click()
+        if re.search(expect_url, page.url) or int(time.time() // 30) == window:
+            break
+    assert re.search(expect_url, page.url), page.url
+
+
 def enrol_totp(page, live_server, password) -> str:
     page.goto(f"{live_server.url}/accounts/security/")
     page.locator("a[href='/accounts/2fa/']").click()
@@ -43,9 +60,7 @@ def enrol_totp(page, live_server, password) -> str:
     page.locator(SUBMIT).click()
     expect(page.locator("img.portal-qr")).to_be_visible()
     secret = page.locator("#authenticator_secret").input_value()
-    page.fill("input[name=code]", totp(secret))
-    page.locator(SUBMIT).click()
-    page.wait_for_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    type_code(page, secret, expect_url=r"/accounts/2fa/recovery-codes/")
     return secret
 
 
@@ -84,9 +99,7 @@ def test_invite_enrol_sign_in_with_code_reset_then_deactivate(
     # type the next one. Forgetting the used codes (the live server shares this process's
     # cache) lets the test type the current code at once.
     cache.clear()
-    colleague.fill("input[name=code]", totp(secret))
-    colleague.locator(SUBMIT).click()
-    colleague.wait_for_url(f"{live_server.url}/")
+    type_code(colleague, secret, expect_url=rf"^{re.escape(live_server.url)}/$")
 
     page.goto(f"{live_server.url}/team/")
     linh = User.objects.get(email="linh@alpha.test")

@@ -48,7 +48,12 @@ def activate_totp(client, password="test-password") -> str:
         page = client.get("/accounts/2fa/totp/activate/")
     assert page.status_code == 200
     secret = page.context["form"].secret
-    response = client.post("/accounts/2fa/totp/activate/", {"code": totp(secret)})
+    for _attempt in range(2):
+        # Once more only if the code's 30 s window ended between reading and posting it.
+        window = int(time.time() // 30)
+        response = client.post("/accounts/2fa/totp/activate/", {"code": totp(secret)})
+        if response.status_code == 302 or int(time.time() // 30) == window:
+            break
     assert response.status_code == 302, response.content.decode()
     return secret
 
