@@ -92,6 +92,15 @@ class Discount(models.Model):
         verbose_name = _("discount")
         verbose_name_plural = _("discounts")
         ordering = ("-created_at", "-pk")
+        # The Discount list: newest first, all or by stored status; each ends in the id.
+        indexes = [
+            models.Index(
+                fields=["partner", "created_at", "id"], name="discount_partner_created_id"
+            ),
+            models.Index(
+                fields=["partner", "status", "created_at", "id"], name="discount_partner_status_id"
+            ),
+        ]
         constraints = [valid_window("discount_valid_window")]
 
     def __str__(self):

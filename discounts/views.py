@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,10 +28,9 @@ def _status_filter(request) -> str:
 @partner_required
 def discount_list(request):
     status = _status_filter(request)
-    discounts = selectors.filter_discounts(
-        selectors.discounts_for_partner(request.partner), status=status
+    page = selectors.discount_page(
+        request.partner, status=status, cursor=request.GET.get("cursor", "")
     )
-    page = Paginator(discounts, 25).get_page(request.GET.get("page"))
     query_string = urlencode({"status": status}) if status else ""
     ctx = {
         "page": page,

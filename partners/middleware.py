@@ -13,6 +13,13 @@ from partners.access import has_totp, two_factor_setup_redirect
 TOUCH_SECONDS = 60
 
 
+def start_session_clock(sender, request, user, **kwargs):
+    """At sign-in: the session starts now and was last seen now."""
+    now = time.time()
+    request.session["signed_in_at"] = now
+    request.session["last_seen_at"] = now
+
+
 class SessionTimeoutMiddleware:
     """Sign out a session idle for SESSION_IDLE_TIMEOUT, or SESSION_ABSOLUTE_TIMEOUT old.
 
