@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from notifications.selectors import unread_count
+from partners.access import membership_of
 
 
 def portal(request):
@@ -8,6 +9,9 @@ def portal(request):
     membership = getattr(request, "membership", None)
     # DRF's browsable pages may render with no user at all.
     user = getattr(request, "user", None)
+    if membership is None and user is not None and request.path.startswith("/accounts/"):
+        # allauth's pages (password, 2FA, security) have no partner decorator to set it.
+        membership = membership_of(user)
     return {
         "current_partner": membership.partner if membership else None,
         "current_membership": membership,

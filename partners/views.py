@@ -1,7 +1,5 @@
 from urllib.parse import urlencode
 
-from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,18 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from partners import selectors
 from partners.access import partner_required
 from partners.export import csv_response
-
-
-class EmailAuthenticationForm(AuthenticationForm):
-    """The login form, with the e-mail as the login (the field keeps Django's name)."""
-
-    username = forms.EmailField(
-        label=_("E-mail"),
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
-    )
-
-    def clean_username(self):
-        return self.cleaned_data["username"].strip().lower()
 
 
 def _search(request) -> str:
