@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "partners",
+    "notifications",
     "discounts",
     "deals",
     "api",
@@ -415,6 +416,51 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="partner-portal@localhost")
 STAFF_NOTIFICATION_EMAILS = env.list("STAFF_NOTIFICATION_EMAILS", default=[])
+
+# --- Events and notifications (Celery) ------------------------------------------------------
+# The broker: CELERY_BROKER_URL, else REDIS_URL. Empty = no worker: events are delivered in the
+# web process after commit (`make run`, tests), by the same code and with the same rows.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged after it ran, so a worker that dies mid-task leaves it to another;
+# the delivery claim keeps that from sending twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker outage must not hold a web request for long: give up after a few seconds (the
+# event is in the outbox; the sweep hands it over when the broker is back).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": 2 * 3600,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {
+        "task": "notifications.tasks.sweep",
+        "schedule": float(env.int("NOTIFICATION_SWEEP_SECONDS", default=60)),
+    },
+    "deal-protection": {"task": "deals.tasks.protection_reminders", "schedule": 3600.0},
+    "purge-orphans": {"task": "deals.tasks.purge_orphans", "schedule": 300.0},
+}
+# Retries of a failed e-mail: after 1, 2, 4, ... times this, at most NOTIFICATION_MAX_ATTEMPTS.
+NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# The sweep leaves an event this long for its normal hand-off before handing it over again.
+NOTIFICATION_SWEEP_GRACE_SECONDS = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", default=60)
+# Staff in this group (and the STAFF_NOTIFICATION_EMAILS addresses) hear of registrations,
+# resubmissions, conflicts and closed deals.
+NOTIFICATION_REVIEWERS_GROUP = env.str("NOTIFICATION_REVIEWERS_GROUP", default="Deal reviewers")
+# "Protection expiring" is sent this many days before protected_until.
+PROTECTION_REMINDER_DAYS = env.int("PROTECTION_REMINDER_DAYS", default=14)
 
 # Content Security Policy: every script and style is a file served by us.
 CONTENT_SECURITY_POLICY = {

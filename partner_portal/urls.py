@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("deals.urls")),
     path("", include("discounts.urls")),
     path("", include("partners.urls")),
+    path("", include("notifications.urls")),
     path("api/", include("api.urls")),
     path("team/", include("api.page_urls")),
     # The sign-in page keeps its old address; allauth's own (/accounts/login/) is the same view.

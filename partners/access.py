@@ -28,6 +28,7 @@ ADMIN_ONLY_CUSTOMER_DISCOUNTS = _(
     "Only an admin of your organisation can create or revoke customer discounts."
 )
 STAFF_ONLY_REVOKE_DISCOUNT = _("Only VNG Cloud staff can revoke a partner discount.")
+STAFF_ONLY_VOID_WIN = _("Only VNG Cloud staff can void a win.")
 
 
 def membership_of(user) -> Membership | None:

@@ -65,6 +65,45 @@ def transfer_ownership(
     )
 
 
+@transaction.atomic
+def undo_ownership(*, customer: Customer, deal, at=None) -> CustomerOwnership | None:
+    """Undo the link a (voided) won deal made; returns the restored previous link, if any.
+
+    Effects: if the customer's active link is the one `deal` created, it ends at `at`
+    (default now) and, when that link had ended another partner's, the other partner gets a
+    new active link from `at` (same deal as its old one; both old links kept as history). If
+    the customer has moved on since (another win), nothing changes.
+    """
+    at = at or timezone.now()
+    # The same lock as transfer_ownership: a win and an undo on one customer queue.
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    ours = (
+        CustomerOwnership.objects.select_for_update()
+        .filter(customer=customer, deal=deal, ended_at__isnull=True)
+        .first()
+    )
+    if ours is None:
+        return None
+    ours.ended_at = max(at, ours.started_at)
+    ours.save(update_fields=["ended_at"])
+    # transfer_ownership ends the previous link exactly when ours starts.
+    previous = (
+        CustomerOwnership.objects.filter(customer=customer, ended_at=ours.started_at)
+        .exclude(pk=ours.pk)
+        .exclude(partner_id=ours.partner_id)
+        .order_by("-started_at")
+        .first()
+    )
+    if previous is None:
+        return None
+    return CustomerOwnership.objects.create(
+        customer=customer,
+        partner_id=previous.partner_id,
+        deal=previous.deal,
+        started_at=ours.ended_at,
+    )
+
+
 # --- The team: invitations, roles, deactivation, sessions (issue 16) ---
 
 INVITATION_DAYS = 7
