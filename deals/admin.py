@@ -25,9 +25,10 @@ from deals.views.content import download_response
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "is_active")
+    list_display = ("name", "name_vi", "code", "is_active")
     list_filter = ("is_active",)
-    search_fields = ("name", "code")
+    search_fields = ("name", "name_vi", "code")
+    fields = ("code", "name", "name_vi", "description", "description_vi", "is_active")
     prepopulated_fields = {"code": ("name",)}
 
 

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from deals.files.names import attachment_key, label_for
@@ -14,8 +15,14 @@ class Product(models.Model):
     """A VNG Cloud service a partner can sell (vServer, vStorage, ...); kept by staff."""
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
-    name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    name = models.CharField(_("name (English)"), max_length=200)
+    name_vi = models.CharField(
+        _("name (Vietnamese)"), max_length=200, blank=True, help_text=_("Blank: the English name.")
+    )
+    description = models.TextField(_("description (English)"), blank=True)
+    description_vi = models.TextField(
+        _("description (Vietnamese)"), blank=True, help_text=_("Blank: the English description.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -24,7 +31,20 @@ class Product(models.Model):
         ordering = ("name",)
 
     def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (Vietnamese when staff wrote one)."""
+        if get_language() == "vi" and self.name_vi:
+            return self.name_vi
         return self.name
+
+    @property
+    def display_description(self) -> str:
+        if get_language() == "vi" and self.description_vi:
+            return self.description_vi
+        return self.description
 
 
 class ReviewStatus(models.TextChoices):

@@ -110,7 +110,7 @@ def _check_rates(discount: Discount, rates: Mapping) -> tuple[dict, dict]:
         rate, problem = _parse_rate(value)
         if problem is None and rate > line.rate:
             problem = _("The rate for %(product)s cannot be above your discount's %(max)s%%.") % {
-                "product": line.product.name,
+                "product": line.product.display_name,
                 "max": localize(line.rate),
             }
         if problem:

@@ -41,7 +41,7 @@ def discount_list(request):
 
 
 def _lines_text(lines) -> str:
-    return "; ".join(f"{line.product.name} {line.rate}%" for line in lines)
+    return "; ".join(f"{line.product.display_name} {line.rate}%" for line in lines)
 
 
 @partner_required
