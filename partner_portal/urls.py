@@ -8,6 +8,7 @@ from partners import views as partner_views
 admin.site.site_header = _("VNG Cloud Partner Portal: staff")
 admin.site.site_title = _("Partner Portal admin")
 admin.site.index_title = _("Review deals and partner data")
+admin.site.login_form = partner_views.StaffAuthenticationForm
 
 urlpatterns = [
     path("", include("deals.urls")),

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -19,6 +20,29 @@ class EmailAuthenticationForm(AuthenticationForm):
         label=_("E-mail"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+    # Django's own text says both fields may be case-sensitive; the e-mail is not here.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "The e-mail address or the password is wrong. Capital letters matter in the "
+            "password, not in the e-mail address."
+        ),
+    }
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+class StaffAuthenticationForm(AdminAuthenticationForm):
+    """The admin's login: the e-mail in any case, and a message that says so."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "The e-mail address or the password is wrong, or the account is not a staff "
+            "account. Capital letters matter in the password, not in the e-mail address."
+        ),
+    }
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()

@@ -18,6 +18,12 @@
     var el = document.getElementById("portal-modal");
     var m = modal();
     if (!m) { return; }
+    // The dialog is named by the title of whatever sub-screen it holds.
+    var title = target.querySelector(".modal-title");
+    if (title) {
+      title.id = title.id || "portal-modal-title";
+      el.setAttribute("aria-labelledby", title.id);
+    }
     if (!el.classList.contains("show")) { m.show(); return; }
     var field = target.querySelector("input.is-invalid, select.is-invalid, textarea.is-invalid")
       || target.querySelector("[data-form-errors], .alert-danger");
