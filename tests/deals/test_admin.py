@@ -185,6 +185,10 @@ def test_admin_shows_another_partners_protected_claim(staff_client, alpha, alice
 
     assert flags[newcomer.pk] is True
     assert flags[beta_deal.pk] is False  # the earlier, protected claim is not in conflict itself
+    # A conflict is a warning with a word, never the admin's green "yes" tick.
+    html = changelist.content.decode()
+    assert html.count("icon-alert.svg") == 1
+    assert "icon-yes.svg" not in html and "icon-no.svg" not in html
     assert beta_deal.title in review and "Beta Integration JSC" in review
 
 
