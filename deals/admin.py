@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
@@ -20,8 +20,8 @@ from deals.models import (
     Product,
     StageChange,
 )
-from deals.services.registration import rate_error
 from deals.views.content import download_response
+from discounts.rates import RateInput, rate_problem
 
 
 @admin.register(Product)
@@ -34,7 +34,13 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 class DiscountRuleForm(forms.ModelForm):
-    """A rate staff type in stays within the partner's contract, like the partner's own."""
+    """A rate staff type in stays within the partner's contract, like the partner's own.
+
+    The form shows the problem on the field; `set_discount_rules` (called by
+    DealAdmin.save_formset) decides again on the locked deal and does the write.
+    """
+
+    rate = RateInput(label=_("rate (%)"))
 
     class Meta:
         model = DiscountRule
@@ -44,9 +50,16 @@ class DiscountRuleForm(forms.ModelForm):
         rate = self.cleaned_data["rate"]
         deal = self.instance.deal if self.instance.deal_id else None
         contract = deal.partner.contract_on(timezone.localdate()) if deal else None
-        if contract is not None and (problem := rate_error(rate, contract)):
+        if rate is not None and (problem := rate_problem(rate, contract=contract)):
             raise forms.ValidationError(problem)
         return rate
+
+
+class Refused(Exception):
+    """A service refused the save: the whole change is rolled back and the page says why."""
+
+    def __init__(self, error: ValidationError):
+        super().__init__(" ".join(error.messages))
 
 
 class DiscountRuleInline(admin.TabularInline):
@@ -90,8 +103,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 class StageChangeInline(ReadOnlyInline):
     model = StageChange
-    fields = ("at", "from_stage", "to_stage", "from_status", "to_status", "by", "note")
+    fields = ("at", "from_stage", "to_stage", "from_status", "to_status", "by", "system", "note")
+    readonly_fields = ("system",)
     verbose_name_plural = _("stage and review history")
+
+    @admin.display(description=_("system note"))
+    def system(self, obj):
+        return obj.system_note
 
 
 class NoteInline(ReadOnlyInline):
@@ -238,6 +256,16 @@ class DealAdmin(admin.ModelAdmin):
             return self.fields
         return self.readonly_fields
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A service's refusal ends the save with an error: nothing of the change is kept
+        (Django runs the save in one transaction, which Refused rolls back) and no
+        "changed successfully" follows."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Refused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return redirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
         """Corrections go through the service: locked row, only the changed fields."""
         try:
@@ -245,19 +273,46 @@ class DealAdmin(admin.ModelAdmin):
                 obj, by=request.user, changes={f: form.cleaned_data[f] for f in form.changed_data}
             )
         except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            raise Refused(exc) from exc
+
+    def save_formset(self, request, form, formset, change):
+        """The discount rules are written by set_discount_rules, never by the formset."""
+        if formset.model is not DiscountRule:
+            return super().save_formset(request, form, formset, change)
+        # What admin's history message lists; the formset itself saves nothing.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if not formset.has_changed():
+            return None
+        rates = {}
+        for rule_form in formset.forms:
+            data = getattr(rule_form, "cleaned_data", None) or {}
+            if data.get("product") is None:
+                continue
+            if data.get("DELETE"):
+                formset.deleted_objects.append(rule_form.instance)
+                continue
+            rates[data["product"]] = data["rate"]
+            if rule_form.instance.pk is None:
+                formset.new_objects.append(rule_form.instance)
+            elif rule_form.has_changed():
+                formset.changed_objects.append((rule_form.instance, rule_form.changed_data))
+        try:
+            services.set_discount_rules(form.instance, by=request.user, rates=rates)
+        except ValidationError as exc:
+            raise Refused(exc) from exc
+        return None
 
     def attachment_view(self, request, deal_pk, pk):
         """Staff read a partner's file from the deal page (same download headers)."""
         attachment = get_object_or_404(Attachment, deal_id=deal_pk, pk=pk)
         if not self.has_view_permission(request, attachment.deal):
-            return redirect("admin:index")
+            raise PermissionDenied
         return download_response(attachment)
 
     def protection_view(self, request, pk):
         deal = get_object_or_404(Deal, pk=pk)
         if not self.has_change_permission(request, deal):
-            return redirect("admin:index")
+            raise PermissionDenied
         form = ProtectionForm(request.POST or None, initial={"until": deal.protected_until})
         if request.method == "POST" and form.is_valid():
             try:
@@ -341,7 +396,7 @@ class DealAdmin(admin.ModelAdmin):
     def review_view(self, request, pk):
         deal = get_object_or_404(Deal, pk=pk)
         if not self.has_change_permission(request, deal):
-            return redirect("admin:index")
+            raise PermissionDenied
         form = ReviewForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -369,7 +424,7 @@ class DealAdmin(admin.ModelAdmin):
     def stage_view(self, request, pk):
         deal = get_object_or_404(Deal, pk=pk)
         if not self.has_change_permission(request, deal):
-            return redirect("admin:index")
+            raise PermissionDenied
         form = StaffStageForm(request.POST or None, deal=deal)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

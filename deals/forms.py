@@ -5,7 +5,7 @@ The forms turn what a person types into values and put each error on its field; 
 """
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -14,7 +14,7 @@ from django.utils.formats import localize
 from django.utils.translation import gettext_lazy as _
 
 from deals.models import Product
-from deals.services.registration import rate_error
+from discounts.rates import NO_RATE, RateInput, rate_problem
 from partners.models import Contract, Customer, tax_code_validator
 from partners.widgets import LocalDateInput
 
@@ -48,28 +48,6 @@ class WholeVNDField(forms.Field):
         if len(digits) > _MAX_VND_DIGITS:
             raise ValidationError(self.error_messages["too_large"], code="too_large")
         return Decimal(digits)
-
-
-class RateInput(forms.Field):
-    """A discount rate in percent; "12.5", "12,5" and "12.5%" all mean 12.5."""
-
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-    default_error_messages = {"invalid": _("Enter a number such as 12.5.")}
-
-    def to_python(self, value):
-        value = (value or "").strip().removesuffix("%").strip()
-        if not value:
-            return None
-        if value.count(",") == 1 and "." not in value:
-            value = value.replace(",", ".")
-        # A rate is a short number: "1e1000000" is not one (and overflows Decimal arithmetic).
-        if len(value) > 12 or not re.fullmatch(r"[+-]?\d*\.?\d*", value):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        try:
-            rate = Decimal(value)
-        except InvalidOperation as error:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
-        return rate
 
 
 class DealFormMixin:
@@ -129,11 +107,11 @@ class DealFormMixin:
         for product in self.products:
             name = self.rate_name(product)
             rate = cleaned.get(name)
-            if rate is not None and (error := rate_error(rate, self.contract)):
+            if rate is not None and (error := rate_problem(rate, contract=self.contract)):
                 self.add_error(name, error)
         filled = [p for p in self.products if self[self.rate_name(p)].value() not in ("", None)]
         if not filled:
-            self.add_error(RATES, _("Register a discount rate for at least one product."))
+            self.add_error(RATES, NO_RATE)
         return cleaned
 
     def add_error(self, field, error):

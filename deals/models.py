@@ -1,9 +1,12 @@
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -243,8 +246,32 @@ class DiscountRule(models.Model):
         return f"{self.product}: {self.rate}%"
 
 
+class SystemNote(models.TextChoices):
+    """What the portal itself wrote into a history entry, stored as a code with parameters
+    (`StageChange.system_params`) and put into words in the reader's language."""
+
+    REGISTERED = "registered", _("Registered")
+    REGISTERED_CONFLICT = (
+        "registered_conflict",
+        _("Registered. Another partner holds a protected claim on this customer."),
+    )
+    CHANGED = "changed", _("Changed: %(fields)s.")
+    PROTECTION_EXTENDED = "protection_extended", _("Protection extended until %(date)s.")
+
+
+# The names a CHANGED note may list: the deal's edited fields and its discount rates.
+CHANGED_FIELD_LABELS = {"rates": _("discount rates")}
+
+
 class StageChange(models.Model):
-    """One entry of a deal's history: a stage move or a review decision."""
+    """One entry of a deal's history: a stage move or a review decision.
+
+    `note` is what a person wrote (the partner's note, the reviewer's comment), kept as
+    written; what the portal adds is `system_code` + `system_params`, shown by `system_note`
+    in the language of whoever reads it.
+    """
+
+    SystemNote = SystemNote
 
     deal = models.ForeignKey(
         Deal, on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("deal")
@@ -267,6 +294,10 @@ class StageChange(models.Model):
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
+    system_code = models.CharField(
+        _("system note"), max_length=40, choices=SystemNote.choices, blank=True
+    )
+    system_params = models.JSONField(_("system note parameters"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("stage change")
@@ -279,6 +310,27 @@ class StageChange(models.Model):
     @property
     def is_review(self):
         return bool(self.to_status) and self.from_status != self.to_status
+
+    @property
+    def system_note(self) -> str:
+        """The portal's own text of this entry, in the active language ("" if none)."""
+        if not self.system_code:
+            return ""
+        template = str(SystemNote(self.system_code).label)
+        params = self.system_params or {}
+        if self.system_code == SystemNote.CHANGED:
+            labels = [str(_changed_label(name)) for name in params.get("fields", [])]
+            return template % {"fields": ", ".join(labels)}
+        if self.system_code == SystemNote.PROTECTION_EXTENDED:
+            return template % {"date": date_format(date.fromisoformat(params["date"]))}
+        # Any other code: its parameters are plain text, put into the translated template.
+        return template % params if params else template
+
+
+def _changed_label(name: str):
+    if name in CHANGED_FIELD_LABELS:
+        return CHANGED_FIELD_LABELS[name]
+    return Deal._meta.get_field(name).verbose_name
 
 
 class Note(models.Model):

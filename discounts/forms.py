@@ -5,6 +5,7 @@ from django.utils.formats import localize
 from django.utils.translation import gettext_lazy as _
 
 from discounts.models import Discount
+from discounts.rates import NO_RATE, RateInput
 from discounts.services import rate_field
 from partners.selectors import owned_customers
 from partners.widgets import LocalDateInput
@@ -35,11 +36,9 @@ class CustomerDiscountForm(forms.Form):
         self.fields["customer"].queryset = customers
         self.lines = list(discount.lines.select_related("product"))
         for line in self.lines:
-            self.fields[rate_field(line.product_id)] = forms.DecimalField(
+            self.fields[rate_field(line.product_id)] = RateInput(
                 label=_("%(product)s rate (%%)") % {"product": line.product.display_name},
                 required=False,
-                max_digits=5,
-                decimal_places=2,
                 help_text=_("Up to %(max)s%%. Leave empty to leave the product out.")
                 % {"max": localize(line.rate)},
                 widget=forms.NumberInput(
@@ -66,7 +65,7 @@ class CustomerDiscountForm(forms.Form):
         given = [line for line in self.lines if data.get(rate_field(line.product_id)) is not None]
         rate_errors = any(rate_field(line.product_id) in self.errors for line in self.lines)
         if not given and not rate_errors:
-            raise ValidationError(_("Give a rate for at least one product."), code="no_rates")
+            raise ValidationError(NO_RATE, code="no_rates")
         return data
 
     def rates(self) -> dict:

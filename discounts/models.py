@@ -1,12 +1,11 @@
-from decimal import Decimal
-
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from discounts.rates import validate_rate
 
 
 class DiscountStatus(models.TextChoices):
@@ -35,14 +34,12 @@ def effective_status(status, valid_from, valid_until, today=None):
 
 
 class RateField(models.DecimalField):
-    """A discount rate in percent: above 0, at most 100, two decimals."""
+    """A discount rate in percent: above 0, at most 100, two decimals (see discounts.rates)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_digits", 5)
         kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault(
-            "validators", [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))]
-        )
+        kwargs.setdefault("validators", [validate_rate])
         super().__init__(*args, **kwargs)
 
 

@@ -7,14 +7,14 @@ discount has no key. A user who may not act at all gets PermissionDenied.
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
+from discounts import rates as rates_rules
 from discounts.models import (
     CustomerDiscount,
     CustomerDiscountLine,
@@ -23,9 +23,13 @@ from discounts.models import (
     DiscountStatus,
     EffectiveStatus,
 )
-from partners.models import Customer, CustomerOwnership, Membership
-
-CENT = Decimal("0.01")
+from partners.access import (
+    ADMIN_ONLY_CUSTOMER_DISCOUNTS,
+    STAFF_ONLY_REVOKE_DISCOUNT,
+    require_partner_admin,
+    require_staff,
+)
+from partners.models import Customer, CustomerOwnership
 
 
 def rate_field(product_id) -> str:
@@ -61,36 +65,8 @@ def issue_discount(
     return discount
 
 
-def can_manage_customer_discounts(user, partner) -> bool:
-    """Partner admins manage their customer discounts; staff may step in for them."""
-    if user.is_staff:
-        return True
-    return Membership.objects.filter(
-        user=user, partner=partner, role=Membership.Role.ADMIN
-    ).exists()
-
-
 def _check_manager(user, partner):
-    if not can_manage_customer_discounts(user, partner):
-        raise PermissionDenied(
-            _("Only an admin of your organisation can create or revoke customer discounts.")
-        )
-
-
-def _parse_rate(value) -> tuple[Decimal | None, str | None]:
-    """(rate, None) or (None, why not): a positive number with at most two decimals."""
-    try:
-        rate = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError, TypeError):
-        return None, _("Enter the rate as a number, for example 8 or 7.5.")
-    # A rate has a few digits; 1e1000000 (or 1e-1000000) would make quantize() fail.
-    if not rate.is_finite() or abs(rate.adjusted()) > 6:
-        return None, _("Enter the rate as a number, for example 8 or 7.5.")
-    if rate != rate.quantize(CENT):
-        return None, _("Use at most two decimals.")
-    if rate <= 0:
-        return None, _("The rate must be above 0%.")
-    return rate, None
+    require_partner_admin(user, partner.pk, ADMIN_ONLY_CUSTOMER_DISCOUNTS)
 
 
 def _check_rates(discount: Discount, rates: Mapping) -> tuple[dict, dict]:
@@ -107,18 +83,12 @@ def _check_rates(discount: Discount, rates: Mapping) -> tuple[dict, dict]:
         if line is None:
             errors[field] = [_("This product is not part of the partner discount.")]
             continue
-        rate, problem = _parse_rate(value)
-        if problem is None and rate > line.rate:
-            problem = _("The rate for %(product)s cannot be above your discount's %(max)s%%.") % {
-                "product": line.product.display_name,
-                "max": localize(line.rate),
-            }
-        if problem:
-            errors[field] = [problem]
-        else:
-            parsed[product_id] = rate
+        try:
+            parsed[product_id] = rates_rules.check_rate(value, parent_rate=line.rate)
+        except ValidationError as error:
+            errors[field] = error.messages
     if not rates:
-        errors["rates"] = [_("Give a rate for at least one product.")]
+        errors["rates"] = [str(rates_rules.NO_RATE)]
     return parsed, errors
 
 
@@ -274,8 +244,7 @@ def revoke_discount(discount: Discount, *, by, reason: str) -> Discount:
     person), kept as history. An already revoked discount is refused, unchanged.
     Returns the refreshed Discount.
     """
-    if not by.is_staff:
-        raise PermissionDenied(_("Only VNG Cloud staff can revoke a partner discount."))
+    require_staff(by, STAFF_ONLY_REVOKE_DISCOUNT)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the discount is revoked.")}, code="required")

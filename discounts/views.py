@@ -7,13 +7,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from discounts import selectors, services
 from discounts.forms import CustomerDiscountForm
 from discounts.models import EffectiveStatus
-from partners.access import partner_admin_required, partner_required
+from partners.access import (
+    ADMIN_ONLY_CUSTOMER_DISCOUNTS,
+    partner_admin_required,
+    partner_required,
+)
 from partners.export import csv_response
 from partners.htmx import done, form_response
 
@@ -90,7 +93,7 @@ def discount_detail(request, pk):
 
 
 @partner_required
-@partner_admin_required(_lazy("Only an admin of your organisation can create customer discounts."))
+@partner_admin_required(ADMIN_ONLY_CUSTOMER_DISCOUNTS)
 def customer_discount_create(request, pk):
     """The Create customer discount sub-screen (modal via htmx, or a page without JS)."""
     discount = selectors.get_discount_for_partner(request.partner, pk)
@@ -128,7 +131,7 @@ def customer_discount_create(request, pk):
 
 @partner_required
 @require_POST
-@partner_admin_required(_lazy("Only an admin of your organisation can revoke customer discounts."))
+@partner_admin_required(ADMIN_ONLY_CUSTOMER_DISCOUNTS)
 def customer_discount_revoke(request, pk, cd_pk):
     customer_discount = selectors.get_customer_discount_for_partner(request.partner, pk, cd_pk)
     try:

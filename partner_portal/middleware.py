@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -25,3 +26,26 @@ class CookieLocaleMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class RefuseNulMiddleware:
+    """A query string with a NUL character answers 400 (the portal's page).
+
+    PostgreSQL cannot store or compare NUL in text, so a filter or search value with one
+    (`/admin/deals/deal/?status=%00`) would fail deep in a query as a server error. No real
+    link or form ever sends one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or "\x00" in value for key, value in _query_items(request.GET)):
+            raise BadRequest("NUL character in the query string")
+        return self.get_response(request)
+
+
+def _query_items(query):
+    for key, values in query.lists():
+        for value in values:
+            yield key, value

@@ -26,3 +26,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "partner_portal.errors.bad_request"
+handler403 = "partner_portal.errors.permission_denied"
+handler404 = "partner_portal.errors.page_not_found"
+handler500 = "partner_portal.errors.server_error"

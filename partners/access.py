@@ -4,14 +4,27 @@ Every partner view starts with `@partner_required` (login, then a membership of 
 partner; sets `request.partner` and `request.membership`). Views that only a partner admin may
 use for writes add `@partner_admin_required(message)`: a member sees GET pages read-only where
 the view allows it, and any write answers 403 with a page that says why.
+
+Services keep their own defensive checks (an admin action, a command or a future API may call
+them) through `require_member`, `require_partner_admin` and `require_staff`: they raise
+PermissionDenied with the messages below, which the portal's 403 page shows. The messages
+live here so a refusal reads the same wherever it comes from.
 """
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import Membership, Partner
+
+OWN_ORGANISATION_ONLY = _("You can only change your own organisation's deals.")
+ADMIN_ONLY_CUSTOMER_DISCOUNTS = _(
+    "Only an admin of your organisation can create or revoke customer discounts."
+)
+STAFF_ONLY_REVOKE_DISCOUNT = _("Only VNG Cloud staff can revoke a partner discount.")
 
 
 def membership_of(user) -> Membership | None:
@@ -49,8 +62,8 @@ def partner_required(view):
 
 
 def forbidden(request, message: str):
-    """403 with a page that says why, in the portal's layout."""
-    return render(request, "partners/forbidden.html", {"message": message}, status=403)
+    """403 with a page that says why, in the portal's layout (the portal's error page)."""
+    return render(request, "error.html", {"status": 403, "message": message}, status=403)
 
 
 def partner_admin_required(message: str, *, read_only_get: bool = False):
@@ -73,3 +86,30 @@ def partner_admin_required(message: str, *, read_only_get: bool = False):
         return wrapper
 
     return decorator
+
+
+def is_partner_admin(user, partner_id) -> bool:
+    """An admin of the partner; staff may step in for one."""
+    if user.is_staff:
+        return True
+    return Membership.objects.filter(
+        user=user, partner_id=partner_id, role=Membership.Role.ADMIN
+    ).exists()
+
+
+def require_member(user, partner_id) -> None:
+    """Staff or a member of the partner; PermissionDenied(OWN_ORGANISATION_ONLY) otherwise."""
+    if user.is_staff or Membership.objects.filter(user=user, partner_id=partner_id).exists():
+        return
+    raise PermissionDenied(str(OWN_ORGANISATION_ONLY))
+
+
+def require_partner_admin(user, partner_id, message) -> None:
+    """Staff or an admin of the partner; PermissionDenied(message) otherwise."""
+    if not is_partner_admin(user, partner_id):
+        raise PermissionDenied(str(message))
+
+
+def require_staff(user, message) -> None:
+    if not user.is_staff:
+        raise PermissionDenied(str(message))

@@ -9,6 +9,7 @@ from deals.services.review import (
     reject_deal,
     send_back_deal,
 )
+from deals.services.rules import set_discount_rules
 from deals.services.stage import allowed_stages, change_stage
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "reject_deal",
     "resubmit_deal",
     "send_back_deal",
+    "set_discount_rules",
 ]

@@ -23,7 +23,7 @@ from deals.files.checks import CheckedFile, check_uploads
 from deals.files.names import object_key
 from deals.files.storing import StoredFiles, store
 from deals.models import Attachment, Deal, Note
-from partners.models import Membership
+from partners.access import require_member
 
 NOTE_MAX_CHARS = 5000
 
@@ -58,13 +58,7 @@ def _lock_open_deal(deal: Deal, by) -> Deal:
 
 
 def _check_may_add(deal: Deal, by):
-    if (
-        not by.is_staff
-        and not Membership.objects.filter(user=by, partner_id=deal.partner_id).exists()
-    ):
-        raise ValidationError(
-            _("You can only add to your own organisation's deals."), code="forbidden"
-        )
+    require_member(by, deal.partner_id)
     if deal.is_closed:
         raise ValidationError(
             _("This deal is closed (%(stage)s); notes and files can no longer be added.")
@@ -94,8 +88,9 @@ def add_note(deal: Deal, *, by, text: str, stage_change=None) -> Note:
 def post_note(deal: Deal, *, by, text: str) -> Note:
     """A partner user's *Add note*: `add_note` on an open deal of the user's partner.
 
-    Effects: as add_note. Refuses (ValidationError, nothing saved) a closed deal, a user of
-    another partner, an empty or whitespace-only text, a text over 5,000 characters.
+    Effects: as add_note. Refuses (ValidationError, nothing saved) a closed deal, an empty or
+    whitespace-only text, a text over 5,000 characters; a user of another partner gets
+    PermissionDenied.
     """
     text = clean_note_text(text)
     with transaction.atomic():
@@ -154,8 +149,9 @@ def post_attachments(
     """A partner user's *Add attachment*: `add_attachments` on an open deal of the user's partner.
 
     Effects: as add_attachments. Refuses (ValidationError, nothing saved, nothing left in
-    storage) a closed deal, a user of another partner, no file, too many files, and any file
-    that fails a check; a storage failure says "the file could not be stored, try again".
+    storage) a closed deal, no file, too many files, and any file that fails a check; a storage
+    failure says "the file could not be stored, try again"; a user of another partner gets
+    PermissionDenied.
     """
     _check_kind(kind)
     _check_may_add(deal, by)  # early, before uploading anything; repeated under the lock

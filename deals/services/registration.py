@@ -1,7 +1,7 @@
 """Registering a deal and sending one that staff sent back to review again.
 
 The rules (checked here, whoever calls): a contract in force, at least one product, each
-rate above 0 with at most 2 decimals and within the contract's limit, a whole estimated value
+rate allowed by the contract (discounts.rates), a whole estimated value
 of 0 or more, an expected close date that is not in the past, and no second open registration
 of the same title for the same customer by the same partner.
 """
@@ -12,11 +12,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from deals.models import Deal, DiscountRule, Product, StageChange
 from deals.selectors import conflicting_claims
+from discounts.rates import NO_RATE, rate_problem
 from partners.models import Contract, Customer, Partner, tax_code_validator
 from partners.services import get_or_create_customer
 
@@ -35,20 +35,6 @@ def contract_in_force(partner: Partner, day: date | None = None) -> Contract:
     return contract
 
 
-def rate_error(rate: Decimal | None, contract: Contract) -> str | None:
-    """Why `rate` is not allowed under `contract`, or None if it is."""
-    if rate is None or not rate.is_finite() or rate <= 0:
-        return _("Enter a rate above 0.")
-    if rate > contract.max_discount_rate:
-        return _("At most %(max)s%% under your contract %(contract)s.") % {
-            "max": localize(contract.max_discount_rate),
-            "contract": contract.number,
-        }
-    if rate != rate.quantize(Decimal("0.01")):
-        return _("Use at most 2 decimals.")
-    return None
-
-
 def check_rates(
     partner: Partner,
     rates: dict[Product, Decimal],
@@ -63,14 +49,12 @@ def check_rates(
     """
     contract = contract_in_force(partner, day)
     if not rates:
-        raise ValidationError(
-            {"rates": _("Register a discount rate for at least one product.")}, code="no_rates"
-        )
+        raise ValidationError({"rates": NO_RATE}, code="no_rates")
     problems = []
     for product, rate in rates.items():
         if not product.is_active and product.pk not in also_allowed:
             problems.append(_("%(product)s is no longer offered.") % {"product": product})
-        elif (error := rate_error(rate, contract)) is not None:
+        elif (error := rate_problem(rate, contract=contract)) is not None:
             problems.append(f"{product}: {error}")
     if problems:
         raise ValidationError({"rates": problems}, code="rate_out_of_range")
@@ -169,8 +153,9 @@ def register_deal(
       keeps its name);
     - the deal is created `pending` in `prospect` (probability 10 %);
     - one DiscountRule per product in `rates`;
-    - one StageChange ("registered"; it says so when another partner holds a protected claim
-      on the customer, see `has_conflicting_claim`, so the reviewer sees it).
+    - one StageChange with the system note REGISTERED, or REGISTERED_CONFLICT when another
+      partner holds a protected claim on the customer (see `has_conflicting_claim`), so the
+      reviewer sees it.
     Nothing is saved if any check fails.
     """
     today = timezone.localdate()
@@ -202,11 +187,11 @@ def register_deal(
     DiscountRule.objects.bulk_create(
         DiscountRule(deal=deal, product=product, rate=rate) for product, rate in rates.items()
     )
-    note = _("Registered")
+    code = StageChange.SystemNote.REGISTERED
     if has_conflicting_claim(deal, today):
-        note = _("Registered. Another partner holds a protected claim on this customer.")
+        code = StageChange.SystemNote.REGISTERED_CONFLICT
     StageChange.objects.create(
-        deal=deal, to_stage=deal.stage, to_status=deal.status, by=by, note=note
+        deal=deal, to_stage=deal.stage, to_status=deal.status, by=by, system_code=code
     )
     return deal
 
@@ -258,8 +243,8 @@ def resubmit_deal(
     - saves the edited title, description, estimated value and expected close date;
     - replaces the deal's DiscountRules with `rates` when they differ;
     - sets the status to `pending` (the reviewer's comment is kept for the record);
-    - writes one StageChange action_required → pending with the partner's note and the list
-      of what changed.
+    - writes one StageChange action_required → pending with the partner's note and the names
+      of what changed (system note CHANGED, shown in the reader's language).
     """
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if deal.status != Deal.Status.ACTION_REQUIRED:
@@ -289,12 +274,11 @@ def resubmit_deal(
         already = frozenset(deal.discount_rules.values_list("product_id", flat=True))
         check_rates(deal.partner, rates, today, also_allowed=already)
     edited = _apply_edits(deal, edits)
-    changed = [str(Deal._meta.get_field(name).verbose_name) for name in edited]
+    changed = list(edited)
     if rates is not None and _replace_rates(deal, rates):
-        changed.append(_("discount rates"))
+        changed.append("rates")
     deal.status = Deal.Status.PENDING
     deal.save(update_fields=["status", "updated_at", *edited])
-    summary = _("Changed: %(fields)s.") % {"fields": ", ".join(changed)}
     StageChange.objects.create(
         deal=deal,
         from_stage=deal.stage,
@@ -302,6 +286,9 @@ def resubmit_deal(
         from_status=Deal.Status.ACTION_REQUIRED,
         to_status=Deal.Status.PENDING,
         by=by,
-        note="\n".join(part for part in (note.strip(), summary if changed else "") if part),
+        note=note.strip(),
+        # Field names, not labels: the timeline puts them into the reader's language.
+        system_code=StageChange.SystemNote.CHANGED if changed else "",
+        system_params={"fields": changed} if changed else {},
     )
     return deal

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from deals.models import Deal, StageChange
@@ -107,7 +106,8 @@ def extend_protection(deal: Deal, *, by, until) -> Deal:
         from_stage=locked.stage,
         to_stage=locked.stage,
         by=by,
-        note=_("Protection extended until %(date)s.") % {"date": localize(until)},
+        system_code=StageChange.SystemNote.PROTECTION_EXTENDED,
+        system_params={"date": until.isoformat()},
     )
     return locked
 

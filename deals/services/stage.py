@@ -9,13 +9,14 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from deals.files.storing import StoredFiles
 from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
 from deals.services.content import add_note, save_attachments, upload_attachments
+from discounts.rates import rate_problem
 from discounts.services import end_other_partners_customer_discounts, issue_discount
+from partners.access import require_member
 from partners.models import Membership
 from partners.services import transfer_ownership
 
@@ -37,12 +38,7 @@ def allowed_stages(deal: Deal) -> list[str]:
 
 
 def _check_actor(deal: Deal, by):
-    if by.is_staff:
-        return
-    if not Membership.objects.filter(user=by, partner_id=deal.partner_id).exists():
-        raise ValidationError(
-            _("You can only update your own organisation's deals."), code="forbidden"
-        )
+    require_member(by, deal.partner_id)
 
 
 def _check_move(deal: Deal, to_stage: str):
@@ -92,7 +88,8 @@ def change_stage(
 
     Effects, all in one transaction (all or nothing):
     - the deal row is locked and every rule re-checked on it (closed, not approved, same or
-      unknown stage, another partner's user): a refusal raises ValidationError, changes nothing;
+      unknown stage): a refusal raises ValidationError, changes nothing; another partner's
+      user gets PermissionDenied;
     - the deal's stage and probability change; a StageChange records from, to, who, when, note;
     - the files are checked and uploaded first, before the deal is locked (a slow upload never
       holds the row lock); then the note becomes a Note and the files become Attachments in the
@@ -199,19 +196,14 @@ def _win(deal: Deal, now):
             ),
             code="no_rules",
         )
-    for rule in rules:
-        if rule.rate > contract.max_discount_rate:
-            raise ValidationError(
-                _(
-                    "The registered rate for %(product)s (%(rate)s%%) is above your contract's limit of %(max)s%%; ask your account manager to correct it."
-                )
-                % {
-                    "product": rule.product,
-                    "rate": localize(rule.rate),
-                    "max": localize(contract.max_discount_rate),
-                },
-                code="rate_above_contract",
-            )
+    problems = [
+        f"{rule.product}: {problem}"
+        for rule in rules
+        if (problem := rate_problem(rule.rate, contract=contract)) is not None
+    ]
+    if problems:
+        advice = _("Ask your account manager to correct the registered discount.")
+        raise ValidationError(" ".join([*problems, advice]), code="rate_above_contract")
     issue_discount(
         partner=deal.partner,
         deal=deal,

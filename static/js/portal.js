@@ -57,6 +57,79 @@
     if (m) { m.hide(); }
   });
 
+  // A dialog request that fails (an error page, or no answer at all) says so inside the
+  // dialog, so the dialog never silently does nothing. The server's error pages carry their
+  // message in [data-error-message]; the fallbacks are translated in base.html.
+  function errorMessage(xhr) {
+    var text = xhr && xhr.responseText;
+    if (text) {
+      var page = new DOMParser().parseFromString(text, "text/html");
+      var node = page.querySelector("[data-error-message]");
+      if (node) { return node.textContent.replace(/\s+/g, " ").trim(); }
+    }
+    return "";
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text) { node.textContent = text; }
+    return node;
+  }
+
+  function showDialogError(message) {
+    var el = document.getElementById("portal-modal");
+    var content = document.getElementById("portal-modal-content");
+    if (!el || !content) { return; }
+    var alert = element("div", "alert alert-danger", message);
+    alert.setAttribute("role", "alert");
+    alert.setAttribute("data-dialog-error", "");
+    var body = content.querySelector(".modal-body");
+    if (el.classList.contains("show") && body) {
+      // The dialog is open with a form: keep what the user typed, show the error above it.
+      var old = body.querySelector("[data-dialog-error]");
+      if (old) { old.remove(); }
+      body.prepend(alert);
+      body.scrollTop = 0;
+      return;
+    }
+    var header = element("div", "modal-header");
+    header.appendChild(element("h2", "modal-title h5", el.dataset.errorTitle));
+    var close = element("button", "btn-close");
+    close.type = "button";
+    close.setAttribute("data-bs-dismiss", "modal");
+    close.setAttribute("aria-label", el.dataset.closeLabel);
+    header.appendChild(close);
+    body = element("div", "modal-body");
+    body.appendChild(alert);
+    var footer = element("div", "modal-footer");
+    var done = element("button", "btn btn-outline-secondary", el.dataset.closeLabel);
+    done.type = "button";
+    done.setAttribute("data-bs-dismiss", "modal");
+    footer.appendChild(done);
+    content.replaceChildren(header, body, footer);
+    var m = modal();
+    if (m) { m.show(); }
+  }
+
+  function inDialog(event) {
+    var target = event.detail && event.detail.target;
+    return target && target.id === "portal-modal-content";
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    if (!inDialog(event)) { return; }
+    var el = document.getElementById("portal-modal");
+    showDialogError(errorMessage(event.detail.xhr) || (el && el.dataset.errorGeneric));
+  });
+  ["htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (!inDialog(event)) { return; }
+      var el = document.getElementById("portal-modal");
+      showDialogError(el && el.dataset.errorNetwork);
+    });
+  });
+
   // Show the lost-reason fields only when "lost" is chosen.
   function syncLostReason(root) {
     (root || document).querySelectorAll("[data-stage-select]").forEach(function (select) {

@@ -310,3 +310,86 @@ def test_admin_lists_pending_deletions_read_only(staff_client):
     delete = staff_client.post(f"/admin/deals/pendingdeletion/{row.pk}/delete/", {"post": "yes"})
     assert delete.status_code == 403
     assert PendingDeletion.objects.count() == 1
+
+
+def test_admin_rule_edit_on_an_open_deal_goes_through_the_service(
+    staff_client, alpha_deal, vstorage
+):
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+    data = change_form(
+        alpha_deal,
+        **{
+            "discount_rules-TOTAL_FORMS": "2",
+            "discount_rules-0-rate": "15",
+            "discount_rules-1-deal": alpha_deal.pk,
+            "discount_rules-1-product": vstorage.pk,
+            "discount_rules-1-rate": "7,5",
+        },
+    )
+
+    response = staff_client.post(url, data, follow=True)
+
+    assert "was changed successfully" in response.content.decode()
+    rates = {rule.product.code: rule.rate for rule in alpha_deal.discount_rules.all()}
+    assert rates == {alpha_deal.discount_rules.get(rate=15).product.code: 15, "vstorage": 7.5}
+
+
+def test_admin_rule_edit_on_a_closed_deal_is_refused_with_an_error(staff_client, alpha_deal, alice):
+    from django.contrib.admin.models import LogEntry
+
+    from deals.services import change_stage
+
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+    staff_client.get(url)  # staff open the page while the deal is open ...
+    change_stage(alpha_deal, "won", by=alice)  # ... the partner wins it meanwhile ...
+
+    response = staff_client.post(  # ... and staff save a new rate
+        url, change_form(alpha_deal, **{"discount_rules-0-rate": "15"}), follow=True
+    )
+
+    html = response.content.decode()
+    assert "This deal is closed; its data can no longer change." in html
+    assert "changed successfully" not in html
+    assert [str(m) for m in response.context["messages"]] == [
+        "This deal is closed; its data can no longer change."
+    ]
+    assert alpha_deal.discount_rules.get().rate == 10
+    assert alpha_deal.discount.lines.get().rate == 10
+    assert LogEntry.objects.count() == 0
+
+
+def test_set_discount_rules_refuses_a_deal_closed_since_it_was_read(alpha_deal, alice, staff):
+    from django.core.exceptions import ValidationError
+
+    from deals.services import change_stage, set_discount_rules
+
+    stale = Deal.objects.get(pk=alpha_deal.pk)
+    product = alpha_deal.discount_rules.get().product
+    change_stage(alpha_deal, "won", by=alice)
+
+    with pytest.raises(ValidationError, match="closed") as refused:
+        set_discount_rules(stale, by=staff, rates={product: 15})
+
+    assert refused.value.code == "closed"
+    assert alpha_deal.discount_rules.get().rate == 10
+
+
+def test_set_discount_rules_refuses_a_rate_above_the_contract(alpha_deal, staff):
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    from deals.services import set_discount_rules
+
+    product = alpha_deal.discount_rules.get().product
+
+    with pytest.raises(ValidationError) as refused:
+        set_discount_rules(alpha_deal, by=staff, rates={product: Decimal("20.5")})
+
+    assert refused.value.message_dict == {
+        "rates": [
+            f"{product}: At most 20.00% under your contract "
+            f"{alpha_deal.partner.contracts.get().number}."
+        ]
+    }
+    assert alpha_deal.discount_rules.get().rate == 10

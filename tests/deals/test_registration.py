@@ -230,7 +230,7 @@ def test_register_by_a_member_without_admin_rights(client, sam, alpha, products)
 # --- Register: bad input ----------------------------------------------------------------------
 
 BAD_TAX_CODE = "A tax code is 10 digits, or 10 digits, a dash and 3 digits for a branch."
-RATE_ABOVE_0 = "Enter a rate above 0."
+RATE_ABOVE_0 = "The rate must be above 0%."
 NOT_A_VALUE = "Enter a whole number of VND, 0 or more"
 
 
@@ -248,10 +248,10 @@ NOT_A_VALUE = "Enter a whole number of VND, 0 or more"
         ("vserver", "101", "At most 20.00% under your contract"),
         ("vserver", "20.01", "At most 20.00% under your contract"),
         ("vserver", "12.345", "Use at most 2 decimals."),
-        ("vserver", "ten", "Enter a number such as 12.5."),
-        ("vserver", "NaN", "Enter a number such as 12.5."),
-        ("vserver", "1e1000000", "Enter a number such as 12.5."),
-        ("vserver", "9" * 40, "Enter a number such as 12.5."),
+        ("vserver", "ten", "Enter the rate as a number, for example 8 or 7.5."),
+        ("vserver", "NaN", "Enter the rate as a number, for example 8 or 7.5."),
+        ("vserver", "1e1000000", "Enter the rate as a number, for example 8 or 7.5."),
+        ("vserver", "9" * 40, "Enter the rate as a number, for example 8 or 7.5."),
         ("estimated_value", "-1", NOT_A_VALUE),
         ("estimated_value", "abc", NOT_A_VALUE),
         ("estimated_value", "150.5", NOT_A_VALUE),
@@ -285,9 +285,7 @@ def test_register_without_any_product_shows_the_error_and_saves_nothing(alice_cl
     response = alice_client.post(REGISTER, form_data(products, **{rate_key(products[0]): ""}))
 
     assert response.status_code == 400
-    assert response.context["form"].errors["rates"] == [
-        "Register a discount rate for at least one product."
-    ]
+    assert response.context["form"].errors["rates"] == ["Give a rate for at least one product."]
     assert b"data-rates-error" in response.content
     assert counts() == {"deals": 0, "rules": 0, "changes": 0, "customers": 0}
 
@@ -392,7 +390,9 @@ def test_register_conflict_is_accepted_with_a_warning_that_names_nobody(
     for secret in ("Beta Integration", beta_deal.title):
         assert secret not in message
         assert secret not in page
-    assert "Another partner holds a protected claim" in StageChange.objects.get(deal=new).note
+    assert StageChange.objects.get(deal=new).system_note == (
+        "Registered. Another partner holds a protected claim on this customer."
+    )
 
 
 @pytest.mark.parametrize("state", ["expired", "pending", "won", "own"])
@@ -527,7 +527,8 @@ def test_resubmit_saves_the_edits_and_the_history(alice_client, alice, sent_back
         "pending",
         alice,
     )
-    assert change.note.startswith("Rate lowered as asked.")
+    assert change.note == "Rate lowered as asked."
+    assert change.system_params["fields"][-1] == "rates"
     assert messages_of(response) == ["Your changes were sent to VNG Cloud for review."]
 
 
@@ -584,9 +585,7 @@ def test_resubmit_without_any_product_is_refused(alice_client, sent_back, produc
     response = alice_client.post(edit_url(sent_back), data)
 
     assert response.status_code == 400
-    assert response.context["form"].errors["rates"] == [
-        "Register a discount rate for at least one product."
-    ]
+    assert response.context["form"].errors["rates"] == ["Give a rate for at least one product."]
     assert DiscountRule.objects.filter(deal=sent_back).count() == 1
 
 
@@ -682,7 +681,9 @@ def test_resubmit_deal_service_records_what_changed(alice, sent_back, vserver):
     sent_back.refresh_from_db()
     assert sent_back.title == "Renamed"
     change = StageChange.objects.get(deal=sent_back)
-    assert change.note.count(",") == 1  # title and discount rates, whatever the language
+    assert (change.note, change.system_code) == ("", "changed")
+    assert change.system_params == {"fields": ["title", "rates"]}
+    assert change.system_note == "Changed: title, discount rates."
 
 
 # --- Buttons on other pages -----------------------------------------------------------------------

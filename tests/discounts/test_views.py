@@ -318,7 +318,7 @@ def test_customer_discount_create_shows_rate_above_parent_on_its_field(
 
     assert response.status_code == 400
     assert response.context["form"].errors == {
-        f"rate_{vserver.pk}": ["The rate for vServer cannot be above your discount's 10.00%."]
+        f"rate_{vserver.pk}": ["At most 10.00%, the rate of your own discount for this product."]
     }
     assert f'data-field-error="rate_{vserver.pk}"' in response.content.decode()
     assert CustomerDiscount.objects.count() == 0
@@ -341,9 +341,9 @@ def test_customer_discount_create_invalid_htmx_answers_200_with_errors(
     [
         ("-1", "The rate must be above 0%."),
         ("0", "The rate must be above 0%."),
-        ("101", "The rate for vServer cannot be above your discount's 10.00%."),
-        ("12.345", "Ensure that there are no more than 2 decimal places."),
-        ("abc", "Enter a number."),
+        ("101", "At most 10.00%, the rate of your own discount for this product."),
+        ("12.345", "Use at most 2 decimals."),
+        ("abc", "Enter the rate as a number, for example 8 or 7.5."),
     ],
 )
 def test_customer_discount_create_rejects_bad_rate_on_the_field(
@@ -446,7 +446,7 @@ def test_customer_discount_create_by_a_member_is_403_with_a_message(
     response = sam_client.post(create_url(discount), data)
 
     assert response.status_code == 403
-    assert "Only an admin of your organisation can create customer discounts." in (
+    assert "Only an admin of your organisation can create or revoke customer discounts." in (
         response.content.decode()
     )
     assert CustomerDiscount.objects.count() == 0
@@ -556,7 +556,7 @@ def test_discount_menu_flow_from_won_deal_to_customers(alice_client, alpha_deal,
     too_high = form_data(discount, customer, **{f"rate_{vserver.pk}": "12"})
     refused = alice_client.post(create_url(discount), too_high)
     assert refused.context["form"].errors == {
-        f"rate_{vserver.pk}": ["The rate for vServer cannot be above your discount's 10.00%."]
+        f"rate_{vserver.pk}": ["At most 10.00%, the rate of your own discount for this product."]
     }
 
     lower = form_data(discount, customer, **{f"rate_{vserver.pk}": "6"})

@@ -19,7 +19,7 @@ def test_login_with_a_wrong_password_says_so_and_stays_logged_out(client, alice)
     response = client.post("/login/", {"username": "alice@alpha.test", "password": "nope"})
 
     assert response.status_code == 200
-    assert "Please enter a correct e-mail address and password" in response.content.decode()
+    assert "The e-mail address or the password is wrong." in response.content.decode()
     assert client.get("/").status_code == 302
 
 

@@ -1,0 +1,48 @@
+"""Staff adjust a deal's registered discount (its rules) while reviewing it.
+
+The one write path for DiscountRule rows of an existing deal: Django admin's rule inline
+calls `set_discount_rules`; the partner's own edits go through `resubmit_deal`.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from deals.models import Deal, DiscountRule, Product
+from discounts.rates import NO_RATE, rate_problem
+
+
+@transaction.atomic
+def set_discount_rules(deal: Deal, *, by, rates: dict[Product, Decimal]) -> list[DiscountRule]:
+    """Make the deal's rules exactly `rates` (one rate per product); returns them.
+
+    Effects, all or nothing:
+    - the deal row is locked, so a win that issues the discount from these rules waits, and
+      a deal closed meanwhile is refused (ValidationError, code "closed");
+    - refused without any rate (code "no_rates"), or when a rate breaks a rate rule or the
+      limit of the partner's contract in force today (code "rate", keyed "rates");
+    - rules of products no longer in `rates` are deleted, changed rates updated, new
+      products added; unchanged rules keep their rows.
+    """
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    if locked.is_closed:
+        raise ValidationError(
+            _("This deal is closed; its data can no longer change."), code="closed"
+        )
+    if not rates:
+        raise ValidationError({"rates": NO_RATE}, code="no_rates")
+    contract = locked.partner.contract_on(timezone.localdate())
+    problems = [
+        f"{product}: {problem}"
+        for product, rate in rates.items()
+        if (problem := rate_problem(rate, contract=contract)) is not None
+    ]
+    if problems:
+        raise ValidationError({"rates": problems}, code="rate")
+    locked.discount_rules.exclude(product__in=list(rates)).delete()
+    for product, rate in rates.items():
+        DiscountRule.objects.update_or_create(deal=locked, product=product, defaults={"rate": rate})
+    return list(locked.discount_rules.select_related("product"))
