@@ -36,12 +36,12 @@ class Chart:
     baseline: float
 
 
-def bar_chart(items, *, series=1) -> Chart:
+def bar_chart(items, *, series=1, width=WIDTH) -> Chart:
     """`items`: (label, [value, ...], [value text, ...]) per group; `series` bars per group,
     the second one styled as `chart-bar-weighted`. Heights scale to the largest value."""
     items = list(items)
     largest = max((v for _label, values, _texts in items for v in values), default=0) or 1
-    slot = WIDTH / max(len(items), 1)
+    slot = width / max(len(items), 1)
     bar_width = slot * 0.7 / series
     bars = []
     for i, (label, values, texts) in enumerate(items):
@@ -60,7 +60,7 @@ def bar_chart(items, *, series=1) -> Chart:
                 )
             )
     return Chart(
-        width=WIDTH, height=TOP + BAR_AREA + LABEL_GAP + 6, bars=bars, baseline=TOP + BAR_AREA
+        width=width, height=TOP + BAR_AREA + LABEL_GAP + 6, bars=bars, baseline=TOP + BAR_AREA
     )
 
 

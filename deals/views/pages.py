@@ -2,22 +2,46 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
+from deals import dashboard as figures
 from deals import selectors
 from deals.filters import DealFilter
 from deals.services import allowed_stages
 from partners.access import partner_required
+from partners.charts import bar_chart, compact_vnd
 
 PAGE_SIZE = 25
 
 
 @partner_required
 def dashboard(request):
+    pipeline = figures.weighted_pipeline(selectors.pipeline_by_stage(request.partner))
     ctx = {
-        "pipeline": selectors.pipeline_by_stage(request.partner),
+        "pipeline": pipeline,
+        "totals": _totals(pipeline),
+        "chart": bar_chart(
+            [
+                (
+                    row["label"],
+                    [row["value"], row["weighted"]],
+                    [compact_vnd(row["value"]), compact_vnd(row["weighted"])],
+                )
+                for row in pipeline
+            ],
+            series=2,
+            width=560,
+        ),
         "counts": selectors.deal_counts(request.partner),
+        "attention": figures.attention(request.partner),
+        "quarters": figures.won_quarters(request.partner),
+        "discounts_ending": figures.discounts_ending_soon(request.partner),
         "activity": selectors.recent_activity(request.partner),
     }
     return render(request, "deals/dashboard.html", ctx)
+
+
+def _totals(pipeline: list[dict]) -> dict:
+    """The pipeline table's totals: the "Open pipeline" card shows the same numbers."""
+    return {key: sum(row[key] for row in pipeline) for key in ("count", "value", "weighted")}
 
 
 @partner_required

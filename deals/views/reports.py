@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy as _
 
 from deals import reports, selectors
 from deals.filters import DealFilter
@@ -30,18 +30,18 @@ def report_page(request):
 
 
 EXPORT_HEADER = (
-    _lazy("Title"),
-    _lazy("Customer"),
-    _lazy("Tax code"),
-    _lazy("Stage"),
-    _lazy("Review status"),
-    _lazy("Estimated value (VND)"),
-    _lazy("Probability"),
-    _lazy("Expected close date"),
-    _lazy("Protected until"),
-    _lazy("Registered"),
-    _lazy("Last update"),
-    _lazy("Closed"),
+    _("Title"),
+    _("Customer"),
+    _("Tax code"),
+    _("Stage"),
+    _("Review status"),
+    _("Estimated value (VND)"),
+    _("Probability"),
+    _("Expected close date"),
+    _("Protected until"),
+    _("Registered"),
+    _("Last update"),
+    _("Closed"),
 )
 
 
