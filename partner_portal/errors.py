@@ -19,6 +19,8 @@ from django.template import loader
 from django.template.response import TemplateResponse
 from django.utils import translation
 
+from api.errors import plain_problem
+
 logger = logging.getLogger(__name__)
 
 
@@ -43,16 +45,27 @@ def error_page(request, status: int, message: str = "") -> TemplateResponse:
     return TemplateResponse(request, "error.html", ctx, status=status)
 
 
+def _api(request) -> bool:
+    """Errors raised before the API's own views (middleware) answer a program, not a person."""
+    return request.path.startswith("/api/")
+
+
 def bad_request(request, exception=None):
+    if _api(request):
+        return plain_problem(400)
     return _standalone(request, 400)
 
 
 def permission_denied(request, exception=None):
     message = str(exception) if exception is not None and exception.args else ""
+    if _api(request):
+        return plain_problem(403, message)
     return error_page(request, 403, message).render()
 
 
 def page_not_found(request, exception=None):
+    if _api(request):
+        return plain_problem(404)
     return error_page(request, 404).render()
 
 
@@ -60,6 +73,8 @@ def server_error(request):
     reference = secrets.token_hex(4).upper()
     # Read by ErrorReferenceFilter when Django logs the exception right after this view.
     request.error_reference = reference
+    if _api(request):
+        return plain_problem(500, f"Reference {reference}.")
     return _standalone(request, 500, reference=reference)
 
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("deals.urls")),
     path("", include("discounts.urls")),
     path("", include("partners.urls")),
+    path("api/", include("api.urls")),
+    path("team/", include("api.page_urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -1,0 +1,12 @@
+"""Partner pages of the API: /team/tokens/ and /team/webhooks/."""
+
+from django.urls import path
+
+from api import pages
+
+urlpatterns = [
+    path("tokens/", pages.token_list, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", pages.token_revoke, name="api_token_revoke"),
+    path("webhooks/", pages.webhook_list, name="api_webhooks"),
+    path("webhooks/<int:pk>/delete/", pages.webhook_delete, name="api_webhook_delete"),
+]

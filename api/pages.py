@@ -1,0 +1,114 @@
+"""Partner admins' pages: API tokens (/team/tokens/) and webhook endpoints (/team/webhooks/)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from api import selectors, services
+from api.forms import TokenForm, WebhookForm
+from api.webhooks import SIGNATURE_HEADER
+from partners.access import partner_admin_required, partner_required
+
+ADMINS_ONLY = _lazy("Only an admin of your organisation can manage API tokens.")
+WEBHOOKS_ADMINS_ONLY = _lazy("Only an admin of your organisation can manage webhooks.")
+
+
+@require_http_methods(["GET", "POST"])
+@partner_required
+@partner_admin_required(ADMINS_ONLY)
+def token_list(request):
+    """The partner's tokens and the form to create one.
+
+    A new token's secret is shown on the answer to the POST itself, never put in a message or
+    the session (both end up stored), so this view answers the POST with the page instead of
+    redirecting. The page is never cached.
+    """
+    form = TokenForm(request.POST or None)
+    created = secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, secret = services.create_api_token(
+                partner=request.partner,
+                by=request.user,
+                name=form.cleaned_data["name"],
+                access=form.cleaned_data["access"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = TokenForm()
+    ctx = {
+        "form": form,
+        "tokens": selectors.tokens_for_partner(request.partner),
+        "created": created,
+        "secret": secret,
+    }
+    status = 400 if request.method == "POST" and created is None else 200
+    response = render(request, "api/token_list.html", ctx, status=status)
+    add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+@partner_required
+@partner_admin_required(ADMINS_ONLY)
+def token_revoke(request, pk):
+    token = selectors.get_token_for_partner(request.partner, pk)
+    try:
+        services.revoke_api_token(token, by=request.user)
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The token “%(name)s” is revoked; requests with it are refused from now on.")
+            % {"name": token.name},
+        )
+    return redirect("api_tokens")
+
+
+@require_http_methods(["GET", "POST"])
+@partner_required
+@partner_admin_required(WEBHOOKS_ADMINS_ONLY)
+def webhook_list(request):
+    """The partner's webhook endpoints and the form to add one; the new endpoint's signing
+    secret is shown on the answer to the POST only (never cached)."""
+    form = WebhookForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_webhook_endpoint(
+                partner=request.partner,
+                by=request.user,
+                url=form.cleaned_data["url"],
+                event_types=form.cleaned_data["event_types"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form = WebhookForm()
+    ctx = {
+        "form": form,
+        "endpoints": selectors.webhook_endpoints_for_partner(request.partner),
+        "created": created,
+        "signature_header": SIGNATURE_HEADER,
+    }
+    status = 400 if request.method == "POST" and created is None else 200
+    response = render(request, "api/webhook_list.html", ctx, status=status)
+    add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+@partner_required
+@partner_admin_required(WEBHOOKS_ADMINS_ONLY)
+def webhook_delete(request, pk):
+    endpoint = selectors.get_webhook_endpoint_for_partner(request.partner, pk)
+    services.delete_webhook_endpoint(endpoint, by=request.user)
+    messages.success(request, _("Events are no longer sent to %(url)s.") % {"url": endpoint.url})
+    return redirect("api_webhooks")

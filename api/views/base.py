@@ -1,0 +1,123 @@
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "too_large"
+
+
+def _language(request) -> str:
+    """Accept-Language when it names a language we speak; else the portal's choice."""
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    for code, _q in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def in_language(request, handler, *args, **kwargs):
+    """Answer in the request's language, and say which one."""
+    language = _language(request)
+    with translation.override(language):
+        response = handler(request, *args, **kwargs)
+    response["Content-Language"] = language
+    return response
+
+
+def body_limit(request) -> int:
+    """JSON bodies stay small; a multipart upload may carry the files the portal accepts."""
+    if request.content_type.startswith("multipart/"):
+        return settings.ATTACHMENT_MAX_BYTES * settings.ATTACHMENT_MAX_FILES + 1024 * 1024
+    return settings.API_MAX_BODY_BYTES
+
+
+class PartnerAPIView(GenericAPIView):
+    # Every API view: the token's partner is `self.partner`; errors are problem details.
+    # (A comment, not a docstring: the schema would show it on every operation.)
+
+    # No OPTIONS: the OpenAPI schema describes the operations; DRF's metadata would need one
+    # serializer per view.
+    http_method_names = ["get", "post", "patch", "head"]
+    query_serializer = None
+    paginated = False  # a list: GET takes cursor and limit
+    sorts: dict[str, str] = {}
+
+    def dispatch(self, request, *args, **kwargs):
+        return in_language(request, super().dispatch, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        # Before anything reads the body: a 10 MB JSON document is refused unread.
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > body_limit(request):
+            raise PayloadTooLarge
+        super().initial(request, *args, **kwargs)
+        self.check_query_params(request)
+
+    def check_query_params(self, request):
+        """A parameter the operation does not know is refused: `?stag=won` must not quietly
+        list every deal."""
+        known = set(self.query_serializer().fields) if self.query_serializer else set()
+        if self.paginated and request.method == "GET":
+            known |= {self.paginator.cursor_query_param, self.paginator.limit_query_param}
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise ValidationError(
+                {name: [_("Unknown query parameter.")] for name in unknown}, code="unknown"
+            )
+
+    @property
+    def partner(self):
+        return self.request.auth.partner
+
+    def query(self) -> dict:
+        """The list's filters from the query string, checked (400 on a bad value)."""
+        if self.query_serializer is None:
+            return {}
+        serializer = self.query_serializer(data=self.request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def valid(self, serializer_class, data=None) -> dict:
+        serializer = serializer_class(
+            data=self.request.data if data is None else data, context={"request": self.request}
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    default_sort = "-pk"
+
+    def ordering_for(self, request) -> str:
+        """The model ordering of the list: the `sort` filter mapped through `sorts`."""
+        sort = self.query().get("sort") or self.default_sort
+        descending = sort.startswith("-")
+        field = self.sorts.get(sort.lstrip("-"), sort.lstrip("-"))
+        return f"-{field}" if descending else field
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([])
+def _not_found(request, *args, **kwargs):
+    raise NotFound
+
+
+@csrf_exempt  # no cookies, no session: the token is the credential
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/: a 404 in problem details, not the portal's HTML page."""
+    return in_language(request, _not_found, *args, **kwargs)

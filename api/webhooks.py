@@ -1,0 +1,152 @@
+"""Webhook endpoints: which URLs may receive the partner's events, and how a delivery is signed.
+
+The delivery itself (POST each outbox event to the partner's endpoints from the Celery worker,
+with retries and a log) rides on the notifications outbox and is not built yet; it sends each
+attempt with `send`, which vets the URL again right before sending and connects only to a
+vetted address, so a host whose DNS changed after registration to a private one is refused.
+"""
+
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+SIGNATURE_HEADER = "X-Portal-Signature"
+EVENT_TYPES = (
+    "deal.registered",
+    "deal.reviewed",
+    "deal.stage_changed",
+    "deal.won",
+    "deal.lost",
+    "customer_discount.created",
+    "customer_discount.revoked",
+)
+
+
+def _allowed_host(host: str) -> bool:
+    return host.lower() in {h.lower() for h in settings.WEBHOOK_ALLOWED_HOSTS}
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def vetted_addresses(url: str) -> list[str]:
+    """The addresses `url` resolves to, if it may receive webhooks; a ValidationError if not.
+
+    Refused: anything but http(s), credentials in the URL, http outside the allow-list, a host
+    that does not resolve, and any host with a private, loopback, link-local, multicast or
+    reserved address among its addresses (the allow-list WEBHOOK_ALLOWED_HOSTS admits hosts
+    for tests and development).
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValidationError(_("Enter an http or https URL."), code="scheme")
+    if parts.username or parts.password:
+        raise ValidationError(_("Leave user names and passwords out of the URL."), code="auth")
+    allowed = _allowed_host(host)
+    if parts.scheme != "https" and not allowed:
+        raise ValidationError(_("Use an https URL."), code="https")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise ValidationError(
+            _("The host %(host)s could not be resolved.") % {"host": host}, code="dns"
+        ) from None
+    addresses = sorted({info[4][0] for info in infos})
+    if not allowed and not all(_is_public(address) for address in addresses):
+        raise ValidationError(
+            _(
+                "This URL points to a private, loopback or link-local address; webhooks go "
+                "only to public addresses."
+            ),
+            code="private",
+        )
+    return addresses
+
+
+def signature(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
+    """The signature header's value: `t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`.
+
+    Signing the timestamp with the body lets a receiver refuse an old delivery replayed.
+    """
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify_signature(secret: str, header: str, body: bytes, *, tolerance: int = 300) -> bool:
+    """What a receiver does: the HMAC matches and the timestamp is recent."""
+    try:
+        fields = dict(part.split("=", 1) for part in header.split(","))
+        timestamp = int(fields["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    expected = signature(secret, body, timestamp=timestamp)
+    return hmac.compare_digest(expected, header)
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to an address vetted beforehand, whatever the host name resolves to now."""
+
+    def __init__(self, host, *, address, **kwargs):
+        super().__init__(host, **kwargs)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host, *, address, **kwargs):
+        super().__init__(host, context=ssl.create_default_context(), **kwargs)
+        self._address = address
+
+    def connect(self):
+        raw = socket.create_connection((self._address, self.port), self.timeout)
+        # The certificate is checked against the host name, not the pinned address.
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
+
+
+def send(url: str, secret: str, body: bytes, *, timeout: float = 10) -> int:
+    """POST one signed delivery to `url`; returns the receiver's status code.
+
+    The URL is vetted again now (its DNS may have changed since registration) and the
+    connection goes to a vetted address, so a rebinding to a private address is refused.
+    Raises ValidationError for a refused URL and OSError for a network failure; the caller
+    (the delivery task) records either and retries.
+    """
+    address = vetted_addresses(url)[0]
+    parts = urlsplit(url)
+    connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(parts.hostname, port=parts.port, timeout=timeout, address=address)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "VNG-Cloud-Partner-Portal-Webhooks/1",
+                SIGNATURE_HEADER: signature(secret, body),
+            },
+        )
+        return connection.getresponse().status
+    finally:
+        connection.close()

@@ -1,0 +1,157 @@
+"""Webhook endpoints: only public URLs, admins only, and the signature a receiver checks."""
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from api.models import WebhookEndpoint
+from api.services import create_webhook_endpoint
+from api.webhooks import SIGNATURE_HEADER, send, signature, verify_signature, vetted_addresses
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = "https://93.184.216.34/hooks/portal"  # a literal public address: no DNS needed
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5432/",
+        "https://127.0.0.1/",
+        "https://[::1]/",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.5/hook",
+        "https://192.168.1.1/hook",
+        "https://[::ffff:127.0.0.1]/",
+        "https://0.0.0.0/",
+        "https://localhost/hook",
+        "https://224.0.0.1/",
+        "ftp://93.184.216.34/",
+        "https://user:pass@93.184.216.34/",
+        "http://93.184.216.34/",
+        "https://no-such-host.invalid/",
+        "not a url",
+    ],
+)
+def test_urls_that_must_not_receive_webhooks_are_refused(url):
+    with pytest.raises(ValidationError):
+        vetted_addresses(url)
+
+
+def test_a_public_https_url_is_accepted():
+    assert vetted_addresses(PUBLIC) == ["93.184.216.34"]
+
+
+def test_the_allow_list_admits_local_receivers(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+    assert vetted_addresses("http://127.0.0.1:8650/hook") == ["127.0.0.1"]
+    with pytest.raises(ValidationError):
+        vetted_addresses("http://169.254.169.254/")
+
+
+def test_signature_round_trip_and_tampering():
+    body = b'{"type": "deal.won", "deal": 42}'
+    header = signature("whsec_test", body)
+
+    assert verify_signature("whsec_test", header, body)
+    assert not verify_signature("whsec_other", header, body)
+    assert not verify_signature("whsec_test", header, body + b" ")
+    old = signature("whsec_test", body, timestamp=int(time.time()) - 3600)
+    assert not verify_signature("whsec_test", old, body)
+    assert not verify_signature("whsec_test", "garbage", body)
+
+
+def test_admin_registers_an_endpoint_and_sees_the_secret_once(alice_client, alpha, alice):
+    response = alice_client.post(
+        "/team/webhooks/", {"url": PUBLIC, "event_types": ["deal.won", "deal.lost"]}
+    )
+
+    assert response.status_code == 200
+    endpoint = WebhookEndpoint.objects.get()
+    assert (endpoint.partner, endpoint.url, endpoint.event_types, endpoint.created_by) == (
+        alpha,
+        PUBLIC,
+        ["deal.lost", "deal.won"],
+        alice,
+    )
+    assert endpoint.secret.startswith("whsec_")
+    assert endpoint.secret in response.content.decode()
+    assert endpoint.secret not in alice_client.get("/team/webhooks/").content.decode()
+
+
+def test_a_private_url_is_refused_on_the_page_and_nothing_saved(alice_client):
+    response = alice_client.post(
+        "/team/webhooks/", {"url": "https://169.254.169.254/", "event_types": ["deal.won"]}
+    )
+
+    assert response.status_code == 400
+    assert "public addresses" in response.content.decode()
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_unknown_event_types_are_refused(alpha, alice):
+    with pytest.raises(ValidationError) as refused:
+        create_webhook_endpoint(partner=alpha, by=alice, url=PUBLIC, event_types=["deal.eaten"])
+    assert "event_types" in refused.value.message_dict
+
+
+def test_webhooks_page_is_for_admins_and_scoped(client, sam, bob, alpha, alice):
+    endpoint = create_webhook_endpoint(
+        partner=alpha, by=alice, url=PUBLIC, event_types=["deal.won"]
+    )
+    client.force_login(sam)
+    assert client.get("/team/webhooks/").status_code == 403
+    client.force_login(bob)
+    assert PUBLIC not in client.get("/team/webhooks/").content.decode()
+    assert client.post(f"/team/webhooks/{endpoint.pk}/delete/").status_code == 404
+    assert WebhookEndpoint.objects.count() == 1
+
+
+def test_admin_deletes_an_endpoint(alice_client, alpha, alice):
+    endpoint = create_webhook_endpoint(
+        partner=alpha, by=alice, url=PUBLIC, event_types=["deal.won"]
+    )
+
+    assert alice_client.post(f"/team/webhooks/{endpoint.pk}/delete/").status_code == 302
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_send_posts_a_signed_body_to_a_local_receiver(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    received = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers[SIGNATURE_HEADER], body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hooks?x=1"
+    body = b'{"type": "deal.won", "deal": 42}'
+    try:
+        assert send(url, "whsec_test", body) == 204
+    finally:
+        thread.join(timeout=10)
+        server.server_close()
+
+    ((path, header, got),) = received
+    assert path == "/hooks?x=1" and got == body
+    assert verify_signature("whsec_test", header, got)
+
+
+def test_send_refuses_a_url_that_now_points_inside(settings):
+    # Registered while allowed; the allow-list no longer admits it when the event is sent.
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    with pytest.raises(ValidationError):
+        send("http://127.0.0.1:9/hook", "whsec_test", b"{}")
