@@ -257,3 +257,18 @@ def test_language_switch(ui):
     ui.page.get_by_role("button", name=label).click()
     expect(ui.page.locator("html")).to_have_attribute("lang", other)
     ui.check("switched")
+
+
+def test_api_token_create_and_webhooks_page(ui):
+    from api.models import ApiToken
+
+    ui.login(ALPHA)
+    ui.go("/team/tokens/")
+    ui.check("tokens")
+    ui.page.fill("input[name=name]", "ERP sync")
+    ui.page.locator("main form button[type=submit]").first.click()
+    expect(ui.page.locator("#new-token")).to_be_visible()
+    ui.check("token-created")
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["ERP sync"]
+    ui.go("/team/webhooks/")
+    ui.check("webhooks")
