@@ -4,7 +4,7 @@ Every figure is one count over an index range whose size is bounded by the partn
 deals or by a date window, never by its whole history: the open-deal figures read partial
 indexes holding open deals only, the quarter reads (partner, closed_at), the discounts
 (partner, valid_until). Each figure names the deal or discount list view that lists the same
-rows (`deals.selectors.DEAL_VIEWS`, `discounts.selectors.ENDING_SOON_DAYS`), so the number
+rows (`deal_view_filter` here, `discounts.selectors.ending_soon_filter`), so the number
 and the list always agree.
 """
 
@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deals.models import Deal
-from discounts.models import Discount, DiscountStatus
+from discounts.models import Discount
+from discounts.selectors import ending_soon_filter
 
 SOON_DAYS = 30
 STALE_DAYS = 30
@@ -53,6 +54,15 @@ def deal_view_filter(view: str, today: date | None = None) -> Q | None:
         "won-last-quarter": Q(stage=Deal.Stage.WON, **_closed_between(*quarter(today, -1))),
     }
     return views.get(view)
+
+
+def apply_deal_view(deals, view: str):
+    """(view, deals) for a named list view (?view=closing-soon, from a dashboard figure):
+    the same filter the figure counted. An unknown name gives ("", deals) unfiltered."""
+    condition = deal_view_filter(view)
+    if condition is None:
+        return "", deals
+    return view, deals.filter(condition)
 
 
 def _midnight(day: date):
@@ -134,19 +144,8 @@ def won_quarters(partner, today: date | None = None) -> Quarters:
 
 
 def discounts_ending_soon(partner, today: date | None = None) -> int:
-    """Active discounts whose validity ends within 30 days (the Discount list's
-    `ending=soon` view shows the same ones)."""
-    today = today or timezone.localdate()
-    return Discount.objects.filter(partner=partner, **discount_ending_filter(today)).count()
-
-
-def discount_ending_filter(today: date) -> dict:
-    return {
-        "status": DiscountStatus.ACTIVE,
-        "valid_from__lte": today,
-        "valid_until__gte": today,
-        "valid_until__lte": today + timedelta(days=SOON_DAYS),
-    }
+    """Active discounts ending within 30 days (the Discount list's `?ending=soon`)."""
+    return Discount.objects.filter(partner=partner).filter(ending_soon_filter(today)).count()
 
 
 DEAL_VIEW_LABELS = {

@@ -1,5 +1,7 @@
 """Reads scoped to a partner."""
 
+from datetime import timedelta
+
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -42,6 +44,21 @@ def filter_discounts(discounts: QuerySet[Discount], *, status: str = "") -> Quer
     if status in EffectiveStatus.values:
         return discounts.filter(current_status=status)
     return discounts
+
+
+ENDING_SOON_DAYS = 30
+
+
+def ending_soon_filter(today=None) -> Q:
+    """Active discounts whose validity ends within 30 days: the dashboard counts them and
+    the Discount list's `?ending=soon` shows them, with this one filter."""
+    today = today or timezone.localdate()
+    return Q(
+        status=DiscountStatus.ACTIVE,
+        valid_from__lte=today,
+        valid_until__gte=today,
+        valid_until__lte=today + timedelta(days=ENDING_SOON_DAYS),
+    )
 
 
 def get_discount_for_partner(partner, pk) -> Discount:

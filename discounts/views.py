@@ -29,14 +29,18 @@ def _status_filter(request) -> str:
 @partner_required
 def discount_list(request):
     status = _status_filter(request)
+    ending = request.GET.get("ending") == "soon"
     discounts = selectors.filter_discounts(
         selectors.discounts_for_partner(request.partner), status=status
     )
+    if ending:
+        discounts = discounts.filter(selectors.ending_soon_filter())
     page = Paginator(discounts, 25).get_page(request.GET.get("page"))
     query_string = urlencode({"status": status}) if status else ""
     ctx = {
         "page": page,
         "status": status,
+        "ending": ending,
         "statuses": EffectiveStatus.choices,
         "query_string": query_string,
     }

@@ -46,7 +46,10 @@ def _totals(pipeline: list[dict]) -> dict:
 
 @partner_required
 def deal_list(request):
-    filterset = DealFilter(request.GET, queryset=selectors.deals_for_partner(request.partner))
+    view, deals = figures.apply_deal_view(
+        selectors.deals_for_partner(request.partner), request.GET.get("view", "")
+    )
+    filterset = DealFilter(request.GET, queryset=deals)
     deals = filterset.qs
     # A stable order across pages, whatever the chosen sort.
     ordering = list(deals.query.order_by) or ["-updated_at"]
@@ -60,6 +63,8 @@ def deal_list(request):
         "query_string": params.urlencode(),
         "current_sort": (filterset.form.cleaned_data.get("sort") or ["-updated"])[0],
         "has_any_deal": selectors.deals_for_partner(request.partner).exists(),
+        "view": view,
+        "view_label": figures.DEAL_VIEW_LABELS.get(view),
     }
     template = "deals/_deal_table.html" if request.htmx else "deals/deal_list.html"
     response = render(request, template, ctx)

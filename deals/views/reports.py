@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from deals import reports, selectors
+from deals import dashboard, reports, selectors
 from deals.filters import DealFilter
 from deals.models import Deal
 from partners.access import partner_required
@@ -49,7 +49,10 @@ EXPORT_HEADER = (
 def deal_export(request):
     """The deal list as CSV with the list's search, stage and sort; streamed row by row, so
     100,000 deals take no more memory than 100."""
-    filterset = DealFilter(request.GET, queryset=selectors.deals_for_partner(request.partner))
+    _view, deals = dashboard.apply_deal_view(
+        selectors.deals_for_partner(request.partner), request.GET.get("view", "")
+    )
+    filterset = DealFilter(request.GET, queryset=deals)
     deals = filterset.qs
     deals = deals.order_by(*(list(deals.query.order_by) or ["-updated_at"]), "-pk")
     stages = dict(Deal.Stage.choices)

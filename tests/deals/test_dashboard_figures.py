@@ -87,3 +87,45 @@ def test_dashboard_numbers_link_to_their_filtered_lists(alice_client, alpha):
     for view in ("closing-soon", "stale", "protection-ending"):
         assert f'href="/deals/?view={view}"' in html
     assert 'href="/discounts/?ending=soon"' in html
+
+
+def test_deal_list_view_shows_exactly_the_deals_its_figure_counts(alice_client, alpha, beta):
+    today = timezone.localdate()
+    soon = DealFactory(partner=alpha, approved=True, expected_close_date=today + timedelta(5))
+    later = DealFactory(partner=alpha, approved=True, expected_close_date=today + timedelta(90))
+    DealFactory(partner=beta, approved=True, expected_close_date=today + timedelta(5))
+
+    html = alice_client.get("/deals/?view=closing-soon").content.decode()
+    csv_text = b"".join(
+        alice_client.get("/deals/export.csv?view=closing-soon").streaming_content
+    ).decode("utf-8-sig")
+
+    assert dashboard.attention(alpha).closing_soon == 1
+    assert soon.title in html and later.title not in html
+    assert "Expected to close within 30 days" in html  # the view is named above the list
+    assert soon.title in csv_text and later.title not in csv_text
+
+
+def test_discount_list_ending_soon_view(alice_client, alpha, alice):
+    from discounts.models import Discount
+
+    today = timezone.localdate()
+    ending, lasting = (
+        DealFactory(
+            partner=alpha, created_by=alice, approved=True, stage="won", closed_at=timezone.now()
+        )
+        for _ in range(2)
+    )
+    for deal, days in ((ending, 10), (lasting, 200)):
+        Discount.objects.create(
+            partner=alpha,
+            deal=deal,
+            customer=deal.customer,
+            valid_from=today,
+            valid_until=today + timedelta(days),
+        )
+
+    html = alice_client.get("/discounts/?ending=soon").content.decode()
+
+    assert dashboard.discounts_ending_soon(alpha) == 1
+    assert ending.title in html and lasting.title not in html
