@@ -169,6 +169,25 @@ class Deal(models.Model):
         indexes = [
             models.Index(fields=["partner", "-updated_at"], name="deal_partner_updated"),
             models.Index(fields=["partner", "stage"], name="deal_partner_stage"),
+            # Reports and the dashboard's quarters: the deals closed in a date window.
+            models.Index(fields=["partner", "closed_at"], name="deal_partner_closed"),
+            # The dashboard's "needs attention" figures read open deals only, so their cost
+            # follows the open pipeline, not the partner's history of closed deals.
+            models.Index(
+                fields=["partner", "expected_close_date"],
+                condition=Q(closed_at__isnull=True),
+                name="deal_open_close_date",
+            ),
+            models.Index(
+                fields=["partner", "updated_at"],
+                condition=Q(closed_at__isnull=True),
+                name="deal_open_updated",
+            ),
+            models.Index(
+                fields=["partner", "protected_until"],
+                condition=Q(closed_at__isnull=True),
+                name="deal_open_protected_until",
+            ),
         ]
         constraints = [
             # A won or lost deal is closed: it always records when.

@@ -93,6 +93,8 @@ class Discount(models.Model):
         verbose_name_plural = _("discounts")
         ordering = ("-created_at", "-pk")
         constraints = [valid_window("discount_valid_window")]
+        # The dashboard's "discounts ending soon" and the list's ?ending=soon.
+        indexes = [models.Index(fields=["partner", "valid_until"], name="discount_partner_until")]
 
     def __str__(self):
         return f"{self.partner} / {self.deal}"
