@@ -164,6 +164,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=200, help="size of the uploaded file")
     parser.add_argument("--s3", action="store_true", help="store on moto's S3 server")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     args = parser.parse_args()
     size = args.mb * 1024 * 1024
 
@@ -185,7 +186,7 @@ def main():
     deal_pk, session_key = prepare(env)
     csrf = uuid.uuid4().hex  # any 32-character secret: cookie and header must match
     cookies = f"sessionid={session_key}; csrftoken={csrf}"
-    port = free_port()
+    port = args.port or free_port()
     server = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "partner_portal.wsgi:application",

@@ -56,15 +56,6 @@ def deal_view_filter(view: str, today: date | None = None) -> Q | None:
     return views.get(view)
 
 
-def apply_deal_view(deals, view: str):
-    """(view, deals) for a named list view (?view=closing-soon, from a dashboard figure):
-    the same filter the figure counted. An unknown name gives ("", deals) unfiltered."""
-    condition = deal_view_filter(view)
-    if condition is None:
-        return "", deals
-    return view, deals.filter(condition)
-
-
 def _midnight(day: date):
     return timezone.make_aware(datetime(day.year, day.month, day.day))
 

@@ -166,9 +166,28 @@ class Deal(models.Model):
         verbose_name = _("deal")
         verbose_name_plural = _("deals")
         ordering = ("-updated_at",)
+        # One index per sort and filter of the deal list, each ending in the id tie-breaker,
+        # so every page (any sort, any stage, any depth) is one index range scan. Title and
+        # customer search use trigram indexes on PostgreSQL (migration 0003_scale_indexes).
         indexes = [
-            models.Index(fields=["partner", "-updated_at"], name="deal_partner_updated"),
-            models.Index(fields=["partner", "stage"], name="deal_partner_stage"),
+            models.Index(fields=["partner", "updated_at", "id"], name="deal_partner_updated_id"),
+            # The search's "deals of these customers".
+            models.Index(fields=["partner", "customer"], name="deal_partner_customer"),
+            models.Index(fields=["partner", "estimated_value", "id"], name="deal_partner_value_id"),
+            models.Index(
+                fields=["partner", "expected_close_date", "id"], name="deal_partner_close_id"
+            ),
+            models.Index(
+                fields=["partner", "stage", "updated_at", "id"], name="deal_partner_stage_updated"
+            ),
+            models.Index(
+                fields=["partner", "stage", "estimated_value", "id"],
+                name="deal_partner_stage_value",
+            ),
+            models.Index(
+                fields=["partner", "stage", "expected_close_date", "id"],
+                name="deal_partner_stage_close",
+            ),
             # Reports and the dashboard's quarters: the deals closed in a date window.
             models.Index(fields=["partner", "closed_at"], name="deal_partner_closed"),
             # The dashboard's "needs attention" figures read open deals only, so their cost
@@ -295,6 +314,15 @@ class StageChange(models.Model):
     deal = models.ForeignKey(
         Deal, on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("deal")
     )
+    # The deal's partner, copied on save: the dashboard's recent activity reads the newest
+    # entries of one partner from the (partner, at, id) index without touching deals.
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        verbose_name=_("partner"),
+    )
     from_stage = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
     to_stage = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
     from_status = models.CharField(
@@ -322,9 +350,18 @@ class StageChange(models.Model):
         verbose_name = _("stage change")
         verbose_name_plural = _("stage history")
         ordering = ("-at", "-pk")
+        indexes = [
+            models.Index(fields=["partner", "at", "id"], name="stagechange_partner_at_id"),
+            models.Index(fields=["deal", "at", "id"], name="stagechange_deal_at_id"),
+        ]
 
     def __str__(self):
         return f"{self.deal}: {self.from_stage or '-'} → {self.to_stage}"
+
+    def save(self, *args, **kwargs):
+        if self.partner_id is None:
+            self.partner_id = self.deal.partner_id
+        super().save(*args, **kwargs)
 
     @property
     def is_review(self):
@@ -379,6 +416,7 @@ class Note(models.Model):
         verbose_name = _("note")
         verbose_name_plural = _("notes")
         ordering = ("-created_at", "-pk")
+        indexes = [models.Index(fields=["deal", "created_at", "id"], name="note_deal_created_id")]
 
     def __str__(self):
         return self.text[:50]
@@ -416,6 +454,9 @@ class Attachment(models.Model):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ("-uploaded_at", "-pk")
+        indexes = [
+            models.Index(fields=["deal", "uploaded_at", "id"], name="attachment_deal_uploaded_id")
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty"),
         ]
@@ -430,6 +471,38 @@ class Attachment(models.Model):
     def type_label(self):
         """A short label of the sniffed type (PDF, XLSX, ...) for the file icon."""
         return label_for(self.content_type)
+
+
+class DealCounter(models.Model):
+    """How many deals of a partner are in one (stage, review status, open) bucket, and their
+    estimated value: what the dashboard shows, read without counting the deals.
+
+    Kept by `deals.counters` in the transaction of every change a service makes; the
+    `rebuild_deal_counters` command recomputes them from the deals.
+    """
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="+", verbose_name=_("partner")
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    status = models.CharField(_("review status"), max_length=20, choices=ReviewStatus.choices)
+    is_open = models.BooleanField(_("open"))
+    count = models.BigIntegerField(_("deals"), default=0)
+    value = models.DecimalField(
+        _("estimated value (VND)"), max_digits=24, decimal_places=0, default=0
+    )
+
+    class Meta:
+        verbose_name = _("deal counter")
+        verbose_name_plural = _("deal counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "stage", "status", "is_open"], name="one_counter_per_bucket"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.stage}/{self.status}: {self.count}"
 
 
 class PendingDeletion(models.Model):

@@ -3,21 +3,117 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from deals.models import OPEN_STAGES, Attachment, Deal, Note, StageChange
+from deals.dashboard import deal_view_filter
+from deals.models import Attachment, Deal, Note, StageChange
+from partners.models import Customer
+from partners.paging import COUNT_CAP, SEARCH_WINDOW, keyset_page, search_page
+from partners.selectors import TAX_CODE_PREFIX
+
+# The deal list's sorts: each ends in the id, and each has an index (partner, field, id),
+# also with the stage between (see Deal.Meta.indexes), so any page is one index range scan.
+DEAL_SORTS = {
+    "-updated": ("-updated_at", "-pk"),
+    "updated": ("updated_at", "pk"),
+    "-value": ("-estimated_value", "-pk"),
+    "value": ("estimated_value", "pk"),
+    "close": ("expected_close_date", "pk"),
+    "-close": ("-expected_close_date", "-pk"),
+}
+DEFAULT_DEAL_SORT = "-updated"
 
 
 def deals_for_partner(partner) -> QuerySet[Deal]:
     return Deal.objects.filter(partner=partner).select_related("customer")
 
 
+def _deal_match(q: str) -> Q:
+    """Title or customer name contains `q`, or the customer's tax code starts with it.
+    `%` and `_` are matched literally (Django escapes them)."""
+    return (
+        Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(customer__tax_code__startswith=q)
+    )
+
+
+def search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], int]:
+    """The deals matching `q` found from the search indexes, and how many (COUNT_CAP + 1
+    means more than COUNT_CAP).
+
+    The ids of the title matches (trigram index) united with the deals of the matching
+    customers (trigram and tax code indexes, then the (partner, customer) index), at most
+    COUNT_CAP + 1 of them. When there are more, matches are dense: walking the list in its
+    order with the test on each row fills a page quickly.
+    """
+    customers = Customer.objects.filter(Q(name__icontains=q) | Q(tax_code__startswith=q))
+    by_title = deals.filter(title__icontains=q).order_by().values_list("pk", flat=True)
+    by_customer = deals.filter(customer__in=customers.values("pk")).order_by()
+    probe = by_title.union(by_customer.values_list("pk", flat=True), all=True)
+    ids = list(probe[: COUNT_CAP + 1])
+    if len(ids) <= COUNT_CAP:
+        # The probe ran on `deals`, so the stage filter is in it: its ids are the matches.
+        return deals.filter(pk__in=ids), len(set(ids))
+    return deals.filter(_deal_match(q)), COUNT_CAP + 1
+
+
+def filtered_deals(partner, *, stage: str = "", view: str = "") -> QuerySet[Deal]:
+    """The partner's deals in `stage` and in the named `view` (a dashboard figure's rows,
+    deals.dashboard.deal_view_filter); unknown names are ignored."""
+    deals = deals_for_partner(partner)
+    if stage in Deal.Stage.values:
+        deals = deals.filter(stage=stage)
+    condition = deal_view_filter(view)
+    if condition is not None:
+        deals = deals.filter(condition)
+    return deals
+
+
+def deal_page(
+    partner, *, q: str = "", stage: str = "", sort: str = "", cursor: str = "", view: str = ""
+):
+    """One page of the partner's deal list; unknown stages, sorts and views fall back to
+    all/default."""
+    stage = stage if stage in Deal.Stage.values else ""
+    view = view if deal_view_filter(view) is not None else ""
+    sort = sort if sort in DEAL_SORTS else DEFAULT_DEAL_SORT
+    deals = filtered_deals(partner, stage=stage, view=view)
+    scope = deal_list_scope(partner, q=q, stage=stage, sort=sort) + f"|{view}"
+    if q:
+        return search_page(
+            deals,
+            _deal_match(q),
+            lambda deals: search_deals(deals, q),
+            ordering=DEAL_SORTS[sort],
+            cursor=cursor,
+            scope=scope,
+            # A tax code prefix is never a common word: straight to the indexes.
+            window=0 if TAX_CODE_PREFIX.fullmatch(q) else SEARCH_WINDOW,
+        )
+    return keyset_page(deals, ordering=DEAL_SORTS[sort], cursor=cursor, scope=scope)
+
+
+def deals_for_export(
+    partner, *, q: str = "", stage: str = "", sort: str = "", view: str = ""
+) -> QuerySet[Deal]:
+    """Every deal of the list as filtered and sorted on screen, for the CSV download (read
+    with .iterator(): it streams)."""
+    deals = filtered_deals(partner, stage=stage, view=view)
+    if q:
+        deals = deals.filter(_deal_match(q))
+    return deals.order_by(*DEAL_SORTS.get(sort, DEAL_SORTS[DEFAULT_DEAL_SORT]))
+
+
+def deal_list_scope(partner, *, q: str, stage: str, sort: str) -> str:
+    """What a deal-list cursor is valid for: this partner's list with this search and sort."""
+    return f"deals|{partner.pk}|{sort}|{stage}|{q}"
+
+
 def get_deal_for_partner(partner, pk) -> Deal:
     """The partner's deal or 404: another partner's deal is indistinguishable from none."""
     return get_object_or_404(
-        deals_for_partner(partner).select_related("created_by", "closed_by"), pk=pk
+        deals_for_partner(partner).select_related("created_by", "closed_by", "discount"), pk=pk
     )
 
 
@@ -35,58 +131,42 @@ class TimelineEntry:
     obj: object
 
 
-def deal_timeline(deal: Deal) -> list[TimelineEntry]:
-    """Stage changes, reviews, notes and attachments, newest first."""
+TIMELINE_SIZE = 20
+TIMELINE_MAX = 1000
+
+
+def deal_timeline(deal: Deal, limit: int = TIMELINE_SIZE) -> tuple[list[TimelineEntry], bool]:
+    """The newest `limit` stage changes, reviews, notes and attachments, newest first, and
+    whether there are older ones ("show more").
+
+    Three queries whatever the length of the history: each kind reads its newest `limit` + 1
+    rows from its (deal, time, id) index, and the merge keeps the newest `limit`.
+    """
+    limit = max(1, min(limit, TIMELINE_MAX))
+    changes = StageChange.objects.filter(deal=deal).select_related("by").order_by("-at", "-pk")
+    # A note written with a stage change is shown inside that change's entry.
+    notes = Note.objects.filter(deal=deal, stage_change__isnull=True).select_related("author")
+    files = Attachment.objects.filter(deal=deal).select_related("uploaded_by")
     entries = [
         TimelineEntry("review" if change.is_review else "stage", change.at, change)
-        for change in StageChange.objects.filter(deal=deal).select_related("by")
+        for change in changes[: limit + 1]
     ]
     entries += [
         TimelineEntry("note", note.created_at, note)
-        # A note written with a stage change is shown inside that change's entry.
-        for note in Note.objects.filter(deal=deal, stage_change__isnull=True).select_related(
-            "author"
-        )
+        for note in notes.order_by("-created_at", "-pk")[: limit + 1]
     ]
     entries += [
         TimelineEntry("attachment", item.uploaded_at, item)
-        for item in Attachment.objects.filter(deal=deal).select_related("uploaded_by")
+        for item in files.order_by("-uploaded_at", "-pk")[: limit + 1]
     ]
-    return sorted(entries, key=lambda entry: entry.at, reverse=True)
-
-
-def pipeline_by_stage(partner) -> list[dict]:
-    """Open, approved deals per stage with their count and estimated value."""
-    rows = (
-        deals_for_partner(partner)
-        .filter(stage__in=OPEN_STAGES, closed_at__isnull=True, status=Deal.Status.APPROVED)
-        .values("stage")
-        .annotate(count=Count("pk"), value=Sum("estimated_value"))
-    )
-    by_stage = {row["stage"]: row for row in rows}
-    return [
-        {
-            "stage": stage,
-            "label": Deal.Stage(stage).label,
-            "count": by_stage.get(stage, {}).get("count", 0),
-            "value": by_stage.get(stage, {}).get("value") or 0,
-        }
-        for stage in OPEN_STAGES
-    ]
-
-
-def deal_counts(partner) -> dict:
-    return deals_for_partner(partner).aggregate(
-        open=Count("pk", filter=Q(closed_at__isnull=True)),
-        won=Count("pk", filter=Q(stage=Deal.Stage.WON)),
-        pending=Count("pk", filter=Q(status=Deal.Status.PENDING)),
-        action_required=Count("pk", filter=Q(status=Deal.Status.ACTION_REQUIRED)),
-    )
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit], len(entries) > limit
 
 
 def recent_activity(partner, limit: int = 10) -> list[StageChange]:
+    """The partner's newest history entries, read from the (partner, at, id) index."""
     return list(
-        StageChange.objects.filter(deal__partner=partner)
+        StageChange.objects.filter(partner=partner)
         .select_related("deal", "by")
         .order_by("-at", "-pk")[:limit]
     )

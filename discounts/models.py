@@ -92,9 +92,18 @@ class Discount(models.Model):
         verbose_name = _("discount")
         verbose_name_plural = _("discounts")
         ordering = ("-created_at", "-pk")
+        # The Discount list: newest first, all or by stored status; each ends in the id.
+        indexes = [
+            models.Index(
+                fields=["partner", "created_at", "id"], name="discount_partner_created_id"
+            ),
+            models.Index(
+                fields=["partner", "status", "created_at", "id"], name="discount_partner_status_id"
+            ),
+            # The dashboard's "discounts ending soon" and the list's ?ending=soon.
+            models.Index(fields=["partner", "valid_until"], name="discount_partner_until"),
+        ]
         constraints = [valid_window("discount_valid_window")]
-        # The dashboard's "discounts ending soon" and the list's ?ending=soon.
-        indexes = [models.Index(fields=["partner", "valid_until"], name="discount_partner_until")]
 
     def __str__(self):
         return f"{self.partner} / {self.deal}"

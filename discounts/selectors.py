@@ -2,11 +2,30 @@
 
 from datetime import timedelta
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from discounts.models import CustomerDiscount, Discount, DiscountStatus, EffectiveStatus
+from discounts.models import (
+    CustomerDiscount,
+    Discount,
+    DiscountLine,
+    DiscountStatus,
+    EffectiveStatus,
+)
+from partners.paging import keyset_page
 
 
 def with_effective_status(queryset: QuerySet, today=None) -> QuerySet:
@@ -22,20 +41,34 @@ def with_effective_status(queryset: QuerySet, today=None) -> QuerySet:
     )
 
 
+DISCOUNT_ORDERING = ("-created_at", "-pk")
+
+
+def _passed_on() -> Subquery:
+    """Active customer discounts drawn on the row's discount.
+
+    A correlated subquery, not a JOIN with GROUP BY: the database computes it for the rows
+    it returns (a page), not for every discount of the partner.
+    """
+    active = (
+        CustomerDiscount.objects.filter(discount=OuterRef("pk"), status=DiscountStatus.ACTIVE)
+        .order_by()
+        .values("discount")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(active, output_field=IntegerField()), 0)
+
+
 def discounts_for_partner(partner) -> QuerySet[Discount]:
     """The partner's discounts with `current_status` and `passed_on` (active customer
     discounts drawn on it), newest first."""
     return with_effective_status(
         Discount.objects.filter(partner=partner)
         .select_related("deal", "customer")
-        .prefetch_related("lines__product")
-        .annotate(
-            passed_on=Count(
-                "customer_discounts",
-                filter=Q(customer_discounts__status=DiscountStatus.ACTIVE),
-            )
-        )
-        .order_by("-created_at", "-pk")
+        .prefetch_related(Prefetch("lines", DiscountLine.objects.select_related("product")))
+        .annotate(passed_on=_passed_on())
+        .order_by(*DISCOUNT_ORDERING)
     )
 
 
@@ -58,6 +91,20 @@ def ending_soon_filter(today=None) -> Q:
         valid_from__lte=today,
         valid_until__gte=today,
         valid_until__lte=today + timedelta(days=ENDING_SOON_DAYS),
+    )
+
+
+def discount_page(partner, *, status: str = "", cursor: str = "", ending: bool = False):
+    """One page of the partner's discounts, newest first, with the status filter (and only
+    those ending within 30 days when `ending`)."""
+    status = status if status in EffectiveStatus.values else ""
+    discounts = filter_discounts(discounts_for_partner(partner), status=status)
+    if ending:
+        discounts = discounts.filter(ending_soon_filter())
+    scope = f"discounts|{partner.pk}|{status}|{ending}"
+    # The page shows no total, so none is counted.
+    return keyset_page(
+        discounts, ordering=DISCOUNT_ORDERING, cursor=cursor, scope=scope, count=False
     )
 
 

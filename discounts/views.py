@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -30,13 +29,12 @@ def _status_filter(request) -> str:
 def discount_list(request):
     status = _status_filter(request)
     ending = request.GET.get("ending") == "soon"
-    discounts = selectors.filter_discounts(
-        selectors.discounts_for_partner(request.partner), status=status
+    page = selectors.discount_page(
+        request.partner, status=status, cursor=request.GET.get("cursor", ""), ending=ending
     )
-    if ending:
-        discounts = discounts.filter(selectors.ending_soon_filter())
-    page = Paginator(discounts, 25).get_page(request.GET.get("page"))
-    query_string = urlencode({"status": status}) if status else ""
+    query_string = urlencode(
+        {k: v for k, v in (("status", status), ("ending", "soon" if ending else "")) if v}
+    )
     ctx = {
         "page": page,
         "status": status,

@@ -180,6 +180,9 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ("name",)
+        # The Customers list pages by (name, id); the name search has a trigram index on
+        # PostgreSQL and the tax code prefix uses the unique index (0002_scale_indexes).
+        indexes = [models.Index(fields=["name", "id"], name="customer_name_id")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(tax_code__regex=TAX_CODE_PATTERN), name="customer_tax_code_format"
@@ -217,6 +220,13 @@ class CustomerOwnership(models.Model):
         verbose_name = _("customer ownership")
         verbose_name_plural = _("customer ownerships")
         ordering = ("-started_at",)
+        indexes = [
+            models.Index(
+                fields=["partner", "customer"],
+                condition=Q(ended_at__isnull=True),
+                name="ownership_active_partner",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer"],

@@ -3,7 +3,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,18 +47,27 @@ class StaffAuthenticationForm(AdminAuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
+def _search(request) -> str:
+    return selectors.clean_search(request.GET.get("q", ""))
+
+
 def _customer_rows(request):
+    q = _search(request)
     customers = selectors.owned_customers(request.partner)
-    # NUL cannot be stored or searched in PostgreSQL text; it is never part of a name.
-    q = request.GET.get("q", "").replace("\x00", "").strip()
-    return selectors.search_customers(customers, q).order_by("name", "pk"), q
+    return selectors.search_customers(customers, q).order_by(*selectors.CUSTOMER_ORDERING), q
 
 
 @partner_required
 def customer_list(request):
-    customers, q = _customer_rows(request)
-    page = Paginator(customers, 25).get_page(request.GET.get("page"))
-    ctx = {"page": page, "q": q, "query_string": urlencode({"q": q}) if q else ""}
+    q = _search(request)
+    page = selectors.customer_page(request.partner, q=q, cursor=request.GET.get("cursor", ""))
+    ctx = {
+        "page": page,
+        "q": q,
+        "query_string": urlencode({"q": q}) if q else "",
+        "search_too_short": bool(request.GET.get("q", "").strip()) and not q,
+        "search_min_length": selectors.SEARCH_MIN_LENGTH,
+    }
     return render(request, "partners/customer_list.html", ctx)
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deals import counters
 from deals.models import Deal, DiscountRule, Product, StageChange
 from deals.selectors import conflicting_claims
 from discounts.rates import NO_RATE, rate_problem
@@ -152,7 +153,7 @@ def register_deal(
     - the customer is found by tax code, or created with `customer_name` (a known customer
       keeps its name);
     - the deal is created `pending` in `prospect` (probability 10 %);
-    - one DiscountRule per product in `rates`;
+    - one DiscountRule per product in `rates`; the dashboard's deal counters count it;
     - one StageChange with the system note REGISTERED, or REGISTERED_CONFLICT when another
       partner holds a protected claim on the customer (see `has_conflicting_claim`), so the
       reviewer sees it.
@@ -187,6 +188,7 @@ def register_deal(
     DiscountRule.objects.bulk_create(
         DiscountRule(deal=deal, product=product, rate=rate) for product, rate in rates.items()
     )
+    counters.record(None, deal)
     code = StageChange.SystemNote.REGISTERED
     if has_conflicting_claim(deal, today):
         code = StageChange.SystemNote.REGISTERED_CONFLICT
@@ -242,7 +244,8 @@ def resubmit_deal(
       stay allowed even if staff have since withdrawn them;
     - saves the edited title, description, estimated value and expected close date;
     - replaces the deal's DiscountRules with `rates` when they differ;
-    - sets the status to `pending` (the reviewer's comment is kept for the record);
+    - sets the status to `pending` (the reviewer's comment is kept for the record) and moves
+      the deal in the dashboard's deal counters;
     - writes one StageChange action_required → pending with the partner's note and the names
       of what changed (system note CHANGED, shown in the reader's language).
     """
@@ -273,12 +276,14 @@ def resubmit_deal(
     if rates is not None:
         already = frozenset(deal.discount_rules.values_list("product_id", flat=True))
         check_rates(deal.partner, rates, today, also_allowed=already)
+    before = counters.snapshot(deal)
     edited = _apply_edits(deal, edits)
     changed = list(edited)
     if rates is not None and _replace_rates(deal, rates):
         changed.append("rates")
     deal.status = Deal.Status.PENDING
     deal.save(update_fields=["status", "updated_at", *edited])
+    counters.record(before, deal)
     StageChange.objects.create(
         deal=deal,
         from_stage=deal.stage,

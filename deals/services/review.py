@@ -11,13 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deals import counters
 from deals.models import Deal, StageChange
 
 REVIEWABLE = (Deal.Status.PENDING, Deal.Status.ACTION_REQUIRED)
 
 
 def _decide(deal: Deal, status: str, *, by, comment: str, **extra) -> Deal:
-    """Record a review decision on the locked row: status, comment, reviewer, history."""
+    """Record a review decision on the locked row: status, comment, reviewer, history, and
+    the dashboard's deal counters."""
     # Two reviewers may act on one registration at once: decide on the locked row.
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.status not in REVIEWABLE:
@@ -27,6 +29,7 @@ def _decide(deal: Deal, status: str, *, by, comment: str, **extra) -> Deal:
             code="already_reviewed",
         )
     previous = locked.status
+    before = counters.snapshot(locked)
     fields = {
         "status": status,
         "review_comment": comment,
@@ -37,6 +40,7 @@ def _decide(deal: Deal, status: str, *, by, comment: str, **extra) -> Deal:
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.save(update_fields=[*fields, "updated_at"])
+    counters.record(before, locked)
     StageChange.objects.create(
         deal=locked,
         from_stage=locked.stage,
@@ -129,8 +133,10 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
             _("This deal is closed; its data can no longer change."), code="closed"
         )
     fields = [name for name in changes if name in STAFF_EDITABLE]
+    before = counters.snapshot(locked)
     for name in fields:
         setattr(locked, name, changes[name])
     if fields:
         locked.save(update_fields=[*fields, "updated_at"])
+        counters.record(before, locked)
     return locked

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from deals import counters
 from deals.files.storing import StoredFiles
 from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
 from deals.services.content import add_note, save_attachments, upload_attachments
@@ -91,6 +92,7 @@ def change_stage(
       unknown stage): a refusal raises ValidationError, changes nothing; another partner's
       user gets PermissionDenied;
     - the deal's stage and probability change; a StageChange records from, to, who, when, note;
+    - the dashboard's deal counters move the deal to its new bucket;
     - the files are checked and uploaded first, before the deal is locked (a slow upload never
       holds the row lock); then the note becomes a Note and the files become Attachments in the
       transaction; if the change is refused or fails, the uploaded objects are deleted again
@@ -162,8 +164,10 @@ def _apply(deal, to_stage, by, note, lost_reason, lost_reason_code):
         raise ValidationError(
             _("Somebody else changed this deal just now; reload the page."), code="race"
         )
+    before = counters.snapshot(locked)
     for name, value in fields.items():
         setattr(locked, name, value)
+    counters.record(before, locked)
     change = StageChange.objects.create(
         deal=locked, from_stage=from_stage, to_stage=to_stage, by=by, at=now, note=note.strip()
     )

@@ -1,20 +1,20 @@
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
+from deals import counters, selectors
 from deals import dashboard as figures
-from deals import selectors
 from deals.filters import DealFilter
+from deals.models import Deal
 from deals.services import allowed_stages
 from partners.access import partner_required
 from partners.charts import bar_chart, compact_vnd
-
-PAGE_SIZE = 25
+from partners.selectors import SEARCH_MIN_LENGTH, clean_search
 
 
 @partner_required
 def dashboard(request):
-    pipeline = figures.weighted_pipeline(selectors.pipeline_by_stage(request.partner))
+    counts, counted_pipeline = counters.dashboard_figures(request.partner)
+    pipeline = figures.weighted_pipeline(counted_pipeline)
     ctx = {
         "pipeline": pipeline,
         "totals": _totals(pipeline),
@@ -30,7 +30,7 @@ def dashboard(request):
             series=2,
             width=560,
         ),
-        "counts": selectors.deal_counts(request.partner),
+        "counts": counts,
         "attention": figures.attention(request.partner),
         "quarters": figures.won_quarters(request.partner),
         "discounts_ending": figures.discounts_ending_soon(request.partner),
@@ -46,23 +46,34 @@ def _totals(pipeline: list[dict]) -> dict:
 
 @partner_required
 def deal_list(request):
-    view, deals = figures.apply_deal_view(
-        selectors.deals_for_partner(request.partner), request.GET.get("view", "")
+    # The form only renders the controls; the selector reads the values itself and ignores
+    # what it does not know (an unknown sort, a forged cursor) instead of failing.
+    filterset = DealFilter(request.GET, queryset=Deal.objects.none())
+    raw_q = request.GET.get("q", "")
+    q = clean_search(raw_q)
+    stage = request.GET.get("stage", "")
+    sort = request.GET.get("sort", "")
+    view = request.GET.get("view", "")
+    view = view if view in figures.DEAL_VIEW_LABELS else ""
+    page = selectors.deal_page(
+        request.partner,
+        q=q,
+        stage=stage,
+        sort=sort,
+        cursor=request.GET.get("cursor", ""),
+        view=view,
     )
-    filterset = DealFilter(request.GET, queryset=deals)
-    deals = filterset.qs
-    # A stable order across pages, whatever the chosen sort.
-    ordering = list(deals.query.order_by) or ["-updated_at"]
-    deals = deals.order_by(*ordering, "-pk")
-    page = Paginator(deals, PAGE_SIZE).get_page(request.GET.get("page"))
+    _label_rows(page.rows)
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop("cursor", None)
     ctx = {
         "filter": filterset,
         "page": page,
         "query_string": params.urlencode(),
-        "current_sort": (filterset.form.cleaned_data.get("sort") or ["-updated"])[0],
-        "has_any_deal": selectors.deals_for_partner(request.partner).exists(),
+        "current_sort": sort if sort in selectors.DEAL_SORTS else selectors.DEFAULT_DEAL_SORT,
+        "search_too_short": bool(raw_q.strip()) and not q,
+        "search_min_length": SEARCH_MIN_LENGTH,
+        "has_any_deal": bool(page.rows) or selectors.deals_for_partner(request.partner).exists(),
         "view": view,
         "view_label": figures.DEAL_VIEW_LABELS.get(view),
     }
@@ -75,11 +86,32 @@ def deal_list(request):
 @partner_required
 def deal_detail(request, pk):
     deal = selectors.get_deal_for_partner(request.partner, pk)
+    limit = _timeline_limit(request)
+    timeline, has_more = selectors.deal_timeline(deal, limit)
     ctx = {
         "deal": deal,
         "rules": deal.discount_rules.select_related("product"),
-        "timeline": selectors.deal_timeline(deal),
+        "timeline": timeline,
+        "timeline_more": limit + selectors.TIMELINE_SIZE if has_more else None,
         "allowed_stages": allowed_stages(deal),
         "discount": getattr(deal, "discount", None) if deal.stage == deal.Stage.WON else None,
     }
     return render(request, "deals/deal_detail.html", ctx)
+
+
+def _timeline_limit(request) -> int:
+    """How many timeline entries to show: ?entries=N from "show more", else the newest 20."""
+    try:
+        return max(1, min(int(request.GET.get("entries", "")), selectors.TIMELINE_MAX))
+    except ValueError:
+        return selectors.TIMELINE_SIZE
+
+
+def _label_rows(deals):
+    """Give each row its stage and status labels, translated once per request:
+    get_FOO_display() on every row of every page was a fifth of the list's time."""
+    stages = {value: str(label) for value, label in Deal.Stage.choices}
+    statuses = {value: str(label) for value, label in Deal.Status.choices}
+    for deal in deals:
+        deal.stage_label = stages[deal.stage]
+        deal.status_label = statuses[deal.status]

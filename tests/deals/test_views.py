@@ -95,18 +95,20 @@ def test_deal_list_ignores_unknown_sort_and_filter_values(alice_client, alpha_de
     assert titles(response) == [alpha_deal.title]
 
 
-def test_deal_list_paginates_25_and_clamps_the_page(alice_client, alpha, alice):
+def test_deal_list_pages_25_by_cursor_and_ignores_a_bad_one(alice_client, alpha, alice):
     for i in range(30):
         DealFactory(partner=alpha, created_by=alice, title=f"Deal {i:02d}", estimated_value=i)
 
     first = alice_client.get("/deals/", {"sort": "value"})
-    past_end = alice_client.get("/deals/", {"sort": "value", "page": "99"})
-    garbage = alice_client.get("/deals/", {"sort": "value", "page": "abc"})
+    cursor = first.context["page"].next_cursor
+    second = alice_client.get("/deals/", {"sort": "value", "cursor": cursor})
+    garbage = alice_client.get("/deals/", {"sort": "value", "cursor": "abc"})
 
-    assert len(titles(first)) == 25
-    assert titles(past_end) == [f"Deal {i:02d}" for i in range(25, 30)]
+    assert titles(first) == [f"Deal {i:02d}" for i in range(25)]
+    assert titles(second) == [f"Deal {i:02d}" for i in range(25, 30)]
     assert titles(garbage) == titles(first)
-    assert "sort=value&amp;page=2" in first.content.decode()
+    assert "sort=value&amp;cursor=" in first.content.decode()
+    assert "30 deals" in first.content.decode()
 
 
 def test_deal_list_htmx_gets_the_table_partial(alice_client, alpha_deal):

@@ -116,7 +116,9 @@ def test_customer_list_drops_a_customer_taken_by_another_partner(alice_client, w
     assert CustomerOwnership.objects.filter(customer=won.customer).count() == 2
 
 
-@pytest.mark.parametrize(("q", "found"), [("hoa sen", True), ("99988", True), ("nothing", False)])
+@pytest.mark.parametrize(
+    ("q", "found"), [("hoa sen", True), ("0309998", True), ("99988", False), ("nothing", False)]
+)
 def test_customer_list_searches_name_and_tax_code(alice_client, won, alpha, alice, q, found):
     win(alpha, alice, name="Công ty Khác")
 

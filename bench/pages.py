@@ -1,0 +1,72 @@
+"""Every partner page through gunicorn over HTTP, against a seeded database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_scale_1m \\
+        .venv/bin/python bench/pages.py --port 8101 --requests 30
+
+One gunicorn sync worker, DEBUG off, the busiest partner's session. Each round requests every
+page once, the floor page included, so the floor is timed interleaved with the pages in the
+same run. Prints p50/p95 (ms), the p50 as a ratio to the floor's, the SQL queries per request
+(X-Queries, counted by bench.bench_settings) and the response size.
+"""
+
+import argparse
+import statistics
+import time
+
+from server import Server, collectstatic, get, pages, session_cookie, setup_django
+
+
+def p95(values):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8101)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args()
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)  # a database seeded by an older checkout
+
+    from deals.models import Deal
+    from partners.models import Partner
+
+    collectstatic()
+    partner = Partner.objects.get(memberships__user__email="admin1@partner.bench")
+    cookie = session_cookie()
+    targets = pages(partner)
+    print(
+        f"database: {connection.vendor} {connection.settings_dict['NAME']}, "
+        f"{Deal.objects.count():,} deals, busiest partner {partner.deals.count():,}"
+    )
+    connection.close()
+    times = {name: [] for name, _path, _headers in targets}
+    queries, sizes = {}, {}
+    with Server(args.port, workers=1):
+        for round_ in range(args.warmup + args.requests):
+            for name, path, headers in targets:
+                status, ms, count, size = get(args.port, path, cookie, headers)
+                if status != 200:
+                    raise SystemExit(f"{name}: {path} answered {status}")
+                if round_ >= args.warmup:
+                    times[name].append(ms)
+                queries[name], sizes[name] = count, size
+    floor = statistics.median(times["floor"])
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {args.requests} requests each")
+    print("| page | p50 ms | p95 ms | p50 / floor | queries | bytes |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, _path, _headers in targets:
+        p50 = statistics.median(times[name])
+        print(
+            f"| {name} | {p50:.1f} | {p95(times[name]):.1f} | {p50 / floor:.2f}x "
+            f"| {queries[name]} | {sizes[name]:,} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

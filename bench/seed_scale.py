@@ -1,0 +1,506 @@
+"""Synthetic data at scale: N deals, the busiest partner holding half of them.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_scale_1m \\
+        .venv/bin/python bench/seed_scale.py --deals 1000000
+
+Creates the database if it does not exist, migrates it, and loads (into an empty database):
+partners (one per 5,000 deals, at least 5) with an admin user each (password
+`bench-password`) and a contract; 5 products; N/4 customers; N deals (about 20 % won, 10 %
+lost, the rest open, most approved) with a discount rule, 3 stage changes, a note and an
+attachment row each; a discount with a line and a customer ownership for each won deal (the
+first win per customer); a customer discount on every 20th discount; then the dashboard
+counters. PostgreSQL is loaded with COPY (secondary indexes dropped during the load and
+rebuilt after, foreign-key triggers off for the session); SQLite (small N only) with
+executemany. Prints the time of each step.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partner_portal.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret")
+os.environ.setdefault("DATABASE_POOL", "false")
+
+PASSWORD = "bench-password"
+WORDS = (
+    "Cloud migration|Kubernetes cluster|Object storage|Backup plan|CDN rollout|Data warehouse|"
+    "Disaster recovery|GPU servers|Private network|Database upgrade|Web hosting|ERP hosting|"
+    "Hệ thống kho|Máy chủ ảo|Lưu trữ dữ liệu|Chuyển đổi số|Sao lưu|Mạng riêng|Trung tâm dữ liệu"
+).split("|")
+COMPANY = "An Phát|Bình Minh|Sông Hồng|Hoa Sen|Sao Mai|Thành Công|Việt Tiến|Phú Thái|Hải Âu|Kim Long".split(
+    "|"
+)
+
+
+def ensure_database(url: str):
+    """Create the PostgreSQL database named in `url` if it is missing."""
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
+
+
+def columns(model) -> list[str]:
+    return [f.column for f in model._meta.concrete_fields]
+
+
+class Loader:
+    """Write rows (dicts by column) into a table: COPY on PostgreSQL, executemany on SQLite."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def load(self, model, rows) -> int:
+        table, cols = model._meta.db_table, columns(model)
+        defaults = {
+            f.column: f.get_default() for f in model._meta.concrete_fields if f.has_default()
+        }
+        # Text columns nobody sets are blank, as Django would save them.
+        defaults.update(
+            {
+                f.column: ""
+                for f in model._meta.concrete_fields
+                if f.column not in defaults and not f.null and f.empty_strings_allowed
+            }
+        )
+        # JSON defaults ({} or []) go in as JSON text.
+        defaults = {
+            c: json.dumps(v) if isinstance(v, dict | list) else v for c, v in defaults.items()
+        }
+        tuples = ([row.get(c, defaults.get(c)) for c in cols] for row in rows)
+        n = 0
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                names = ", ".join(f'"{c}"' for c in cols)
+                with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                    for row in tuples:
+                        copy.write_row(row)
+                        n += 1
+            else:
+                sql = f'INSERT INTO "{table}" ({", ".join(cols)}) VALUES ({", ".join("?" * len(cols))})'
+                batch = []
+                for row in tuples:
+                    batch.append(row)
+                    if len(batch) == 5000:
+                        cursor.executemany(sql, batch)
+                        n += len(batch)
+                        batch = []
+                cursor.executemany(sql, batch)
+                n += len(batch)
+        return n
+
+
+def secondary_indexes(connection, tables) -> list[tuple[str, str]]:
+    """(name, definition) of the indexes that back no constraint: dropped for the load."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT i.indexname, i.indexdef FROM pg_indexes i
+            WHERE i.schemaname = 'public' AND i.tablename = ANY(%s)
+            AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""",
+            [list(tables)],
+        )
+        return cursor.fetchall()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deals", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        ensure_database(url)
+
+    import django
+
+    django.setup()
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    call_command("migrate", verbosity=0)
+    from deals import counters
+    from deals.models import Attachment, Deal, DiscountRule, Note, Product, StageChange
+    from discounts.models import (
+        CustomerDiscount,
+        CustomerDiscountLine,
+        Discount,
+        DiscountLine,
+    )
+    from partners.models import Contract, Customer, CustomerOwnership, Membership, Partner, User
+
+    if Deal.objects.exists():
+        sys.exit("The database already holds deals; seed an empty one (drop it first).")
+    rng = random.Random(args.seed)
+    n = args.deals
+    started = time.perf_counter()
+    loader = Loader(connection)
+    pg = connection.vendor == "postgresql"
+    models = (
+        User,
+        Partner,
+        Membership,
+        Contract,
+        Product,
+        Customer,
+        Deal,
+        DiscountRule,
+        StageChange,
+        Note,
+        Attachment,
+        Discount,
+        DiscountLine,
+        CustomerOwnership,
+        CustomerDiscount,
+        CustomerDiscountLine,
+    )
+    now = datetime.now().astimezone()
+    today = now.date()
+    n_partners = max(5, n // 5000)
+    password = make_password(PASSWORD)
+
+    def partner_of(i):
+        # Half of all deals belong to partner 1 (the busiest); the rest spread over the others.
+        return 1 if i % 2 == 0 else 2 + (i // 2) % (n_partners - 1)
+
+    with transaction.atomic():
+        dropped = []
+        if pg:
+            connection.cursor().execute("SET session_replication_role = replica")
+            dropped = secondary_indexes(connection, [m._meta.db_table for m in models])
+            with connection.cursor() as cursor:
+                for name, _definition in dropped:
+                    cursor.execute(f'DROP INDEX "{name}"')
+        step = time.perf_counter()
+
+        def done(label, count):
+            nonlocal step
+            print(f"{label:<28} {count:>10,} rows  {time.perf_counter() - step:6.1f} s", flush=True)
+            step = time.perf_counter()
+
+        done(
+            "users",
+            loader.load(
+                User,
+                (
+                    {
+                        "id": p,
+                        "email": f"admin{p}@partner.bench",
+                        "password": password,
+                        "first_name": "Bench",
+                        "last_name": f"Partner {p}",
+                        "is_active": True,
+                        "is_staff": False,
+                        "is_superuser": False,
+                        "date_joined": now,
+                    }
+                    for p in range(1, n_partners + 1)
+                ),
+            ),
+        )
+        loader.load(
+            Partner,
+            (
+                {
+                    "id": p,
+                    "name": f"Partner {p}",
+                    "tax_code": f"9{p:09d}",
+                    "status": "active",
+                    "created_at": now,
+                }
+                for p in range(1, n_partners + 1)
+            ),
+        )
+        loader.load(
+            Membership,
+            (
+                {"id": p, "user_id": p, "partner_id": p, "role": "admin", "created_at": now}
+                for p in range(1, n_partners + 1)
+            ),
+        )
+        loader.load(
+            Contract,
+            (
+                {
+                    "id": p,
+                    "partner_id": p,
+                    "number": f"HD-BENCH-{p}",
+                    "start_date": today - timedelta(days=800),
+                    "end_date": today + timedelta(days=800),
+                    "max_discount_rate": Decimal("30"),
+                    "discount_validity_days": 365,
+                }
+                for p in range(1, n_partners + 1)
+            ),
+        )
+        products = ["vserver", "vstorage", "vdb", "kubernetes", "cdn"]
+        loader.load(
+            Product,
+            (
+                {
+                    "id": i + 1,
+                    "code": code,
+                    "name": code.title(),
+                    "description": "",
+                    "is_active": True,
+                }
+                for i, code in enumerate(products)
+            ),
+        )
+        n_customers = max(10, n // 4)
+        done(
+            "customers",
+            loader.load(
+                Customer,
+                (
+                    {
+                        "id": c,
+                        "name": f"Công ty {rng.choice(COMPANY)} {c}",
+                        "tax_code": f"{c:010d}",
+                        "address": "",
+                        "created_at": now,
+                    }
+                    for c in range(1, n_customers + 1)
+                ),
+            ),
+        )
+
+        # Each deal's fate, decided once so the other tables agree with it.
+        open_stages = ["prospect", "qualified", "proposal", "negotiation"]
+        fates = []
+        for i in range(n):
+            roll = rng.random()
+            stage = "won" if roll < 0.2 else "lost" if roll < 0.3 else open_stages[i % 4]
+            status = (
+                "approved"
+                if stage in ("won", "lost") or roll < 0.85
+                else rng.choice(["pending", "action_required", "rejected"])
+            )
+            created = now - timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
+            updated = min(now, created + timedelta(minutes=rng.randrange(60 * 24 * 60)))
+            fates.append((stage, status, created, updated, 1 + rng.randrange(n_customers)))
+
+        def deal_rows():
+            for i, (stage, status, created, updated, customer) in enumerate(fates):
+                p = partner_of(i)
+                closed = stage in ("won", "lost") or status == "rejected"
+                yield {
+                    "id": i + 1,
+                    "partner_id": p,
+                    "customer_id": customer,
+                    "title": f"{rng.choice(WORDS)} {i + 1}",
+                    "description": "",
+                    "estimated_value": Decimal(rng.randrange(1, 5000) * 1_000_000),
+                    "expected_close_date": (
+                        created + timedelta(days=rng.randrange(30, 400))
+                    ).date(),
+                    "status": status,
+                    "review_comment": "",
+                    "stage": stage,
+                    "probability": Deal.PROBABILITY[stage],
+                    "protected_until": (created + timedelta(days=90)).date()
+                    if status == "approved"
+                    else None,
+                    "closed_at": updated if closed else None,
+                    "closed_by_id": p if closed else None,
+                    "lost_reason_code": "price" if stage == "lost" else "",
+                    "lost_reason": "",
+                    "created_by_id": p,
+                    "created_at": created,
+                    "updated_at": updated,
+                    "reviewed_at": created if status != "pending" else None,
+                    "reviewed_by_id": None,
+                }
+
+        done("deals", loader.load(Deal, deal_rows()))
+        done(
+            "discount rules",
+            loader.load(
+                DiscountRule,
+                (
+                    {"id": i + 1, "deal_id": i + 1, "product_id": 1 + i % 5, "rate": Decimal("10")}
+                    for i in range(n)
+                ),
+            ),
+        )
+
+        def change_rows():
+            k = 0
+            for i, (stage, status, created, updated, _c) in enumerate(fates):
+                p = partner_of(i)
+                entries = [("", "prospect", "", "pending", created, "Registered")]
+                entries.append(
+                    ("prospect", "prospect", "pending", status, created + timedelta(hours=1), "")
+                )
+                entries.append(("prospect", stage, "", "", updated, ""))
+                for from_stage, to_stage, from_status, to_status, at, note in entries:
+                    k += 1
+                    yield {
+                        "id": k,
+                        "deal_id": i + 1,
+                        "partner_id": p,
+                        "from_stage": from_stage,
+                        "to_stage": to_stage,
+                        "from_status": from_status,
+                        "to_status": to_status,
+                        "by_id": p,
+                        "at": min(at, now),
+                        "note": note,
+                    }
+
+        done("stage changes", loader.load(StageChange, change_rows()))
+        done(
+            "notes",
+            loader.load(
+                Note,
+                (
+                    {
+                        "id": i + 1,
+                        "deal_id": i + 1,
+                        "author_id": partner_of(i),
+                        "text": "Khách hàng quan tâm.",
+                        "created_at": fates[i][2] + timedelta(minutes=5),
+                        "stage_change_id": None,
+                    }
+                    for i in range(n)
+                ),
+            ),
+        )
+        done(
+            "attachments",
+            loader.load(
+                Attachment,
+                (
+                    {
+                        "id": i + 1,
+                        "deal_id": i + 1,
+                        "kind": "bom",
+                        "file": f"deals/{i + 1}/bench/bom.pdf",
+                        "thumbnail": "",
+                        "original_name": "bom.pdf",
+                        "size": 1024,
+                        "content_type": "application/pdf",
+                        "sha256": "0" * 64,
+                        "uploaded_by_id": partner_of(i),
+                        "uploaded_at": fates[i][2] + timedelta(minutes=10),
+                    }
+                    for i in range(n)
+                ),
+            ),
+        )
+
+        won = [i for i, fate in enumerate(fates) if fate[0] == "won"]
+        owned = set()
+        discounts, ownerships = [], []
+        for d, i in enumerate(won, start=1):
+            stage, status, created, updated, customer = fates[i]
+            discounts.append(
+                {
+                    "id": d,
+                    "partner_id": partner_of(i),
+                    "deal_id": i + 1,
+                    "customer_id": customer,
+                    "valid_from": updated.date(),
+                    "valid_until": updated.date() + timedelta(days=365),
+                    "status": "active",
+                    "revoke_reason": "",
+                    "created_at": updated,
+                }
+            )
+            if customer not in owned:
+                owned.add(customer)
+                ownerships.append(
+                    {
+                        "id": len(ownerships) + 1,
+                        "customer_id": customer,
+                        "partner_id": partner_of(i),
+                        "deal_id": i + 1,
+                        "started_at": updated,
+                        "ended_at": None,
+                    }
+                )
+        done("discounts", loader.load(Discount, discounts))
+        loader.load(
+            DiscountLine,
+            (
+                {
+                    "id": x["id"],
+                    "discount_id": x["id"],
+                    "product_id": 1 + x["deal_id"] % 5,
+                    "rate": Decimal("10"),
+                }
+                for x in discounts
+            ),
+        )
+        done("ownerships", loader.load(CustomerOwnership, ownerships))
+        given = [x for x in discounts[::20]]
+        loader.load(
+            CustomerDiscount,
+            (
+                {
+                    "id": k + 1,
+                    "discount_id": x["id"],
+                    "customer_id": x["customer_id"],
+                    "valid_from": x["valid_from"],
+                    "valid_until": x["valid_until"],
+                    "status": "active",
+                    "note": "",
+                    "created_by_id": x["partner_id"],
+                    "created_at": x["created_at"],
+                }
+                for k, x in enumerate(given)
+            ),
+        )
+        done(
+            "customer discounts",
+            loader.load(
+                CustomerDiscountLine,
+                (
+                    {
+                        "id": k + 1,
+                        "customer_discount_id": k + 1,
+                        "product_id": 1 + x["deal_id"] % 5,
+                        "rate": Decimal("5"),
+                    }
+                    for k, x in enumerate(given)
+                ),
+            ),
+        )
+        with connection.cursor() as cursor:
+            for _name, definition in dropped:
+                cursor.execute(definition)
+            if pg:
+                cursor.execute("SET session_replication_role = DEFAULT")
+        done(f"rebuilt {len(dropped)} indexes", len(dropped))
+        counters.rebuild()
+        done("deal counters", 0)
+
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+        if pg:
+            # Outside the load's transaction: VACUUM sets the visibility map, so index-only
+            # scans need no heap fetches, as on a database that has lived a while.
+            cursor.execute("VACUUM ANALYZE")
+    done("sequences, vacuum analyze", 0)
+    print(
+        f"seeded {n:,} deals for {n_partners} partners in {time.perf_counter() - started:.1f} s; "
+        f"busiest partner: admin1@partner.bench / {PASSWORD}"
+    )
+
+
+if __name__ == "__main__":
+    main()

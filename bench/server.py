@@ -1,0 +1,197 @@
+"""What the benchmarks share: a gunicorn server on 127.0.0.1 with DEBUG off against the
+seeded database, a logged-in session of the busiest partner, and the URLs worth timing.
+
+Used by bench/pages.py and bench/load.py; the database comes from DATABASE_URL and must have
+been seeded by bench/seed_scale.py.
+"""
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = ROOT / ".venv" / "bin"
+SECRET = "bench-only-secret-not-for-production"
+
+
+def server_env() -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.bench_settings",
+        DEBUG="false",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        SECURE_HSTS_SECONDS="0",
+        SECURE_SSL_REDIRECT="false",  # plain HTTP on 127.0.0.1, no TLS proxy in front
+        LOG_LEVEL="ERROR",
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+    )
+    return env
+
+
+def setup_django():
+    os.environ.update(server_env())
+    import django
+
+    django.setup()
+
+
+def collectstatic():
+    subprocess.run(
+        [str(BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=server_env(),
+        check=True,
+    )
+
+
+class Server:
+    """gunicorn on 127.0.0.1:`port`, stopped on exit (and killed after `max_seconds`)."""
+
+    def __init__(self, port: int, workers: int = 1, max_seconds: int = 1800):
+        self.port, self.workers, self.max_seconds = port, workers, max_seconds
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [
+                "timeout",
+                str(self.max_seconds),
+                str(BIN / "gunicorn"),
+                "partner_portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--timeout",
+                "120",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=server_env(),
+            start_new_session=True,
+        )
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        self.__exit__()
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=30)
+
+
+def session_cookie(email: str = "admin1@partner.bench") -> str:
+    """A logged-in session for `email`, made directly in the database (no login round trip)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from partners.models import User
+
+    user = User.objects.get(email=email)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session["django_language"] = "vi"
+    session.create()
+    return f"sessionid={session.session_key}"
+
+
+def get(port: int, path: str, cookie: str, headers: dict | None = None):
+    """(status, milliseconds, queries, body length) of one GET on a fresh connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    start = time.perf_counter()
+    conn.request("GET", path, headers={"Cookie": cookie, **(headers or {})})
+    response = conn.getresponse()
+    body = response.read()
+    ms = (time.perf_counter() - start) * 1000
+    conn.close()
+    return response.status, ms, int(response.getheader("X-Queries") or -1), len(body)
+
+
+def long_timeline_deal(partner, entries: int = 200):
+    """An open deal of `partner` with `entries` timeline entries (added once, then reused)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from deals.models import Deal, Note, StageChange
+
+    deal = Deal.objects.filter(partner=partner, closed_at__isnull=True).order_by("pk").first()
+    have = StageChange.objects.filter(deal=deal).count() + Note.objects.filter(deal=deal).count()
+    now = timezone.now()
+    if have < entries:
+        half = (entries - have) // 2
+        StageChange.objects.bulk_create(
+            StageChange(
+                deal=deal,
+                partner=partner,
+                from_stage="proposal",
+                to_stage="negotiation",
+                by_id=deal.created_by_id,
+                at=now - timedelta(minutes=i),
+                note="Bench entry",
+            )
+            for i in range(half)
+        )
+        Note.objects.bulk_create(
+            Note(deal=deal, author_id=deal.created_by_id, text=f"Bench note {i}",
+                 created_at=now - timedelta(minutes=i, seconds=30))
+            for i in range(entries - have - half)
+        )  # fmt: skip
+    return deal
+
+
+def pages(partner) -> list[tuple[str, str, dict]]:
+    """(name, path, headers) of every partner page the issue names, plus the floor."""
+    from urllib.parse import urlencode
+
+    from deals import selectors as deal_selectors
+    from discounts.models import Discount
+    from partners.models import CustomerOwnership
+    from partners.paging import cursor_after
+
+    deals = deal_selectors.deals_for_partner(partner)
+    deep_row = deals.order_by("-updated_at", "-pk")[deals.count() // 2]
+    scope = deal_selectors.deal_list_scope(partner, q="", stage="", sort="-updated")
+    deep = cursor_after(deep_row, ordering=deal_selectors.DEAL_SORTS["-updated"], scope=scope)
+    ownership = CustomerOwnership.objects.filter(partner=partner).select_related("customer")
+    customer = ownership.order_by("pk")[ownership.count() // 2].customer
+    discount = Discount.objects.filter(partner=partner).order_by("pk").first()
+    deal = long_timeline_deal(partner)
+    return [
+        ("floor", "/bench/floor/", {}),
+        ("dashboard", "/", {}),
+        ("deal list, page 1", "/deals/", {}),
+        ("deal list, search by tax code", "/deals/?" + urlencode({"q": customer.tax_code[:8]}), {}),
+        ("deal list, search by a common word", "/deals/?" + urlencode({"q": "Sông Hồng"}), {}),
+        ("deal list, sort by value", "/deals/?sort=-value", {}),
+        ("deal list, deep page", "/deals/?" + urlencode({"cursor": deep}), {}),
+        ("deal list, htmx partial", "/deals/?sort=close&stage=proposal", {"HX-Request": "true"}),
+        ("deal detail, 200-entry timeline", f"/deals/{deal.pk}/", {}),
+        ("discount list", "/discounts/", {}),
+        ("discount detail", f"/discounts/{discount.pk}/", {}),
+        ("customers list", "/customers/", {}),
+        (
+            "customers search, tax code",
+            "/customers/?" + urlencode({"q": customer.tax_code[:7]}),
+            {},
+        ),
+        ("customers search, common word", "/customers/?" + urlencode({"q": "Sao Mai"}), {}),
+    ]

@@ -1,0 +1,247 @@
+"""Keyset (cursor) pagination for every list page, in any app (partners is the ground floor).
+
+A page is found by the sort values of the row before it, never by an OFFSET: the database
+walks an index from that point, so page 1,000 costs what page 1 costs. Every ordering ends
+in the primary key, so two rows with the same value still have one fixed order.
+
+The cursor is signed and names the list it came from (its sort and filters): a forged,
+truncated or foreign cursor is simply ignored and the first page is shown. The total is
+counted only up to COUNT_CAP rows ("1,000+"): an exact COUNT(*) of a partner's whole
+history on every request is what made the lists slow.
+"""
+
+import hashlib
+from dataclasses import dataclass, replace
+
+from django.core import signing
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import Q, QuerySet, prefetch_related_objects
+
+PAGE_SIZE = 25
+COUNT_CAP = 1000
+SEARCH_WINDOW = 1000
+_SALT = "partners.paging"
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    rows: list
+    next_cursor: str = ""
+    previous_cursor: str = ""
+    count: int = 0
+    count_capped: bool = False
+    # A search page found in the list's next rows: how many match in all was not counted.
+    count_unknown: bool = False
+
+    @property
+    def object_list(self):
+        return self.rows
+
+
+def _field(queryset, name: str):
+    """The field (or the annotation's output field) a sort value is read back with."""
+    if name in queryset.query.annotations:
+        return queryset.query.annotations[name].output_field
+    model = queryset.model
+    return model._meta.pk if name == "pk" else model._meta.get_field(name)
+
+
+def _values(obj, ordering: tuple[str, ...]) -> list[str]:
+    """The row's sort values as strings (JSON-safe, read back with the field's to_python)."""
+    return [str(getattr(obj, name.lstrip("-"))) for name in ordering]
+
+
+def _scope_key(scope: str) -> str:
+    # A short digest keeps the cursor small whatever the filters (a long search, say).
+    return hashlib.sha256(scope.encode()).hexdigest()[:16]
+
+
+def cursor_after(row, *, ordering: tuple[str, ...], scope: str) -> str:
+    """The cursor of the page that starts after `row` (for links made outside a list page)."""
+    return _encode(scope, "n", _values(row, ordering))
+
+
+def _encode(scope: str, direction: str, values: list[str]) -> str:
+    payload = {"s": _scope_key(scope), "d": direction, "v": values}
+    return signing.dumps(payload, salt=_SALT, compress=True)
+
+
+def _decode(cursor: str, scope: str, queryset, ordering) -> tuple[str, list] | None:
+    """(direction, typed values), or None for a cursor that is not ours or not for this list."""
+    if not cursor or len(cursor) > 2000:
+        return None
+    try:
+        data = signing.loads(cursor, salt=_SALT)
+        if (
+            data["s"] != _scope_key(scope)
+            or data["d"] not in ("n", "p")
+            or len(data["v"]) != len(ordering)
+        ):
+            return None
+        values = [
+            _field(queryset, name.lstrip("-")).to_python(value)
+            for name, value in zip(ordering, data["v"], strict=True)
+        ]
+    except (signing.BadSignature, KeyError, TypeError, ValueError, ValidationError):
+        return None
+    except FieldDoesNotExist:
+        return None
+    return data["d"], values
+
+
+def _after(ordering: tuple[str, ...], values: list, *, backwards: bool) -> Q:
+    """Rows strictly after `values` in `ordering` (before them when `backwards`).
+
+    (a, b, pk) > (x, y, z) is written out as a > x OR (a = x AND b > y) OR ...; the leading
+    a >= x repeats the first branch so the database can start its index scan right there.
+    """
+    names = [name.lstrip("-") for name in ordering]
+    ops = ["lt" if name.startswith("-") != backwards else "gt" for name in ordering]
+    condition = Q()
+    for i, name in enumerate(names):
+        equal = {names[j]: values[j] for j in range(i)}
+        condition |= Q(**equal, **{f"{name}__{ops[i]}": values[i]})
+    lead = "lte" if ops[0] == "lt" else "gte"
+    return Q(**{f"{names[0]}__{lead}": values[0]}) & condition
+
+
+def _reverse(ordering: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name[1:] if name.startswith("-") else f"-{name}" for name in ordering)
+
+
+def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many rows, counting no further than `cap` + 1: (count, whether it passed the cap)."""
+    # Only the ids: per-row annotations (a discount's passed_on) need not be computed here.
+    count = queryset.order_by().values("pk")[: cap + 1].count()
+    return min(count, cap), count > cap
+
+
+def keyset_page(
+    queryset: QuerySet,
+    *,
+    ordering: tuple[str, ...],
+    cursor: str = "",
+    scope: str = "",
+    size: int = PAGE_SIZE,
+    count: bool = True,
+) -> KeysetPage:
+    """One page of `queryset` in `ordering` (which must end in "pk" or "-pk").
+
+    `scope` names the list (its sort and filters); a cursor made for another scope, or one
+    that does not verify, gives the first page. Two queries: the rows (one more than a page,
+    to know whether there is a next one) and the capped count.
+    """
+    decoded = _decode(cursor, scope, queryset, ordering)
+    total, capped = capped_count(queryset) if count else (0, False)
+    if decoded and decoded[0] == "p":
+        rows = list(
+            queryset.filter(_after(ordering, decoded[1], backwards=True)).order_by(
+                *_reverse(ordering)
+            )[: size + 1]
+        )
+        if len(rows) > size:
+            rows = rows[:size][::-1]
+            return _page(
+                rows, ordering, scope, has_previous=True, has_next=True, count=total, capped=capped
+            )
+        decoded = None  # the previous page is the first one
+    qs = queryset.order_by(*ordering)
+    if decoded:
+        qs = qs.filter(_after(ordering, decoded[1], backwards=False))
+    rows = list(qs[: size + 1])
+    return _page(
+        rows[:size],
+        ordering,
+        scope,
+        has_previous=bool(decoded),
+        has_next=len(rows) > size,
+        count=total,
+        capped=capped,
+    )
+
+
+def _page(rows, ordering, scope, *, has_previous, has_next, count, capped) -> KeysetPage:
+    return KeysetPage(
+        rows=rows,
+        next_cursor=_encode(scope, "n", _values(rows[-1], ordering)) if has_next and rows else "",
+        previous_cursor=(
+            _encode(scope, "p", _values(rows[0], ordering)) if has_previous and rows else ""
+        ),
+        count=count,
+        count_capped=capped,
+    )
+
+
+def search_page(
+    queryset: QuerySet,
+    match: Q,
+    narrow,
+    *,
+    ordering: tuple[str, ...],
+    narrow_ordering: tuple[str, ...] | None = None,
+    cursor: str = "",
+    scope: str = "",
+    size: int = PAGE_SIZE,
+    window: int = SEARCH_WINDOW,
+    count: bool = True,
+) -> KeysetPage:
+    """One page of the rows of `queryset` that `match`, for a search.
+
+    A common word matches many rows, and finding all of them is the expensive part; but
+    then the next `window` rows of the list in its order (one index range) hold a page of
+    matches. So that is tried first (unless `window` is 0), testing each of those rows; the
+    total is then not counted (`count_unknown`). When the window holds some matches but not
+    a page, the list is walked on with the same test. A rare word falls through to
+    `narrow(queryset)`, which finds the matches from the search indexes and returns them
+    with their number when it knows it (None: count them; above COUNT_CAP: "more than").
+    `narrow_ordering` may name the same sort values differently (an annotation), so both
+    kinds of page share their cursors.
+    """
+    decoded = _decode(cursor, scope, queryset, ordering)
+    backwards = bool(decoded) and decoded[0] == "p"
+    rows = _nearby_matches(queryset, match, ordering, decoded, window, size) if window else []
+    if len(rows) > size // 5 and len(rows) <= size:
+        # Not a page in the window, but the word is common enough (1 row in 200 or more)
+        # that walking on in list order finds a page soon; cheaper than finding every match.
+        page = keyset_page(
+            queryset.filter(match), ordering=ordering, cursor=cursor, scope=scope, count=False
+        )
+        return replace(page, count_unknown=True)
+    if len(rows) <= size:
+        matches, total = narrow(queryset)
+        page = keyset_page(
+            matches,
+            ordering=narrow_ordering or ordering,
+            cursor=cursor,
+            scope=scope,
+            size=size,
+            count=count and total is None,
+        )
+        if total is None:
+            return page
+        return replace(page, count=min(total, COUNT_CAP), count_capped=total > COUNT_CAP)
+    prefetch_related_objects(rows, *queryset._prefetch_related_lookups)
+    rows = rows[:size][::-1] if backwards else rows[:size]
+    page = _page(
+        rows,
+        ordering,
+        scope,
+        has_previous=bool(decoded),
+        has_next=True,
+        count=0,
+        capped=False,
+    )
+    return replace(page, count_unknown=True)
+
+
+def _nearby_matches(queryset, match, ordering, decoded, window, size) -> list:
+    """The matches among the next `window` rows of the list (in the paging direction)."""
+    backwards = bool(decoded) and decoded[0] == "p"
+    order = _reverse(ordering) if backwards else ordering
+    nearby = queryset.order_by(*order)
+    if decoded:
+        nearby = nearby.filter(_after(ordering, decoded[1], backwards=backwards))
+    ids = nearby.values("pk")[:window]
+    # Related rows are fetched for the page only, once it is known to come from here.
+    candidates = queryset.filter(pk__in=ids).filter(match).prefetch_related(None)
+    return list(candidates.order_by(*order)[: size + 1])
