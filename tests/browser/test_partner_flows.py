@@ -246,9 +246,16 @@ def test_csv_download_with_the_list_filter(ui):
     assert sorted(r[0] for r in rows[1:]) == sorted(won.values_list("title", flat=True))
     ui.menu("/reports/")
     ui.check("reports")
+    ui.menu("/customers/")
+    ui.check("customers")
+    ui.page.locator("main table a").first.click()
+    ui.page.wait_for_url(f"{ui.base}/customers/*/")
+    ui.check("customer")
 
 
 def test_language_switch(ui):
+    ui.go("/login/")
+    ui.check("login")
     ui.login(ALPHA)
     other, label = ("en", "English") if ui.lang == "vi" else ("vi", "Tiếng Việt")
     toggler = ui.page.locator(".navbar-toggler")
