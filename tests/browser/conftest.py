@@ -75,7 +75,8 @@ class UI:
     name: str
     errors: list = field(default_factory=list)
     checked: int = 0
-    # A form page with errors answers 400, which Chromium logs as a console error.
+    # A form page with errors answers 400, a missing page 404: Chromium logs either as a
+    # console error.
     refusals_expected: bool = False
 
     def text(self, vi: str, en: str) -> str:
@@ -149,7 +150,7 @@ def _axe():
 
 
 def _console(tab: UI, message):
-    refused = "status of 400" in message.text and tab.refusals_expected
+    refused = re.search(r"status of 40[04]", message.text) and tab.refusals_expected
     if message.type == "error" and not refused:
         tab.errors.append(message.text)
 

@@ -264,6 +264,9 @@ def test_language_switch(ui):
     ui.page.get_by_role("button", name=label).click()
     expect(ui.page.locator("html")).to_have_attribute("lang", other)
     ui.check("switched")
+    ui.refusals_expected = True
+    assert ui.page.goto(ui.base + "/deals/999999/").status == 404  # none, or another partner's
+    ui.check("not-found")
 
 
 def test_api_token_create_and_webhooks_page(ui):
