@@ -164,6 +164,17 @@ class ProtectionForm(forms.Form):
     )
 
 
+class VoidWinForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the win voided?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The partner sees this reason. Its discount and the customer discounts drawn on it "
+            "are revoked, and the customer goes back to its previous owner."
+        ),
+    )
+
+
 class StaffStageForm(forms.Form):
     stage = forms.ChoiceField(label=_("New stage"))
     note = forms.CharField(
@@ -228,7 +239,8 @@ class DealAdmin(admin.ModelAdmin):
         *readonly_fields[1:],
     )
     inlines = (DiscountRuleInline, StageChangeInline, NoteInline, AttachmentInline)
-    actions = ("approve_selected",)
+    actions = ("approve_selected", "void_win_of_selected")
+    change_list_template = "admin/deals/deal/change_list.html"
 
     def get_queryset(self, request):
         return selectors.with_conflict_flag(super().get_queryset(request))
@@ -350,6 +362,16 @@ class DealAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.stage_view),
                 name="deals_deal_stage",
             ),
+            path(
+                "<int:pk>/void-win/",
+                self.admin_site.admin_view(self.void_view),
+                name="deals_deal_void_win",
+            ),
+            path(
+                "duplicates/",
+                self.admin_site.admin_view(self.duplicates_view),
+                name="deals_deal_duplicates",
+            ),
         ]
         return own + super().get_urls()
 
@@ -362,6 +384,9 @@ class DealAdmin(admin.ModelAdmin):
             "can_extend": deal is not None
             and deal.status == Deal.Status.APPROVED
             and not deal.is_closed,
+            "can_void_win": deal is not None
+            and deal.stage == Deal.Stage.WON
+            and deal.win_voided_at is None,
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -380,6 +405,45 @@ class DealAdmin(admin.ModelAdmin):
             )
         for line in refused:
             self.message_user(request, line, messages.WARNING)
+
+    @admin.action(description=_("Void the win of the selected deal…"), permissions=["change"])
+    def void_win_of_selected(self, request, queryset):
+        """Asks for the reason on the deal's own page: one deal at a time, deliberately."""
+        if queryset.count() != 1:
+            self.message_user(
+                request, gettext("Select exactly one won deal to void its win."), messages.WARNING
+            )
+            return None
+        return redirect(reverse("admin:deals_deal_void_win", args=[queryset.get().pk]))
+
+    def void_view(self, request, pk):
+        deal = get_object_or_404(Deal, pk=pk)
+        if not self.has_change_permission(request, deal):
+            return redirect("admin:index")
+        form = VoidWinForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.void_win(deal, by=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(request, gettext("The win was voided."), messages.SUCCESS)
+                return redirect(reverse("admin:deals_deal_change", args=[deal.pk]))
+        return self._form_page(
+            request, deal, form, gettext("Void win"), "admin/deals/deal/action_form.html"
+        )
+
+    def duplicates_view(self, request):
+        """Customers that may be one company: same tax-code root, or very similar names."""
+        if not self.has_view_permission(request):
+            return redirect("admin:index")
+        ctx = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Possible duplicates"),
+            "groups": selectors.possible_duplicates(),
+        }
+        return TemplateResponse(request, "admin/deals/deal/duplicates.html", ctx)
 
     def _form_page(self, request, deal, form, title, template):
         ctx = {

@@ -153,6 +153,18 @@ class Deal(models.Model):
         _("lost reason"), max_length=20, choices=LostReason.choices, blank=True
     )
     lost_reason = models.TextField(_("lost reason (details)"), blank=True)
+    # Staff voided the win (won by mistake, or against another partner's claim): the deal stays
+    # won and closed, its discount is revoked and the ownership it created is undone.
+    win_voided_at = models.DateTimeField(_("win voided at"), null=True, blank=True)
+    win_voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("win voided by"),
+    )
+    win_void_reason = models.TextField(_("reason the win was voided"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -221,6 +233,11 @@ class Deal(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(estimated_value__gte=0), name="deal_value_not_negative"
+            ),
+            # Only a win can be voided.
+            models.CheckConstraint(
+                condition=Q(win_voided_at__isnull=True) | Q(stage=Stage.WON),
+                name="voided_deal_was_won",
             ),
             models.CheckConstraint(
                 condition=Q(probability__gte=0, probability__lte=100),
@@ -295,6 +312,9 @@ class SystemNote(models.TextChoices):
     )
     CHANGED = "changed", _("Changed: %(fields)s.")
     PROTECTION_EXTENDED = "protection_extended", _("Protection extended until %(date)s.")
+    # Staff corrected registered data: params {"changes": [{"field", "from", "to"[, "product"]}]}.
+    CORRECTED = "corrected", _("Corrected by VNG Cloud: %(changes)s.")
+    WIN_VOIDED = "win_voided", _("Win voided by VNG Cloud; the discount was revoked.")
 
 
 # The names a CHANGED note may list: the deal's edited fields and its discount rates.
@@ -379,8 +399,30 @@ class StageChange(models.Model):
             return template % {"fields": ", ".join(labels)}
         if self.system_code == SystemNote.PROTECTION_EXTENDED:
             return template % {"date": date_format(date.fromisoformat(params["date"]))}
+        if self.system_code == SystemNote.CORRECTED:
+            changes = "; ".join(_correction(change) for change in params.get("changes", []))
+            return template % {"changes": changes}
         # Any other code: its parameters are plain text, put into the translated template.
         return template % params if params else template
+
+
+def _correction_value(field: str, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if field == "expected_close_date":
+        return date_format(date.fromisoformat(value))
+    if field == "rates":
+        return f"{value}%"
+    return str(value)
+
+
+def _correction(change: dict) -> str:
+    """One corrected field ("title: A → B"; a rate: "vServer: 10% → 12%")."""
+    field = change["field"]
+    label = change.get("product") or _changed_label(field)
+    before = _correction_value(field, change.get("from"))
+    after = _correction_value(field, change.get("to"))
+    return f"{label}: {before} → {after}"
 
 
 def _changed_label(name: str):

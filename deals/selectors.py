@@ -3,9 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Left
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from deals.dashboard import deal_view_filter
 from deals.models import Attachment, Deal, Note, StageChange
@@ -182,22 +185,120 @@ def protected_claims(day=None) -> QuerySet[Deal]:
     )
 
 
+# A tax code is 10 digits for a company, plus "-" and 3 digits for one of its branches: the
+# first 10 characters (the root) name the company.
+TAX_ROOT_LENGTH = 10
+
+
+def tax_root(tax_code: str) -> str:
+    return tax_code[:TAX_ROOT_LENGTH]
+
+
+def same_company(tax_code: str, prefix: str = "customer__") -> Q:
+    """Customers with the same tax-code root: the head office and all its branches."""
+    root = tax_root(tax_code)
+    return Q(**{f"{prefix}tax_code": root}) | Q(**{f"{prefix}tax_code__startswith": root + "-"})
+
+
 def conflicting_claims(deal: Deal, day=None) -> QuerySet[Deal]:
-    """Other partners' protected claims on this deal's customer. For staff only: a partner
-    must never learn which partner or deal it is."""
+    """Other partners' protected claims on this deal's customer or the same company (tax-code
+    root). For staff only: a partner must never learn which partner or deal it is."""
     return (
         protected_claims(day)
-        .filter(customer_id=deal.customer_id)
+        .filter(same_company(deal.customer.tax_code))
         .exclude(partner_id=deal.partner_id)
         .select_related("partner")
     )
 
 
 def with_conflict_flag(queryset: QuerySet[Deal], day=None) -> QuerySet[Deal]:
-    """Annotate `has_conflict` (another partner's protected claim on the same customer)."""
+    """Annotate `has_conflict` (another partner's protected claim on the same company)."""
     others = (
         protected_claims(day)
-        .filter(customer_id=OuterRef("customer_id"))
+        .filter(
+            customer__tax_code__startswith=Left(OuterRef("customer__tax_code"), TAX_ROOT_LENGTH)
+        )
         .exclude(partner_id=OuterRef("partner_id"))
     )
     return queryset.annotate(has_conflict=Exists(others))
+
+
+# --- possible duplicates (staff) ---------------------------------------------------------------
+
+# Names at least this similar (pg_trgm similarity, 0..1) are shown as possible duplicates.
+NAME_SIMILARITY = 0.5
+DUPLICATE_GROUPS = 100
+
+
+def possible_duplicates(limit: int = DUPLICATE_GROUPS) -> list[dict]:
+    """Groups of customers that may be one company, each with its deals; for staff only.
+
+    A group is either the customers sharing a tax-code root (head office and branches), or two
+    customers of different roots whose names are very similar: trigram similarity on
+    PostgreSQL, one name containing the other (case-insensitively) elsewhere.
+    """
+    groups = [
+        (_("Same tax-code root %(root)s") % {"root": root}, ids)
+        for root, ids in _root_groups(limit)
+    ]
+    groups += [(_("Similar names"), ids) for ids in _similar_names(limit)]
+    ids = {pk for _reason, members in groups for pk in members}
+    customers = Customer.objects.in_bulk(ids)
+    deals: dict[int, list] = {}
+    for deal in Deal.objects.filter(customer_id__in=ids).select_related("partner").order_by("-pk"):
+        deals.setdefault(deal.customer_id, []).append(deal)
+    result = []
+    for reason, members in groups[:limit]:
+        rows = [customers[pk] for pk in members if pk in customers]
+        for customer in rows:
+            customer.deal_list = deals.get(customer.pk, [])
+        result.append({"reason": reason, "customers": rows})
+    return result
+
+
+def _root_groups(limit: int) -> list[tuple[str, list[int]]]:
+    roots = (
+        Customer.objects.annotate(root=Left("tax_code", TAX_ROOT_LENGTH))
+        .values("root")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .order_by("root")
+        .values_list("root", flat=True)[:limit]
+    )
+    groups = []
+    for root in roots:
+        ids = Customer.objects.filter(same_company(root, prefix="")).values_list("pk", flat=True)
+        groups.append((root, sorted(ids)))
+    return groups
+
+
+def _similar_names(limit: int) -> list[list[int]]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT a.id, b.id FROM partners_customer a
+                JOIN partners_customer b ON a.id < b.id AND a.name %% b.name
+                WHERE left(a.tax_code, 10) <> left(b.tax_code, 10)
+                  AND similarity(a.name, b.name) >= %s
+                ORDER BY similarity(a.name, b.name) DESC, a.id LIMIT %s
+                """,
+                [NAME_SIMILARITY, limit],
+            )
+            return [list(pair) for pair in cursor.fetchall()]
+    return _similar_names_in_python(limit)
+
+
+def _similar_names_in_python(limit: int, scan: int = 2000) -> list[list[int]]:
+    """SQLite (demo) fallback: one name contains the other, over the newest `scan` customers."""
+    rows = list(Customer.objects.order_by("-pk").values_list("pk", "name", "tax_code")[:scan])
+    names = [(pk, " ".join(name.casefold().split()), tax_root(code)) for pk, name, code in rows]
+    pairs = []
+    for i, (pk_a, name_a, root_a) in enumerate(names):
+        for pk_b, name_b, root_b in names[i + 1 :]:
+            if root_a != root_b and min(len(name_a), len(name_b)) >= 5:
+                if name_a in name_b or name_b in name_a:
+                    pairs.append(sorted([pk_a, pk_b]))
+                    if len(pairs) >= limit:
+                        return pairs
+    return pairs

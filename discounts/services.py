@@ -23,6 +23,8 @@ from discounts.models import (
     DiscountStatus,
     EffectiveStatus,
 )
+from notifications.models import Kind
+from notifications.services import record_event, record_events
 from partners.access import (
     ADMIN_ONLY_CUSTOMER_DISCOUNTS,
     STAFF_ONLY_REVOKE_DISCOUNT,
@@ -50,7 +52,8 @@ def issue_discount(
     """Issue the partner's discount for a won deal.
 
     Effects: one Discount (the one-to-one on `deal` makes a second one impossible) valid from
-    `valid_from` for `validity_days` days, and one DiscountLine per (product, rate).
+    `valid_from` for `validity_days` days, one DiscountLine per (product, rate), and a
+    "discount issued" event.
     """
     discount = Discount.objects.create(
         partner=partner,
@@ -61,6 +64,12 @@ def issue_discount(
     )
     DiscountLine.objects.bulk_create(
         DiscountLine(discount=discount, product=product, rate=rate) for product, rate in lines
+    )
+    record_event(
+        Kind.DISCOUNT_ISSUED,
+        deal=deal,
+        partner=partner,
+        params={"date": discount.valid_until.isoformat()},
     )
     return discount
 
@@ -174,7 +183,8 @@ def create_customer_discount(
       customer discount drawn on this partner discount (checked on the locked row, and by the
       partial unique constraint for anything that slips past);
     - creates one CustomerDiscount (status active, created_by `by`) and one
-      CustomerDiscountLine per chosen product. Returns the CustomerDiscount.
+      CustomerDiscountLine per chosen product; a "customer discount created" event.
+    Returns the CustomerDiscount.
     """
     _check_manager(by, discount.partner)
     locked = Discount.objects.select_for_update().get(pk=discount.pk)
@@ -209,6 +219,13 @@ def create_customer_discount(
         CustomerDiscountLine(customer_discount=created, product_id=product_id, rate=rate)
         for product_id, rate in parsed.items()
     )
+    record_event(
+        Kind.CUSTOMER_DISCOUNT_CREATED,
+        deal=locked.deal,
+        partner=locked.partner,
+        actor=by,
+        params={"customer": customer.name},
+    )
     return created
 
 
@@ -218,7 +235,8 @@ def revoke_customer_discount(customer_discount: CustomerDiscount, *, by) -> Cust
 
     Effects: `by` must be an admin of the partner (or staff): PermissionDenied otherwise. The
     status becomes revoked with revoked_at (now) and revoked_by (`by`). An already revoked one
-    is refused with a ValidationError and left unchanged. Returns the refreshed row.
+    is refused with a ValidationError and left unchanged; a "customer discount ended" event.
+    Returns the refreshed row.
     """
     _check_manager(by, customer_discount.discount.partner)
     # Compare-and-set: of two clicks only one finds it still active.
@@ -230,18 +248,35 @@ def revoke_customer_discount(customer_discount: CustomerDiscount, *, by) -> Cust
         raise ValidationError(
             _("This customer discount was already revoked."), code="already_revoked"
         )
+    _record_ended([customer_discount], by)
     return customer_discount
 
 
+def _record_ended(customer_discounts, by) -> None:
+    record_events(
+        [
+            {
+                "kind": Kind.CUSTOMER_DISCOUNT_ENDED,
+                "deal": item.discount.deal,
+                "partner": item.discount.partner,
+                "actor": by,
+                "params": {"customer": item.customer.name},
+            }
+            for item in customer_discounts
+        ]
+    )
+
+
 @transaction.atomic
-def revoke_discount(discount: Discount, *, by, reason: str) -> Discount:
+def revoke_discount(discount: Discount, *, by, reason: str, notify: bool = True) -> Discount:
     """Staff withdraw a partner discount (for example a deal won by mistake).
 
     Effects, in one transaction: `by` must be staff (PermissionDenied otherwise); a reason is
     required ({"reason": ...}); the partner discount row is locked so no customer discount can
     be drawn on it meanwhile; its status becomes revoked with revoked_at, revoked_by and
     revoke_reason; every active customer discount drawn on it is revoked too (same time, same
-    person), kept as history. An already revoked discount is refused, unchanged.
+    person), kept as history; a "discount revoked" event unless `notify` is off (a voided
+    win reports itself). An already revoked discount is refused, unchanged.
     Returns the refreshed Discount.
     """
     require_staff(by, STAFF_ONLY_REVOKE_DISCOUNT)
@@ -262,6 +297,14 @@ def revoke_discount(discount: Discount, *, by, reason: str) -> Discount:
     locked.customer_discounts.filter(status=DiscountStatus.ACTIVE).update(
         status=DiscountStatus.REVOKED, revoked_at=now, revoked_by=by
     )
+    if notify:
+        record_event(
+            Kind.DISCOUNT_REVOKED,
+            deal=locked.deal,
+            partner=locked.partner,
+            actor=by,
+            params={"reason": reason},
+        )
     discount.refresh_from_db()
     return discount
 
@@ -272,10 +315,18 @@ def end_other_partners_customer_discounts(*, customer, owner, at) -> int:
     other partners gave it end.
 
     Effects: each such active CustomerDiscount becomes revoked at `at`, kept as history;
-    revoked_by stays empty (nobody of that partner did it). Returns how many ended.
+    revoked_by stays empty (nobody of that partner did it); a "customer discount ended" event
+    for each, to the partner that gave it. Returns how many ended.
     """
-    return (
+    ending = list(
         CustomerDiscount.objects.filter(customer=customer, status=DiscountStatus.ACTIVE)
         .exclude(discount__partner=owner)
-        .update(status=DiscountStatus.REVOKED, revoked_at=at, revoked_by=None)
+        .select_related("discount__deal", "discount__partner", "customer")
     )
+    if not ending:
+        return 0
+    CustomerDiscount.objects.filter(pk__in=[item.pk for item in ending]).update(
+        status=DiscountStatus.REVOKED, revoked_at=at, revoked_by=None
+    )
+    _record_ended(ending, None)
+    return len(ending)

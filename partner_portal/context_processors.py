@@ -1,11 +1,21 @@
 from django.conf import settings
 
+from notifications.selectors import unread_count
+from partners.access import membership_of
+
 
 def portal(request):
     """What the base layout needs on every page: the user's partner and the languages."""
     membership = getattr(request, "membership", None)
+    # DRF's browsable pages may render with no user at all.
+    user = getattr(request, "user", None)
+    if membership is None and user is not None and request.path.startswith("/accounts/"):
+        # allauth's pages (password, 2FA, security) have no partner decorator to set it.
+        membership = membership_of(user)
     return {
         "current_partner": membership.partner if membership else None,
         "current_membership": membership,
         "portal_languages": settings.LANGUAGES,
+        # The bell: one indexed count, capped (see unread_count).
+        "unread_notifications": unread_count(user) if user and user.is_authenticated else 0,
     }

@@ -41,10 +41,17 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "partners",
+    "notifications",
     "discounts",
     "deals",
     "api",
@@ -61,6 +68,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # After auth and messages: ends idle or too old sessions; staff in admin need 2FA.
+    "partners.middleware.SessionTimeoutMiddleware",
+    "partners.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -114,41 +125,119 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "partners.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Accounts (issue 16): django-allauth, 2FA, single sign-on, lockout, session timeouts ---
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    # A ModelBackend that also takes {"email": ...}, as allauth's login form sends it.
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# /login/ is allauth's login page too (old links and bookmarks keep working).
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_ADAPTER = "partners.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "partners.adapters.SocialAccountAdapter"
+MFA_ADAPTER = "partners.adapters.MFAAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+# Nobody signs up: partner admins invite (the invitation proves the e-mail), staff add users.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[VNG Cloud Partner Portal] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Old signing keys still accepted (sessions, reset links, the encrypted TOTP secrets) while
+# SECRET_KEY is rotated.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "VNG Cloud Partner Portal"
+# A used TOTP code is remembered in the cache until it expires (no replay): with several app
+# servers set REDIS_URL so they share it; the same holds for the rate limits below.
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=not DEBUG)
+USERSESSIONS_TRACK_ACTIVITY = False
 
-# Login throttling: 5 failed tries for one e-mail from one address lock it for 15 minutes.
+# Single sign-on with OpenID Connect (VNG Cloud IAM or any provider); off unless all three are set.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="VNG Cloud")
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "APPS": [
+            {
+                "provider_id": "sso",
+                "name": OIDC_PROVIDER_NAME,
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {"server_url": OIDC_ISSUER, "token_auth_method": "client_secret_post"},
+            }
+        ]
+        if OIDC_ISSUER and OIDC_CLIENT_ID and OIDC_CLIENT_SECRET
+        else [],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+}
+# Signing in with the provider finds an existing account by a verified e-mail; it never
+# creates one (the adapter closes sign-up) and never a membership.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+
+# Sessions: signed out after SESSION_IDLE_TIMEOUT without a request, and SESSION_ABSOLUTE_TIMEOUT
+# after signing in, whatever happens in between.
+SESSION_IDLE_TIMEOUT = timedelta(seconds=env.int("SESSION_IDLE_TIMEOUT", default=8 * 3600))
+SESSION_ABSOLUTE_TIMEOUT = timedelta(
+    seconds=env.int("SESSION_ABSOLUTE_TIMEOUT", default=14 * 24 * 3600)
+)
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+
+# The client's address: REMOTE_ADDR, or behind AXES_PROXY_COUNT trusted proxies the entry
+# that many places from the RIGHT of X-Forwarded-For (the left end is whatever the client
+# sent). One function (partners.net.client_ip) serves axes, allauth and the sign-in history.
+PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "partners.net.client_ip"
+# Lockout: 5 failed passwords for one e-mail from one address lock that pair for 15 minutes
+# (admin login included: it goes through the same page).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# The login form posts the e-mail as "username" (Django's AuthenticationForm); axes would
-# otherwise look for "email" (USERNAME_FIELD), find nothing and lock by address alone.
-AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "partners.net.axes_username"
 AXES_RESET_ON_SUCCESS = True
-# Behind load balancers the client's address is in X-Forwarded-For: AXES_PROXY_COUNT says how
-# many trusted proxies stand in front (0 = none, REMOTE_ADDR is the client).
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
-)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_VERBOSE = False
+# Limits kept in the cache (allauth's rate limits): failed passwords from one address across
+# all accounts, wrong 2FA codes per user and per address, reset requests per address and
+# per e-mail.
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed_address": f"{LOGIN_FAILURES_PER_ADDRESS}/15m/ip",
+    "login_failed": f"{LOGIN_FAILURES_PER_ADDRESS}/15m/ip,5/15m/key",
+    "reset_password": f"{LOGIN_FAILURES_PER_ADDRESS}/15m/ip,5/15m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "login": "30/m/ip",
+}
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The portal's catalogue first; then Vietnamese for django-allauth's own strings (allauth ships
+# none), kept apart so `makemessages` neither extracts nor drops them.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_allauth"]
 FORMAT_MODULE_PATH = ["partner_portal.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
@@ -327,6 +416,51 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="partner-portal@localhost")
 STAFF_NOTIFICATION_EMAILS = env.list("STAFF_NOTIFICATION_EMAILS", default=[])
+
+# --- Events and notifications (Celery) ------------------------------------------------------
+# The broker: CELERY_BROKER_URL, else REDIS_URL. Empty = no worker: events are delivered in the
+# web process after commit (`make run`, tests), by the same code and with the same rows.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged after it ran, so a worker that dies mid-task leaves it to another;
+# the delivery claim keeps that from sending twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker outage must not hold a web request for long: give up after a few seconds (the
+# event is in the outbox; the sweep hands it over when the broker is back).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": 2 * 3600,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {
+        "task": "notifications.tasks.sweep",
+        "schedule": float(env.int("NOTIFICATION_SWEEP_SECONDS", default=60)),
+    },
+    "deal-protection": {"task": "deals.tasks.protection_reminders", "schedule": 3600.0},
+    "purge-orphans": {"task": "deals.tasks.purge_orphans", "schedule": 300.0},
+}
+# Retries of a failed e-mail: after 1, 2, 4, ... times this, at most NOTIFICATION_MAX_ATTEMPTS.
+NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# The sweep leaves an event this long for its normal hand-off before handing it over again.
+NOTIFICATION_SWEEP_GRACE_SECONDS = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", default=60)
+# Staff in this group (and the STAFF_NOTIFICATION_EMAILS addresses) hear of registrations,
+# resubmissions, conflicts and closed deals.
+NOTIFICATION_REVIEWERS_GROUP = env.str("NOTIFICATION_REVIEWERS_GROUP", default="Deal reviewers")
+# "Protection expiring" is sent this many days before protected_until.
+PROTECTION_REMINDER_DAYS = env.int("PROTECTION_REMINDER_DAYS", default=14)
 
 # Content Security Policy: every script and style is a file served by us.
 CONTENT_SECURITY_POLICY = {

@@ -1,30 +1,44 @@
+from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import Http404
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from partners import views as partner_views
+from partners import security, team
 
 admin.site.site_header = _("VNG Cloud Partner Portal: staff")
 admin.site.site_title = _("Partner Portal admin")
 admin.site.index_title = _("Review deals and partner data")
-admin.site.login_form = partner_views.StaffAuthenticationForm
+# Staff sign in through the portal's sign-in page: the same lockout, limits and 2FA.
+admin.site.login = secure_admin_login(admin.site.login)
+
+
+def not_offered(request, *args, **kwargs):
+    """allauth pages the portal does not offer: the e-mail is the login, changed by staff."""
+    raise Http404
+
 
 urlpatterns = [
     path("", include("deals.urls")),
     path("", include("discounts.urls")),
     path("", include("partners.urls")),
+    path("", include("notifications.urls")),
     path("api/", include("api.urls")),
     path("team/", include("api.page_urls")),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=partner_views.EmailAuthenticationForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    # The sign-in page keeps its old address; allauth's own (/accounts/login/) is the same view.
+    path("login/", account_views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/security/", security.security, name="account_security"),
+    path(
+        "accounts/security/sign-out-elsewhere/",
+        security.sign_out_elsewhere,
+        name="account_sign_out_elsewhere",
+    ),
+    path("accounts/invitation/<str:token>/", team.invitation_accept, name="invitation_accept"),
+    path("accounts/email/", not_offered),
+    path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

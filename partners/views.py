@@ -1,8 +1,5 @@
 from urllib.parse import urlencode
 
-from django import forms
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,41 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from partners import selectors
 from partners.access import partner_required
 from partners.export import csv_response
-
-
-class EmailAuthenticationForm(AuthenticationForm):
-    """The login form, with the e-mail as the login (the field keeps Django's name)."""
-
-    username = forms.EmailField(
-        label=_("E-mail"),
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
-    )
-    # Django's own text says both fields may be case-sensitive; the e-mail is not here.
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _(
-            "The e-mail address or the password is wrong. Capital letters matter in the "
-            "password, not in the e-mail address."
-        ),
-    }
-
-    def clean_username(self):
-        return self.cleaned_data["username"].strip().lower()
-
-
-class StaffAuthenticationForm(AdminAuthenticationForm):
-    """The admin's login: the e-mail in any case, and a message that says so."""
-
-    error_messages = {
-        **AdminAuthenticationForm.error_messages,
-        "invalid_login": _(
-            "The e-mail address or the password is wrong, or the account is not a staff "
-            "account. Capital letters matter in the password, not in the e-mail address."
-        ),
-    }
-
-    def clean_username(self):
-        return self.cleaned_data["username"].strip().lower()
 
 
 def _search(request) -> str:

@@ -8,6 +8,7 @@
 """
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from tests.factories import (
@@ -33,6 +34,18 @@ def _plain_static_and_local_media(settings, tmp_path):
     # Hashing test passwords with PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STAFF_NOTIFICATION_EMAILS = ["sales-ops@vngcloud.test"]
+    # Events are delivered in-process unless a test starts real workers (tests/worker).
+    settings.CELERY_BROKER_URL = ""
+    # Staff in admin need 2FA by default in production; the 2FA tests turn it on themselves.
+    settings.STAFF_REQUIRE_2FA = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Sign-in limits and used 2FA codes live in the cache: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
 """Every write on deals goes through these functions; views, admin and commands call them."""
 
 from deals.services.content import add_attachments, add_note, post_attachments, post_note
-from deals.services.registration import register_deal, resubmit_deal
+from deals.services.protection import protection_reminders
+from deals.services.registration import has_conflicting_claim, register_deal, resubmit_deal
 from deals.services.review import (
     approve_deal,
     correct_deal,
@@ -11,6 +12,7 @@ from deals.services.review import (
 )
 from deals.services.rules import set_discount_rules
 from deals.services.stage import allowed_stages, change_stage
+from deals.services.void import void_win
 
 __all__ = [
     "add_attachments",
@@ -20,11 +22,14 @@ __all__ = [
     "change_stage",
     "correct_deal",
     "extend_protection",
+    "has_conflicting_claim",
     "post_attachments",
     "post_note",
+    "protection_reminders",
     "register_deal",
     "reject_deal",
     "resubmit_deal",
     "send_back_deal",
     "set_discount_rules",
+    "void_win",
 ]

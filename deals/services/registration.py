@@ -18,6 +18,8 @@ from deals import counters
 from deals.models import Deal, DiscountRule, Product, StageChange
 from deals.selectors import conflicting_claims
 from discounts.rates import NO_RATE, rate_problem
+from notifications.models import Kind
+from notifications.services import record_events
 from partners.models import Contract, Customer, Partner, tax_code_validator
 from partners.services import get_or_create_customer
 
@@ -110,7 +112,9 @@ def _check_not_duplicate(
 
 
 def has_conflicting_claim(deal: Deal, day: date | None = None) -> bool:
-    """Whether another partner holds an approved, still-protected, open deal for the customer.
+    """Whether another partner holds an approved, still-protected, open deal for the customer
+    or the same company (same tax-code root: a branch 0312345678-001 and its head office
+    0312345678 are one company).
 
     Only a yes/no: the caller must never learn which partner or deal it is.
     """
@@ -155,8 +159,9 @@ def register_deal(
     - the deal is created `pending` in `prospect` (probability 10 %);
     - one DiscountRule per product in `rates`; the dashboard's deal counters count it;
     - one StageChange with the system note REGISTERED, or REGISTERED_CONFLICT when another
-      partner holds a protected claim on the customer (see `has_conflicting_claim`), so the
-      reviewer sees it.
+      partner holds a protected claim on the customer or the same company (tax-code root, see
+      `has_conflicting_claim`), so the reviewer sees it;
+    - events "deal registered" and, with such a claim, "possible conflict flagged" (staff).
     Nothing is saved if any check fails.
     """
     today = timezone.localdate()
@@ -190,12 +195,23 @@ def register_deal(
     )
     counters.record(None, deal)
     code = StageChange.SystemNote.REGISTERED
-    if has_conflicting_claim(deal, today):
+    conflict = has_conflicting_claim(deal, today)
+    if conflict:
         code = StageChange.SystemNote.REGISTERED_CONFLICT
     StageChange.objects.create(
         deal=deal, to_stage=deal.stage, to_status=deal.status, by=by, system_code=code
     )
+    _record(Kind.DEAL_REGISTERED, deal, by, conflict, "registration")
     return deal
+
+
+def _record(kind: str, deal: Deal, by, conflict: bool, on: str) -> None:
+    events = [{"kind": kind, "deal": deal, "actor": by}]
+    if conflict:
+        events.append(
+            {"kind": Kind.CONFLICT_FLAGGED, "deal": deal, "actor": by, "params": {"on": on}}
+        )
+    record_events(events)
 
 
 def _apply_edits(deal: Deal, edits: dict) -> list[str]:
@@ -247,7 +263,9 @@ def resubmit_deal(
     - sets the status to `pending` (the reviewer's comment is kept for the record) and moves
       the deal in the dashboard's deal counters;
     - writes one StageChange action_required → pending with the partner's note and the names
-      of what changed (system note CHANGED, shown in the reader's language).
+      of what changed (system note CHANGED, shown in the reader's language);
+    - events "deal resubmitted" and, if another partner holds a protected claim on the same
+      company, "possible conflict flagged" (staff).
     """
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if deal.status != Deal.Status.ACTION_REQUIRED:
@@ -296,4 +314,5 @@ def resubmit_deal(
         system_code=StageChange.SystemNote.CHANGED if changed else "",
         system_params={"fields": changed} if changed else {},
     )
+    _record(Kind.DEAL_RESUBMITTED, deal, by, has_conflicting_claim(deal, today), "resubmission")
     return deal

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from deals import counters
 from deals.models import Deal, StageChange
+from notifications.models import Kind
+from notifications.services import record_event
 
 REVIEWABLE = (Deal.Status.PENDING, Deal.Status.ACTION_REQUIRED)
 
@@ -58,12 +60,15 @@ def approve_deal(deal: Deal, *, by, comment: str = "", protection_days: int | No
     """Approve a registration.
 
     Effects: status `approved` with the reviewer and time; the claim is protected until
-    today + `protection_days` (default DEAL_PROTECTION_DAYS); a history entry by the reviewer.
+    today + `protection_days` (default DEAL_PROTECTION_DAYS); a history entry by the reviewer;
+    a "registration approved" event for the partner.
     Refused when the registration was already reviewed.
     """
     days = protection_days or settings.DEAL_PROTECTION_DAYS
     until = timezone.localdate() + timedelta(days=days)
-    return _decide(deal, Deal.Status.APPROVED, by=by, comment=comment, protected_until=until)
+    deal = _decide(deal, Deal.Status.APPROVED, by=by, comment=comment, protected_until=until)
+    record_event(Kind.DEAL_APPROVED, deal=deal, actor=by, params={"date": until.isoformat()})
+    return deal
 
 
 @transaction.atomic
@@ -71,11 +76,14 @@ def send_back_deal(deal: Deal, *, by, comment: str) -> Deal:
     """Ask the partner for changes.
 
     Effects: status `action_required` with the reviewer's comment (required); a history
-    entry. Refused when the registration was already reviewed.
+    entry; a "registration sent back" event for the partner. Refused when the registration
+    was already reviewed.
     """
     if not comment.strip():
         raise ValidationError(_("Say what the partner should change."), code="comment_required")
-    return _decide(deal, Deal.Status.ACTION_REQUIRED, by=by, comment=comment)
+    deal = _decide(deal, Deal.Status.ACTION_REQUIRED, by=by, comment=comment)
+    record_event(Kind.DEAL_SENT_BACK, deal=deal, actor=by, params={"reason": comment.strip()})
+    return deal
 
 
 @transaction.atomic
@@ -83,12 +91,15 @@ def reject_deal(deal: Deal, *, by, reason: str) -> Deal:
     """Reject a registration.
 
     Effects: status `rejected` with the reason (required); the deal is closed (closed_at,
-    closed_by), so it never changes stage and never issues a discount; a history entry.
+    closed_by), so it never changes stage and never issues a discount; a history entry; a
+    "registration rejected" event for the partner.
     """
     if not reason.strip():
         raise ValidationError(_("Give the reason for the rejection."), code="reason_required")
     now = timezone.now()
-    return _decide(deal, Deal.Status.REJECTED, by=by, comment=reason, closed_at=now, closed_by=by)
+    deal = _decide(deal, Deal.Status.REJECTED, by=by, comment=reason, closed_at=now, closed_by=by)
+    record_event(Kind.DEAL_REJECTED, deal=deal, actor=by, params={"reason": reason.strip()})
+    return deal
 
 
 @transaction.atomic
@@ -125,18 +136,47 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
 
     Effects: the deal row is locked; a closed deal is refused (ValidationError, nothing
     saved); only the fields named in `changes` are written, so a stage change that landed
-    meanwhile is never overwritten.
+    meanwhile is never overwritten; when a value really changed, a timeline entry by `by`
+    (system note CORRECTED) lists each field with its old and new value, for the partner.
     """
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.is_closed:
         raise ValidationError(
             _("This deal is closed; its data can no longer change."), code="closed"
         )
-    fields = [name for name in changes if name in STAFF_EDITABLE]
+    fields = [
+        name
+        for name in changes
+        if name in STAFF_EDITABLE and getattr(locked, name) != changes[name]
+    ]
+    corrections = [
+        {"field": name, "from": _plain(getattr(locked, name)), "to": _plain(changes[name])}
+        for name in fields
+    ]
     before = counters.snapshot(locked)
     for name in fields:
         setattr(locked, name, changes[name])
     if fields:
         locked.save(update_fields=[*fields, "updated_at"])
         counters.record(before, locked)
+        record_correction(locked, by=by, corrections=corrections)
     return locked
+
+
+def _plain(value) -> str:
+    """A value as stored in the timeline: dates as ISO (shown in the reader's format)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def record_correction(deal: Deal, *, by, corrections: list[dict]) -> StageChange:
+    """The timeline entry of a staff correction (who, when, each field's old and new value)."""
+    return StageChange.objects.create(
+        deal=deal,
+        from_stage=deal.stage,
+        to_stage=deal.stage,
+        by=by,
+        system_code=StageChange.SystemNote.CORRECTED,
+        system_params={"changes": corrections},
+    )

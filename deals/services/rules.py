@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deals.models import Deal, DiscountRule, Product
+from deals.services.review import record_correction
 from discounts.rates import NO_RATE, rate_problem
 
 
@@ -25,7 +26,9 @@ def set_discount_rules(deal: Deal, *, by, rates: dict[Product, Decimal]) -> list
     - refused without any rate (code "no_rates"), or when a rate breaks a rate rule or the
       limit of the partner's contract in force today (code "rate", keyed "rates");
     - rules of products no longer in `rates` are deleted, changed rates updated, new
-      products added; unchanged rules keep their rows.
+      products added; unchanged rules keep their rows;
+    - when a rate changed, a timeline entry by `by` (system note CORRECTED) lists each
+      product's old and new rate, for the partner.
     """
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.is_closed:
@@ -42,7 +45,24 @@ def set_discount_rules(deal: Deal, *, by, rates: dict[Product, Decimal]) -> list
     ]
     if problems:
         raise ValidationError({"rates": problems}, code="rate")
+    before = {rule.product: rule.rate for rule in locked.discount_rules.select_related("product")}
     locked.discount_rules.exclude(product__in=list(rates)).delete()
     for product, rate in rates.items():
         DiscountRule.objects.update_or_create(deal=locked, product=product, defaults={"rate": rate})
+    corrections = [
+        {
+            "field": "rates",
+            "product": product.name,
+            "from": _rate(before.get(product)),
+            "to": _rate(rates.get(product)),
+        }
+        for product in sorted({*before, *rates}, key=lambda p: p.name)
+        if before.get(product) != rates.get(product)
+    ]
+    if corrections:
+        record_correction(locked, by=by, corrections=corrections)
     return list(locked.discount_rules.select_related("product"))
+
+
+def _rate(rate) -> str:
+    return "" if rate is None else format(rate.normalize(), "f")

@@ -3,22 +3,21 @@
 import logging
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deals import counters
 from deals.files.storing import StoredFiles
 from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
+from deals.selectors import conflicting_claims
 from deals.services.content import add_note, save_attachments, upload_attachments
 from discounts.rates import rate_problem
 from discounts.services import end_other_partners_customer_discounts, issue_discount
+from notifications.models import Kind
+from notifications.services import record_event
 from partners.access import require_member
-from partners.models import Membership
 from partners.services import transfer_ownership
 
 logger = logging.getLogger(__name__)
@@ -97,12 +96,16 @@ def change_stage(
       holds the row lock); then the note becomes a Note and the files become Attachments in the
       transaction; if the change is refused or fails, the uploaded objects are deleted again
       (storage down: left to purge_orphans);
-    - `won`: closed_at/closed_by are set, the partner's Discount is issued with one line per
-      discount rule (validity from the contract in force today; none → refused), and the
-      customer becomes the partner's customer (another partner's link is ended, kept, and
-      the customer discounts that partner gave it end);
+    - `won`: refused (naming nobody; a "possible conflict" event tells staff, in its own
+      transaction) when the deal's own protection has expired and another partner holds a
+      protected claim on the same company (tax-code root); otherwise closed_at/closed_by are
+      set, the partner's Discount is issued with one line per discount rule (validity from
+      the contract in force today; none → refused), and the customer becomes the partner's
+      customer (another partner's link is ended, kept, and the customer discounts that
+      partner gave it end);
     - `lost`: needs a reason; closed_at/closed_by are set; no discount is ever issued;
-    - after commit, closing stages e-mail the partner's admins and staff.
+    - one event: "stage changed", "deal won" (with "discount issued") or "deal lost",
+      delivered after commit (notifications).
     Returns the StageChange; the caller's `deal` instance is refreshed.
     """
     to_stage = _parse_stage(to_stage)
@@ -121,6 +124,12 @@ def change_stage(
             with transaction.atomic():
                 change = _apply(deal, to_stage, by, note, lost_reason, lost_reason_code)
                 save_attachments(change.deal, uploaded, stored=stored)
+    except ValidationError as exc:
+        if getattr(exc, "code", None) == "claimed_elsewhere":
+            # Nothing of the win was saved; staff still hear of the attempt.
+            with transaction.atomic():
+                record_event(Kind.CONFLICT_FLAGGED, deal=deal, actor=by, params={"on": "win"})
+        raise
     except IntegrityError as exc:
         # A database guard fired (a second discount for the deal, a second active owner):
         # everything was rolled back; say so instead of failing with a server error.
@@ -175,14 +184,39 @@ def _apply(deal, to_stage, by, note, lost_reason, lost_reason_code):
         add_note(locked, by=by, text=note, stage_change=change)
     if to_stage == Stage.WON:
         _win(locked, now)
-    if to_stage in CLOSING_STAGES:
-        transaction.on_commit(lambda: notify_closed(locked.pk))
+    _record(locked, from_stage, to_stage, by)
     return change
+
+
+def _record(deal: Deal, from_stage: str, to_stage: str, by) -> None:
+    if to_stage == Stage.WON:
+        record_event(Kind.DEAL_WON, deal=deal, actor=by)
+    elif to_stage == Stage.LOST:
+        reason = deal.lost_reason or deal.get_lost_reason_code_display()
+        record_event(Kind.DEAL_LOST, deal=deal, actor=by, params={"reason": str(reason)})
+    else:
+        params = {"from_stage": from_stage, "to_stage": to_stage}
+        record_event(Kind.STAGE_CHANGED, deal=deal, actor=by, params=params)
+
+
+def _check_claims(deal: Deal, day) -> None:
+    """An expired claim may still be won, unless another partner now holds a protected one."""
+    own_protected = deal.protected_until is not None and deal.protected_until >= day
+    if not own_protected and conflicting_claims(deal, day).exists():
+        raise ValidationError(
+            _(
+                "This deal's protection has expired and another partner now holds a protected "
+                "claim on this customer, so it cannot be marked won. Nothing was changed; VNG "
+                "Cloud has been told and will contact you."
+            ),
+            code="claimed_elsewhere",
+        )
 
 
 def _win(deal: Deal, now):
     """The effects of winning: the partner discount and the customer ownership."""
     day = timezone.localdate(now)
+    _check_claims(deal, day)
     contract = deal.partner.contract_on(day)
     if contract is None:
         raise ValidationError(
@@ -218,24 +252,3 @@ def _win(deal: Deal, now):
     )
     transfer_ownership(customer=deal.customer, partner=deal.partner, deal=deal, at=now)
     end_other_partners_customer_discounts(customer=deal.customer, owner=deal.partner, at=now)
-
-
-def notify_closed(deal_pk: int):
-    """E-mail the partner's admins and staff that a deal closed. Runs after commit."""
-    deal = Deal.objects.select_related("partner", "customer", "closed_by").get(pk=deal_pk)
-    admins = Membership.objects.filter(
-        partner=deal.partner, role=Membership.Role.ADMIN, user__is_active=True
-    ).values_list("user__email", flat=True)
-    recipients = sorted({*admins, *settings.STAFF_NOTIFICATION_EMAILS})
-    if not recipients:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        ctx = {"deal": deal, "site_url": settings.SITE_URL}
-        subject = render_to_string("deals/email/closed_subject.txt", ctx).strip()
-        body = render_to_string("deals/email/closed_body.txt", ctx)
-    try:
-        send_mail(subject, body, None, recipients)
-    except Exception:
-        # The deal is closed and committed; a mail server outage must not turn that into an
-        # error page. It is logged for staff to follow up.
-        logger.exception("could not send the closing e-mail for deal %s", deal_pk)

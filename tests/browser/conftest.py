@@ -47,7 +47,7 @@ def browser_type_launch_args(browser_type_launch_args):
 def login(page, live_server):
     def do(email, password="test-password"):
         page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", email)
+        page.fill("input[name=login]", email)
         page.fill("input[name=password]", password)
         page.locator("main button[type=submit]").click()
         page.wait_for_url(f"{live_server.url}/")
@@ -88,7 +88,7 @@ class UI:
 
     def login(self, email: str, password: str = "portal-demo"):
         self.go("/login/")
-        self.page.fill("input[name=username]", email)
+        self.page.fill("input[name=login]", email)
         self.page.fill("input[name=password]", password)
         self.page.locator("main button[type=submit]").click()
         self.page.wait_for_url(self.base + "/")

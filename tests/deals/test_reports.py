@@ -158,7 +158,7 @@ def test_registration_reads_the_date_as_vietnamese_type_it(client, alice, alpha)
 def test_login_error_does_not_claim_the_email_is_case_sensitive(client, alice):
     client.cookies["django_language"] = "vi"
     html = client.post(
-        "/login/", {"username": "ALICE@alpha.test", "password": "wrong"}
+        "/login/", {"login": "ALICE@alpha.test", "password": "wrong"}
     ).content.decode()
-    assert "địa chỉ e-mail thì không" in html
     assert "cả hai khung thông tin" not in html  # Django's own Vietnamese text
+    assert "phân biệt chữ hoa" not in html

@@ -66,7 +66,7 @@ def test_seed_demo_logins_work(client):
         "alpha.sales@example.com",
         "staff@example.com",
     ):
-        response = client.post("/login/", {"username": email, "password": "portal-demo"})
+        response = client.post("/login/", {"login": email, "password": "portal-demo"})
         assert response.status_code == 302, email
         client.post("/logout/")
     assert Membership.objects.get(user__email="alpha.sales@example.com").role == "member"

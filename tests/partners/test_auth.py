@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_login_with_email_and_password_lands_on_the_dashboard(client, alice):
-    response = client.post("/login/", {"username": "Alice@Alpha.test", "password": "test-password"})
+    response = client.post("/login/", {"login": "Alice@Alpha.test", "password": "test-password"})
 
     assert response.status_code == 302
     assert response["Location"] == "/"
@@ -16,18 +16,18 @@ def test_login_with_email_and_password_lands_on_the_dashboard(client, alice):
 
 
 def test_login_with_a_wrong_password_says_so_and_stays_logged_out(client, alice):
-    response = client.post("/login/", {"username": "alice@alpha.test", "password": "nope"})
+    response = client.post("/login/", {"login": "alice@alpha.test", "password": "nope"})
 
     assert response.status_code == 200
-    assert "The e-mail address or the password is wrong." in response.content.decode()
+    assert "The e-mail address or the password is not correct." in response.content.decode()
     assert client.get("/").status_code == 302
 
 
 def test_login_is_locked_after_five_failures(client, alice, settings):
     for _ in range(5):
-        client.post("/login/", {"username": "alice@alpha.test", "password": "wrong"})
+        client.post("/login/", {"login": "alice@alpha.test", "password": "wrong"})
 
-    response = client.post("/login/", {"username": "alice@alpha.test", "password": "test-password"})
+    response = client.post("/login/", {"login": "alice@alpha.test", "password": "test-password"})
 
     assert response.status_code == 429
     assert "Too many failed logins" in response.content.decode()
@@ -75,34 +75,15 @@ def test_logged_in_user_visiting_login_is_sent_on(alice_client):
 
 def test_lockout_is_per_user_and_address(client, alice, sam):
     for _ in range(5):
-        client.post("/login/", {"username": "alice@alpha.test", "password": "wrong"})
+        client.post("/login/", {"login": "alice@alpha.test", "password": "wrong"})
 
-    other_user = client.post("/login/", {"username": "sam@alpha.test", "password": "test-password"})
+    other_user = client.post("/login/", {"login": "sam@alpha.test", "password": "test-password"})
     client.post("/logout/")
     other_address = client.post(
         "/login/",
-        {"username": "alice@alpha.test", "password": "test-password"},
+        {"login": "alice@alpha.test", "password": "test-password"},
         REMOTE_ADDR="10.1.2.3",
     )
 
     assert other_user.status_code == 302
     assert other_address.status_code == 302
-
-
-def test_lockout_behind_a_proxy_uses_the_forwarded_address(client, alice, settings):
-    settings.AXES_IPWARE_PROXY_COUNT = 1
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-    for _ in range(5):
-        client.post(
-            "/login/",
-            {"username": "alice@alpha.test", "password": "wrong"},
-            HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.1",
-        )
-
-    from_elsewhere = client.post(
-        "/login/",
-        {"username": "alice@alpha.test", "password": "test-password"},
-        HTTP_X_FORWARDED_FOR="198.51.100.9, 10.0.0.1",
-    )
-
-    assert from_elsewhere.status_code == 302

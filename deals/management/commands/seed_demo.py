@@ -8,6 +8,8 @@ data obeys the rules: won deals have their discount and ownership, lost ones hav
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
@@ -145,6 +147,11 @@ class Command(BaseCommand):
             staff = self._user(
                 "staff@example.com", "Nhân viên VNG", is_staff=True, is_superuser=True
             )
+            # The demo reviewer hears of registrations and conflicts (bell and e-mail).
+            reviewers, _created = Group.objects.get_or_create(
+                name=settings.NOTIFICATION_REVIEWERS_GROUP
+            )
+            staff.groups.add(reviewers)
             products = self._products()
             customers = self._customers()
             today = timezone.localdate()

@@ -1,0 +1,21 @@
+"""Write the due "protection expiring" / "expired" events (what beat runs every hour).
+
+For installations without beat: run it daily from cron. `--today YYYY-MM-DD` catches up a day.
+"""
+
+from datetime import date
+
+from django.core.management.base import BaseCommand
+
+from deals.services import protection_reminders
+
+
+class Command(BaseCommand):
+    help = "Write the protection reminders that are due (once per deal and date)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--today", type=date.fromisoformat, default=None)
+
+    def handle(self, *args, today=None, **options):
+        counts = protection_reminders(today=today)
+        self.stdout.write(f"expiring: {counts['expiring']}, expired: {counts['expired']}")

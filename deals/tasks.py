@@ -1,0 +1,20 @@
+"""Scheduled deal jobs, run by `celery -A partner_portal beat` (see CELERY_BEAT_SCHEDULE)."""
+
+from datetime import date
+
+from celery import shared_task
+
+from deals.files.storing import purge_orphans as purge
+from deals.services.protection import protection_reminders as remind
+
+
+@shared_task(name="deals.tasks.protection_reminders", ignore_result=True)
+def protection_reminders(today: str | None = None) -> dict:
+    """`today` (ISO date) is for tests and catch-up runs; the schedule passes none."""
+    return remind(today=date.fromisoformat(today) if today else None)
+
+
+@shared_task(name="deals.tasks.purge_orphans", ignore_result=True)
+def purge_orphans() -> str:
+    """Delete stored objects that failed changes left behind (same as the command)."""
+    return str(purge())

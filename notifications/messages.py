@@ -1,0 +1,89 @@
+"""The words of each kind of event, rendered in the reader's language when read or mailed.
+
+Events store values (a stage code, a date, a reason), never sentences, so a Vietnamese reader
+and an English one each read the same event in their own language.
+"""
+
+from datetime import date
+
+from django.utils.formats import localize
+from django.utils.translation import gettext as _
+
+from notifications.models import Event, Kind
+
+TEXTS = {
+    Kind.DEAL_REGISTERED: lambda: _("%(partner)s registered the deal “%(deal)s” for %(customer)s."),
+    Kind.DEAL_RESUBMITTED: lambda: _(
+        "%(partner)s resubmitted the deal “%(deal)s” for %(customer)s after changes."
+    ),
+    Kind.DEAL_APPROVED: lambda: _(
+        "The registration of “%(deal)s” was approved; your claim is protected until %(date)s."
+    ),
+    Kind.DEAL_SENT_BACK: lambda: _("VNG Cloud asks for changes to “%(deal)s”: %(reason)s"),
+    Kind.DEAL_REJECTED: lambda: _("The registration of “%(deal)s” was rejected: %(reason)s"),
+    Kind.STAGE_CHANGED: lambda: _("“%(deal)s” moved from %(from_stage)s to %(to_stage)s."),
+    Kind.DEAL_WON: lambda: _("“%(deal)s” (%(customer)s) was won; its discount is issued."),
+    Kind.DEAL_LOST: lambda: _("“%(deal)s” (%(customer)s) was lost."),
+    Kind.WIN_VOIDED: lambda: _(
+        "VNG Cloud voided the win of “%(deal)s”; its discount was revoked: %(reason)s"
+    ),
+    Kind.DISCOUNT_ISSUED: lambda: _(
+        "A discount for %(customer)s was issued by “%(deal)s”, valid until %(date)s."
+    ),
+    Kind.DISCOUNT_REVOKED: lambda: _("The discount issued by “%(deal)s” was revoked: %(reason)s"),
+    Kind.CUSTOMER_DISCOUNT_CREATED: lambda: _(
+        "A customer discount for %(customer)s was created on the discount of “%(deal)s”."
+    ),
+    Kind.CUSTOMER_DISCOUNT_ENDED: lambda: _(
+        "The customer discount for %(customer)s (discount of “%(deal)s”) has ended."
+    ),
+    Kind.PROTECTION_EXPIRING: lambda: _(
+        "Your claim on “%(deal)s” is protected only until %(date)s; win it or ask VNG Cloud "
+        "to extend it."
+    ),
+    Kind.PROTECTION_EXPIRED: lambda: _(
+        "The protection of “%(deal)s” ended on %(date)s; other partners may now register "
+        "this customer."
+    ),
+    Kind.CONFLICT_FLAGGED: lambda: _(
+        "“%(deal)s” of %(partner)s may conflict with another partner's protected claim on "
+        "%(customer)s (same tax code or its branch)."
+    ),
+}
+
+
+def _stage_label(deal, value: str) -> str:
+    if not value:
+        return "-"
+    return str(dict(deal._meta.get_field("stage").flatchoices).get(value, value))
+
+
+def _date(value) -> str:
+    if not value:
+        return "-"
+    return localize(date.fromisoformat(value))
+
+
+def message(event: Event) -> str:
+    """The event in one sentence, in the active language."""
+    deal = event.deal
+    params = event.params or {}
+    values = {
+        "deal": deal.title if deal else "-",
+        "customer": deal.customer.name if deal else params.get("customer", "-"),
+        "partner": event.partner.name if event.partner_id else "-",
+        "reason": params.get("reason") or "-",
+        "date": _date(params.get("date")),
+        "from_stage": _stage_label(deal, params.get("from_stage", "")) if deal else "-",
+        "to_stage": _stage_label(deal, params.get("to_stage", "")) if deal else "-",
+    }
+    if "customer" in params:
+        values["customer"] = params["customer"]
+    text = TEXTS[Kind(event.kind)]() % values
+    if event.kind == Kind.CONFLICT_FLAGGED and params.get("on") == "win":
+        text += " " + _("The partner tried to win it; the win was refused.")
+    return text
+
+
+def title(event: Event) -> str:
+    return str(Kind(event.kind).label)

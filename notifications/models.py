@@ -1,0 +1,223 @@
+"""The event outbox and its deliveries.
+
+An Event is written in the transaction of the change it reports; after commit it is fanned
+out into one Delivery per (recipient, channel). The in-app delivery *is* the notification a
+user reads at /notifications/; an e-mail delivery is claimed by one worker before it is sent.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    DEAL_REGISTERED = "deal_registered", _("Deal registered")
+    DEAL_RESUBMITTED = "deal_resubmitted", _("Deal resubmitted")
+    DEAL_APPROVED = "deal_approved", _("Registration approved")
+    DEAL_SENT_BACK = "deal_sent_back", _("Registration sent back")
+    DEAL_REJECTED = "deal_rejected", _("Registration rejected")
+    STAGE_CHANGED = "stage_changed", _("Stage changed")
+    DEAL_WON = "deal_won", _("Deal won")
+    DEAL_LOST = "deal_lost", _("Deal lost")
+    WIN_VOIDED = "win_voided", _("Win voided")
+    DISCOUNT_ISSUED = "discount_issued", _("Discount issued")
+    DISCOUNT_REVOKED = "discount_revoked", _("Discount revoked")
+    CUSTOMER_DISCOUNT_CREATED = "customer_discount_created", _("Customer discount created")
+    CUSTOMER_DISCOUNT_ENDED = "customer_discount_ended", _("Customer discount revoked or ended")
+    PROTECTION_EXPIRING = "protection_expiring", _("Protection expiring soon")
+    PROTECTION_EXPIRED = "protection_expired", _("Protection expired")
+    CONFLICT_FLAGGED = "conflict_flagged", _("Possible conflict flagged")
+
+
+class Audience(models.TextChoices):
+    PARTNER = "partner", _("the partner's admins and the deal's creator")
+    STAFF = "staff", _("staff reviewers")
+    BOTH = "both", _("the partner and staff")
+
+
+# Who hears of each kind. Registrations, resubmissions and conflicts are for the reviewers;
+# a closed deal is news for both sides; everything else is the partner's.
+AUDIENCE = {
+    Kind.DEAL_REGISTERED: Audience.STAFF,
+    Kind.DEAL_RESUBMITTED: Audience.STAFF,
+    Kind.CONFLICT_FLAGGED: Audience.STAFF,
+    Kind.DEAL_WON: Audience.BOTH,
+    Kind.DEAL_LOST: Audience.BOTH,
+}
+# Kinds that only show in-app unless a user asks for e-mail: they accompany another event
+# that already mails (a win issues the discount; an open stage move is routine).
+EMAIL_OFF_BY_DEFAULT = frozenset({Kind.DISCOUNT_ISSUED, Kind.STAGE_CHANGED})
+
+
+class Event(models.Model):
+    """Something that happened to a deal or a discount, written with the change itself."""
+
+    Kind = Kind
+
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner"),
+    )
+    deal = models.ForeignKey(
+        "deals.Deal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("deal"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    # Values the message needs that may change later (a reason, a date, a stage).
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    # Scheduled events carry a key (kind, deal, date) so a job run twice writes one event.
+    key = models.CharField(_("key"), max_length=100, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Set when its deliveries exist; the sweep re-enqueues events still without them.
+    fanned_out_at = models.DateTimeField(_("delivered to recipients at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ("-created_at", "-pk")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(fanned_out_at__isnull=True),
+                name="event_not_fanned_out",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def audience(self) -> str:
+        return AUDIENCE.get(self.kind, Audience.PARTNER)
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    IN_APP = "in_app", _("In the portal")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Delivery(models.Model):
+    """One event for one recipient on one channel; never two (the constraints)."""
+
+    Channel = Channel
+    Status = DeliveryStatus
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # A user, or for staff addresses from STAFF_NOTIFICATION_EMAILS only an e-mail address.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    email = models.EmailField(_("e-mail address"), blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ("-created_at", "-pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "channel", "user"],
+                condition=Q(user__isnull=False),
+                name="one_delivery_per_event_user_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "channel", "email"],
+                condition=~Q(email=""),
+                name="one_delivery_per_event_address_channel",
+            ),
+            # An in-app notification belongs to a user; an e-mail needs an address.
+            models.CheckConstraint(
+                condition=~Q(channel="in_app") | Q(user__isnull=False),
+                name="in_app_delivery_has_user",
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel="email") | ~Q(email=""),
+                name="email_delivery_has_address",
+            ),
+        ]
+        indexes = [
+            # The bell and /notifications/: one user's in-app notifications, newest first.
+            models.Index(fields=["user", "channel", "-created_at"], name="delivery_user_inbox"),
+            models.Index(
+                fields=["user"],
+                condition=Q(channel="in_app", read_at__isnull=True),
+                name="delivery_user_unread",
+            ),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="delivery_waiting",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.email or self.user} ({self.get_channel_display()})"
+
+
+class Preference(models.Model):
+    """A user's language for e-mails and which kinds of event they want by e-mail."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language of e-mails"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+    # {kind: true/false} where the user differs from the default (EMAIL_OFF_BY_DEFAULT).
+    email_kinds = models.JSONField(_("e-mail by kind of event"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self):
+        return str(self.user)
+
+    def wants_email(self, kind: str) -> bool:
+        return bool(self.email_kinds.get(kind, kind not in EMAIL_OFF_BY_DEFAULT))

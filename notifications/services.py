@@ -1,0 +1,351 @@
+"""Writing events (the outbox) and delivering them.
+
+Every service that changes state calls `record_event` inside its own transaction: the Event
+row commits with the change or not at all. After commit the event is handed to the Celery
+worker (`notifications.tasks`), or, without a broker, delivered in-process by the same code.
+
+Delivery is at most once per (event, recipient, channel): `fan_out` creates the rows under a
+lock on the event and the unique constraints; `send_email` claims a row with a
+compare-and-set update before sending, so two workers given the same task send one e-mail.
+"""
+
+import logging
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from notifications.messages import message, title
+from notifications.models import Delivery, Event, Preference
+from notifications.recipients import recipients_for
+from partners.models import Membership
+
+logger = logging.getLogger(__name__)
+Channel = Delivery.Channel
+Status = Delivery.Status
+
+FAN_OUT_TASK = "notifications.tasks.fan_out_event"
+SEND_TASK = "notifications.tasks.send_email_delivery"
+
+
+# --- writing events (inside the caller's transaction) --------------------------------------
+
+
+def record_event(
+    kind: str, *, deal=None, partner=None, actor=None, params: dict | None = None, key=None
+) -> Event | None:
+    """Write one Event in the caller's transaction; hand it to delivery after commit.
+
+    Effects: one Event row (kind, partner, deal, actor, params); after the transaction
+    commits, `enqueue_event`. With a `key` (a scheduled event: kind, deal, date) a second
+    event with the same key is not written and None is returned.
+    """
+    return (
+        record_events(
+            [dict(kind=kind, deal=deal, partner=partner, actor=actor, params=params, key=key)]
+        )
+        or [None]
+    )[0]
+
+
+def record_events(specs: list[dict]) -> list[Event]:
+    """Several events in one INSERT (a win writes "won" and "discount issued" together)."""
+    events = [
+        Event(
+            kind=spec["kind"],
+            deal=spec.get("deal"),
+            partner=spec.get("partner") or getattr(spec.get("deal"), "partner", None),
+            actor=spec.get("actor"),
+            params=spec.get("params") or {},
+            key=spec.get("key"),
+        )
+        for spec in specs
+    ]
+    if any(event.key for event in events):
+        events = [event for event in events if _insert_keyed(event)]
+    else:
+        events = Event.objects.bulk_create(events)
+    for event in events:
+        transaction.on_commit(lambda pk=event.pk: enqueue_event(pk))
+    return events
+
+
+def _insert_keyed(event: Event) -> bool:
+    # A savepoint: a duplicate key must not abort the caller's transaction.
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:
+        return False
+    return True
+
+
+# --- handing over to the worker -----------------------------------------------------------
+
+
+def broker_configured() -> bool:
+    return bool(settings.CELERY_BROKER_URL)
+
+
+def _send_task(name: str, args: list, countdown: float | None = None) -> bool:
+    """Publish a task; a broker outage is logged, not raised (the sweep catches up)."""
+    try:
+        current_app.send_task(name, args=args, countdown=countdown)
+    except Exception as exc:  # noqa: BLE001 - any broker error; the change is committed
+        logger.warning("could not enqueue %s%s: %s; the sweep will retry", name, args, exc)
+        return False
+    return True
+
+
+def enqueue_event(event_id: int) -> None:
+    """After commit: the worker fans the event out, or without a broker this process does."""
+    if broker_configured():
+        _send_task(FAN_OUT_TASK, [event_id])
+        return
+    for delivery_id in fan_out(event_id=event_id):
+        send_email(delivery_id=delivery_id)
+
+
+def enqueue_delivery(delivery_id: int, countdown: float | None = None) -> None:
+    if broker_configured():
+        _send_task(SEND_TASK, [delivery_id], countdown)
+    elif countdown is None:
+        send_email(delivery_id=delivery_id)
+
+
+# --- fan-out: one delivery per recipient and channel ------------------------------------------
+
+
+def fan_out(*, event_id: int) -> list[int]:
+    """Create the event's deliveries (once) and return the e-mail deliveries still to send.
+
+    Effects: the event row is locked, so two workers fanning out one event queue here and
+    the second finds it done; one in-app Delivery per recipient user (ready to read) and one
+    e-mail Delivery per recipient who has an address and wants this kind by e-mail;
+    `fanned_out_at` is set. A missing event (its change rolled back) is ignored.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        event = Event.objects.select_for_update().filter(pk=event_id).first()
+        if event is None:
+            return []
+        if event.fanned_out_at is None:
+            rows = _deliveries(event, now)
+            Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+            event.fanned_out_at = now
+            event.save(update_fields=["fanned_out_at"])
+    return list(
+        Delivery.objects.filter(
+            event_id=event_id, channel=Channel.EMAIL, status=Status.PENDING
+        ).values_list("pk", flat=True)
+    )
+
+
+def _deliveries(event: Event, now) -> list[Delivery]:
+    rows = []
+    for person in recipients_for(event):
+        if person.user is not None:
+            rows.append(
+                Delivery(
+                    event=event,
+                    channel=Channel.IN_APP,
+                    user=person.user,
+                    language=person.language,
+                    status=Status.SENT,
+                    sent_at=now,
+                )
+            )
+        if person.email and person.wants_email:
+            rows.append(
+                Delivery(
+                    event=event,
+                    channel=Channel.EMAIL,
+                    user=person.user,
+                    email=person.email.lower(),
+                    language=person.language,
+                )
+            )
+        elif not person.email:
+            logger.info("event %s: %s has no e-mail address; in-app only", event.pk, person.user)
+    return rows
+
+
+# --- sending one e-mail -------------------------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next try: doubling from NOTIFICATION_RETRY_SECONDS, at most 1 hour."""
+    return min(settings.NOTIFICATION_RETRY_SECONDS * 2 ** max(attempts - 1, 0), 3600)
+
+
+def send_email(*, delivery_id: int) -> int | None:
+    """Send one e-mail delivery, once.
+
+    Effects: the row is claimed (pending and due → sending, attempts + 1) by a compare-and-set
+    update, so of two workers only one sends; on success it becomes `sent` with sent_at; on an
+    error it goes back to `pending` with the error and the next attempt's time, or `failed`
+    after NOTIFICATION_MAX_ATTEMPTS. Returns the seconds until the next attempt when one is
+    due, otherwise None (sent, failed, or claimed by somebody else).
+    """
+    now = timezone.now()
+    claimed = (
+        Delivery.objects.filter(pk=delivery_id, channel=Channel.EMAIL, status=Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    delivery = Delivery.objects.select_related(
+        "event__deal__customer", "event__partner", "user"
+    ).get(pk=delivery_id)
+    try:
+        _email(delivery).send()
+    except Exception as exc:  # noqa: BLE001 - any SMTP or rendering error is retried
+        return _failed(delivery, exc)
+    Delivery.objects.filter(pk=delivery_id, status=Status.SENDING).update(
+        status=Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return None
+
+
+def _failed(delivery: Delivery, exc: Exception) -> int | None:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        logger.error("delivery %s failed for good: %s", delivery.pk, error)
+        Delivery.objects.filter(pk=delivery.pk).update(status=Status.FAILED, last_error=error)
+        return None
+    delay = retry_delay(delivery.attempts)
+    logger.warning(
+        "delivery %s failed (try %s), again in %ss: %s",
+        delivery.pk,
+        delivery.attempts,
+        delay,
+        error,
+    )
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Status.PENDING,
+        last_error=error,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    )
+    return delay
+
+
+def reads_in_admin(user) -> bool:
+    """Staff without a partner (and bare staff addresses) follow links into admin."""
+    if user is None:
+        return True
+    return user.is_staff and not Membership.objects.filter(user=user).exists()
+
+
+def link_for(event: Event, *, in_admin: bool) -> str:
+    """Where the notification leads: the deal page, or for staff the deal in admin."""
+    if event.deal_id is None:
+        return reverse("notification_list")
+    if in_admin:
+        return reverse("admin:deals_deal_change", args=[event.deal_id])
+    return event.deal.get_absolute_url()
+
+
+def _email(delivery: Delivery) -> EmailMultiAlternatives:
+    event = delivery.event
+    with translation.override(delivery.language or settings.LANGUAGE_CODE):
+        ctx = {
+            "title": title(event),
+            "message": message(event),
+            "url": settings.SITE_URL.rstrip("/")
+            + link_for(event, in_admin=reads_in_admin(delivery.user)),
+            "preferences_url": settings.SITE_URL.rstrip("/") + reverse("notification_settings"),
+            "user": delivery.user,
+        }
+        subject = render_to_string("notifications/email/subject.txt", ctx).strip()
+        body = render_to_string("notifications/email/body.txt", ctx)
+    return EmailMultiAlternatives(" ".join(subject.split()), body, None, [delivery.email])
+
+
+# --- the sweep and staff retries --------------------------------------------------------------
+
+
+def sweep(*, now=None) -> dict:
+    """Re-enqueue what a lost hand-off left behind; run every minute by beat.
+
+    Effects: events older than NOTIFICATION_SWEEP_GRACE_SECONDS without deliveries are
+    enqueued again; e-mail deliveries `sending` for longer than 15 minutes (their worker
+    died) go back to `pending`; pending e-mail deliveries whose time has come (and whose own
+    retry did not fire) are enqueued. Duplicated hand-offs are harmless: fan-out and the claim
+    make each delivery happen once. Returns counts.
+    """
+    now = now or timezone.now()
+    grace = timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE_SECONDS)
+    events = list(
+        Event.objects.filter(fanned_out_at__isnull=True, created_at__lte=now - grace)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for event_id in events:
+        enqueue_event(event_id)
+    stale = Delivery.objects.filter(
+        status=Status.SENDING, claimed_at__lte=now - timedelta(minutes=15)
+    ).update(status=Status.PENDING, next_attempt_at=now - grace)
+    due = list(
+        Delivery.objects.filter(channel=Channel.EMAIL, status=Status.PENDING)
+        .filter(
+            Q(next_attempt_at__lte=now - grace)
+            | Q(next_attempt_at__isnull=True, created_at__lte=now - grace)
+        )
+        .values_list("pk", flat=True)[:1000]
+    )
+    for delivery_id in due:
+        enqueue_delivery(delivery_id)
+    return {"events": len(events), "deliveries": len(due), "stale": stale}
+
+
+def retry_deliveries(deliveries, *, by) -> int:
+    """Staff send failed e-mail deliveries again (admin action).
+
+    Effects: each failed e-mail delivery goes back to `pending` with its attempts reset and
+    is enqueued after commit. Returns how many.
+    """
+    ids = list(
+        deliveries.filter(channel=Channel.EMAIL, status=Status.FAILED).values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        Delivery.objects.filter(pk__in=ids, status=Status.FAILED).update(
+            status=Status.PENDING, attempts=0, next_attempt_at=None, last_error=""
+        )
+        for delivery_id in ids:
+            transaction.on_commit(lambda pk=delivery_id: enqueue_delivery(pk))
+    logger.info("%s re-queued %s failed deliveries", by, len(ids))
+    return len(ids)
+
+
+# --- the reader's side ---------------------------------------------------------------------------
+
+
+def mark_read(delivery: Delivery, *, by) -> Delivery:
+    """Mark one of `by`'s notifications read (already read: unchanged)."""
+    Delivery.objects.filter(pk=delivery.pk, user=by, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    delivery.refresh_from_db()
+    return delivery
+
+
+def mark_all_read(*, user) -> int:
+    """Mark every unread notification of `user` read; returns how many."""
+    return Delivery.objects.filter(user=user, channel=Channel.IN_APP, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def save_preference(*, user, language: str, email_kinds: dict[str, bool]) -> Preference:
+    """Store the user's e-mail language and their e-mail choice per kind of event."""
+    preference, _created = Preference.objects.update_or_create(
+        user=user, defaults={"language": language, "email_kinds": email_kinds}
+    )
+    return preference

@@ -1,0 +1,28 @@
+"""Celery tasks: thin wrappers around the delivery services (run by `celery -A partner_portal
+worker`; the sweep by `celery -A partner_portal beat`)."""
+
+from celery import shared_task
+
+from notifications import services
+
+
+@shared_task(name="notifications.tasks.fan_out_event", acks_late=True, ignore_result=True)
+def fan_out_event(event_id: int) -> None:
+    for delivery_id in services.fan_out(event_id=event_id):
+        services.enqueue_delivery(delivery_id)
+
+
+@shared_task(
+    bind=True, name="notifications.tasks.send_email_delivery", acks_late=True, ignore_result=True
+)
+def send_email_delivery(self, delivery_id: int) -> None:
+    delay = services.send_email(delivery_id=delivery_id)
+    if delay is not None:
+        # Celery's own retry with backoff; if that hand-off is lost too, the sweep finds the
+        # row pending and due.
+        raise self.retry(countdown=delay, max_retries=None)
+
+
+@shared_task(name="notifications.tasks.sweep", ignore_result=True)
+def sweep() -> dict:
+    return services.sweep()

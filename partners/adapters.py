@@ -1,0 +1,112 @@
+"""How django-allauth fits the portal: no sign-up, our client address, our sign-in limits.
+
+Accounts are made by invitation (`partners.services.invite_user`) or by staff, never by
+signing up, with a password or through single sign-on.
+"""
+
+import base64
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+
+# The internal consume() returns the usage that allauth rolls back after a good password.
+from allauth.core.internal import ratelimit
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import Membership
+from partners.net import client_ip
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": _(
+            "Too many failed sign-ins from your network. For your security, signing in is "
+            "paused for 15 minutes. Try again later."
+        ),
+        "email_password_mismatch": _("The e-mail address or the password is not correct."),
+        "rate_limited": _("Too many requests. Wait a few minutes and try again."),
+    }
+
+    def is_open_for_signup(self, request):
+        return False
+
+    def get_client_ip(self, request) -> str:
+        return client_ip(request)
+
+    def pre_authenticate(self, request, **credentials):
+        """Count the try against the address, across every account it names.
+
+        django-axes locks one e-mail from one address after a few failures; this limit stops
+        one address trying one password on many accounts. A successful sign-in gives its
+        try back (allauth's `authenticate` rolls `_login_failed_rl_usage` back).
+        """
+        self._login_failed_rl_usage = ratelimit.consume(
+            request, app="allauth.account", action="login_failed_address"
+        )
+        if not self._login_failed_rl_usage:
+            raise self.validation_error("too_many_login_attempts")
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request, sociallogin):
+        return False
+
+    def authenticate_by_email(self, sociallogin):
+        """The existing user whose e-mail the provider reports as verified, if any.
+
+        A user's e-mail in the portal is verified by construction (an invitation link sent to
+        it, or staff), so it is recorded as such: allauth would otherwise wipe the password
+        of an account whose address it has no verified record of.
+        """
+        found = super().authenticate_by_email(sociallogin)
+        if found:
+            user, email = found
+            EmailAddress.objects.update_or_create(
+                user=user, email__iexact=email, defaults={"email": email, "verified": True}
+            )
+        return found
+
+
+def _secrets_cipher() -> MultiFernet:
+    """Fernet keys derived from SECRET_KEY, then each of SECRET_KEY_FALLBACKS.
+
+    Encrypts with the current key and decrypts with any of them, so rotating SECRET_KEY
+    (keeping the old one in SECRET_KEY_FALLBACKS until users sign in again) keeps 2FA working.
+    """
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return MultiFernet(
+        [
+            Fernet(
+                base64.urlsafe_b64encode(
+                    salted_hmac("partners.mfa", "", secret=key, algorithm="sha256").digest()
+                )
+            )
+            for key in keys
+        ]
+    )
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP secrets and recovery-code seeds are stored encrypted (allauth stores them plain)."""
+
+    def encrypt(self, text: str) -> str:
+        return _secrets_cipher().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return _secrets_cipher().decrypt(encrypted_text.encode()).decode()
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        """Keep the authenticator app of someone who must use two-factor sign-in."""
+        if authenticator.type != Authenticator.Type.TOTP:
+            return True
+        user = authenticator.user
+        if user.is_staff and settings.STAFF_REQUIRE_2FA:
+            return False
+        return not Membership.objects.filter(user=user, partner__require_2fa=True).exists()

@@ -1,0 +1,166 @@
+"""The partner's own team page (/team/) and the invitation link: partner admins run access.
+
+Everyone in the partner sees the list; only admins change it (a member's POST answers 403).
+Each change is one service in partners.services.
+"""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from partners import selectors, services
+from partners.access import partner_admin_required, partner_required
+from partners.forms import AcceptInvitationForm, InviteForm, RoleForm, TwoFactorRuleForm
+
+ADMINS_ONLY = gettext_lazy("Only your organisation's admins can change the team.")
+
+
+def _team_page(request, *, invite_form=None, status=200):
+    ctx = {
+        "members": selectors.team_members(request.partner),
+        "invitations": selectors.open_invitations(request.partner),
+        "invite_form": invite_form or InviteForm(),
+        "rule_form": TwoFactorRuleForm(initial={"required": request.partner.require_2fa}),
+        "roles": RoleForm.base_fields["role"].choices,
+        "now": timezone.now(),
+    }
+    return render(request, "partners/team.html", ctx, status=status)
+
+
+@require_safe
+@partner_required
+def team(request):
+    return _team_page(request)
+
+
+@require_POST
+@partner_required
+@partner_admin_required(ADMINS_ONLY)
+def team_invite(request):
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation, _token = services.invite_user(
+                partner=request.partner,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                by=request.user,
+            )
+        except services.TeamError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("team")
+    return _team_page(request, invite_form=form, status=400)
+
+
+def _member_change(request, user_id, change, done_message):
+    membership = selectors.get_team_member(request.partner, user_id)
+    try:
+        change(membership)
+    except services.TeamError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done_message % {"name": membership.user})
+    return redirect("team")
+
+
+@require_POST
+@partner_required
+@partner_admin_required(ADMINS_ONLY)
+def team_role(request, user_id):
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        selectors.get_team_member(request.partner, user_id)
+        messages.error(request, _("Choose a role."))
+        return redirect("team")
+    role = form.cleaned_data["role"]
+    return _member_change(
+        request,
+        user_id,
+        lambda m: services.change_role(membership=m, role=role, by=request.user),
+        _("%(name)s's role is changed."),
+    )
+
+
+@require_POST
+@partner_required
+@partner_admin_required(ADMINS_ONLY)
+def team_deactivate(request, user_id):
+    return _member_change(
+        request,
+        user_id,
+        lambda m: services.deactivate_user(membership=m, by=request.user),
+        _("%(name)s can no longer sign in and was signed out everywhere."),
+    )
+
+
+@require_POST
+@partner_required
+@partner_admin_required(ADMINS_ONLY)
+def team_reactivate(request, user_id):
+    return _member_change(
+        request,
+        user_id,
+        lambda m: services.reactivate_user(membership=m, by=request.user),
+        _("%(name)s can sign in again."),
+    )
+
+
+@require_POST
+@partner_required
+@partner_admin_required(ADMINS_ONLY)
+def team_revoke_invitation(request, pk):
+    invitation = selectors.get_open_invitation(request.partner, pk)
+    try:
+        services.revoke_invitation(invitation=invitation, by=request.user)
+    except services.TeamError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The invitation is revoked; its link no longer works."))
+    return redirect("team")
+
+
+@require_POST
+@partner_required
+@partner_admin_required(ADMINS_ONLY)
+def team_two_factor(request):
+    form = TwoFactorRuleForm(request.POST)
+    form.is_valid()
+    required = form.cleaned_data.get("required", False)
+    services.set_two_factor_rule(partner=request.partner, required=required, by=request.user)
+    if required:
+        messages.success(request, _("Two-factor sign-in is now required for everyone."))
+    else:
+        messages.success(request, _("Two-factor sign-in is no longer required."))
+    return redirect("team")
+
+
+def invitation_accept(request, token):
+    """The e-mailed link: set a name and password, then sign in. Works once, for 7 days."""
+    try:
+        invitation = services.open_invitation(token)
+    except services.TeamError as error:
+        return render(request, "partners/invitation_accept.html", {"error": error}, status=410)
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.accept_invitation(
+                token=token,
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+        except services.TeamError as error:
+            return render(request, "partners/invitation_accept.html", {"error": error}, status=410)
+        messages.success(request, _("Your account is ready. Sign in with your new password."))
+        return redirect("account_login")
+    ctx = {"invitation": invitation, "form": form}
+    return render(
+        request, "partners/invitation_accept.html", ctx, status=400 if form.errors else 200
+    )
