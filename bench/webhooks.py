@@ -124,7 +124,7 @@ def main():
         raise SystemExit("needs PostgreSQL: set DATABASE_URL")
     setup_test_environment()
     connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
-    old_name = connection.creation.create_test_db(verbosity=0)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     redis.Redis.from_url(BROKER).flushdb()
     endpoint, ids = data()
     receiver = Receiver(endpoint.secret)
@@ -133,7 +133,7 @@ def main():
     log = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-webhook-worker.log"
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "partner_portal", "worker", "--pool=solo",
-         "--loglevel=WARNING", "--hostname=hooksbench@%h", "--without-gossip",
+         "--loglevel=INFO", "--hostname=hooksbench@%h", "--without-gossip",
          "--without-mingle", "--without-heartbeat"],
         cwd=BASE, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
