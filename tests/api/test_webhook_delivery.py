@@ -11,7 +11,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from api.models import WebhookDelivery
@@ -268,3 +268,18 @@ def test_racing_fan_outs_and_sends_make_one_delivery_and_one_post(receiver, alph
     assert delivery.attempts == 1
     assert len(receiver.received()) == before + 1
     assert Deal.objects.get(pk=deal.pk).stage == "won"
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_delivery_of_one_event_to_one_endpoint(
+    receiver, endpoint, alpha, alice, django_capture_on_commit_callbacks
+):
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    win(deal, alice, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WebhookDelivery.objects.create(
+            event=delivery.event, endpoint=endpoint, give_up_at=delivery.give_up_at
+        )
+    assert WebhookDelivery.objects.count() == 1
