@@ -40,6 +40,8 @@ run: seed
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: install-dev
+	@command -v chromium >/dev/null || test -x /usr/bin/chromium || \
+		echo "NOTE: Chromium is not installed: the browser tests (tests/browser) will be SKIPPED. Install it with: apt-get install chromium"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -25,9 +26,10 @@ from discounts.rates import RateInput, rate_problem
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "is_active")
+    list_display = ("name", "name_vi", "code", "is_active")
     list_filter = ("is_active",)
-    search_fields = ("name", "code")
+    search_fields = ("name", "name_vi", "code")
+    fields = ("code", "name", "name_vi", "description", "description_vi", "is_active")
     prepopulated_fields = {"code": ("name",)}
 
 
@@ -243,10 +245,15 @@ class DealAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.with_conflict_flag(super().get_queryset(request))
 
-    @admin.display(boolean=True, description=_("conflict"), ordering="-has_conflict")
+    @admin.display(description=_("conflict"), ordering="-has_conflict")
     def conflict(self, obj):
-        """Another partner holds a protected claim on the same customer."""
-        return obj.has_conflict
+        """Another partner holds a protected claim on the same customer: a warning sign and
+        a word (admin's boolean icons would show a conflict as a green tick)."""
+        if not obj.has_conflict:
+            return "—"
+        return format_html(
+            '<img src="{}" alt=""> {}', static("admin/img/icon-alert.svg"), _("Conflict")
+        )
 
     def has_add_permission(self, request):
         # Deals are registered by partners in the portal.

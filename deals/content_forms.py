@@ -55,7 +55,7 @@ class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=Attachment.Kind.choices,
-        initial=Attachment.Kind.OTHER,
+        initial=Attachment.Kind.BOM,
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from deals.models import Product
 from discounts.rates import NO_RATE, RateInput, rate_problem
 from partners.models import Contract, Customer, tax_code_validator
+from partners.widgets import LocalDateInput
 
 RATES = "rates"  # error key for the rates as a whole (no product, or a service refusal)
 
@@ -62,15 +63,15 @@ class DealFormMixin:
         limit = contract.max_discount_rate if contract else None
         for product in self.products:
             label = (
-                product.name
+                product.display_name
                 if product.is_active
-                else _("%(product)s (no longer offered)") % {"product": product.name}
+                else _("%(product)s (no longer offered)") % {"product": product.display_name}
             )
             self.fields[self.rate_name(product)] = RateInput(
                 label=label,
                 required=False,
                 initial=initial_rates.get(product.pk),
-                help_text=product.description,
+                help_text=product.display_description,
             )
         self.rate_help = (
             _(
@@ -165,7 +166,7 @@ def _deal_fields():
         ),
         "expected_close_date": forms.DateField(
             label=_("Expected close date"),
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            widget=LocalDateInput(),
             help_text=_("When you expect the customer to sign; not in the past."),
         ),
     }

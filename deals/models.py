@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from deals.files.names import attachment_key, label_for
@@ -17,8 +18,14 @@ class Product(models.Model):
     """A VNG Cloud service a partner can sell (vServer, vStorage, ...); kept by staff."""
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
-    name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    name = models.CharField(_("name (English)"), max_length=200)
+    name_vi = models.CharField(
+        _("name (Vietnamese)"), max_length=200, blank=True, help_text=_("Blank: the English name.")
+    )
+    description = models.TextField(_("description (English)"), blank=True)
+    description_vi = models.TextField(
+        _("description (Vietnamese)"), blank=True, help_text=_("Blank: the English description.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -27,7 +34,20 @@ class Product(models.Model):
         ordering = ("name",)
 
     def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (Vietnamese when staff wrote one)."""
+        if get_language() == "vi" and self.name_vi:
+            return self.name_vi
         return self.name
+
+    @property
+    def display_description(self) -> str:
+        if get_language() == "vi" and self.description_vi:
+            return self.description_vi
+        return self.description
 
 
 class ReviewStatus(models.TextChoices):
@@ -179,6 +199,25 @@ class Deal(models.Model):
             models.Index(
                 fields=["partner", "stage", "expected_close_date", "id"],
                 name="deal_partner_stage_close",
+            ),
+            # Reports and the dashboard's quarters: the deals closed in a date window.
+            models.Index(fields=["partner", "closed_at"], name="deal_partner_closed"),
+            # The dashboard's "needs attention" figures read open deals only, so their cost
+            # follows the open pipeline, not the partner's history of closed deals.
+            models.Index(
+                fields=["partner", "expected_close_date"],
+                condition=Q(closed_at__isnull=True),
+                name="deal_open_close_date",
+            ),
+            models.Index(
+                fields=["partner", "updated_at"],
+                condition=Q(closed_at__isnull=True),
+                name="deal_open_updated",
+            ),
+            models.Index(
+                fields=["partner", "protected_until"],
+                condition=Q(closed_at__isnull=True),
+                name="deal_open_protected_until",
             ),
         ]
         constraints = [

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deals.dashboard import deal_view_filter
 from deals.models import Attachment, Deal, Note, StageChange
 from partners.models import Customer
 from partners.paging import COUNT_CAP, SEARCH_WINDOW, keyset_page, search_page
@@ -60,14 +61,28 @@ def search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], int]:
     return deals.filter(_deal_match(q)), COUNT_CAP + 1
 
 
-def deal_page(partner, *, q: str = "", stage: str = "", sort: str = "", cursor: str = ""):
-    """One page of the partner's deal list; unknown stages and sorts fall back to all/default."""
+def filtered_deals(partner, *, stage: str = "", view: str = "") -> QuerySet[Deal]:
+    """The partner's deals in `stage` and in the named `view` (a dashboard figure's rows,
+    deals.dashboard.deal_view_filter); unknown names are ignored."""
     deals = deals_for_partner(partner)
-    stage = stage if stage in Deal.Stage.values else ""
-    sort = sort if sort in DEAL_SORTS else DEFAULT_DEAL_SORT
-    if stage:
+    if stage in Deal.Stage.values:
         deals = deals.filter(stage=stage)
-    scope = deal_list_scope(partner, q=q, stage=stage, sort=sort)
+    condition = deal_view_filter(view)
+    if condition is not None:
+        deals = deals.filter(condition)
+    return deals
+
+
+def deal_page(
+    partner, *, q: str = "", stage: str = "", sort: str = "", cursor: str = "", view: str = ""
+):
+    """One page of the partner's deal list; unknown stages, sorts and views fall back to
+    all/default."""
+    stage = stage if stage in Deal.Stage.values else ""
+    view = view if deal_view_filter(view) is not None else ""
+    sort = sort if sort in DEAL_SORTS else DEFAULT_DEAL_SORT
+    deals = filtered_deals(partner, stage=stage, view=view)
+    scope = deal_list_scope(partner, q=q, stage=stage, sort=sort) + f"|{view}"
     if q:
         return search_page(
             deals,
@@ -80,6 +95,17 @@ def deal_page(partner, *, q: str = "", stage: str = "", sort: str = "", cursor: 
             window=0 if TAX_CODE_PREFIX.fullmatch(q) else SEARCH_WINDOW,
         )
     return keyset_page(deals, ordering=DEAL_SORTS[sort], cursor=cursor, scope=scope)
+
+
+def deals_for_export(
+    partner, *, q: str = "", stage: str = "", sort: str = "", view: str = ""
+) -> QuerySet[Deal]:
+    """Every deal of the list as filtered and sorted on screen, for the CSV download (read
+    with .iterator(): it streams)."""
+    deals = filtered_deals(partner, stage=stage, view=view)
+    if q:
+        deals = deals.filter(_deal_match(q))
+    return deals.order_by(*DEAL_SORTS.get(sort, DEAL_SORTS[DEFAULT_DEAL_SORT]))
 
 
 def deal_list_scope(partner, *, q: str, stage: str, sort: str) -> str:

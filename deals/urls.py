@@ -5,6 +5,8 @@ from deals import views
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("deals/", views.deal_list, name="deal_list"),
+    path("deals/export.csv", views.deal_export, name="deal_export"),
+    path("reports/", views.report_page, name="reports"),
     path("deals/new/", views.deal_register, name="deal_register"),
     path("deals/<int:pk>/", views.deal_detail, name="deal_detail"),
     path("deals/<int:pk>/edit/", views.deal_resubmit, name="deal_resubmit"),

@@ -8,6 +8,7 @@ from discounts.models import Discount
 from discounts.rates import NO_RATE, RateInput
 from discounts.services import rate_field
 from partners.selectors import owned_customers
+from partners.widgets import LocalDateInput
 
 
 class CustomerDiscountForm(forms.Form):
@@ -22,12 +23,8 @@ class CustomerDiscountForm(forms.Form):
         queryset=None,
         error_messages={"invalid_choice": _("This company is not one of your customers now.")},
     )
-    valid_from = forms.DateField(
-        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    valid_until = forms.DateField(
-        label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    valid_from = forms.DateField(label=_("Valid from"), widget=LocalDateInput())
+    valid_until = forms.DateField(label=_("Valid until"), widget=LocalDateInput())
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -40,7 +37,7 @@ class CustomerDiscountForm(forms.Form):
         self.lines = list(discount.lines.select_related("product"))
         for line in self.lines:
             self.fields[rate_field(line.product_id)] = RateInput(
-                label=_("%(product)s rate (%%)") % {"product": line.product.name},
+                label=_("%(product)s rate (%%)") % {"product": line.product.display_name},
                 required=False,
                 help_text=_("Up to %(max)s%%. Leave empty to leave the product out.")
                 % {"max": localize(line.rate)},

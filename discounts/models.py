@@ -100,6 +100,8 @@ class Discount(models.Model):
             models.Index(
                 fields=["partner", "status", "created_at", "id"], name="discount_partner_status_id"
             ),
+            # The dashboard's "discounts ending soon" and the list's ?ending=soon.
+            models.Index(fields=["partner", "valid_until"], name="discount_partner_until"),
         ]
         constraints = [valid_window("discount_valid_window")]
 

@@ -1,11 +1,14 @@
 """Reads scoped to a partner."""
 
+from datetime import timedelta
+
 from django.db.models import (
     Case,
     Count,
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -76,11 +79,29 @@ def filter_discounts(discounts: QuerySet[Discount], *, status: str = "") -> Quer
     return discounts
 
 
-def discount_page(partner, *, status: str = "", cursor: str = ""):
-    """One page of the partner's discounts, newest first, with the status filter."""
+ENDING_SOON_DAYS = 30
+
+
+def ending_soon_filter(today=None) -> Q:
+    """Active discounts whose validity ends within 30 days: the dashboard counts them and
+    the Discount list's `?ending=soon` shows them, with this one filter."""
+    today = today or timezone.localdate()
+    return Q(
+        status=DiscountStatus.ACTIVE,
+        valid_from__lte=today,
+        valid_until__gte=today,
+        valid_until__lte=today + timedelta(days=ENDING_SOON_DAYS),
+    )
+
+
+def discount_page(partner, *, status: str = "", cursor: str = "", ending: bool = False):
+    """One page of the partner's discounts, newest first, with the status filter (and only
+    those ending within 30 days when `ending`)."""
     status = status if status in EffectiveStatus.values else ""
     discounts = filter_discounts(discounts_for_partner(partner), status=status)
-    scope = f"discounts|{partner.pk}|{status}"
+    if ending:
+        discounts = discounts.filter(ending_soon_filter())
+    scope = f"discounts|{partner.pk}|{status}|{ending}"
     # The page shows no total, so none is counted.
     return keyset_page(
         discounts, ordering=DISCOUNT_ORDERING, cursor=cursor, scope=scope, count=False

@@ -28,13 +28,17 @@ def _status_filter(request) -> str:
 @partner_required
 def discount_list(request):
     status = _status_filter(request)
+    ending = request.GET.get("ending") == "soon"
     page = selectors.discount_page(
-        request.partner, status=status, cursor=request.GET.get("cursor", "")
+        request.partner, status=status, cursor=request.GET.get("cursor", ""), ending=ending
     )
-    query_string = urlencode({"status": status}) if status else ""
+    query_string = urlencode(
+        {k: v for k, v in (("status", status), ("ending", "soon" if ending else "")) if v}
+    )
     ctx = {
         "page": page,
         "status": status,
+        "ending": ending,
         "statuses": EffectiveStatus.choices,
         "query_string": query_string,
     }
@@ -42,7 +46,7 @@ def discount_list(request):
 
 
 def _lines_text(lines) -> str:
-    return "; ".join(f"{line.product.name} {line.rate}%" for line in lines)
+    return "; ".join(f"{line.product.display_name} {line.rate}%" for line in lines)
 
 
 @partner_required

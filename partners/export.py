@@ -3,7 +3,7 @@
 import csv
 from collections.abc import Iterable, Sequence
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 # A cell starting with one of these is run as a formula by Excel or LibreOffice
@@ -28,4 +28,29 @@ def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence]) -> 
     writer.writerow([safe_cell(cell) for cell in header])
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
+    return response
+
+
+class _Line:
+    """A file-like object whose write() hands the line back, for csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_streaming_response(
+    name: str, header: Sequence[str], rows: Iterable[Sequence]
+) -> StreamingHttpResponse:
+    """Like csv_response, but each row is sent as it is made: memory stays flat however many
+    rows there are (pass a queryset's .iterator())."""
+    writer = csv.writer(_Line())
+
+    def lines():
+        yield "\ufeff" + writer.writerow([safe_cell(cell) for cell in header])
+        for row in rows:
+            yield writer.writerow([safe_cell(cell) for cell in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    filename = f"{name}-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

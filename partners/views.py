@@ -36,7 +36,7 @@ def customer_list(request):
 def _discounts_text(customer) -> str:
     return "; ".join(
         f"{cd.discount.deal.title}: "
-        + ", ".join(f"{line.product.name} {line.rate}%" for line in cd.lines.all())
+        + ", ".join(f"{line.product.display_name} {line.rate}%" for line in cd.lines.all())
         + f" ({cd.valid_from.isoformat()} – {cd.valid_until.isoformat()})"
         for cd in customer.active_customer_discounts
     )

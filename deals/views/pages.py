@@ -2,22 +2,46 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from deals import counters, selectors
+from deals import dashboard as figures
 from deals.filters import DealFilter
 from deals.models import Deal
 from deals.services import allowed_stages
 from partners.access import partner_required
+from partners.charts import bar_chart, compact_vnd
 from partners.selectors import SEARCH_MIN_LENGTH, clean_search
 
 
 @partner_required
 def dashboard(request):
-    counts, pipeline = counters.dashboard_figures(request.partner)
+    counts, counted_pipeline = counters.dashboard_figures(request.partner)
+    pipeline = figures.weighted_pipeline(counted_pipeline)
     ctx = {
         "pipeline": pipeline,
+        "totals": _totals(pipeline),
+        "chart": bar_chart(
+            [
+                (
+                    row["label"],
+                    [row["value"], row["weighted"]],
+                    [compact_vnd(row["value"]), compact_vnd(row["weighted"])],
+                )
+                for row in pipeline
+            ],
+            series=2,
+            width=560,
+        ),
         "counts": counts,
+        "attention": figures.attention(request.partner),
+        "quarters": figures.won_quarters(request.partner),
+        "discounts_ending": figures.discounts_ending_soon(request.partner),
         "activity": selectors.recent_activity(request.partner),
     }
     return render(request, "deals/dashboard.html", ctx)
+
+
+def _totals(pipeline: list[dict]) -> dict:
+    """The pipeline table's totals: the "Open pipeline" card shows the same numbers."""
+    return {key: sum(row[key] for row in pipeline) for key in ("count", "value", "weighted")}
 
 
 @partner_required
@@ -29,8 +53,15 @@ def deal_list(request):
     q = clean_search(raw_q)
     stage = request.GET.get("stage", "")
     sort = request.GET.get("sort", "")
+    view = request.GET.get("view", "")
+    view = view if view in figures.DEAL_VIEW_LABELS else ""
     page = selectors.deal_page(
-        request.partner, q=q, stage=stage, sort=sort, cursor=request.GET.get("cursor", "")
+        request.partner,
+        q=q,
+        stage=stage,
+        sort=sort,
+        cursor=request.GET.get("cursor", ""),
+        view=view,
     )
     _label_rows(page.rows)
     params = request.GET.copy()
@@ -43,6 +74,8 @@ def deal_list(request):
         "search_too_short": bool(raw_q.strip()) and not q,
         "search_min_length": SEARCH_MIN_LENGTH,
         "has_any_deal": bool(page.rows) or selectors.deals_for_partner(request.partner).exists(),
+        "view": view,
+        "view_label": figures.DEAL_VIEW_LABELS.get(view),
     }
     template = "deals/_deal_table.html" if request.htmx else "deals/deal_list.html"
     response = render(request, template, ctx)

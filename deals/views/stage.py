@@ -16,7 +16,9 @@ from partners.htmx import done, form_response
 @partner_required
 def stage_update(request, pk):
     deal = selectors.get_deal_for_partner(request.partner, pk)
-    form = StageForm(request.POST or None, request.FILES or None, deal=deal)
+    # The stage path's links name the stage to preselect (?stage=won); an unknown one is ignored.
+    initial = {"stage": request.GET.get("stage", "")}
+    form = StageForm(request.POST or None, request.FILES or None, deal=deal, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -47,7 +49,7 @@ def stage_update(request, pk):
 
 def _stage_message(deal):
     if deal.stage == deal.Stage.WON:
-        return _("The deal is won and closed. Its discount is now in the Discount menu.")
+        return _("The deal is won and closed.")
     if deal.stage == deal.Stage.LOST:
         return _("The deal is closed as lost.")
     return _("The stage is now %(stage)s.") % {"stage": deal.get_stage_display()}

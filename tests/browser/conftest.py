@@ -1,9 +1,14 @@
 """Real-browser tests: Playwright drives Debian's Chromium against Django's live server."""
 
+import io
 import os
+import re
 import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -49,3 +54,123 @@ def login(page, live_server):
         return page
 
     return do
+
+
+# The partner flows (test_partner_flows.py) run at two sizes and in both languages, each
+# asserting what a user would see as broken: a console error, a page wider than the screen,
+# a serious or critical axe-core violation. One browser and one live server serve them all.
+ARTIFACTS = Path(__file__).parent / "artifacts"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+SERIOUS = ("serious", "critical")
+
+
+@dataclass
+class UI:
+    """A browser tab at one size and in one language, with the checks every page passes."""
+
+    page: object
+    base: str
+    lang: str
+    size: str
+    name: str
+    errors: list = field(default_factory=list)
+    checked: int = 0
+    # A form page with errors answers 400, a missing page 404: Chromium logs either as a
+    # console error.
+    refusals_expected: bool = False
+
+    def text(self, vi: str, en: str) -> str:
+        return vi if self.lang == "vi" else en
+
+    def go(self, path: str):
+        self.page.goto(self.base + path)
+        return self.page
+
+    def login(self, email: str, password: str = "portal-demo"):
+        self.go("/login/")
+        self.page.fill("input[name=login]", email)
+        self.page.fill("input[name=password]", password)
+        self.page.locator("main button[type=submit]").click()
+        self.page.wait_for_url(self.base + "/")
+
+    def menu(self, href: str):
+        """Open a top-bar section; on a phone the menu is folded behind its button first."""
+        toggler = self.page.locator(".navbar-toggler")
+        if toggler.is_visible():
+            toggler.click()
+            self.page.locator("#main-nav.show").wait_for()
+        self.page.locator(f"#main-nav a.nav-link[href='{href}']").click()
+        self.page.wait_for_url(self.base + href + "*")
+
+    def check(self, label: str):
+        """No horizontal overflow, no serious axe violation; a screenshot for the artefacts."""
+        self.page.wait_for_load_state("load")
+        overflow = self.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{label}: the page is {overflow}px wider than the screen"
+        state = self._state()
+        if state not in _AXED:  # the same page in the same state was checked by another flow
+            results = _axe().run(self.page, options={"resultTypes": ["violations"]})
+            serious = [
+                f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+                for v in results.response["violations"]
+                if v["impact"] in SERIOUS
+            ]
+            assert not serious, f"{label}: axe violations {serious}"
+            _AXED.add(state)
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.checked += 1
+        shot = ARTIFACTS / f"{self.name}-{self.checked:02d}-{label}-{self.size}-{self.lang}.png"
+        self.page.screenshot(path=str(shot))
+
+    def _state(self) -> tuple:
+        """What axe would see: the page (ids aside), an open dialog, errors shown, the size,
+        the language."""
+        path = re.sub(r"\d+", "N", self.page.url.removeprefix(self.base))
+        marks = self.page.evaluate(
+            "[!!document.querySelector('#portal-modal.show'),"
+            " !!document.querySelector('.is-invalid, .alert-danger'),"
+            " document.querySelectorAll('[data-toast]').length]"
+        )
+        return (path, *marks, self.size, self.lang)
+
+
+_AXE = []
+_AXED: set[tuple] = set()
+
+
+def _axe():
+    # axe-playwright-python ships axe-core in its wheel: nothing is fetched from the network.
+    if not _AXE:
+        from axe_playwright_python.sync_playwright import Axe
+
+        _AXE.append(Axe())
+    return _AXE[0]
+
+
+def _console(tab: UI, message):
+    refused = re.search(r"status of 40[04]", message.text) and tab.refusals_expected
+    if message.type == "error" and not refused:
+        tab.errors.append(message.text)
+
+
+@pytest.fixture(params=[(s, lang) for s in VIEWPORTS for lang in ("vi", "en")], ids="-".join)
+def ui(request, browser, live_server, settings):
+    size, lang = request.param
+    call_command("seed_demo", stdout=io.StringIO())
+    # Reduced motion turns Bootstrap's fades off: axe never measures a half-faded dialog.
+    context = browser.new_context(
+        viewport=VIEWPORTS[size], accept_downloads=True, reduced_motion="reduce"
+    )
+    context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": live_server.url}]
+    )
+    page = context.new_page()
+    name = request.node.originalname.removeprefix("test_")
+    tab = UI(page=page, base=live_server.url, lang=lang, size=size, name=name)
+    page.on("console", lambda m: _console(tab, m))
+    page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert tab.errors == [], f"console errors: {tab.errors}"

@@ -185,6 +185,10 @@ def test_admin_shows_another_partners_protected_claim(staff_client, alpha, alice
 
     assert flags[newcomer.pk] is True
     assert flags[beta_deal.pk] is False  # the earlier, protected claim is not in conflict itself
+    # A conflict is a warning with a word, never the admin's green "yes" tick.
+    html = changelist.content.decode()
+    assert html.count("icon-alert.svg") == 1
+    assert "icon-yes.svg" not in html and "icon-no.svg" not in html
     assert beta_deal.title in review and "Beta Integration JSC" in review
 
 
@@ -389,3 +393,19 @@ def test_set_discount_rules_refuses_a_rate_above_the_contract(alpha_deal, staff)
         ]
     }
     assert alpha_deal.discount_rules.get().rate == 10
+
+
+def test_admin_speaks_vietnamese_for_django_and_axes_texts(staff_client):
+    staff_client.cookies["django_language"] = "vi"
+    index = staff_client.get(reverse("admin:index")).content.decode()
+    products = staff_client.get(reverse("admin:deals_product_changelist")).content.decode()
+
+    assert "Các lần truy cập" in index  # django-axes' "access attempts"
+    assert "Hiện số lượng" in products  # the filter's "Show counts"
+    assert "Show counts" not in products
+
+
+def test_admin_product_form_has_both_languages(staff_client):
+    html = staff_client.get(reverse("admin:deals_product_add")).content.decode()
+    for field in ("name", "name_vi", "description", "description_vi"):
+        assert f'name="{field}"' in html

@@ -196,7 +196,7 @@ def test_attachment_add_get_has_a_multipart_form_for_htmx_and_plain(alice_client
     assert f'action="{files_url(alpha_deal)}"' in html
     assert "multiple" in html
     assert "data-upload-progress" in html
-    assert '<option value="other" selected>' in html
+    assert '<option value="bom" selected>' in html
 
 
 def test_attachment_add_post_stores_a_batch(alice_client, alpha_deal, alice, files, media_files):

@@ -27,12 +27,24 @@ S = Deal.Stage
 R = Deal.Status
 
 PRODUCTS = [
-    ("vserver", "vServer", "Cloud virtual machines"),
-    ("vstorage", "vStorage", "S3-compatible object storage"),
-    ("vdb", "vDB", "Managed relational databases"),
-    ("vks", "Kubernetes (VKS)", "Managed Kubernetes"),
-    ("cdn", "CDN", "Content delivery network"),
-    ("vmonitor", "vMonitor", "Monitoring and alerting"),
+    ("vserver", "vServer", "Cloud virtual machines", "vServer", "Máy chủ ảo trên đám mây"),
+    (
+        "vstorage",
+        "vStorage",
+        "S3-compatible object storage",
+        "vStorage",
+        "Lưu trữ đối tượng tương thích S3",
+    ),
+    ("vdb", "vDB", "Managed relational databases", "vDB", "Cơ sở dữ liệu quan hệ được quản lý"),
+    (
+        "vks",
+        "Kubernetes (VKS)",
+        "Managed Kubernetes",
+        "Kubernetes (VKS)",
+        "Kubernetes được quản lý",
+    ),
+    ("cdn", "CDN", "Content delivery network", "CDN", "Mạng phân phối nội dung"),
+    ("vmonitor", "vMonitor", "Monitoring and alerting", "vMonitor", "Giám sát và cảnh báo"),
 ]
 
 CUSTOMERS = [
@@ -203,9 +215,15 @@ class Command(BaseCommand):
 
     def _products(self):
         products = {}
-        for code, name, description in PRODUCTS:
+        for code, name, description, name_vi, description_vi in PRODUCTS:
             products[code], _created = Product.objects.get_or_create(
-                code=code, defaults={"name": name, "description": description}
+                code=code,
+                defaults={
+                    "name": name,
+                    "description": description,
+                    "name_vi": name_vi,
+                    "description_vi": description_vi,
+                },
             )
         return products
 

@@ -6,3 +6,5 @@ SHORT_DATETIME_FORMAT = "H:i d/m/Y"
 DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "."
 NUMBER_GROUPING = 3
+# Dates are typed as they are shown (dd/mm/yyyy); ISO is still read, for scripts and tests.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]

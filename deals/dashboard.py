@@ -1,0 +1,161 @@
+"""The dashboard's figures beyond the counters: what needs attention now, and this quarter.
+
+Every figure is one count over an index range whose size is bounded by the partner's open
+deals or by a date window, never by its whole history: the open-deal figures read partial
+indexes holding open deals only, the quarter reads (partner, closed_at), the discounts
+(partner, valid_until). Each figure names the deal or discount list view that lists the same
+rows (`deal_view_filter` here, `discounts.selectors.ending_soon_filter`), so the number
+and the list always agree.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from deals.models import Deal
+from discounts.models import Discount
+from discounts.selectors import ending_soon_filter
+
+SOON_DAYS = 30
+STALE_DAYS = 30
+PROTECTION_SOON_DAYS = 14
+
+
+def open_deals(partner):
+    return Deal.objects.filter(partner=partner, closed_at__isnull=True)
+
+
+def deal_view_filter(view: str, today: date | None = None) -> Q | None:
+    """The rows of a named deal list view, or None for an unknown name."""
+    today = today or timezone.localdate()
+    views = {
+        "open-pipeline": Q(closed_at__isnull=True, status=Deal.Status.APPROVED),
+        "pending": Q(status=Deal.Status.PENDING),
+        "action-required": Q(status=Deal.Status.ACTION_REQUIRED),
+        "closing-soon": Q(
+            closed_at__isnull=True,
+            expected_close_date__gte=today,
+            expected_close_date__lte=today + timedelta(days=SOON_DAYS),
+        ),
+        "stale": Q(
+            closed_at__isnull=True,
+            updated_at__lt=_midnight(today - timedelta(days=STALE_DAYS - 1)),
+        ),
+        "protection-ending": Q(
+            closed_at__isnull=True,
+            status=Deal.Status.APPROVED,
+            protected_until__gte=today,
+            protected_until__lte=today + timedelta(days=PROTECTION_SOON_DAYS),
+        ),
+        "won-this-quarter": Q(stage=Deal.Stage.WON, **_closed_between(*quarter(today, 0))),
+        "won-last-quarter": Q(stage=Deal.Stage.WON, **_closed_between(*quarter(today, -1))),
+    }
+    return views.get(view)
+
+
+def _midnight(day: date):
+    return timezone.make_aware(datetime(day.year, day.month, day.day))
+
+
+def _closed_between(first: date, last: date) -> dict:
+    return {"closed_at__gte": _midnight(first), "closed_at__lt": _midnight(last + timedelta(1))}
+
+
+def quarter(today: date, offset: int) -> tuple[date, date]:
+    """First and last day of the quarter `offset` quarters from today's (0 this, -1 last)."""
+    index = today.year * 4 + (today.month - 1) // 3 + offset
+    year, q = divmod(index, 4)
+    first = date(year, q * 3 + 1, 1)
+    next_index = index + 1
+    next_first = date(next_index // 4, (next_index % 4) * 3 + 1, 1)
+    return first, next_first - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Attention:
+    closing_soon: int
+    stale: int
+    protection_ending: int
+
+
+def attention(partner, today: date | None = None) -> Attention:
+    """Open deals expected to close within 30 days, not updated for 30 days, and whose
+    protection ends within 14 days."""
+    today = today or timezone.localdate()
+    counts = open_deals(partner).aggregate(
+        **{
+            key.replace("-", "_"): Count("pk", filter=deal_view_filter(key, today))
+            for key in ("closing-soon", "stale", "protection-ending")
+        }
+    )
+    return Attention(**counts)
+
+
+@dataclass(frozen=True)
+class Quarters:
+    this_count: int
+    this_value: int
+    last_count: int
+    last_value: int
+    this_first: date
+    last_first: date
+
+    @property
+    def change(self) -> int | None:
+        """Per cent change of the won value against last quarter; None without a base."""
+        if not self.last_value:
+            return None
+        return round(100 * (self.this_value - self.last_value) / self.last_value)
+
+
+def won_quarters(partner, today: date | None = None) -> Quarters:
+    today = today or timezone.localdate()
+    this_q, last_q = quarter(today, 0), quarter(today, -1)
+    won = Deal.objects.filter(
+        partner=partner, stage=Deal.Stage.WON, **_closed_between(last_q[0], this_q[1])
+    )
+    this_range = Q(**_closed_between(*this_q))
+    figures = won.aggregate(
+        this_count=Count("pk", filter=this_range),
+        this_value=Sum("estimated_value", filter=this_range),
+        last_count=Count("pk", filter=~this_range),
+        last_value=Sum("estimated_value", filter=~this_range),
+    )
+    return Quarters(
+        this_count=figures["this_count"],
+        this_value=int(figures["this_value"] or 0),
+        last_count=figures["last_count"],
+        last_value=int(figures["last_value"] or 0),
+        this_first=this_q[0],
+        last_first=last_q[0],
+    )
+
+
+def discounts_ending_soon(partner, today: date | None = None) -> int:
+    """Active discounts ending within 30 days (the Discount list's `?ending=soon`)."""
+    return Discount.objects.filter(partner=partner).filter(ending_soon_filter(today)).count()
+
+
+DEAL_VIEW_LABELS = {
+    "open-pipeline": _("Open pipeline (approved, open)"),
+    "pending": _("Waiting for review"),
+    "action-required": _("Action required"),
+    "closing-soon": _("Expected to close within 30 days"),
+    "stale": _("Not updated for 30 days"),
+    "protection-ending": _("Protection ends within 14 days"),
+    "won-this-quarter": _("Won this quarter"),
+    "won-last-quarter": _("Won last quarter"),
+}
+
+
+def weighted_pipeline(pipeline: list[dict]) -> list[dict]:
+    """The counters' pipeline rows with each stage's probability and weighted value."""
+    rows = []
+    for row in pipeline:
+        probability = Deal.PROBABILITY[row["stage"]]
+        weighted = int(row["value"] or 0) * probability // 100
+        rows.append({**row, "probability": probability, "weighted": weighted})
+    return rows

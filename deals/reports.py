@@ -1,0 +1,122 @@
+"""Reads for the dashboard's and the reports page's figures, scoped to one partner.
+
+Each figure is one aggregate query over an index range (the partner's deals closed in the
+window, its discounts created in the window), never a walk over the partner's whole history.
+"""
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from deals.models import Deal
+from discounts.models import CustomerDiscount, Discount
+
+REPORT_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class MonthValue:
+    month: date
+    value: int
+    count: int
+
+
+def month_starts(today: date, months: int = REPORT_MONTHS) -> list[date]:
+    """The first day of each of the last `months` months, oldest first, this month last."""
+    first = today.replace(day=1)
+    starts = [first]
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+        starts.append(first)
+    return starts[::-1]
+
+
+def window_start(today: date, months: int = REPORT_MONTHS):
+    """The moment the report window opens: midnight, local time, on its first month's day 1."""
+    first = month_starts(today, months)[0]
+    return timezone.make_aware(timezone.datetime(first.year, first.month, 1))
+
+
+def _closed_in_window(partner, start):
+    return Deal.objects.filter(partner=partner, closed_at__gte=start)
+
+
+def won_by_month(partner, today: date | None = None) -> list[MonthValue]:
+    """Won value and count per month (by the day the deal was won), the last 12 months."""
+    today = today or timezone.localdate()
+    rows = (
+        _closed_in_window(partner, window_start(today))
+        .filter(stage=Deal.Stage.WON)
+        .annotate(month=TruncMonth("closed_at"))
+        .values("month")
+        .annotate(value=Sum("estimated_value"), count=Count("pk"))
+    )
+    by_month = {_as_date(row["month"]): row for row in rows}
+    return [
+        MonthValue(
+            month=month,
+            value=int(by_month.get(month, {}).get("value") or 0),
+            count=by_month.get(month, {}).get("count", 0),
+        )
+        for month in month_starts(today)
+    ]
+
+
+def _as_date(value) -> date:
+    if hasattr(value, "date"):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.date().replace(day=1)
+    return value.replace(day=1)
+
+
+@dataclass(frozen=True)
+class ClosingFigures:
+    won: int
+    lost: int
+    win_rate: int | None  # per cent, None without a closed deal
+    median_days: int | None  # from registration to win
+
+
+def closing_figures(partner, today: date | None = None) -> ClosingFigures:
+    """Win rate and median days to close over the deals closed in the last 12 months."""
+    today = today or timezone.localdate()
+    closed = _closed_in_window(partner, window_start(today)).filter(stage__in=Deal.CLOSING_STAGES)
+    counts = closed.aggregate(
+        won=Count("pk", filter=Q(stage=Deal.Stage.WON)),
+        lost=Count("pk", filter=Q(stage=Deal.Stage.LOST)),
+    )
+    total = counts["won"] + counts["lost"]
+    # Bounded by the window's wins, two timestamps a row: no history walk.
+    spans = [
+        (closed_at - created_at).days
+        for created_at, closed_at in closed.filter(stage=Deal.Stage.WON).values_list(
+            "created_at", "closed_at"
+        )
+    ]
+    return ClosingFigures(
+        won=counts["won"],
+        lost=counts["lost"],
+        win_rate=round(100 * counts["won"] / total) if total else None,
+        median_days=round(statistics.median(spans)) if spans else None,
+    )
+
+
+@dataclass(frozen=True)
+class DiscountFigures:
+    issued: int
+    passed_on: int
+
+
+def discount_figures(partner, today: date | None = None) -> DiscountFigures:
+    """Discounts issued to the partner and customer discounts it passed on, last 12 months."""
+    start = window_start(today or timezone.localdate())
+    return DiscountFigures(
+        issued=Discount.objects.filter(partner=partner, created_at__gte=start).count(),
+        passed_on=CustomerDiscount.objects.filter(
+            discount__partner=partner, created_at__gte=start
+        ).count(),
+    )

@@ -1,0 +1,27 @@
+"""Form widgets every app uses."""
+
+from django import forms
+from django.utils.formats import get_format
+
+_PLACEHOLDER_PARTS = {"%d": "dd", "%m": "mm", "%Y": "yyyy"}
+
+
+def date_placeholder() -> str:
+    """The active language's first date input format, as people read it: dd/mm/yyyy."""
+    text = get_format("DATE_INPUT_FORMATS")[0]
+    for code, part in _PLACEHOLDER_PARTS.items():
+        text = text.replace(code, part)
+    return text
+
+
+class LocalDateInput(forms.DateInput):
+    """A text input in the active language's date format (the browser's date picker shows
+    the browser's locale, not the page's). The value is shown in the same format it is typed."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"inputmode": "numeric", "autocomplete": "off", **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].setdefault("placeholder", date_placeholder())
+        return context
