@@ -297,9 +297,9 @@ def sweep(*, now=None) -> dict:
 
     Effects: events older than NOTIFICATION_SWEEP_GRACE_SECONDS without deliveries are
     enqueued again; e-mail and webhook deliveries `sending` for longer than 15 minutes (their
-    worker died) go back to `pending`; pending e-mail and webhook deliveries whose time has come
-    (and whose own retry did not fire) are enqueued. Duplicated hand-offs are harmless: fan-out and the claim
-    make each delivery happen once. Returns counts.
+    worker died) go back to `pending`; pending e-mail and webhook deliveries whose time has
+    come (and whose own retry did not fire) are enqueued. Duplicated hand-offs are harmless:
+    fan-out and the claim make each delivery happen once. Returns counts.
     """
     now = now or timezone.now()
     grace = timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE_SECONDS)
