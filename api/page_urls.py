@@ -9,4 +9,9 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", pages.token_revoke, name="api_token_revoke"),
     path("webhooks/", pages.webhook_list, name="api_webhooks"),
     path("webhooks/<int:pk>/delete/", pages.webhook_delete, name="api_webhook_delete"),
+    path(
+        "webhooks/deliveries/<int:pk>/redeliver/",
+        pages.webhook_redeliver,
+        name="api_webhook_redeliver",
+    ),
 ]

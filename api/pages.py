@@ -15,6 +15,7 @@ from partners.access import partner_admin_required, partner_required
 
 ADMINS_ONLY = _lazy("Only an admin of your organisation can manage API tokens.")
 WEBHOOKS_ADMINS_ONLY = _lazy("Only an admin of your organisation can manage webhooks.")
+RECENT_DELIVERIES = 50
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,6 +96,7 @@ def webhook_list(request):
     ctx = {
         "form": form,
         "endpoints": selectors.webhook_endpoints_for_partner(request.partner),
+        "deliveries": selectors.webhook_deliveries_for_partner(request.partner)[:RECENT_DELIVERIES],
         "created": created,
         "signature_header": SIGNATURE_HEADER,
     }
@@ -111,4 +113,22 @@ def webhook_delete(request, pk):
     endpoint = selectors.get_webhook_endpoint_for_partner(request.partner, pk)
     services.delete_webhook_endpoint(endpoint, by=request.user)
     messages.success(request, _("Events are no longer sent to %(url)s.") % {"url": endpoint.url})
+    return redirect("api_webhooks")
+
+
+@require_POST
+@partner_required
+@partner_admin_required(WEBHOOKS_ADMINS_ONLY)
+def webhook_redeliver(request, pk):
+    delivery = selectors.get_webhook_delivery_for_partner(request.partner, pk)
+    try:
+        services.redeliver_webhook(delivery, by=request.user)
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Event #%(event)s is being sent again to %(url)s.")
+            % {"event": delivery.event_id, "url": delivery.endpoint.url},
+        )
     return redirect("api_webhooks")

@@ -79,7 +79,8 @@ class KeysetPagination(BasePagination):
             padded = cursor + "=" * (-len(cursor) % 4)
             data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
             sort, raw_value, last_pk = data["s"], data["v"], int(data["id"])
-            value = model._meta.get_field(self.field).to_python(raw_value)
+            field = model._meta.pk if self.field == "pk" else model._meta.get_field(self.field)
+            value = field.to_python(raw_value)
         except (ValueError, KeyError, TypeError, binascii.Error, DjangoValidationError):
             raise invalid from None
         if sort != self.sort or value is None or (isinstance(value, str) and not storable(value)):

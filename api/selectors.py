@@ -3,8 +3,10 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from api.models import ApiToken, WebhookEndpoint
+from api.events import KIND_FOR_TYPE, PARTNER_KINDS
+from api.models import ApiToken, WebhookDelivery, WebhookEndpoint
 from api.services import hash_key
+from notifications.models import Event
 
 
 def tokens_for_partner(partner) -> QuerySet[ApiToken]:
@@ -30,3 +32,26 @@ def webhook_endpoints_for_partner(partner) -> QuerySet[WebhookEndpoint]:
 
 def get_webhook_endpoint_for_partner(partner, pk) -> WebhookEndpoint:
     return get_object_or_404(webhook_endpoints_for_partner(partner), pk=pk)
+
+
+def webhook_deliveries_for_partner(partner) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(endpoint__partner=partner).select_related(
+        "event", "endpoint"
+    )
+
+
+def get_webhook_delivery_for_partner(partner, pk) -> WebhookDelivery:
+    return get_object_or_404(
+        webhook_deliveries_for_partner(partner).select_related("endpoint__partner"), pk=pk
+    )
+
+
+def events_for_partner(partner, *, type: str = "", after: int | None = None) -> QuerySet[Event]:
+    """The partner's events the API shows (kinds with an API name), optionally of one type and
+    after an event id."""
+    events = Event.objects.filter(partner=partner, kind__in=PARTNER_KINDS)
+    if type:
+        events = events.filter(kind=KIND_FOR_TYPE[type])
+    if after is not None:
+        events = events.filter(pk__gt=after)
+    return events

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from api.events import EVENT_TYPES, payload
 from deals.models import Attachment, Deal, Product
 from discounts.models import EffectiveStatus
 
@@ -390,4 +391,24 @@ class DiscountQuerySerializer(serializers.Serializer):
 class CustomerQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text="Name or tax code."
+    )
+
+
+class EventSerializer(serializers.Serializer):
+    """An event of the partner's: the same JSON as the webhook delivery's body."""
+
+    id = serializers.IntegerField(help_text="Increases with each event; poll with `after`.")
+    type = serializers.ChoiceField(choices=EVENT_TYPES)
+    created_at = serializers.DateTimeField()
+    deal = serializers.IntegerField(allow_null=True, help_text="The deal's id, if any.")
+    data = serializers.DictField(help_text="Details of the event, e.g. a reason or a date.")
+
+    def to_representation(self, instance):
+        return payload(instance)
+
+
+class EventQuerySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=EVENT_TYPES, required=False, allow_blank=True)
+    after = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**63 - 1, help_text="Only events after this id."
     )

@@ -9,8 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.models import ApiToken, IdempotencyKey, WebhookEndpoint
+from api.deliveries import give_up_at
+from api.models import ApiToken, IdempotencyKey, WebhookDelivery, WebhookEndpoint
 from api.webhooks import EVENT_TYPES, vetted_addresses
+from notifications.services import enqueue_webhook
 from partners.models import Membership, Partner
 
 TOKEN_PREFIX = "pp_"
@@ -137,3 +139,30 @@ def delete_webhook_endpoint(endpoint: WebhookEndpoint, *, by) -> None:
     endpoint row is deleted."""
     _check_admin(endpoint.partner, by)
     endpoint.delete()
+
+
+@transaction.atomic
+def redeliver_webhook(delivery: WebhookDelivery, *, by) -> WebhookDelivery:
+    """Send a delivery again ("Redeliver"): the same event, signed anew, to the same endpoint.
+
+    Effects: `by` must be an admin of the endpoint's partner (or staff); a delivery being
+    sent right now is refused (ValidationError "sending"); otherwise, by a compare-and-set,
+    it goes back to `pending` with no wait, its attempts at 0 and a new 24-hour retry window
+    (last error and code kept until the next attempt), and is handed to the worker after
+    commit (without a broker: sent in this process).
+    """
+    _check_admin(delivery.endpoint.partner, by)
+    Status = WebhookDelivery.Status
+    now = timezone.now()
+    changed = (
+        WebhookDelivery.objects.filter(pk=delivery.pk)
+        .exclude(status=Status.SENDING)
+        .update(status=Status.PENDING, attempts=0, next_attempt_at=None, give_up_at=give_up_at(now))
+    )
+    if not changed:
+        raise ValidationError(
+            _("This delivery is being sent right now; try again in a minute."), code="sending"
+        )
+    transaction.on_commit(lambda: enqueue_webhook(delivery.pk))
+    delivery.refresh_from_db()
+    return delivery

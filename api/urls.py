@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api.views import deals, discounts
+from api.views import deals, discounts, events
 from api.views.base import not_found
 
 app_name = "api"
@@ -41,6 +41,7 @@ urlpatterns = [
     path("v1/customers/", discounts.CustomerList.as_view(), name="customer_list"),
     path("v1/customers/<int:pk>/", discounts.CustomerDetail.as_view(), name="customer_detail"),
     path("v1/products/", discounts.ProductList.as_view(), name="product_list"),
+    path("v1/events/", events.EventList.as_view(), name="event_list"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "v1/docs/",

@@ -1,7 +1,7 @@
 """Webhook endpoints: which URLs may receive the partner's events, and how a delivery is signed.
 
 The delivery itself (POST each outbox event to the partner's endpoints from the Celery worker,
-with retries and a log) rides on the notifications outbox and is not built yet; it sends each
+with retries and a log) is `api.deliveries`, fanned out with the notifications; it sends each
 attempt with `send`, which vets the URL again right before sending and connects only to a
 vetted address, so a host whose DNS changed after registration to a private one is refused.
 """
@@ -19,16 +19,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from api.events import EVENT_TYPES  # noqa: F401 - the names live in api.events
+
 SIGNATURE_HEADER = "X-Portal-Signature"
-EVENT_TYPES = (
-    "deal.registered",
-    "deal.reviewed",
-    "deal.stage_changed",
-    "deal.won",
-    "deal.lost",
-    "customer_discount.created",
-    "customer_discount.revoked",
-)
+EVENT_HEADER = "X-Portal-Event"
+DELIVERY_HEADER = "X-Portal-Delivery"
 
 
 def _allowed_host(host: str) -> bool:
@@ -123,7 +118,9 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
 
 
-def send(url: str, secret: str, body: bytes, *, timeout: float = 10) -> int:
+def send(
+    url: str, secret: str, body: bytes, *, timeout: float = 10, headers: dict | None = None
+) -> int:
     """POST one signed delivery to `url`; returns the receiver's status code.
 
     The URL is vetted again now (its DNS may have changed since registration) and the
@@ -144,6 +141,7 @@ def send(url: str, secret: str, body: bytes, *, timeout: float = 10) -> int:
             headers={
                 "Content-Type": "application/json",
                 "User-Agent": "VNG-Cloud-Partner-Portal-Webhooks/1",
+                **(headers or {}),
                 SIGNATURE_HEADER: signature(secret, body),
             },
         )

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from api import deliveries as webhooks
 from notifications.messages import message, title
 from notifications.models import Delivery, Event, Preference
 from notifications.recipients import recipients_for
@@ -32,6 +33,7 @@ Status = Delivery.Status
 
 FAN_OUT_TASK = "notifications.tasks.fan_out_event"
 SEND_TASK = "notifications.tasks.send_email_delivery"
+WEBHOOK_TASK = "notifications.tasks.send_webhook_delivery"
 
 
 # --- writing events (inside the caller's transaction) --------------------------------------
@@ -110,6 +112,8 @@ def enqueue_event(event_id: int) -> None:
         return
     for delivery_id in fan_out(event_id=event_id):
         send_email(delivery_id=delivery_id)
+    for delivery_id in webhooks.pending_ids(event_id):
+        send_webhook(delivery_id=delivery_id)
 
 
 def enqueue_delivery(delivery_id: int, countdown: float | None = None) -> None:
@@ -117,6 +121,20 @@ def enqueue_delivery(delivery_id: int, countdown: float | None = None) -> None:
         _send_task(SEND_TASK, [delivery_id], countdown)
     elif countdown is None:
         send_email(delivery_id=delivery_id)
+
+
+def enqueue_webhook(delivery_id: int, countdown: float | None = None) -> None:
+    """Hand one webhook delivery to the worker; without a broker, send it now (retries then come
+    from the sweep)."""
+    if broker_configured():
+        _send_task(WEBHOOK_TASK, [delivery_id], countdown)
+    elif countdown is None:
+        send_webhook(delivery_id=delivery_id)
+
+
+def send_webhook(*, delivery_id: int) -> int | None:
+    """POST one webhook delivery once (`api.deliveries.deliver`: claim, sign, send, log)."""
+    return webhooks.deliver(delivery_id=delivery_id)
 
 
 # --- fan-out: one delivery per recipient and channel ------------------------------------------
@@ -127,7 +145,9 @@ def fan_out(*, event_id: int) -> list[int]:
 
     Effects: the event row is locked, so two workers fanning out one event queue here and
     the second finds it done; one in-app Delivery per recipient user (ready to read) and one
-    e-mail Delivery per recipient who has an address and wants this kind by e-mail;
+    e-mail Delivery per recipient who has an address and wants this kind by e-mail; one
+    pending WebhookDelivery per endpoint of the partner subscribed to the event's type
+    (`api.deliveries.create_deliveries`; the caller sends `webhooks.pending_ids`);
     `fanned_out_at` is set. A missing event (its change rolled back) is ignored.
     """
     now = timezone.now()
@@ -138,6 +158,7 @@ def fan_out(*, event_id: int) -> list[int]:
         if event.fanned_out_at is None:
             rows = _deliveries(event, now)
             Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+            webhooks.create_deliveries(event, now=now)
             event.fanned_out_at = now
             event.save(update_fields=["fanned_out_at"])
     return list(
@@ -275,10 +296,10 @@ def sweep(*, now=None) -> dict:
     """Re-enqueue what a lost hand-off left behind; run every minute by beat.
 
     Effects: events older than NOTIFICATION_SWEEP_GRACE_SECONDS without deliveries are
-    enqueued again; e-mail deliveries `sending` for longer than 15 minutes (their worker
-    died) go back to `pending`; pending e-mail deliveries whose time has come (and whose own
-    retry did not fire) are enqueued. Duplicated hand-offs are harmless: fan-out and the claim
-    make each delivery happen once. Returns counts.
+    enqueued again; e-mail and webhook deliveries `sending` for longer than 15 minutes (their
+    worker died) go back to `pending`; pending e-mail and webhook deliveries whose time has
+    come (and whose own retry did not fire) are enqueued. Duplicated hand-offs are harmless:
+    fan-out and the claim make each delivery happen once. Returns counts.
     """
     now = now or timezone.now()
     grace = timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE_SECONDS)
@@ -302,7 +323,16 @@ def sweep(*, now=None) -> dict:
     )
     for delivery_id in due:
         enqueue_delivery(delivery_id)
-    return {"events": len(events), "deliveries": len(due), "stale": stale}
+    due_webhooks, stale_webhooks = webhooks.sweep(now=now, grace=grace)
+    for delivery_id in due_webhooks:
+        enqueue_webhook(delivery_id)
+    return {
+        "events": len(events),
+        "deliveries": len(due),
+        "stale": stale,
+        "webhooks": len(due_webhooks),
+        "stale_webhooks": stale_webhooks,
+    }
 
 
 def retry_deliveries(deliveries, *, by) -> int:

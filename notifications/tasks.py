@@ -10,6 +10,8 @@ from notifications import services
 def fan_out_event(event_id: int) -> None:
     for delivery_id in services.fan_out(event_id=event_id):
         services.enqueue_delivery(delivery_id)
+    for delivery_id in services.webhooks.pending_ids(event_id):
+        services.enqueue_webhook(delivery_id)
 
 
 @shared_task(
@@ -20,6 +22,16 @@ def send_email_delivery(self, delivery_id: int) -> None:
     if delay is not None:
         # Celery's own retry with backoff; if that hand-off is lost too, the sweep finds the
         # row pending and due.
+        raise self.retry(countdown=delay, max_retries=None)
+
+
+@shared_task(
+    bind=True, name="notifications.tasks.send_webhook_delivery", acks_late=True, ignore_result=True
+)
+def send_webhook_delivery(self, delivery_id: int) -> None:
+    delay = services.send_webhook(delivery_id=delivery_id)
+    if delay is not None:
+        # Backoff through Celery; a lost hand-off is found by the sweep (pending and due).
         raise self.retry(countdown=delay, max_retries=None)
 
 

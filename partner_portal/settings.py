@@ -366,6 +366,11 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 # Hosts that may receive webhooks although they are private or plain http (tests, development),
 # e.g. "127.0.0.1,localhost". Empty in production: only public https URLs.
 WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+# Webhook deliveries: retried after 1, 2, 4, ... times WEBHOOK_RETRY_SECONDS (at most an hour
+# apart) for WEBHOOK_RETRY_HOURS, then failed; each POST waits WEBHOOK_TIMEOUT_SECONDS at most.
+WEBHOOK_RETRY_SECONDS = env.int("WEBHOOK_RETRY_SECONDS", default=60)
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenAccess"],

@@ -4,7 +4,8 @@ Nothing here runs in eager mode: the test process publishes to Redis, the worker
 it and read the committed rows of the PostgreSQL test database, and e-mails travel over SMTP
 to an aiosmtpd server in this process. The tests are transactional so the workers see the rows.
 
-Ports (the events engineer's range): SMTP 8525, a private Redis 8579 for the broker-outage test.
+Ports (the events engineer's range): SMTP 8525, a private Redis 8579 for the broker-outage test
+(TEST_SMTP_PORT, TEST_PRIVATE_REDIS_PORT move them).
 The shared Redis on 6379 is only used on db 5 (TEST_CELERY_BROKER_URL), and never stopped.
 """
 
@@ -26,8 +27,8 @@ from kombu import pools
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
-SMTP_PORT = 8525
-PRIVATE_REDIS_PORT = 8579
+SMTP_PORT = int(os.environ.get("TEST_SMTP_PORT", "8525"))
+PRIVATE_REDIS_PORT = int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "8579"))
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

@@ -1,0 +1,162 @@
+"""Webhook deliveries: each partner event POSTed to each of its endpoints that asked for it.
+
+`notifications.services.fan_out` calls `create_deliveries` under its lock on the event, next to
+the e-mail and in-app rows, so there is one WebhookDelivery per (event, endpoint) (the unique
+constraint guards it too). `deliver` claims a row by a compare-and-set update before sending,
+so two workers given the same row send once. A failed attempt is retried with exponential
+backoff (WEBHOOK_RETRY_SECONDS doubling, at most an hour apart) for WEBHOOK_RETRY_HOURS, then
+the row is failed; "Redeliver" starts it again.
+"""
+
+import json
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q
+from django.utils import timezone
+
+from api.events import event_type, payload
+from api.models import WebhookDelivery, WebhookEndpoint
+from api.webhooks import DELIVERY_HEADER, EVENT_HEADER, send
+
+logger = logging.getLogger(__name__)
+Status = WebhookDelivery.Status
+
+
+def give_up_at(now):
+    return now + timedelta(hours=settings.WEBHOOK_RETRY_HOURS)
+
+
+def create_deliveries(event, *, now) -> int:
+    """One pending delivery per endpoint of the event's partner that subscribed to its type.
+
+    Called inside `fan_out`'s transaction (the event row is locked); a row already there is
+    kept (ignore_conflicts on the unique pair). Returns how many endpoints subscribe.
+    """
+    name = event_type(event.kind)
+    if name is None or event.partner_id is None:
+        return 0
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(partner_id=event.partner_id)
+        if name in endpoint.event_types
+    ]
+    WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(event=event, endpoint=endpoint, give_up_at=give_up_at(now))
+            for endpoint in endpoints
+        ],
+        ignore_conflicts=True,
+    )
+    return len(endpoints)
+
+
+def pending_ids(event_id: int) -> list[int]:
+    return list(
+        WebhookDelivery.objects.filter(event_id=event_id, status=Status.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next try: doubling from WEBHOOK_RETRY_SECONDS, at most an hour."""
+    return min(settings.WEBHOOK_RETRY_SECONDS * 2 ** max(attempts - 1, 0), 3600)
+
+
+def body(delivery: WebhookDelivery) -> bytes:
+    return json.dumps(payload(delivery.event), separators=(",", ":")).encode()
+
+
+def deliver(*, delivery_id: int) -> int | None:
+    """POST one webhook delivery, signed with its endpoint's secret; at most one sender.
+
+    Effects: the row is claimed (pending and due → sending, attempts + 1, claimed_at) by a
+    compare-and-set update, so of two workers only one sends; the event JSON is POSTed with
+    `api.webhooks.send` (URL vetted again, signature, event and delivery headers). A 2xx
+    answer makes it `delivered` (delivered_at, last_response_code); any other answer, a
+    network error or a refused URL records last_error (and the code) and puts it back to
+    `pending` with the next attempt's time, or `failed` once the next attempt would fall
+    after give_up_at. Returns the seconds until the next attempt when one is due, else None.
+    """
+    now = timezone.now()
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    delivery = WebhookDelivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    code = None
+    try:
+        code = send(
+            delivery.endpoint.url,
+            delivery.endpoint.secret,
+            body(delivery),
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            headers={
+                EVENT_HEADER: event_type(delivery.event.kind) or "",
+                DELIVERY_HEADER: str(delivery.pk),
+            },
+        )
+    except ValidationError as exc:
+        error = "refused: " + " ".join(exc.messages)
+    except Exception as exc:  # noqa: BLE001 - any network or TLS error is retried
+        error = f"{type(exc).__name__}: {exc}"
+    else:
+        if 200 <= code < 300:
+            WebhookDelivery.objects.filter(pk=delivery_id, status=Status.SENDING).update(
+                status=Status.DELIVERED,
+                delivered_at=timezone.now(),
+                last_response_code=code,
+                last_error="",
+            )
+            return None
+        error = f"HTTP {code}"
+    return _failed(delivery, error[:2000], code)
+
+
+def _failed(delivery: WebhookDelivery, error: str, code: int | None) -> int | None:
+    delay = retry_delay(delivery.attempts)
+    now = timezone.now()
+    if now + timedelta(seconds=delay) > delivery.give_up_at:
+        logger.error("webhook delivery %s failed for good: %s", delivery.pk, error)
+        WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.SENDING).update(
+            status=Status.FAILED, last_error=error, last_response_code=code, next_attempt_at=None
+        )
+        return None
+    logger.warning(
+        "webhook delivery %s failed (try %s), again in %ss: %s",
+        delivery.pk,
+        delivery.attempts,
+        delay,
+        error,
+    )
+    WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.SENDING).update(
+        status=Status.PENDING,
+        last_error=error,
+        last_response_code=code,
+        next_attempt_at=now + timedelta(seconds=delay),
+    )
+    return delay
+
+
+def sweep(*, now, grace: timedelta) -> tuple[list[int], int]:
+    """For the notifications sweep: rows `sending` for 15 minutes (their worker died) go back to
+    pending; returns the ids of pending rows whose time has come (and whose own retry did not
+    fire), and how many were stale."""
+    stale = WebhookDelivery.objects.filter(
+        status=Status.SENDING, claimed_at__lte=now - timedelta(minutes=15)
+    ).update(status=Status.PENDING, next_attempt_at=now - grace)
+    due = list(
+        WebhookDelivery.objects.filter(status=Status.PENDING)
+        .filter(
+            Q(next_attempt_at__lte=now - grace)
+            | Q(next_attempt_at__isnull=True, created_at__lte=now - grace)
+        )
+        .values_list("pk", flat=True)[:1000]
+    )
+    return due, stale

@@ -1,0 +1,85 @@
+"""GET /api/v1/events/: the token's partner's events, oldest first, by cursor or `after`."""
+
+import pytest
+
+from api.events import EVENT_TYPES, TYPE_FOR_KIND
+from deals.services import change_stage
+from notifications.models import Event, Kind
+from notifications.services import record_event
+from tests.factories import DealFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history(alpha, alice, beta, bob):
+    """alpha: 3 stage moves and a win (won + discount issued) and a staff-only conflict flag;
+    beta: a win."""
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="qualified")
+    for stage in ("proposal", "negotiation", "won"):
+        change_stage(deal, stage, by=alice)
+    record_event(Kind.CONFLICT_FLAGGED, deal=deal, actor=alice, params={"on": "win"})
+    beta_deal = DealFactory(partner=beta, created_by=bob, approved=True, stage="negotiation")
+    change_stage(beta_deal, "won", by=bob)
+    return deal
+
+
+def test_every_partner_kind_has_one_api_name():
+    assert len(set(EVENT_TYPES)) == len(EVENT_TYPES)
+    assert Kind.CONFLICT_FLAGGED not in TYPE_FOR_KIND  # the reviewers' business
+    assert set(TYPE_FOR_KIND) | {Kind.CONFLICT_FLAGGED} == set(Kind)
+
+
+def test_lists_the_partners_events_oldest_first_and_never_another_partners(
+    alpha_api, beta_api, history, alpha
+):
+    response = alpha_api.get("/api/v1/events/")
+
+    assert response.status_code == 200
+    body = response.json()
+    types = [item["type"] for item in body["results"]]
+    assert types[:2] == ["deal.stage_changed", "deal.stage_changed"]
+    assert set(types[2:]) == {"deal.won", "discount.issued"}
+    assert "deal.conflict_flagged" not in types and None not in types
+    ids = [item["id"] for item in body["results"]]
+    assert ids == sorted(ids)
+    assert set(ids) == set(
+        Event.objects.filter(partner=alpha)
+        .exclude(kind=Kind.CONFLICT_FLAGGED)
+        .values_list("pk", flat=True)
+    )
+    assert body["results"][0]["deal"] == history.pk
+    assert body["results"][0]["data"] == {"from_stage": "qualified", "to_stage": "proposal"}
+    beta_ids = {item["id"] for item in beta_api.get("/api/v1/events/").json()["results"]}
+    assert beta_ids and not beta_ids & set(ids)
+
+
+def test_the_cursor_walks_every_event_once_and_after_resumes(alpha_api, history):
+    seen, url = [], "/api/v1/events/?limit=1"
+    while url:
+        page = alpha_api.get(url).json()
+        seen += [item["id"] for item in page["results"]]
+        url = page["next"]
+    assert len(seen) == 4 and seen == sorted(seen)
+
+    after = alpha_api.get("/api/v1/events/", {"after": seen[1]}).json()["results"]
+    assert [item["id"] for item in after] == seen[2:]
+
+
+def test_type_filter(alpha_api, history):
+    results = alpha_api.get("/api/v1/events/", {"type": "deal.won"}).json()["results"]
+
+    assert [(item["type"], item["deal"]) for item in results] == [("deal.won", history.pk)]
+
+
+def test_bad_filters_are_problems(alpha_api, history):
+    response = alpha_api.get("/api/v1/events/", {"type": "deal.eaten"})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert alpha_api.get("/api/v1/events/", {"after": "x"}).status_code == 400
+    assert alpha_api.get("/api/v1/events/", {"since": "1"}).status_code == 400
+    assert alpha_api.get("/api/v1/events/", {"cursor": "garbage"}).status_code == 400
+
+
+def test_no_token_is_401(anonymous_api):
+    assert anonymous_api.get("/api/v1/events/").status_code == 401

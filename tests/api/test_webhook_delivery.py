@@ -1,0 +1,285 @@
+"""Webhook delivery: each partner event POSTed, signed, to each subscribed endpoint; retried with
+backoff, logged on /team/webhooks/, redelivered on request; never to another partner.
+
+The receiver runs on 127.0.0.1:8810 (allowed through WEBHOOK_ALLOWED_HOSTS). There is no
+broker here: deliveries are sent in-process after commit and retried by the sweep that beat
+runs (the real worker is in tests/worker/).
+"""
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from api.models import WebhookDelivery
+from api.services import create_webhook_endpoint, redeliver_webhook
+from api.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify_signature
+from deals.models import Deal
+from deals.services import change_stage
+from notifications import services
+from notifications.models import Event, Kind
+from tests.api.receiver import Receiver
+from tests.factories import DealFactory
+
+RECEIVER_PORT = 8810
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.WEBHOOK_RETRY_SECONDS = 0  # the sweep may retry at once
+    settings.NOTIFICATION_SWEEP_GRACE_SECONDS = 0
+    server = Receiver(RECEIVER_PORT).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def endpoint(receiver, alpha, alice):
+    return create_webhook_endpoint(
+        partner=alpha, by=alice, url=receiver.url, event_types=["deal.won", "deal.lost"]
+    )
+
+
+def win(deal, user, capture):
+    with capture(execute=True):
+        change_stage(deal, "won", by=user)
+
+
+@pytest.mark.django_db
+def test_a_won_deal_is_posted_signed_and_retried_until_the_receiver_takes_it(
+    receiver, endpoint, alpha, alice, django_capture_on_commit_callbacks
+):
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    receiver.answers = [500, 503]  # fails twice, accepts the third attempt
+
+    win(deal, alice, django_capture_on_commit_callbacks)
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.endpoint, delivery.status, delivery.attempts) == (endpoint, "pending", 1)
+    assert (delivery.last_response_code, delivery.last_error) == (500, "HTTP 500")
+    services.sweep()  # what beat runs every minute
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("pending", 2, "HTTP 503")
+    services.sweep()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_response_code) == (
+        "delivered",
+        3,
+        204,
+    )
+    assert delivery.delivered_at is not None and delivery.last_error == ""
+    services.sweep()  # nothing left to send
+    requests = receiver.received()
+    assert len(requests) == 3
+    for request in requests:
+        assert verify_signature(
+            endpoint.secret, request["headers"][SIGNATURE_HEADER], request["body"]
+        )
+        assert request["headers"][EVENT_HEADER] == "deal.won"
+        assert request["headers"][DELIVERY_HEADER] == str(delivery.pk)
+        assert request["path"] == "/hooks/portal"
+    event = Event.objects.get(kind=Kind.DEAL_WON)
+    assert json.loads(requests[-1]["body"]) == {
+        "id": event.pk,
+        "type": "deal.won",
+        "created_at": event.created_at.isoformat().replace("+00:00", "Z"),
+        "deal": deal.pk,
+        "data": {},
+    }
+    assert not verify_signature(
+        "whsec_wrong", requests[-1]["headers"][SIGNATURE_HEADER], requests[-1]["body"]
+    )
+
+
+@pytest.mark.django_db
+def test_only_subscribed_types_of_the_partners_own_events_are_delivered(
+    receiver, endpoint, alpha, alice, beta, bob, django_capture_on_commit_callbacks
+):
+    create_webhook_endpoint(partner=beta, by=bob, url=receiver.url, event_types=["deal.won"])
+    beta_deal = DealFactory(partner=beta, created_by=bob, approved=True, stage="negotiation")
+    moved = DealFactory(partner=alpha, created_by=alice, approved=True, stage="proposal")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change_stage(moved, "negotiation", by=alice)  # deal.stage_changed: not subscribed
+
+    assert WebhookDelivery.objects.count() == 0
+    win(beta_deal, bob, django_capture_on_commit_callbacks)
+    assert list(WebhookDelivery.objects.values_list("endpoint__partner", flat=True)) == [beta.pk]
+    assert len(receiver.received()) == 1
+
+
+@pytest.mark.django_db
+def test_retries_stop_after_the_window_and_the_delivery_is_failed(
+    receiver, endpoint, alpha, alice, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_RETRY_HOURS = 0  # the next try would fall outside the window
+    receiver.answers = [500]
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+
+    win(deal, alice, django_capture_on_commit_callbacks)
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("failed", 1, "HTTP 500")
+    services.sweep()
+    assert len(receiver.received()) == 1
+
+
+def test_backoff_doubles_up_to_an_hour(settings):
+    from api.deliveries import retry_delay
+
+    settings.WEBHOOK_RETRY_SECONDS = 60
+    assert [retry_delay(n) for n in (1, 2, 3, 7, 8, 20)] == [60, 120, 240, 3600, 3600, 3600]
+
+
+@pytest.mark.django_db
+def test_a_refused_url_is_logged_and_retried(
+    receiver, endpoint, alpha, alice, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_ALLOWED_HOSTS = []  # the host no longer passes the check at send time
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+
+    win(deal, alice, django_capture_on_commit_callbacks)
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending" and delivery.last_error.startswith("refused:")
+    assert receiver.received() == []
+
+
+@pytest.mark.django_db
+def test_admin_sees_the_log_and_redelivers(
+    client, receiver, endpoint, alpha, alice, sam, django_capture_on_commit_callbacks
+):
+    settings_deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    receiver.answers = [500]
+    win(settings_deal, alice, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    client.force_login(alice)
+
+    page = client.get("/team/webhooks/").content.decode()
+    assert f'data-delivery="{delivery.pk}"' in page
+    assert "deal.won" in page and "HTTP 500" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/team/webhooks/deliveries/{delivery.pk}/redeliver/")
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_response_code) == (
+        "delivered",
+        1,
+        204,
+    )
+    assert len(receiver.received()) == 2
+
+    # Redeliver again a delivered one: sent once more, with a fresh signature.
+    with django_capture_on_commit_callbacks(execute=True):
+        redeliver_webhook(delivery, by=alice)
+    assert len(receiver.received()) == 3
+    assert delivery.give_up_at > timezone.now() + timedelta(hours=23)
+
+    client.force_login(sam)  # a member, not an admin
+    assert client.post(f"/team/webhooks/deliveries/{delivery.pk}/redeliver/").status_code == 403
+    assert client.get("/team/webhooks/").status_code == 403
+    assert len(receiver.received()) == 3
+
+
+@pytest.mark.django_db
+def test_another_partners_delivery_is_404_and_untouched(
+    client, receiver, endpoint, alpha, alice, bob, django_capture_on_commit_callbacks
+):
+    receiver.answers = [500]
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    win(deal, alice, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    client.force_login(bob)
+
+    assert client.post(f"/team/webhooks/deliveries/{delivery.pk}/redeliver/").status_code == 404
+    assert f'data-delivery="{delivery.pk}"' not in client.get("/team/webhooks/").content.decode()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert len(receiver.received()) == 1
+
+
+@pytest.mark.django_db
+def test_staff_see_deliveries_in_admin(
+    client, receiver, endpoint, staff, alpha, alice, django_capture_on_commit_callbacks
+):
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    win(deal, alice, django_capture_on_commit_callbacks)
+    client.force_login(staff)
+
+    response = client.get("/admin/api/webhookdelivery/")
+
+    assert response.status_code == 200
+    assert receiver.url in response.content.decode()
+
+
+# --- races (PostgreSQL) ---------------------------------------------------------------------------
+
+
+def _at_once(count, job):
+    barrier = threading.Barrier(count)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait(timeout=30)
+            job()
+        except Exception as exc:  # noqa: BLE001 - reported in the assertion
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_fan_outs_and_sends_make_one_delivery_and_one_post(receiver, alpha, alice):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: row locks and concurrent connections")
+    endpoint = create_webhook_endpoint(
+        partner=alpha, by=alice, url=receiver.url, event_types=["deal.won"]
+    )
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    change_stage(deal, "won", by=alice)  # committed; its after-commit hand-off ran already
+    event = Event.objects.get(kind=Kind.DEAL_WON, deal=deal)
+    WebhookDelivery.objects.all().delete()
+    Event.objects.filter(pk=event.pk).update(fanned_out_at=None)
+    before = len(receiver.received())
+
+    errors = _at_once(4, lambda: services.enqueue_event(event.pk))
+
+    assert errors == []
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.event_id, delivery.endpoint_id, delivery.status) == (
+        event.pk,
+        endpoint.pk,
+        "delivered",
+    )
+    assert delivery.attempts == 1
+    assert len(receiver.received()) == before + 1
+    assert Deal.objects.get(pk=deal.pk).stage == "won"
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_delivery_of_one_event_to_one_endpoint(
+    receiver, endpoint, alpha, alice, django_capture_on_commit_callbacks
+):
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    win(deal, alice, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WebhookDelivery.objects.create(
+            event=delivery.event, endpoint=endpoint, give_up_at=delivery.give_up_at
+        )
+    assert WebhookDelivery.objects.count() == 1

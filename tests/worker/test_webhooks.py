@@ -1,0 +1,72 @@
+"""A `deal.won` webhook delivered by a real Celery worker: signed, retried after the receiver's
+failures, delivered once.
+
+Run on PostgreSQL with Redis up; skipped otherwise with the reason.
+"""
+
+import pytest
+
+from api.models import WebhookDelivery
+from api.services import create_webhook_endpoint
+from api.webhooks import SIGNATURE_HEADER, verify_signature
+from deals.services import change_stage
+from tests.api.receiver import Receiver
+from tests.factories import DealFactory
+from tests.worker.conftest import BROKER_URL, flush, start_worker, use_broker, wait_for
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+RECEIVER_PORT = 8811
+
+
+@pytest.fixture(scope="module")
+def webhook_worker(needs_postgres_and_redis, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("webhook-worker")
+    flush(BROKER_URL)
+    worker = start_worker(
+        "hooks", BROKER_URL, tmp, WEBHOOK_ALLOWED_HOSTS="127.0.0.1", WEBHOOK_RETRY_SECONDS="1"
+    )
+    yield worker
+    worker.stop()
+    flush(BROKER_URL)
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    server = Receiver(RECEIVER_PORT).start()
+    yield server
+    server.stop()
+
+
+def test_the_worker_delivers_a_signed_deal_won_after_two_failures(
+    webhook_worker, receiver, alpha, alice
+):
+    endpoint = create_webhook_endpoint(
+        partner=alpha, by=alice, url=receiver.url, event_types=["deal.won"]
+    )
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    receiver.answers = [500, 502]
+    use_broker(BROKER_URL)
+    try:
+        change_stage(deal, "won", by=alice)
+        delivery = wait_for(
+            lambda: WebhookDelivery.objects.filter(status="delivered").first(),
+            120,
+            "the webhook delivered",
+        )
+    finally:
+        use_broker("")
+
+    assert (delivery.endpoint_id, delivery.attempts, delivery.last_response_code) == (
+        endpoint.pk,
+        3,
+        204,
+    )
+    requests = receiver.received()
+    assert len(requests) == 3
+    assert all(
+        verify_signature(endpoint.secret, r["headers"][SIGNATURE_HEADER], r["body"])
+        for r in requests
+    )
+    assert WebhookDelivery.objects.count() == 1
