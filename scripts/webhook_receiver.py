@@ -47,8 +47,12 @@ def main() -> None:
     if not os.environ.get("WEBHOOK_SECRET"):
         sys.exit("Set WEBHOOK_SECRET to the signing secret shown on /team/webhooks/.")
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 9000
+    server = HTTPServer(("127.0.0.1", port), Handler)
     print(f"Listening on http://127.0.0.1:{port}/ (Ctrl+C stops)", flush=True)
-    HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
 
 
 if __name__ == "__main__":
