@@ -64,7 +64,8 @@ def test_quarters_split_the_wins_by_the_day_they_closed(alpha):
     this_first, _last = dashboard.quarter(today, 0)
     last_first, last_last = dashboard.quarter(today, -1)
     assert last_last == this_first - timedelta(days=1)
-    noon = timezone.now().replace(hour=12)
+    # Noon of today's local date (in UTC, today can still be yesterday's date).
+    noon = timezone.localtime().replace(hour=12)
     for days, value in ((0, 300), ((today - last_first).days, 100)):
         DealFactory(
             partner=alpha,
