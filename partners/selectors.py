@@ -40,11 +40,8 @@ def owned_customers(partner: Partner, *, today=None) -> QuerySet[Customer]:
         .prefetch_related(Prefetch("lines", _reverse_lines(customer_discount)))
         .order_by("valid_until", "pk")
     )
-    # One active ownership per customer (a constraint), so the join repeats no customer and
-    # needs no DISTINCT.
-    return Customer.objects.filter(
-        ownerships__partner=partner, ownerships__ended_at__isnull=True
-    ).prefetch_related(
+    # The owner is the active ownership's partner (kept by partners.services): no join.
+    return Customer.objects.filter(owner=partner).prefetch_related(
         Prefetch(
             "ownerships",
             queryset=active.select_related("deal"),
