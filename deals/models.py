@@ -202,6 +202,13 @@ class Deal(models.Model):
             ),
             # Reports and the dashboard's quarters: the deals closed in a date window.
             models.Index(fields=["partner", "closed_at"], name="deal_partner_closed"),
+            # The dashboard's won this quarter and last, read from the index alone.
+            models.Index(
+                fields=["partner", "closed_at"],
+                include=["estimated_value", "id"],
+                condition=Q(stage=Stage.WON),
+                name="deal_won_partner_closed",
+            ),
             # The dashboard's "needs attention" figures read open deals only, so their cost
             # follows the open pipeline, not the partner's history of closed deals.
             models.Index(
