@@ -1,4 +1,4 @@
-"""Issue 13 (scale): the dashboard reads won this quarter and last from one index."""
+"""Issue 13 (scale): the dashboard's quarters and the reports read closed deals from one index."""
 
 from django.conf import settings
 from django.db import migrations, models
@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='deal',
-            index=models.Index(condition=models.Q(('stage', 'won')), fields=['partner', 'closed_at'], include=('estimated_value', 'id'), name='deal_won_partner_closed'),
+            index=models.Index(condition=models.Q(('closed_at__isnull', False)), fields=['partner', 'closed_at'], include=('stage', 'estimated_value', 'created_at', 'id'), name='deal_closed_figures'),
         ),
     ]
