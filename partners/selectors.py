@@ -5,8 +5,8 @@ import re
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from axes.models import AccessLog
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models import BigIntegerField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -40,8 +40,11 @@ def owned_customers(partner: Partner, *, today=None) -> QuerySet[Customer]:
         .prefetch_related(Prefetch("lines", _reverse_lines(customer_discount)))
         .order_by("valid_until", "pk")
     )
-    # The owner is the active ownership's partner (kept by partners.services): no join.
-    return Customer.objects.filter(owner=partner).prefetch_related(
+    # The owner is the active ownership's partner (kept by partners.services): no join. The
+    # id goes in as a bigint: btree_gin's trigram index (0004_customer_owner) compares owner_id
+    # with bigints only, and a plain literal 1 would leave the owner out of that index.
+    owner = Cast(Value(partner.pk), BigIntegerField())
+    return Customer.objects.filter(owner_id=owner).prefetch_related(
         Prefetch(
             "ownerships",
             queryset=active.select_related("deal"),
