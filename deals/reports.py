@@ -1,18 +1,23 @@
 """Reads for the dashboard's and the reports page's figures, scoped to one partner.
 
 Each figure is one aggregate query over an index range (the partner's deals closed in the
-window, its discounts created in the window), never a walk over the partner's whole history.
+window, read from the `deal_closed_figures` index alone on PostgreSQL; its discounts created
+in the window), never a walk over the partner's whole history. The closed-deal figures read
+a year of closed deals (a fifth of a second for a partner with 100,000 of them), so
+`closed_deal_figures` keeps them in the cache until one of the partner's deals closes.
 """
 
+import hashlib
 import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from deals.models import Deal
+from deals.models import Deal, DealCounter
 from discounts.models import CustomerDiscount, Discount
 
 REPORT_MONTHS = 12
@@ -89,19 +94,21 @@ def closing_figures(partner, today: date | None = None) -> ClosingFigures:
         won=Count("pk", filter=Q(stage=Deal.Stage.WON)),
         lost=Count("pk", filter=Q(stage=Deal.Stage.LOST)),
     )
-    total = counts["won"] + counts["lost"]
-    # Bounded by the window's wins, two timestamps a row: no history walk.
-    spans = [
-        (closed_at - created_at).days
-        for created_at, closed_at in closed.filter(stage=Deal.Stage.WON).values_list(
-            "created_at", "closed_at"
-        )
-    ]
+    won, total = counts["won"], counts["won"] + counts["lost"]
+    # The median of the wins' days from registration to win: the database sorts them and
+    # sends the middle one or two (not every win of the window).
+    spans = (
+        closed.filter(stage=Deal.Stage.WON)
+        .annotate(span=ExpressionWrapper(F("closed_at") - F("created_at"), DurationField()))
+        .order_by("span")
+        .values_list("span", flat=True)
+    )
+    middle = [span.days for span in spans[(won - 1) // 2 : won // 2 + 1]] if won else []
     return ClosingFigures(
-        won=counts["won"],
+        won=won,
         lost=counts["lost"],
-        win_rate=round(100 * counts["won"] / total) if total else None,
-        median_days=round(statistics.median(spans)) if spans else None,
+        win_rate=round(100 * won / total) if total else None,
+        median_days=round(statistics.median(middle)) if middle else None,
     )
 
 
@@ -120,3 +127,33 @@ def discount_figures(partner, today: date | None = None) -> DiscountFigures:
             discount__partner=partner, created_at__gte=start
         ).count(),
     )
+
+
+@dataclass(frozen=True)
+class ClosedDealFigures:
+    months: list[MonthValue]
+    closing: ClosingFigures
+
+
+# The key changes with the day and with any closed deal, so the time only bounds memory.
+CACHE_SECONDS = 24 * 60 * 60
+
+
+def closed_deal_figures(partner, today: date | None = None) -> ClosedDealFigures:
+    """`won_by_month` and `closing_figures`, from the cache while the partner's closed deals
+    are unchanged: the key holds the partner's closed-deal counters (deals.counters), which
+    the services change in the same transaction as the deals, so a close, or a correction of
+    a closed deal's value, is in the next report."""
+    today = today or timezone.localdate()
+    closed = (
+        DealCounter.objects.filter(partner=partner, is_open=False, count__gt=0)
+        .order_by("stage", "status")
+        .values_list("stage", "status", "count", "value")
+    )
+    state = hashlib.sha256(repr(list(closed)).encode()).hexdigest()[:20]
+    key = f"reports:{partner.pk}:{today.isoformat()}:{state}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = ClosedDealFigures(won_by_month(partner, today), closing_figures(partner, today))
+        cache.set(key, figures, CACHE_SECONDS)
+    return figures
