@@ -142,8 +142,8 @@ CACHE_SECONDS = 24 * 60 * 60
 def closed_deal_figures(partner, today: date | None = None) -> ClosedDealFigures:
     """`won_by_month` and `closing_figures`, from the cache while the partner's closed deals
     are unchanged: the key holds the partner's closed-deal counters (deals.counters), which
-    the services change in the same transaction as the deals, so a close, or a correction of
-    a closed deal's value, is in the next report."""
+    the services change in the same transaction as the deals, so a close is in the next
+    report. (A closed deal is never corrected or deleted, and a voided win stays won.)"""
     today = today or timezone.localdate()
     closed = (
         DealCounter.objects.filter(partner=partner, is_open=False, count__gt=0)
@@ -151,7 +151,8 @@ def closed_deal_figures(partner, today: date | None = None) -> ClosedDealFigures
         .values_list("stage", "status", "count", "value")
     )
     state = hashlib.sha256(repr(list(closed)).encode()).hexdigest()[:20]
-    key = f"reports:{partner.pk}:{today.isoformat()}:{state}"
+    # The version: a release that changes these classes must not read an older one's.
+    key = f"reports:v1:{partner.pk}:{today.isoformat()}:{state}"
     figures = cache.get(key)
     if figures is None:
         figures = ClosedDealFigures(won_by_month(partner, today), closing_figures(partner, today))
