@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from partners.models import Customer, CustomerOwnership, Invitation, Membership, Partner
-from partners.paging import keyset_page, search_page
+from partners.paging import SEARCH_WINDOW, keyset_page, search_page
 
 
 def _reverse_model(name: str):
@@ -106,27 +106,32 @@ def customer_page(partner: Partner, *, q: str = "", cursor: str = ""):
             customers, ordering=CUSTOMER_ORDERING, cursor=cursor, scope=scope, count=False
         )
     match = customer_match(q)
+    if TAX_CODE_PREFIX.fullmatch(q):
+        window, nearby_match = 0, match  # a tax code prefix: straight to its index
+    else:
+        # A word is first tested on the next rows of the list (a word in most names fills a
+        # page there), on a copy of the name that no index holds: so the database tests just
+        # those rows, instead of every name the trigram index gives.
+        window, nearby_match = SEARCH_WINDOW, Q(name_key__icontains=q)
+    customers = customers.annotate(name_key=Concat("name", Value("")))
 
     def narrow(customers):
-        # Sorted by a copy of the name, which no index holds: so the database finds the
-        # matches from the trigram index (the owner in it) or the tax code index and sorts
-        # those, instead of walking the partner's customers by name testing each (a word
-        # shared by a block of names far down the alphabet made that walk take 70 ms).
-        return customers.filter(match).annotate(name_key=Concat("name", Value(""))), None
+        # Sorted by the copy of the name too: so the database finds the matches from the
+        # trigram index (the owner in it) or the tax code index and sorts those, instead of
+        # walking the partner's customers by name testing each (a word shared by a block of
+        # names far down the alphabet made that walk take 70 ms).
+        return customers.filter(match), None
 
     return search_page(
         customers,
-        match,
+        nearby_match,
         narrow,
         ordering=CUSTOMER_ORDERING,
         narrow_ordering=("name_key", "pk"),
         cursor=cursor,
         scope=scope,
         count=False,
-        # Straight to the indexes: a partner's customers are fewer than its deals, and
-        # testing the first rows of the list for a word cost as much as the index search
-        # (PostgreSQL tested every name the trigram index gave, not just those rows).
-        window=0,
+        window=window,
     )
 
 

@@ -259,6 +259,26 @@ def test_customer_list_pages_by_name_and_id(alice_client, alpha, alice, vserver)
     assert len({c.pk for c in rows}) == 27
 
 
+def test_customer_search_for_a_word_in_every_name_pages_through_the_list(alice_client, alpha):
+    # A word in every name ("Công ty"): the first rows of the list hold a page of matches.
+    Customer.objects.bulk_create(
+        Customer(name=f"Công ty {i:02d}", tax_code=f"03{i:08d}", owner=alpha) for i in range(30)
+    )
+    CustomerOwnership.objects.bulk_create(
+        CustomerOwnership(customer=c, partner=alpha) for c in Customer.objects.all()
+    )
+
+    first = alice_client.get("/customers/", {"q": "công ty"})
+    second = alice_client.get(
+        "/customers/", {"q": "công ty", "cursor": first.context["page"].next_cursor}
+    )
+
+    names = [f"Công ty {i:02d}" for i in range(30)]
+    assert [c.name for c in first.context["page"].rows] == names[:25]
+    assert [c.name for c in second.context["page"].rows] == names[25:]
+    assert second.context["page"].next_cursor == ""
+
+
 def test_customer_search_pages_through_matches_far_down_the_alphabet(alice_client, alpha):
     # 400 owned customers sort before the matches: the search cannot find a page of them in
     # the next rows of the list and goes through the search indexes instead.
