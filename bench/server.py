@@ -200,6 +200,7 @@ def pages(partner) -> list[tuple[str, str, dict]]:
             {},
         ),
         ("customers search, common word", "/customers/?" + urlencode({"q": "Sao Mai"}), {}),
+        ("customers search, word in every name", "/customers/?" + urlencode({"q": "Công ty"}), {}),
         ("reports (12 months)", "/reports/", {}),
         ("API: GET /api/v1/deals/", "/api/v1/deals/", api),
         ("API: deals, sort by value", "/api/v1/deals/?sort=-value", api),
