@@ -444,6 +444,15 @@ def main():
             ),
         )
         done("ownerships", loader.load(CustomerOwnership, ownerships))
+        with connection.cursor() as cursor:
+            # Customer.owner: the partner of the active ownership, as transfer_ownership sets it.
+            cursor.execute(
+                "UPDATE partners_customer SET owner_id = (SELECT o.partner_id"
+                " FROM partners_customerownership o WHERE o.ended_at IS NULL"
+                " AND o.customer_id = partners_customer.id) WHERE id IN (SELECT customer_id"
+                " FROM partners_customerownership WHERE ended_at IS NULL)"
+            )
+            done("customer owners", cursor.rowcount)
         given = [x for x in discounts[::20]]
         loader.load(
             CustomerDiscount,

@@ -106,7 +106,8 @@ def session_cookie(email: str = "admin1@partner.bench") -> str:
     user = User.objects.get(email=email)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    # The backend a real sign-in records (it loads the membership with the user).
+    session[BACKEND_SESSION_KEY] = "partners.backends.PortalAuthenticationBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session["django_language"] = "vi"
     session.create()
@@ -117,7 +118,10 @@ def get(port: int, path: str, cookie: str, headers: dict | None = None):
     """(status, milliseconds, queries, body length) of one GET on a fresh connection."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     start = time.perf_counter()
-    conn.request("GET", path, headers={"Cookie": cookie, **(headers or {})})
+    headers = headers or {}
+    # An API client (a CRM) sends its token and no session cookie.
+    session = {} if "Authorization" in headers else {"Cookie": cookie}
+    conn.request("GET", path, headers={**session, **headers})
     response = conn.getresponse()
     body = response.read()
     ms = (time.perf_counter() - start) * 1000
@@ -175,11 +179,13 @@ def pages(partner) -> list[tuple[str, str, dict]]:
     customer = ownership.order_by("pk")[ownership.count() // 2].customer
     discount = Discount.objects.filter(partner=partner).order_by("pk").first()
     deal = long_timeline_deal(partner)
+    tax_prefix = customer.tax_code[:8]
+    api = {"Authorization": f"Bearer {api_token(partner)}"}
     return [
         ("floor", "/bench/floor/", {}),
         ("dashboard", "/", {}),
         ("deal list, page 1", "/deals/", {}),
-        ("deal list, search by tax code", "/deals/?" + urlencode({"q": customer.tax_code[:8]}), {}),
+        ("deal list, search by tax code", "/deals/?" + urlencode({"q": tax_prefix}), {}),
         ("deal list, search by a common word", "/deals/?" + urlencode({"q": "Sông Hồng"}), {}),
         ("deal list, sort by value", "/deals/?sort=-value", {}),
         ("deal list, deep page", "/deals/?" + urlencode({"cursor": deep}), {}),
@@ -194,4 +200,17 @@ def pages(partner) -> list[tuple[str, str, dict]]:
             {},
         ),
         ("customers search, common word", "/customers/?" + urlencode({"q": "Sao Mai"}), {}),
+        ("reports (12 months)", "/reports/", {}),
+        ("API: GET /api/v1/deals/", "/api/v1/deals/", api),
+        ("API: deals, sort by value", "/api/v1/deals/?sort=-value", api),
+        ("API: deals, search by tax code", "/api/v1/deals/?" + urlencode({"q": tax_prefix}), api),
     ]
+
+
+def api_token(partner) -> str:
+    """A new read-only API token of the busiest partner's admin (its secret)."""
+    from api.services import create_api_token
+    from partners.models import User
+
+    admin = User.objects.get(email="admin1@partner.bench")
+    return create_api_token(partner=partner, by=admin, name="bench", access="read")[1]

@@ -2,7 +2,8 @@
 
 Every figure is one count over an index range whose size is bounded by the partner's open
 deals or by a date window, never by its whole history: the open-deal figures read partial
-indexes holding open deals only, the quarter reads (partner, closed_at), the discounts
+indexes holding open deals only, each counted no further than COUNT_CAP; the quarters read
+the won deals' (partner, closed_at) index, which holds their values; the discounts read
 (partner, valid_until). Each figure names the deal or discount list view that lists the same
 rows (`deal_view_filter` here, `discounts.selectors.ending_soon_filter`), so the number
 and the list always agree.
@@ -18,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from deals.models import Deal
 from discounts.models import Discount
 from discounts.selectors import ending_soon_filter
+from partners.models import Partner
+from partners.paging import COUNT_CAP, CappedCount
 
 SOON_DAYS = 30
 STALE_DAYS = 30
@@ -76,22 +79,35 @@ def quarter(today: date, offset: int) -> tuple[date, date]:
 
 @dataclass(frozen=True)
 class Attention:
+    """Each figure counted no further than COUNT_CAP; `more` names those with more."""
+
     closing_soon: int
     stale: int
     protection_ending: int
+    discounts_ending: int
+    more: frozenset = frozenset()
 
 
 def attention(partner, today: date | None = None) -> Attention:
     """Open deals expected to close within 30 days, not updated for 30 days, and whose
-    protection ends within 14 days."""
+    protection ends within 14 days, and active discounts ending within 30 days (the Discount
+    list's `?ending=soon`): one query, each figure a capped count over its own index (one
+    aggregate over all open deals read every one of them)."""
     today = today or timezone.localdate()
-    counts = open_deals(partner).aggregate(
-        **{
-            key.replace("-", "_"): Count("pk", filter=deal_view_filter(key, today))
-            for key in ("closing-soon", "stale", "protection-ending")
-        }
+    rows = {
+        key.replace("-", "_"): open_deals(partner).filter(deal_view_filter(key, today))
+        for key in ("closing-soon", "stale", "protection-ending")
+    }
+    rows["discounts_ending"] = Discount.objects.filter(partner=partner).filter(
+        ending_soon_filter(today)
     )
-    return Attention(**counts)
+    counts = (
+        Partner.objects.filter(pk=partner.pk)
+        .values(**{name: CappedCount(qs, cap=COUNT_CAP) for name, qs in rows.items()})
+        .get()
+    )
+    more = frozenset(name for name, count in counts.items() if count > COUNT_CAP)
+    return Attention(**{name: min(count, COUNT_CAP) for name, count in counts.items()}, more=more)
 
 
 @dataclass(frozen=True)
@@ -132,11 +148,6 @@ def won_quarters(partner, today: date | None = None) -> Quarters:
         this_first=this_q[0],
         last_first=last_q[0],
     )
-
-
-def discounts_ending_soon(partner, today: date | None = None) -> int:
-    """Active discounts ending within 30 days (the Discount list's `?ending=soon`)."""
-    return Discount.objects.filter(partner=partner).filter(ending_soon_filter(today)).count()
 
 
 DEAL_VIEW_LABELS = {

@@ -135,8 +135,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Accounts (issue 16): django-allauth, 2FA, single sign-on, lockout, session timeouts ---
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # A ModelBackend that also takes {"email": ...}, as allauth's login form sends it.
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's ModelBackend (it also takes {"email": ...}, as allauth's login form sends it),
+    # loading the membership and partner with the user on every request.
+    "partners.backends.PortalAuthenticationBackend",
 ]
 # /login/ is allauth's login page too (old links and bookmarks keep working).
 LOGIN_URL = "login"

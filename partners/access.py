@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Membership, Partner
+from partners.models import Membership, Partner, User
 
 OWN_ORGANISATION_ONLY = _("You can only change your own organisation's deals.")
 ADMIN_ONLY_CUSTOMER_DISCOUNTS = _(
@@ -32,12 +32,13 @@ STAFF_ONLY_VOID_WIN = _("Only VNG Cloud staff can void a win.")
 
 
 def membership_of(user) -> Membership | None:
+    """The user's membership with its partner; no query when the sign-in backend loaded it
+    with the user (`partners.backends`), as it does for every signed-in request."""
     if not user.is_authenticated:
         return None
-    try:
-        return Membership.objects.select_related("partner").get(user=user)
-    except Membership.DoesNotExist:
-        return None
+    if User.membership.related.is_cached(user):
+        return User.membership.related.get_cached_value(user)
+    return Membership.objects.select_related("partner").filter(user=user).first()
 
 
 def partner_required(view):

@@ -230,14 +230,30 @@ class Customer(models.Model):
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The partner of the customer's active ownership (below), None when nobody owns it. Only
+    # partners.services (transfer_ownership, undo_ownership) change ownership, and they set it
+    # in the same transaction; the Customers list and its search read it, with no join.
+    owner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
 
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ("name",)
-        # The Customers list pages by (name, id); the name search has a trigram index on
-        # PostgreSQL and the tax code prefix uses the unique index (0002_scale_indexes).
-        indexes = [models.Index(fields=["name", "id"], name="customer_name_id")]
+        # The Customers list pages by (owner, name, id); on PostgreSQL its name search has a
+        # trigram index with the owner in it (0004_customer_owner) and the tax code prefix
+        # uses the unique index.
+        indexes = [
+            models.Index(fields=["name", "id"], name="customer_name_id"),
+            models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(tax_code__regex=TAX_CODE_PATTERN), name="customer_tax_code_format"

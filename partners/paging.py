@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import IntegerField, Q, QuerySet, Subquery, prefetch_related_objects
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -114,6 +114,16 @@ def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     # Only the ids: per-row annotations (a discount's passed_on) need not be computed here.
     count = queryset.order_by().values("pk")[: cap + 1].count()
     return min(count, cap), count > cap
+
+
+class CappedCount(Subquery):
+    """`capped_count` as an expression, so several go into one query: a scalar subquery
+    counting the ids of `queryset` no further than `cap` + 1."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
+
+    def __init__(self, queryset: QuerySet, cap: int = COUNT_CAP):
+        super().__init__(queryset.order_by().values("pk")[: cap + 1], output_field=IntegerField())
 
 
 def keyset_page(

@@ -60,9 +60,16 @@ def transfer_ownership(
         at = max(at, current.started_at)
         current.ended_at = at
         current.save(update_fields=["ended_at"])
+    _set_owner(customer, partner)
     return CustomerOwnership.objects.create(
         customer=customer, partner=partner, deal=deal, started_at=at
     )
+
+
+def _set_owner(customer: Customer, partner: Partner | None) -> None:
+    """Keep `Customer.owner` equal to the active ownership's partner (same transaction)."""
+    Customer.objects.filter(pk=customer.pk).update(owner=partner)
+    customer.owner = partner
 
 
 @transaction.atomic
@@ -86,6 +93,7 @@ def undo_ownership(*, customer: Customer, deal, at=None) -> CustomerOwnership | 
         return None
     ours.ended_at = max(at, ours.started_at)
     ours.save(update_fields=["ended_at"])
+    _set_owner(customer, None)
     # transfer_ownership ends the previous link exactly when ours starts.
     previous = (
         CustomerOwnership.objects.filter(customer=customer, ended_at=ours.started_at)
@@ -96,6 +104,7 @@ def undo_ownership(*, customer: Customer, deal, at=None) -> CustomerOwnership | 
     )
     if previous is None:
         return None
+    _set_owner(customer, previous.partner)
     return CustomerOwnership.objects.create(
         customer=customer,
         partner_id=previous.partner_id,

@@ -33,7 +33,6 @@ def dashboard(request):
         "counts": counts,
         "attention": figures.attention(request.partner),
         "quarters": figures.won_quarters(request.partner),
-        "discounts_ending": figures.discounts_ending_soon(request.partner),
         "activity": selectors.recent_activity(request.partner),
     }
     return render(request, "deals/dashboard.html", ctx)

@@ -64,7 +64,8 @@ def test_quarters_split_the_wins_by_the_day_they_closed(alpha):
     this_first, _last = dashboard.quarter(today, 0)
     last_first, last_last = dashboard.quarter(today, -1)
     assert last_last == this_first - timedelta(days=1)
-    noon = timezone.now().replace(hour=12)
+    # Noon of today's local date (in UTC, today can still be yesterday's date).
+    noon = timezone.localtime().replace(hour=12)
     for days, value in ((0, 300), ((today - last_first).days, 100)):
         DealFactory(
             partner=alpha,
@@ -127,5 +128,25 @@ def test_discount_list_ending_soon_view(alice_client, alpha, alice):
 
     html = alice_client.get("/discounts/?ending=soon").content.decode()
 
-    assert dashboard.discounts_ending_soon(alpha) == 1
+    assert dashboard.attention(alpha).discounts_ending == 1
     assert ending.title in html and lasting.title not in html
+
+
+def test_attention_figures_stop_counting_at_the_cap(alice_client, alpha, monkeypatch):
+    # Counted no further than the lists count (1,000 in the portal; 2 here): "2+".
+    monkeypatch.setattr(dashboard, "COUNT_CAP", 2)
+    for _ in range(3):
+        stale = DealFactory(partner=alpha, approved=True)
+        Deal.objects.filter(pk=stale.pk).update(updated_at=timezone.now() - timedelta(days=45))
+    DealFactory(partner=alpha, approved=True)
+
+    figures = dashboard.attention(alpha)
+    html = alice_client.get("/").content.decode()
+
+    # 4 deals close within 30 days (the factory's default date), 3 are stale, none ends its
+    # protection soon.
+    assert (figures.closing_soon, figures.stale, figures.protection_ending) == (2, 2, 0)
+    assert figures.discounts_ending == 0
+    assert figures.more == frozenset({"closing_soon", "stale"})
+    assert figure(html, "stale") == "Not updated for 30 days 2+"
+    assert figure(html, "closing-soon") == "Expected to close within 30 days 2+"

@@ -20,7 +20,7 @@ from deals.services import (
 from discounts.models import CustomerDiscount, Discount
 from discounts.services import create_customer_discount
 from notifications.models import Event, Kind
-from partners.models import CustomerOwnership
+from partners.models import Customer, CustomerOwnership
 from tests.factories import CustomerFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
@@ -189,6 +189,7 @@ def test_void_win_restores_the_previous_owner_and_revokes_everything(
     taken_over, alpha, beta, bob, staff
 ):
     Event.objects.all().delete()
+    assert Customer.objects.get(pk=taken_over.customer_id).owner == beta
 
     void_win(taken_over, by=staff, reason="Alpha's claim was first")
 
@@ -205,6 +206,8 @@ def test_void_win_restores_the_previous_owner_and_revokes_everything(
     ) == ["revoked"]
     active = CustomerOwnership.objects.get(customer=taken_over.customer, ended_at__isnull=True)
     assert active.partner == alpha
+    # The Customers list reads the owner from the customer row: it follows the ownership.
+    assert Customer.objects.get(pk=taken_over.customer_id).owner == alpha
     assert CustomerOwnership.objects.filter(customer=taken_over.customer).count() == 3
     entry = StageChange.objects.filter(deal=taken_over).first()
     assert (entry.by, entry.note) == (staff, "Alpha's claim was first")
@@ -216,9 +219,12 @@ def test_void_win_restores_the_previous_owner_and_revokes_everything(
 def test_void_win_without_a_previous_owner_leaves_the_customer_unowned(alpha_deal, alice, staff):
     change_stage(alpha_deal, "won", by=alice)
 
+    assert Customer.objects.get(pk=alpha_deal.customer_id).owner == alpha_deal.partner
+
     void_win(alpha_deal, by=staff, reason="Won by mistake")
 
     assert not CustomerOwnership.objects.filter(ended_at__isnull=True).exists()
+    assert Customer.objects.get(pk=alpha_deal.customer_id).owner is None
     assert alpha_deal.win_voided_at is not None
 
 

@@ -62,6 +62,13 @@ def test_closing_figures_win_rate_and_median_days(alpha, beta):
     assert (figures.won, figures.lost, figures.win_rate, figures.median_days) == (3, 1, 75, 20)
 
 
+def test_median_days_of_an_even_number_of_wins_is_between_the_middle_two(alpha):
+    for days_ago, age_days in ((1, 40), (2, 10), (3, 30), (4, 20)):
+        closed(alpha, "won", days_ago=days_ago, age_days=age_days)
+
+    assert reports.closing_figures(alpha, TODAY).median_days == 25
+
+
 def test_closing_figures_without_closed_deals_say_nothing(alpha):
     figures = reports.closing_figures(alpha, TODAY)
     assert (figures.win_rate, figures.median_days) == (None, None)

@@ -142,3 +142,14 @@ def test_migration_turns_stored_texts_of_both_languages_into_codes(alpha_deal, a
         ("protection_extended", {"date": "2026-12-31"}, ""),
         ("", {}, "Registered by phone"),
     ]
+
+
+def test_an_entry_that_moves_no_stage_shows_no_stage_arrow(alice_client, history):
+    # Protection extended (Prospect to Prospect) reads as the deal's entry with its note, not
+    # as a move "Prospect → Prospect"; the stage move after it keeps its arrow.
+    english = timeline_html(alice_client, history, "en")
+
+    assert "Prospect → Prospect" not in english
+    assert "Prospect → Proposal" in english
+    entry = r"<strong>Deal</strong>(?:(?!timeline-entry).)*Protection extended until"
+    assert re.search(entry, english, re.S)

@@ -114,6 +114,8 @@ def test_customer_list_drops_a_customer_taken_by_another_partner(alice_client, w
 
     assert list(response.context["page"].object_list) == []
     assert CustomerOwnership.objects.filter(customer=won.customer).count() == 2
+    won.customer.refresh_from_db()
+    assert won.customer.owner == beta
 
 
 @pytest.mark.parametrize(
