@@ -51,14 +51,25 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ("url", "partner", "created_by", "created_at")
+    list_display = ("url", "partner", "created_by", "created_at", "deleted_at")
     search_fields = ("url", "partner__name")
     list_select_related = ("partner", "created_by")
-    readonly_fields = ("partner", "url", "event_types", "created_by", "created_at")
+    readonly_fields = (
+        "partner",
+        "url",
+        "event_types",
+        "created_by",
+        "created_at",
+        "deleted_at",
+        "deleted_by",
+    )
     exclude = ("secret",)
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting the row would take its delivery log; partners mark it deleted
 
 
 @admin.register(WebhookDelivery)
@@ -91,7 +102,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             try:
                 services.redeliver_webhook(delivery, by=request.user)
             except ValidationError:
-                continue  # being sent right now
+                continue  # being sent right now, or its endpoint was deleted
             sent += 1
         self.message_user(
             request,

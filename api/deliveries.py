@@ -23,6 +23,7 @@ from api.webhooks import DELIVERY_HEADER, EVENT_HEADER, send
 
 logger = logging.getLogger(__name__)
 Status = WebhookDelivery.Status
+ENDPOINT_DELETED = "endpoint deleted"  # last_error of the deliveries never sent for that reason
 
 
 def give_up_at(now):
@@ -40,7 +41,9 @@ def create_deliveries(event, *, now) -> int:
         return 0
     endpoints = [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(partner_id=event.partner_id)
+        for endpoint in WebhookEndpoint.objects.filter(
+            partner_id=event.partner_id, deleted_at__isnull=True
+        )
         if name in endpoint.event_types
     ]
     WebhookDelivery.objects.bulk_create(
@@ -79,7 +82,8 @@ def deliver(*, delivery_id: int) -> int | None:
     answer makes it `delivered` (delivered_at, last_response_code); any other answer, a
     network error or a refused URL records last_error (and the code) and puts it back to
     `pending` with the next attempt's time, or `failed` once the next attempt would fall
-    after give_up_at. Returns the seconds until the next attempt when one is due, else None.
+    after give_up_at. A delivery whose endpoint was deleted is failed unsent. Returns the
+    seconds until the next attempt when one is due, else None.
     """
     now = timezone.now()
     claimed = (
@@ -90,6 +94,11 @@ def deliver(*, delivery_id: int) -> int | None:
     if not claimed:
         return None
     delivery = WebhookDelivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    if delivery.endpoint.deleted_at is not None:  # deleted while this row waited or was retried
+        WebhookDelivery.objects.filter(pk=delivery_id, status=Status.SENDING).update(
+            status=Status.FAILED, last_error=ENDPOINT_DELETED, next_attempt_at=None
+        )
+        return None
     code = None
     try:
         code = send(

@@ -102,7 +102,9 @@ class IdempotencyKey(models.Model):
 class WebhookEndpoint(models.Model):
     """A URL of the partner's that receives its events, signed with `secret` (HMAC-SHA256).
 
-    The secret is kept as written: the portal needs it to sign every delivery.
+    The secret is kept as written: the portal needs it to sign every delivery. Deleting an
+    endpoint only marks it (`deleted_at`): nothing is sent to it again, and its deliveries stay
+    in the partner's log.
     """
 
     partner = models.ForeignKey(
@@ -121,6 +123,15 @@ class WebhookEndpoint(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deleted by"),
+    )
 
     class Meta:
         verbose_name = _("webhook endpoint")

@@ -27,7 +27,10 @@ def token_for_secret(secret: str) -> ApiToken | None:
 
 
 def webhook_endpoints_for_partner(partner) -> QuerySet[WebhookEndpoint]:
-    return WebhookEndpoint.objects.filter(partner=partner).select_related("created_by")
+    """The partner's endpoints not deleted; the deliveries below keep the deleted ones' log."""
+    return WebhookEndpoint.objects.filter(partner=partner, deleted_at__isnull=True).select_related(
+        "created_by"
+    )
 
 
 def get_webhook_endpoint_for_partner(partner, pk) -> WebhookEndpoint:

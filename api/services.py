@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.deliveries import give_up_at
+from api.deliveries import ENDPOINT_DELETED, give_up_at
 from api.models import ApiToken, IdempotencyKey, WebhookDelivery, WebhookEndpoint
 from api.webhooks import EVENT_TYPES, vetted_addresses
 from notifications.services import enqueue_webhook
@@ -135,23 +135,40 @@ def create_webhook_endpoint(
 
 @transaction.atomic
 def delete_webhook_endpoint(endpoint: WebhookEndpoint, *, by) -> None:
-    """Stop sending events to the endpoint. Effects: `by` must be an admin of its partner; the
-    endpoint row is deleted."""
+    """Stop sending events to the endpoint; its deliveries stay in the partner's log.
+
+    Effects: `by` must be an admin of its partner; the endpoint is marked deleted (deleted_at,
+    deleted_by; deleting it again changes nothing), so no new delivery is made for it and the
+    page no longer lists it; its deliveries still waiting become `failed` with the last error
+    "endpoint deleted" (one being sent at this moment is failed by `deliver` if it needs a
+    retry). Redeliver refuses its deliveries.
+    """
     _check_admin(endpoint.partner, by)
-    endpoint.delete()
+    WebhookEndpoint.objects.filter(pk=endpoint.pk, deleted_at__isnull=True).update(
+        deleted_at=timezone.now(), deleted_by=by
+    )
+    WebhookDelivery.objects.filter(endpoint=endpoint, status=WebhookDelivery.Status.PENDING).update(
+        status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error=ENDPOINT_DELETED
+    )
+    endpoint.refresh_from_db()
 
 
 @transaction.atomic
 def redeliver_webhook(delivery: WebhookDelivery, *, by) -> WebhookDelivery:
     """Send a delivery again ("Redeliver"): the same event, signed anew, to the same endpoint.
 
-    Effects: `by` must be an admin of the endpoint's partner (or staff); a delivery being
-    sent right now is refused (ValidationError "sending"); otherwise, by a compare-and-set,
+    Effects: `by` must be an admin of the endpoint's partner (or staff); a delivery of a
+    deleted endpoint (ValidationError "deleted") or one being sent right now ("sending") is
+    refused; otherwise, by a compare-and-set,
     it goes back to `pending` with no wait, its attempts at 0 and a new 24-hour retry window
     (last error and code kept until the next attempt), and is handed to the worker after
     commit (without a broker: sent in this process).
     """
     _check_admin(delivery.endpoint.partner, by)
+    if delivery.endpoint.deleted_at is not None:
+        raise ValidationError(
+            _("This endpoint was deleted: nothing is sent to it any more."), code="deleted"
+        )
     Status = WebhookDelivery.Status
     now = timezone.now()
     changed = (

@@ -139,6 +139,7 @@ def main():
         DiscountLine,
     )
     from partners.models import Contract, Customer, CustomerOwnership, Membership, Partner, User
+    from partners.services import sync_customer_owners
 
     if Deal.objects.exists():
         sys.exit("The database already holds deals; seed an empty one (drop it first).")
@@ -444,15 +445,6 @@ def main():
             ),
         )
         done("ownerships", loader.load(CustomerOwnership, ownerships))
-        with connection.cursor() as cursor:
-            # Customer.owner: the partner of the active ownership, as transfer_ownership sets it.
-            cursor.execute(
-                "UPDATE partners_customer SET owner_id = (SELECT o.partner_id"
-                " FROM partners_customerownership o WHERE o.ended_at IS NULL"
-                " AND o.customer_id = partners_customer.id) WHERE id IN (SELECT customer_id"
-                " FROM partners_customerownership WHERE ended_at IS NULL)"
-            )
-            done("customer owners", cursor.rowcount)
         given = [x for x in discounts[::20]]
         loader.load(
             CustomerDiscount,
@@ -492,6 +484,9 @@ def main():
             if pg:
                 cursor.execute("SET session_replication_role = DEFAULT")
         done(f"rebuilt {len(dropped)} indexes", len(dropped))
+        # Customer.owner: the partner of the active ownership, as transfer_ownership sets it
+        # (after the indexes: each customer looks its ownership up).
+        done("customer owners", sync_customer_owners())
         counters.rebuild()
         done("deal counters", 0)
 

@@ -2,18 +2,22 @@
 
 Each figure is one aggregate query over an index range (the partner's deals closed in the
 window, read from the `deal_closed_figures` index alone on PostgreSQL; its discounts created
-in the window), never a walk over the partner's whole history.
+in the window), never a walk over the partner's whole history. The closed-deal figures read
+a year of closed deals (a fifth of a second for a partner with 100,000 of them), so
+`closed_deal_figures` keeps them in the cache until one of the partner's deals closes.
 """
 
+import hashlib
 import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from deals.models import Deal
+from deals.models import Deal, DealCounter
 from discounts.models import CustomerDiscount, Discount
 
 REPORT_MONTHS = 12
@@ -123,3 +127,34 @@ def discount_figures(partner, today: date | None = None) -> DiscountFigures:
             discount__partner=partner, created_at__gte=start
         ).count(),
     )
+
+
+@dataclass(frozen=True)
+class ClosedDealFigures:
+    months: list[MonthValue]
+    closing: ClosingFigures
+
+
+# The key changes with the day and with any closed deal, so the time only bounds memory.
+CACHE_SECONDS = 24 * 60 * 60
+
+
+def closed_deal_figures(partner, today: date | None = None) -> ClosedDealFigures:
+    """`won_by_month` and `closing_figures`, from the cache while the partner's closed deals
+    are unchanged: the key holds the partner's closed-deal counters (deals.counters), which
+    the services change in the same transaction as the deals, so a close is in the next
+    report. (A closed deal is never corrected or deleted, and a voided win stays won.)"""
+    today = today or timezone.localdate()
+    closed = (
+        DealCounter.objects.filter(partner=partner, is_open=False, count__gt=0)
+        .order_by("stage", "status")
+        .values_list("stage", "status", "count", "value")
+    )
+    state = hashlib.sha256(repr(list(closed)).encode()).hexdigest()[:20]
+    # The version: a release that changes these classes must not read an older one's.
+    key = f"reports:v1:{partner.pk}:{today.isoformat()}:{state}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = ClosedDealFigures(won_by_month(partner, today), closing_figures(partner, today))
+        cache.set(key, figures, CACHE_SECONDS)
+    return figures

@@ -108,6 +108,14 @@ class CustomerAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("ownerships__partner")
 
+    def save_model(self, request, obj, form, change):
+        # Only the fields staff changed: a win committed while the form was open may have
+        # set the owner (Customer.owner), and a whole-row save would write the old one back.
+        if change:
+            obj.save(update_fields=form.changed_data)
+        else:
+            obj.save()
+
 
 @admin.register(CustomerOwnership)
 class CustomerOwnershipAdmin(admin.ModelAdmin):

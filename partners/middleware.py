@@ -1,10 +1,11 @@
-"""Session rules every request passes: timeouts, and two-factor sign-in for staff in admin."""
+"""Session rules every request passes: timeouts, two-factor sign-in for staff in admin, and
+sessions that name a renamed sign-in backend."""
 
 import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.utils.translation import gettext as _
 
 from partners.access import has_totp, two_factor_setup_redirect
@@ -18,6 +19,29 @@ def start_session_clock(sender, request, user, **kwargs):
     now = time.time()
     request.session["signed_in_at"] = now
     request.session["last_seen_at"] = now
+
+
+# Sessions signed in before partners.backends existed name allauth's own backend, which is
+# no longer listed (Django would treat them as signed out). Remove once every such session
+# has ended: SESSION_ABSOLUTE_TIMEOUT (14 days by default) after that release.
+RENAMED_BACKENDS = {
+    "allauth.account.auth_backends.AuthenticationBackend": (
+        "partners.backends.PortalAuthenticationBackend"
+    ),
+}
+
+
+class RenamedBackendMiddleware:
+    """Keep sessions signed in when the sign-in backend they name was renamed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        renamed = RENAMED_BACKENDS.get(request.session.get(BACKEND_SESSION_KEY))
+        if renamed:
+            request.session[BACKEND_SESSION_KEY] = renamed
+        return self.get_response(request)
 
 
 class SessionTimeoutMiddleware:

@@ -1,4 +1,5 @@
-"""Migration operations that run only on PostgreSQL (trigram indexes: SQLite has none)."""
+"""Migration operations for PostgreSQL: SQL that runs only there (trigram indexes: SQLite has
+none), and indexes built without blocking writes to a big table."""
 
 from django.db import migrations
 
@@ -13,3 +14,25 @@ class PostgresOnlySQL(migrations.RunSQL):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class AddIndexConcurrently(migrations.AddIndex):
+    """AddIndex that, on PostgreSQL, builds the index with CREATE INDEX CONCURRENTLY, so the
+    table stays writable meanwhile (the migration must say `atomic = False`); a plain
+    AddIndex elsewhere."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        concurrently = schema_editor.connection.vendor == "postgresql"
+        kwargs = {"concurrently": True} if concurrently else {}
+        schema_editor.add_index(model, self.index, **kwargs)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        concurrently = schema_editor.connection.vendor == "postgresql"
+        kwargs = {"concurrently": True} if concurrently else {}
+        schema_editor.remove_index(model, self.index, **kwargs)

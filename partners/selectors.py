@@ -131,7 +131,12 @@ def customer_page(partner: Partner, *, q: str = "", cursor: str = ""):
 
 
 def get_customer_for_partner(partner: Partner, pk) -> Customer:
-    return get_object_or_404(owned_customers(partner), pk=pk)
+    """The partner's customer, or 404. Checked against the active ownership too (not only
+    `Customer.owner`), so one customer's page never rests on the copy alone."""
+    active = CustomerOwnership.objects.filter(
+        customer=OuterRef("pk"), partner=partner, ended_at__isnull=True
+    )
+    return get_object_or_404(owned_customers(partner).filter(Exists(active)), pk=pk)
 
 
 def active_ownership(customer: Customer) -> CustomerOwnership | None:

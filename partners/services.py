@@ -9,6 +9,7 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -40,8 +41,8 @@ def transfer_ownership(
     """Make `partner` the customer's owner from `at` (default now).
 
     Effects: ends another partner's active link at `at` (kept as history) and creates the new
-    link, recording the deal that made it. If `partner` already owns the customer, the existing
-    link is returned unchanged.
+    link, recording the deal that made it; sets `customer.owner` to `partner`. If `partner`
+    already owns the customer, the existing link is returned unchanged.
     """
     at = at or timezone.now()
     # Lock the customer row: two wins for one customer (two partners) queue here, so the
@@ -54,22 +55,38 @@ def transfer_ownership(
     )
     if current is not None:
         if current.partner_id == partner.pk:
+            _set_owner(customer, partner.pk)  # a no-op, unless the owner had drifted
             return current
         # The other link may have started after our clock was read (a concurrent win that
         # committed first): history stays in order.
         at = max(at, current.started_at)
         current.ended_at = at
         current.save(update_fields=["ended_at"])
-    _set_owner(customer, partner)
+    _set_owner(customer, partner.pk)
     return CustomerOwnership.objects.create(
         customer=customer, partner=partner, deal=deal, started_at=at
     )
 
 
-def _set_owner(customer: Customer, partner: Partner | None) -> None:
+def _set_owner(customer: Customer, partner_id: int | None) -> None:
     """Keep `Customer.owner` equal to the active ownership's partner (same transaction)."""
-    Customer.objects.filter(pk=customer.pk).update(owner=partner)
-    customer.owner = partner
+    Customer.objects.filter(pk=customer.pk).update(owner_id=partner_id)
+    customer.owner_id = partner_id
+
+
+def sync_customer_owners() -> int:
+    """Set `Customer.owner` from the active ownership wherever they differ; returns how many
+    customers changed. For data loaded in bulk, and once after deploying the version that
+    added the column (a win handled meanwhile by a process still on the old code changed
+    the ownership only). `manage.py sync_customer_owners` runs it."""
+    active = CustomerOwnership.objects.filter(customer=OuterRef("pk"), ended_at__isnull=True)
+    active_partner = Subquery(active.values("partner_id")[:1])
+    owned = Customer.objects.filter(owner__isnull=False)
+    # An owner to set, another owner, and an owner to clear: each an indexed EXISTS a row.
+    unset = Customer.objects.filter(owner__isnull=True).filter(Exists(active))
+    moved = owned.filter(Exists(active.exclude(partner_id=OuterRef("owner_id"))))
+    changed = unset.update(owner_id=active_partner) + moved.update(owner_id=active_partner)
+    return changed + owned.exclude(Exists(active)).update(owner=None)
 
 
 @transaction.atomic
@@ -78,8 +95,9 @@ def undo_ownership(*, customer: Customer, deal, at=None) -> CustomerOwnership | 
 
     Effects: if the customer's active link is the one `deal` created, it ends at `at`
     (default now) and, when that link had ended another partner's, the other partner gets a
-    new active link from `at` (same deal as its old one; both old links kept as history). If
-    the customer has moved on since (another win), nothing changes.
+    new active link from `at` (same deal as its old one; both old links kept as history);
+    `customer.owner` follows (the other partner, or nobody). If the customer has moved on
+    since (another win), nothing changes.
     """
     at = at or timezone.now()
     # The same lock as transfer_ownership: a win and an undo on one customer queue.
@@ -104,7 +122,7 @@ def undo_ownership(*, customer: Customer, deal, at=None) -> CustomerOwnership | 
     )
     if previous is None:
         return None
-    _set_owner(customer, previous.partner)
+    _set_owner(customer, previous.partner_id)
     return CustomerOwnership.objects.create(
         customer=customer,
         partner_id=previous.partner_id,

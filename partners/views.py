@@ -43,12 +43,13 @@ def _discounts_text(customer) -> str:
 
 
 def _customer_row(customer) -> list:
-    ownership = customer.active_ownerships[0]
+    # None only if Customer.owner drifted from the ownership (sync_customer_owners repairs it).
+    ownership = next(iter(customer.active_ownerships), None)
     return [
         customer.name,
         customer.tax_code,
-        timezone.localtime(ownership.started_at).date().isoformat(),
-        ownership.deal.title if ownership.deal else "",
+        timezone.localtime(ownership.started_at).date().isoformat() if ownership else "",
+        ownership.deal.title if ownership and ownership.deal else "",
         _discounts_text(customer),
     ]
 

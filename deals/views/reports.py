@@ -15,14 +15,15 @@ from partners.selectors import clean_search
 
 @partner_required
 def report_page(request):
-    months = reports.won_by_month(request.partner)
+    figures = reports.closed_deal_figures(request.partner)
+    months = figures.months
     chart = bar_chart(
         (date_format(m.month, "m/y"), [m.value], [compact_vnd(m.value)]) for m in months
     )
     ctx = {
         "months": months,
         "chart": chart,
-        "closing": reports.closing_figures(request.partner),
+        "closing": figures.closing,
         "discounts": reports.discount_figures(request.partner),
         "window_start": months[0].month,
     }

@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from api.models import WebhookDelivery
-from api.services import create_webhook_endpoint, redeliver_webhook
+from api.services import create_webhook_endpoint, delete_webhook_endpoint, redeliver_webhook
 from api.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify_signature
 from deals.models import Deal
 from deals.services import change_stage
@@ -184,6 +184,61 @@ def test_admin_sees_the_log_and_redelivers(
     assert client.post(f"/team/webhooks/deliveries/{delivery.pk}/redeliver/").status_code == 403
     assert client.get("/team/webhooks/").status_code == 403
     assert len(receiver.received()) == 3
+
+
+@pytest.mark.django_db
+def test_deleting_an_endpoint_stops_it_and_keeps_its_deliveries_in_the_log(
+    client, receiver, endpoint, alpha, alice, django_capture_on_commit_callbacks
+):
+    receiver.answers = [500]
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    win(deal, alice, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending"  # waiting for its retry
+    client.force_login(alice)
+
+    assert client.post(f"/team/webhooks/{endpoint.pk}/delete/").status_code == 302
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (
+        "failed",
+        1,
+        "endpoint deleted",
+    )
+    page = client.get("/team/webhooks/", headers={"Accept-Language": "en"}).content.decode()
+    row = page.split(f'data-delivery="{delivery.pk}"')[1].split("</tr>")[0]
+    assert receiver.url in row and "deleted" in row and "Redeliver" not in row
+    response = client.post(f"/team/webhooks/deliveries/{delivery.pk}/redeliver/", follow=True)
+    assert "nothing is sent to it any more" in response.content.decode()
+    services.sweep()
+    other = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    win(other, alice, django_capture_on_commit_callbacks)  # no new delivery for it
+    assert list(WebhookDelivery.objects.values_list("pk", "status")) == [(delivery.pk, "failed")]
+    assert len(receiver.received()) == 1
+
+
+@pytest.mark.django_db
+def test_a_delivery_in_flight_when_its_endpoint_is_deleted_is_not_sent_again(
+    receiver, endpoint, alpha, alice, django_capture_on_commit_callbacks
+):
+    receiver.answers = [500]
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    win(deal, alice, django_capture_on_commit_callbacks)
+    # A worker claimed it and died sending; meanwhile the admin deletes the endpoint.
+    WebhookDelivery.objects.update(
+        status="sending", claimed_at=timezone.now() - timedelta(minutes=16)
+    )
+    delete_webhook_endpoint(endpoint, by=alice)
+
+    services.sweep()  # frees the stale row and hands it over again
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (
+        "failed",
+        2,
+        "endpoint deleted",
+    )
+    assert len(receiver.received()) == 1
 
 
 @pytest.mark.django_db

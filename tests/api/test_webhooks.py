@@ -117,7 +117,12 @@ def test_admin_deletes_an_endpoint(alice_client, alpha, alice):
     )
 
     assert alice_client.post(f"/team/webhooks/{endpoint.pk}/delete/").status_code == 302
-    assert WebhookEndpoint.objects.count() == 0
+
+    endpoint.refresh_from_db()  # kept, marked: its deliveries stay in the log
+    assert endpoint.deleted_at is not None and endpoint.deleted_by == alice
+    assert "No webhook endpoints yet." in alice_client.get("/team/webhooks/").content.decode()
+    assert alice_client.post(f"/team/webhooks/{endpoint.pk}/delete/").status_code == 404
+    assert WebhookEndpoint.objects.count() == 1
 
 
 def test_send_posts_a_signed_body_to_a_local_receiver(settings):

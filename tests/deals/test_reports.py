@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from django.utils import timezone, translation
 
 from deals import reports
 from deals.models import Deal
+from deals.services import change_stage
 from tests.factories import DealFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +92,23 @@ def test_report_page_reads_a_fixed_number_of_queries(
         closed(alpha, "won" if i % 3 else "lost", days_ago=i * 9)
     with django_assert_max_num_queries(12):
         assert alice_client.get("/reports/").status_code == 200
+
+
+def test_report_page_shows_a_win_as_soon_as_it_is_recorded(alice_client, alpha, alice):
+    # The closed-deal figures are cached until a deal of the partner closes.
+    def won_count(html):
+        return re.search(r"(\d+) won, \d+ lost", html).group(1)
+
+    first = DealFactory(partner=alpha, created_by=alice, approved=True, stage="proposal")
+    second = DealFactory(partner=alpha, created_by=alice, approved=True, stage="proposal")
+    change_stage(first, Deal.Stage.WON, by=alice)
+    before = alice_client.get("/reports/").content.decode()
+    again = alice_client.get("/reports/").content.decode()
+
+    change_stage(second, Deal.Stage.WON, by=alice)
+    after = alice_client.get("/reports/").content.decode()
+
+    assert (won_count(before), won_count(again), won_count(after)) == ("1", "1", "2")
 
 
 def test_deal_csv_has_the_list_filter_a_bom_and_no_formulas(alice_client, alpha, beta):

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.core import mail
 from django.core.cache import cache
 from django.utils import timezone
@@ -268,6 +269,17 @@ def test_an_active_session_stays(client, alice, sign_in):
     sign_in(client, "alice@alpha.test")
     for _ in range(3):
         assert client.get("/deals/").status_code == 200
+
+
+def test_a_session_signed_in_before_the_backend_was_renamed_stays_signed_in(client, alice, sign_in):
+    sign_in(client, "alice@alpha.test")
+    session = client.session
+    assert session[BACKEND_SESSION_KEY] == "partners.backends.PortalAuthenticationBackend"
+    session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
+    session.save()
+
+    assert client.get("/deals/").status_code == 200
+    assert client.session[BACKEND_SESSION_KEY] == "partners.backends.PortalAuthenticationBackend"
 
 
 def test_idle_timeout_default_is_eight_hours_and_absolute_fourteen_days(settings):
