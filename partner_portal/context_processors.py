@@ -3,14 +3,21 @@ from django.conf import settings
 from notifications.selectors import unread_count
 from partners.access import membership_of
 
+# Pages open to any signed-in user, so no partner decorator sets request.membership: allauth's
+# (password, 2FA, security) and the notification inbox. A partner's user still gets the menu.
+WITHOUT_PARTNER_DECORATOR = ("/accounts/", "/notifications/")
+
 
 def portal(request):
     """What the base layout needs on every page: the user's partner and the languages."""
     membership = getattr(request, "membership", None)
     # DRF's browsable pages may render with no user at all.
     user = getattr(request, "user", None)
-    if membership is None and user is not None and request.path.startswith("/accounts/"):
-        # allauth's pages (password, 2FA, security) have no partner decorator to set it.
+    if (
+        membership is None
+        and user is not None
+        and request.path.startswith(WITHOUT_PARTNER_DECORATOR)
+    ):
         membership = membership_of(user)
     return {
         "current_partner": membership.partner if membership else None,

@@ -282,3 +282,29 @@ def test_api_token_create_and_webhooks_page(ui):
     assert list(ApiToken.objects.values_list("name", flat=True)) == ["ERP sync"]
     ui.go("/team/webhooks/")
     ui.check("webhooks")
+
+
+def test_team_notifications_and_account_pages(ui):
+    ui.login(ALPHA)
+    ui.go("/team/")
+    expect(ui.page.locator("main")).to_contain_text("alpha.sales@example.com")
+    ui.check("team")
+    ui.go("/notifications/")
+    ui.check("notifications")
+    ui.go("/notifications/settings/")
+    ui.check("notification-settings")
+    ui.go("/accounts/security/")
+    ui.check("security")
+    ui.go("/accounts/sessions/")
+    ui.check("sessions")
+    ui.go("/accounts/security/")
+    ui.page.locator("main a[href='/accounts/2fa/']").click()
+    ui.page.wait_for_url(ui.base + "/accounts/2fa/")
+    ui.check("two-factor")
+    ui.page.locator("main a[href='/accounts/2fa/totp/activate/']").click()
+    # allauth asks for the password again before the second factor changes.
+    ui.check("reauthenticate")
+    ui.page.fill("input[name=password]", "portal-demo")
+    ui.page.locator("main form button[type=submit]").click()
+    expect(ui.page.locator("img.portal-qr")).to_be_visible()
+    ui.check("totp-activate")

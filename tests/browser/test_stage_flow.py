@@ -85,3 +85,36 @@ def test_lost_shows_the_reason_fields_only_for_lost(page, live_server, login, al
     expect(page.locator("[aria-current=step]")).to_contain_text(re.compile("Lost|Thua"))
     assert Deal.objects.get(pk=alpha_deal.pk).stage == "lost"
     assert not Discount.objects.filter(deal=alpha_deal).exists()
+
+
+def test_a_resized_note_survives_a_second_update_without_csp_errors(
+    page, live_server, login, alice, alpha_deal
+):
+    """htmx keeps an element's old attributes until the new content settles; copying a style
+    attribute (the height a person gives the note by dragging its corner) is an inline style
+    the Content Security Policy refuses, and Chromium logs it as a console error."""
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    login("alice@alpha.test")
+    page.goto(f"{live_server.url}/deals/{alpha_deal.pk}/")
+    page.locator("[data-action=update-stage]").click()
+    note = page.locator("#portal-modal textarea[name=note]")
+    expect(note).to_be_visible()
+    box = note.bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] - 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] + 80, steps=5)
+    page.mouse.up()
+    assert note.get_attribute("style")  # the drag gave the note its own height
+
+    submit = page.locator("#portal-modal [data-submit]")
+    submit.click()  # no stage chosen: the form comes back with its error
+    expect(page.locator("#portal-modal select[name=stage]")).to_have_class(re.compile("is-invalid"))
+    submit.click()
+    expect(page.locator("#portal-modal select[name=stage]")).to_be_focused()
+    page.locator("#portal-modal select[name=stage]").select_option("proposal")
+    submit.click()
+    page.wait_for_url(f"{live_server.url}/deals/{alpha_deal.pk}/")
+    expect(page.locator("[data-toast]")).to_have_count(1)
+
+    assert errors == []

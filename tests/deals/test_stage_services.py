@@ -252,7 +252,7 @@ def test_change_stage_closing_mails_partner_admins_and_staff_after_commit(
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@alpha.test", "sales-ops@vngcloud.test"]
     assert all(alpha_deal.title in m.body for m in mail.outbox)
     # Without a language preference, e-mails use the portal's language (Vietnamese).
-    assert all("Thương vụ thắng" in m.subject for m in mail.outbox)
+    assert all("Cơ hội thắng" in m.subject for m in mail.outbox)
 
 
 def test_change_stage_open_move_sends_no_mail(

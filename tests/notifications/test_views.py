@@ -36,6 +36,15 @@ def test_list_is_newest_first_links_the_deal_and_shows_only_ones_own(alice_clien
     assert f'href="/deals/{first.event.deal_id}/"' in page
 
 
+def test_inbox_and_its_settings_keep_the_partners_menu(alice_client, alice_notified):
+    for url in ("/notifications/", "/notifications/settings/"):
+        page = alice_client.get(url).content.decode()
+
+        assert 'id="main-nav"' in page, url
+        assert 'href="/deals/"' in page, url
+        assert "Alpha Cloud" in page, url  # the account menu names the partner
+
+
 def test_mark_read_and_mark_all_read(alice_client, alice, alice_notified, bob):
     first, second = alice_notified
 

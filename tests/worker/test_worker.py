@@ -85,7 +85,7 @@ def test_concurrent_wins_with_two_workers_mail_each_recipient_once(broker, smtp,
     assert Event.objects.filter(kind=Kind.DISCOUNT_ISSUED).count() == 12
     for address in ("alice@alpha.test", "an@alpha.test", "sales-ops@vngcloud.test"):
         subjects = [m["subject"] for m in smtp.to(address)]
-        assert subjects == ["[VNG Cloud] Thương vụ thắng"] * 12, address
+        assert subjects == ["[VNG Cloud] Cơ hội thắng"] * 12, address
     assert len(smtp.messages) == 36
     assert Delivery.objects.filter(user=second_admin, channel="in_app").count() == 24
 
