@@ -101,6 +101,7 @@ def attention(partner, today: date | None = None) -> Attention:
     rows["discounts_ending"] = Discount.objects.filter(partner=partner).filter(
         ending_soon_filter(today)
     )
+    # The partner's own row carries the four counts, so they come back in one query.
     counts = (
         Partner.objects.filter(pk=partner.pk)
         .values(**{name: CappedCount(qs, cap=COUNT_CAP) for name, qs in rows.items()})

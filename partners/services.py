@@ -47,7 +47,7 @@ def transfer_ownership(
     at = at or timezone.now()
     # Lock the customer row: two wins for one customer (two partners) queue here, so the
     # second one sees the first one's link. The partial unique constraint is the last guard.
-    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    locked = Customer.objects.select_for_update().filter(pk=customer.pk).first()
     current = (
         CustomerOwnership.objects.select_for_update()
         .filter(customer=customer, ended_at__isnull=True)
@@ -55,7 +55,8 @@ def transfer_ownership(
     )
     if current is not None:
         if current.partner_id == partner.pk:
-            _set_owner(customer, partner.pk)  # a no-op, unless the owner had drifted
+            if locked.owner_id != partner.pk:  # only if the owner had drifted
+                _set_owner(customer, partner.pk)
             return current
         # The other link may have started after our clock was read (a concurrent win that
         # committed first): history stays in order.
@@ -111,7 +112,6 @@ def undo_ownership(*, customer: Customer, deal, at=None) -> CustomerOwnership | 
         return None
     ours.ended_at = max(at, ours.started_at)
     ours.save(update_fields=["ended_at"])
-    _set_owner(customer, None)
     # transfer_ownership ends the previous link exactly when ours starts.
     previous = (
         CustomerOwnership.objects.filter(customer=customer, ended_at=ours.started_at)
@@ -120,9 +120,9 @@ def undo_ownership(*, customer: Customer, deal, at=None) -> CustomerOwnership | 
         .order_by("-started_at")
         .first()
     )
+    _set_owner(customer, previous.partner_id if previous else None)
     if previous is None:
         return None
-    _set_owner(customer, previous.partner_id)
     return CustomerOwnership.objects.create(
         customer=customer,
         partner_id=previous.partner_id,
