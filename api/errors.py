@@ -8,13 +8,13 @@ pointer into the request body).
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-PROBLEM_JSON = "application/problem+json"
-TYPE_BASE = "urn:vngcloud:partner-portal:problem:"
+from web.errors import PROBLEM_JSON, problem_body
+
 # Service refusals that mean "not yours to change" rather than "not possible now".
 STATE_CODES_AS_FORBIDDEN = {"forbidden"}
 
@@ -29,34 +29,8 @@ def problem(
     errors: list | None = None,
     headers: dict | None = None,
 ) -> Response:
-    from http import HTTPStatus
-
-    body = {
-        "type": TYPE_BASE + kind if kind else "about:blank",
-        "title": title or HTTPStatus(status_code).phrase,
-        "status": status_code,
-        "detail": str(detail),
-    }
-    if code:
-        body["code"] = code
-    if errors:
-        body["errors"] = errors
+    body = problem_body(status_code, detail, title=title, kind=kind, code=code, errors=errors)
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM_JSON)
-
-
-def plain_problem(status_code: int, detail: str = "") -> HttpResponse:
-    """Problem details without DRF or the database, for the site's error handlers under /api/
-    (a request refused by middleware, a server error)."""
-    from http import HTTPStatus
-
-    phrase = HTTPStatus(status_code).phrase
-    body = {
-        "type": "about:blank",
-        "title": phrase,
-        "status": status_code,
-        "detail": detail or phrase,
-    }
-    return JsonResponse(body, status=status_code, content_type=PROBLEM_JSON)
 
 
 def _pointer(path: list) -> str:

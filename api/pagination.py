@@ -1,37 +1,22 @@
-"""Keyset (cursor) pagination: every list is ordered by one field plus the id as tie-breaker.
+"""The API's paging: an adapter over the portal's keyset core (`web.paging`).
 
-A page is `WHERE (field, id) after (last field, last id) ORDER BY field, id LIMIT n+1`, so the
-database walks an index and a page costs the same at row 10 and at row 1,000,000, whatever
-the ties (DRF's own CursorPagination falls back to offsets on ties and gives up past 1,000).
-The cursor is opaque to the client: base64 of the sort, the last value and the last id.
+Every list is ordered by one field plus the id as tie-breaker, and a page is found by the
+sort values of the row before it, never by an OFFSET: a page costs the same at row 10 and at
+row 1,000,000, whatever the ties (DRF's own CursorPagination falls back to offsets on ties and
+gives up past 1,000). The cursor is opaque and signed; a cursor of another list or sort, or
+one that does not verify, answers 400 rather than silently starting over.
 """
 
-import base64
-import binascii
-import json
-from datetime import date, datetime
-from decimal import Decimal
-
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from api.serializers import storable
+from web.paging import InvalidCursor, keyset_page
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
-
-
-def _dump(value) -> str:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 class KeysetPagination(BasePagination):
@@ -41,21 +26,25 @@ class KeysetPagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         """One page of `queryset`, ordered by `view.ordering_for(request)` (e.g. "-updated_at")."""
         self.request = request
-        self.sort = view.ordering_for(request) if view is not None else "-pk"
-        self.field = self.sort.lstrip("-")
-        self.descending = self.sort.startswith("-")
-        self.limit = self._limit(request)
-        tie = "-pk" if self.descending else "pk"
-        ordered = (
-            queryset.order_by(self.sort, tie) if self.field != "pk" else queryset.order_by(tie)
-        )
-        cursor = request.query_params.get(self.cursor_query_param)
-        if cursor:
-            ordered = ordered.filter(self._after(queryset.model, cursor))
-        rows = list(ordered[: self.limit + 1])
-        self.has_next = len(rows) > self.limit
-        self.page = rows[: self.limit]
-        return self.page
+        sort = view.ordering_for(request) if view is not None else "-pk"
+        tie = "-pk" if sort.startswith("-") else "pk"
+        ordering = (tie,) if sort.lstrip("-") == "pk" else (sort, tie)
+        try:
+            self.page = keyset_page(
+                queryset,
+                ordering=ordering,
+                cursor=request.query_params.get(self.cursor_query_param, ""),
+                # The cursor names the model and the sort it was made for.
+                scope=f"api:{queryset.model._meta.label}:{sort}",
+                size=self._limit(request),
+                count=False,
+                strict=True,
+            )
+        except InvalidCursor:
+            raise ValidationError(
+                {self.cursor_query_param: [_("This cursor is not valid for this list and sort.")]}
+            ) from None
+        return self.page.rows
 
     def _limit(self, request) -> int:
         raw = request.query_params.get(self.limit_query_param)
@@ -71,40 +60,11 @@ class KeysetPagination(BasePagination):
             )
         return int(raw)
 
-    def _after(self, model, cursor: str) -> Q:
-        invalid = ValidationError(
-            {self.cursor_query_param: [_("This cursor is not valid for this list and sort.")]}
-        )
-        try:
-            padded = cursor + "=" * (-len(cursor) % 4)
-            data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-            sort, raw_value, last_pk = data["s"], data["v"], int(data["id"])
-            field = model._meta.pk if self.field == "pk" else model._meta.get_field(self.field)
-            value = field.to_python(raw_value)
-        except (ValueError, KeyError, TypeError, binascii.Error, DjangoValidationError):
-            raise invalid from None
-        if sort != self.sort or value is None or (isinstance(value, str) and not storable(value)):
-            raise invalid
-        op = "lt" if self.descending else "gt"
-        if self.field == "pk":
-            return Q(**{f"pk__{op}": last_pk})
-        # The first, redundant bound lets the database seek the sort's index to the cursor
-        # instead of filtering every row before it.
-        bound = Q(**{f"{self.field}__{op}e": value})
-        return bound & (
-            Q(**{f"{self.field}__{op}": value}) | Q(**{self.field: value, f"pk__{op}": last_pk})
-        )
-
-    def _cursor(self, obj) -> str:
-        value = obj.pk if self.field == "pk" else getattr(obj, self.field)
-        raw = json.dumps({"s": self.sort, "v": _dump(value), "id": obj.pk}).encode()
-        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
     def get_next_link(self):
-        if not self.has_next or not self.page:
+        if not self.page.next_cursor:
             return None
         url = self.request.build_absolute_uri()
-        return replace_query_param(url, self.cursor_query_param, self._cursor(self.page[-1]))
+        return replace_query_param(url, self.cursor_query_param, self.page.next_cursor)
 
     def get_paginated_response(self, data):
         return Response({"next": self.get_next_link(), "results": data})

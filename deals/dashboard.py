@@ -20,7 +20,7 @@ from deals.models import Deal
 from discounts.models import Discount
 from discounts.selectors import ending_soon_filter
 from partners.models import Partner
-from partners.paging import COUNT_CAP, CappedCount
+from web.paging import COUNT_CAP, CappedCount
 
 SOON_DAYS = 30
 STALE_DAYS = 30

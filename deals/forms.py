@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from deals.models import Product
 from discounts.rates import NO_RATE, RateInput, rate_problem
 from partners.models import Contract, Customer, tax_code_validator
-from partners.widgets import LocalDateInput
+from web.widgets import LocalDateInput
 
 RATES = "rates"  # error key for the rates as a whole (no product, or a service refusal)
 

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from deals.dashboard import deal_view_filter
 from deals.models import Attachment, Deal, Note, StageChange
 from partners.models import Customer
-from partners.paging import COUNT_CAP, SEARCH_WINDOW, keyset_page, search_page
 from partners.selectors import TAX_CODE_PREFIX
+from web.paging import COUNT_CAP, SEARCH_WINDOW, keyset_page, search_page
 
 # The deal list's sorts: each ends in the id, and each has an index (partner, field, id),
 # also with the stage between (see Deal.Meta.indexes), so any page is one index range scan.

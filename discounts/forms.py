@@ -8,7 +8,7 @@ from discounts.models import Discount
 from discounts.rates import NO_RATE, RateInput
 from discounts.services import rate_field
 from partners.selectors import owned_customers
-from partners.widgets import LocalDateInput
+from web.widgets import LocalDateInput
 
 
 class CustomerDiscountForm(forms.Form):

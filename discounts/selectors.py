@@ -25,7 +25,7 @@ from discounts.models import (
     DiscountStatus,
     EffectiveStatus,
 )
-from partners.paging import keyset_page
+from web.paging import keyset_page
 
 
 def with_effective_status(queryset: QuerySet, today=None) -> QuerySet:

@@ -16,8 +16,8 @@ from partners.access import (
     partner_admin_required,
     partner_required,
 )
-from partners.export import csv_response
-from partners.htmx import done, form_response
+from web.export import csv_response
+from web.htmx import done, form_response
 
 
 def _status_filter(request) -> str:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "web",
     "partners",
     "notifications",
     "discounts",
@@ -207,16 +208,16 @@ SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 
 # The client's address: REMOTE_ADDR, or behind AXES_PROXY_COUNT trusted proxies the entry
 # that many places from the RIGHT of X-Forwarded-For (the left end is whatever the client
-# sent). One function (partners.net.client_ip) serves axes, allauth and the sign-in history.
+# sent). One function (web.net.client_ip) serves axes, allauth and the sign-in history.
 PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "partners.net.client_ip"
+AXES_CLIENT_IP_CALLABLE = "web.net.client_ip"
 # Lockout: 5 failed passwords for one e-mail from one address lock that pair for 15 minutes
 # (admin login included: it goes through the same page).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
-AXES_USERNAME_CALLABLE = "partners.net.axes_username"
+AXES_USERNAME_CALLABLE = "web.net.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -504,12 +505,12 @@ SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 # Error pages (partner_portal/errors.py): a CSRF failure gets the portal's page too, and the
 # reference a 500 page shows is written into the log record of its exception.
-CSRF_FAILURE_VIEW = "partner_portal.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "web.errors.csrf_failure"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"error_reference": {"()": "partner_portal.errors.ErrorReferenceFilter"}},
+    "filters": {"error_reference": {"()": "web.errors.ErrorReferenceFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {

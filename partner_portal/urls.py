@@ -43,7 +43,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "partner_portal.errors.bad_request"
-handler403 = "partner_portal.errors.permission_denied"
-handler404 = "partner_portal.errors.page_not_found"
-handler500 = "partner_portal.errors.server_error"
+handler400 = "web.errors.bad_request"
+handler403 = "web.errors.permission_denied"
+handler404 = "web.errors.page_not_found"
+handler500 = "web.errors.server_error"

@@ -20,7 +20,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Membership
-from partners.net import client_ip
+from web.net import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):

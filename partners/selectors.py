@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from partners.models import Customer, CustomerOwnership, Invitation, Membership, Partner
-from partners.paging import SEARCH_WINDOW, keyset_page, search_page
+from web.paging import SEARCH_WINDOW, keyset_page, search_page
 
 
 def _reverse_model(name: str):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners import selectors
 from partners.access import partner_required
-from partners.export import csv_response
+from web.export import csv_response
 
 
 def _search(request) -> str:

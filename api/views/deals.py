@@ -25,8 +25,8 @@ from deals.services import (
     register_deal,
     resubmit_deal,
 )
-from deals.views.content import download_response
 from discounts.selectors import get_discount_for_partner
+from web.downloads import file_download
 
 PROBLEM = OpenApiResponse(response=s.ProblemSerializer, description="Problem details.")
 
@@ -243,4 +243,6 @@ class AttachmentDetail(PartnerAPIView):
     )
     def get(self, request, deal_pk, pk):
         attachment = selectors.get_attachment_for_partner(self.partner, deal_pk, pk)
-        return download_response(attachment)
+        return file_download(
+            attachment.file, name=attachment.original_name, content_type=attachment.content_type
+        )

@@ -4,8 +4,7 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
-from django.utils.http import content_disposition_header
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,7 +14,8 @@ from deals.content_forms import AttachmentForm, NoteForm
 from deals.files import thumbnails
 from deals.services.content import post_attachments, post_note
 from partners.access import partner_required
-from partners.htmx import done, form_response
+from web.downloads import file_download, open_stored, private
+from web.htmx import done, form_response
 
 logger = logging.getLogger(__name__)
 
@@ -84,13 +84,6 @@ def attachment_add(request, pk):
     )
 
 
-def _private(response):
-    response["X-Content-Type-Options"] = "nosniff"
-    # Neither the file nor a presigned link may sit in a shared cache.
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @require_GET
 @partner_required
 def attachment_download(request, deal_pk, pk):
@@ -105,30 +98,11 @@ def attachment_download(request, deal_pk, pk):
 
 
 def download_response(attachment):
-    """The file as a download: streamed (local) or a redirect to a presigned URL (S3).
-
-    Callers check who may see the attachment first; staff get here from admin.
-    """
-    storage = attachment.file.storage
-    disposition = content_disposition_header(True, attachment.original_name)
-    if getattr(storage, "querystring_auth", False):
-        url = storage.url(
-            attachment.file.name,
-            parameters={
-                "ResponseContentDisposition": disposition,
-                "ResponseContentType": attachment.content_type,
-            },
-        )
-        response = HttpResponseRedirect(url)
-    else:
-        response = FileResponse(
-            _open(attachment.file),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
-    response["Content-Disposition"] = disposition
-    return _private(response)
+    """The attachment as a download under its original name (callers check who may see it;
+    staff get here from admin)."""
+    return file_download(
+        attachment.file, name=attachment.original_name, content_type=attachment.content_type
+    )
 
 
 @require_GET
@@ -147,19 +121,11 @@ def attachment_thumbnail(request, deal_pk, pk):
     try:
         # Read whole (a thumbnail is a few kilobytes), so a storage failure surfaces here and
         # not half-way through a streamed response.
-        with _open(attachment.thumbnail) as stored:
+        with open_stored(attachment.thumbnail) as stored:
             data, content_type = stored.read(), thumbnails.thumbnail_content_type(name)
     except Http404:
         raise
     except Exception:
         logger.exception("thumbnail %s could not be read from storage", name)
         data, content_type = thumbnails.placeholder(), "image/png"
-    return _private(HttpResponse(data, content_type=content_type))
-
-
-def _open(field_file):
-    try:
-        return field_file.storage.open(field_file.name, "rb")
-    except FileNotFoundError:
-        logger.error("attachment object %s is missing from storage", field_file.name)
-        raise Http404 from None
+    return private(HttpResponse(data, content_type=content_type))

@@ -7,8 +7,8 @@ from deals.filters import DealFilter
 from deals.models import Deal
 from deals.services import allowed_stages
 from partners.access import partner_required
-from partners.charts import bar_chart, compact_vnd
 from partners.selectors import SEARCH_MIN_LENGTH, clean_search
+from web.charts import bar_chart, compact_vnd
 
 
 @partner_required

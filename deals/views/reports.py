@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from deals import reports, selectors
 from deals.models import Deal
 from partners.access import partner_required
-from partners.charts import bar_chart, compact_vnd
-from partners.export import csv_streaming_response
 from partners.selectors import clean_search
+from web.charts import bar_chart, compact_vnd
+from web.export import csv_streaming_response
 
 
 @partner_required

@@ -9,7 +9,7 @@ from deals import selectors
 from deals.services import change_stage
 from deals.stage_forms import StageForm
 from partners.access import partner_required
-from partners.htmx import done, form_response
+from web.htmx import done, form_response
 
 
 @require_http_methods(["GET", "POST"])

@@ -69,7 +69,7 @@ def test_stage_update_won_closes_the_deal_and_links_the_discount(alice_client, a
 def test_stage_update_by_htmx_redirects_with_hx_redirect(alice_client, alpha_deal):
     response = alice_client.post(url(alpha_deal), {"stage": "proposal", "kind": "other"}, **HTMX)
 
-    assert response.status_code == 204
+    assert response.status_code == 200
     assert response["HX-Redirect"] == f"/deals/{alpha_deal.pk}/"
     alpha_deal.refresh_from_db()
     assert alpha_deal.stage == "proposal"

@@ -5,8 +5,8 @@ from axes.models import AccessAttempt, AccessLog
 from django.core import mail
 from django.test import RequestFactory
 
-from partners.net import client_ip
 from tests.factories import MembershipFactory
+from web.net import client_ip
 
 pytestmark = pytest.mark.django_db
 

@@ -11,17 +11,52 @@ these pages inside the dialog when a dialog request fails.
 
 import logging
 import secrets
+from http import HTTPStatus
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.template import loader
 from django.template.response import TemplateResponse
 from django.utils import translation
 
-from api.errors import plain_problem
-
 logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "urn:vngcloud:partner-portal:problem:"
+
+
+def problem_body(
+    status: int,
+    detail: str = "",
+    *,
+    title: str | None = None,
+    kind: str | None = None,
+    code: str | None = None,
+    errors: list | None = None,
+) -> dict:
+    """RFC 9457 problem details: the one shape of every error a program is given (the API's
+    own answers and the site's error handlers under /api/)."""
+    phrase = HTTPStatus(status).phrase
+    body = {
+        "type": PROBLEM_TYPE_BASE + kind if kind else "about:blank",
+        "title": title or phrase,
+        "status": status,
+        "detail": str(detail) or phrase,
+    }
+    if code:
+        body["code"] = code
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def plain_problem(status_code: int, detail: str = "") -> HttpResponse:
+    """Problem details without DRF or the database, for the site's error handlers under /api/
+    (a request refused by middleware, a server error)."""
+    return JsonResponse(
+        problem_body(status_code, detail), status=status_code, content_type=PROBLEM_JSON
+    )
 
 
 def _standalone(request, status: int, **ctx) -> HttpResponse:

@@ -2,12 +2,12 @@
 
 htmx asks for the form as a partial that fills the modal; without JavaScript the same URL
 answers a full page. After a successful POST both end on the page the form belongs to
-(post/redirect/get). It lives in `partners`, the ground floor, so every app may use it.
+(post/redirect/get): htmx through django-htmx's client redirect, a plain browser by a 302.
 """
 
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 
 def form_response(request, *, page: str, partial: str, ctx: dict, invalid: bool = False):
@@ -27,5 +27,5 @@ def form_response(request, *, page: str, partial: str, ctx: dict, invalid: bool 
 def done(request, url: str):
     """After a successful change: load `url` (the success message shows there)."""
     if request.htmx:
-        return HttpResponse(status=204, headers={"HX-Redirect": url})
+        return HttpResponseClientRedirect(url)
     return redirect(url)

@@ -1,4 +1,4 @@
-"""Keyset (cursor) pagination for every list page, in any app (partners is the ground floor).
+"""Keyset (cursor) pagination for every list page, in any app (web is the ground floor).
 
 A page is found by the sort values of the row before it, never by an OFFSET: the database
 walks an index from that point, so page 1,000 costs what page 1 costs. Every ordering ends
@@ -20,7 +20,14 @@ from django.db.models import IntegerField, Q, QuerySet, Subquery, prefetch_relat
 PAGE_SIZE = 25
 COUNT_CAP = 1000
 SEARCH_WINDOW = 1000
+# The salt the cursors were first signed with (in partners.paging): links already handed out
+# keep working.
 _SALT = "partners.paging"
+
+
+class InvalidCursor(ValueError):
+    """A cursor that is not ours or not for this list, where the caller wants to say so (the
+    API answers 400; a page simply shows the first page)."""
 
 
 @dataclass(frozen=True)
@@ -134,14 +141,18 @@ def keyset_page(
     scope: str = "",
     size: int = PAGE_SIZE,
     count: bool = True,
+    strict: bool = False,
 ) -> KeysetPage:
     """One page of `queryset` in `ordering` (which must end in "pk" or "-pk").
 
     `scope` names the list (its sort and filters); a cursor made for another scope, or one
-    that does not verify, gives the first page. Two queries: the rows (one more than a page,
-    to know whether there is a next one) and the capped count.
+    that does not verify, gives the first page, or raises InvalidCursor when `strict`. Two
+    queries: the rows (one more than a page, to know whether there is a next one) and the
+    capped count (none when `count` is off).
     """
     decoded = _decode(cursor, scope, queryset, ordering)
+    if strict and cursor and decoded is None:
+        raise InvalidCursor(cursor)
     total, capped = capped_count(queryset) if count else (0, False)
     if decoded and decoded[0] == "p":
         rows = list(
