@@ -169,7 +169,7 @@ def pages(partner) -> list[tuple[str, str, dict]]:
     from deals import selectors as deal_selectors
     from discounts.models import Discount
     from partners.models import CustomerOwnership
-    from partners.paging import cursor_after
+    from web.paging import cursor_after
 
     deals = deal_selectors.deals_for_partner(partner)
     deep_row = deals.order_by("-updated_at", "-pk")[deals.count() // 2]
