@@ -107,7 +107,7 @@ def session_cookie(email: str = "admin1@partner.bench") -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     # The backend a real sign-in records (it loads the membership with the user).
-    session[BACKEND_SESSION_KEY] = "partners.backends.PortalAuthenticationBackend"
+    session[BACKEND_SESSION_KEY] = "accounts.backends.PortalAuthenticationBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session["django_language"] = "vi"
     session.create()

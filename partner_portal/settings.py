@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "web",
     "partners",
     "notifications",
+    "accounts",
     "discounts",
     "deals",
     "api",
@@ -67,13 +68,14 @@ MIDDLEWARE = [
     "partner_portal.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "partners.middleware.RenamedBackendMiddleware",
+    "accounts.middleware.RenamedBackendMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # After auth and messages: ends idle or too old sessions; staff in admin need 2FA.
-    "partners.middleware.SessionTimeoutMiddleware",
-    "partners.middleware.StaffTwoFactorMiddleware",
+    # After auth and messages: ends idle or too old sessions; sends people who must use 2FA
+    # (the organisation's rule, staff in admin) to set it up first.
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.TwoFactorRuleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -139,15 +141,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # allauth's ModelBackend (it also takes {"email": ...}, as allauth's login form sends it),
     # loading the membership and partner with the user on every request.
-    "partners.backends.PortalAuthenticationBackend",
+    "accounts.backends.PortalAuthenticationBackend",
 ]
 # /login/ is allauth's login page too (old links and bookmarks keep working).
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
-ACCOUNT_ADAPTER = "partners.adapters.AccountAdapter"
-SOCIALACCOUNT_ADAPTER = "partners.adapters.SocialAccountAdapter"
-MFA_ADAPTER = "partners.adapters.MFAAdapter"
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -6,8 +6,6 @@ from django.http import Http404
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from partners import security, team
-
 admin.site.site_header = _("VNG Cloud Partner Portal: staff")
 admin.site.site_title = _("Partner Portal admin")
 admin.site.index_title = _("Review deals and partner data")
@@ -24,19 +22,13 @@ urlpatterns = [
     path("", include("deals.urls")),
     path("", include("discounts.urls")),
     path("", include("partners.urls")),
+    path("", include("accounts.urls")),
     path("", include("notifications.urls")),
     path("api/", include("api.urls")),
     path("team/", include("api.page_urls")),
     # The sign-in page keeps its old address; allauth's own (/accounts/login/) is the same view.
     path("login/", account_views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/security/", security.security, name="account_security"),
-    path(
-        "accounts/security/sign-out-elsewhere/",
-        security.sign_out_elsewhere,
-        name="account_sign_out_elsewhere",
-    ),
-    path("accounts/invitation/<str:token>/", team.invitation_accept, name="invitation_accept"),
     path("accounts/email/", not_offered),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,8 +1,8 @@
 """Who may open a partner page and who may change things: the one home for access checks.
 
 Every partner view starts with `@partner_required` (login, then a membership of an active
-partner, then two-factor sign-in if the partner requires it; sets `request.partner` and
-`request.membership`). Views that only a partner admin may
+partner; sets `request.partner` and `request.membership`). The partner's two-factor rule is
+enforced before any view, for every page, by `accounts.middleware.TwoFactorRuleMiddleware`. Views that only a partner admin may
 use for writes add `@partner_admin_required(message)`: a member sees GET pages read-only where
 the view allows it, and any write answers 403 with a page that says why.
 
@@ -14,8 +14,6 @@ live here so a refusal reads the same wherever it comes from.
 
 from functools import wraps
 
-from allauth.mfa.models import Authenticator
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -33,7 +31,7 @@ STAFF_ONLY_VOID_WIN = _("Only VNG Cloud staff can void a win.")
 
 def membership_of(user) -> Membership | None:
     """The user's membership with its partner; no query when the sign-in backend loaded it
-    with the user (`partners.backends`), as it does for every signed-in request."""
+    with the user (`accounts.backends`), as it does for every signed-in request."""
     if not user.is_authenticated:
         return None
     if User.membership.related.is_cached(user):
@@ -59,23 +57,11 @@ def partner_required(view):
         if membership.partner.status != Partner.Status.ACTIVE:
             ctx = {"suspended_partner": membership.partner}
             return render(request, "partners/no_partner.html", ctx, status=403)
-        if membership.partner.require_2fa and not has_totp(request.user):
-            return two_factor_setup_redirect(request)
         request.membership = membership
         request.partner = membership.partner
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def has_totp(user) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-
-
-def two_factor_setup_redirect(request):
-    """Send someone who must use two-factor sign-in, and has not set it up, to set it up."""
-    messages.warning(request, _("Set up two-factor sign-in to continue: it is required for you."))
-    return redirect("mfa_activate_totp")
 
 
 def forbidden(request, message: str):

@@ -6,7 +6,6 @@ from partners.models import (
     Contract,
     Customer,
     CustomerOwnership,
-    Invitation,
     Membership,
     Partner,
     User,
@@ -131,39 +130,4 @@ class CustomerOwnershipAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
-    """Read-only: partner admins invite from /team/ (partners.services.invite_user)."""
-
-    list_display = (
-        "email",
-        "partner",
-        "role",
-        "created_at",
-        "expires_at",
-        "accepted_at",
-        "revoked_at",
-    )
-    list_filter = ("role", "partner")
-    search_fields = ("email", "partner__name")
-    list_select_related = ("partner",)
-    readonly_fields = (
-        "partner",
-        "email",
-        "role",
-        "invited_by",
-        "created_at",
-        "expires_at",
-        "accepted_at",
-        "revoked_at",
-    )
-    exclude = ("token_hash",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
         return False

@@ -5,12 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class PartnersConfig(AppConfig):
     name = "partners"
     verbose_name = _("Partners")
-
-    def ready(self):
-        from django.contrib.auth.signals import user_logged_in
-
-        from partners.middleware import start_session_clock
-
-        # Django's own sign-in event, sent by every way in (allauth, admin, single sign-on,
-        # force_login): the session's clocks start with it, so no page has to write them.
-        user_logged_in.connect(start_session_clock, dispatch_uid="partners.start_session_clock")

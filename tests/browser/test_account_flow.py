@@ -14,7 +14,7 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from partners.models import User
-from tests.partners.conftest import totp
+from tests.accounts.conftest import totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,6 +1,6 @@
 """A tiny OpenID Connect provider (django-oauth-toolkit) that the SSO tests sign in against.
 
-It runs as a separate process on 127.0.0.1 (tests/partners/test_oidc.py starts it), with its
+It runs as a separate process on 127.0.0.1 (tests/accounts/test_oidc.py starts it), with its
 own SQLite file; the portal talks to it over real HTTP, as it would to VNG Cloud IAM.
 """
 

@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings as django_settings
 
 from partners.models import Membership, User
+from tests.accounts.conftest import activate_totp
 from tests.oidc_provider.bootstrap import CLIENT_ID, CLIENT_SECRET
-from tests.partners.conftest import activate_totp
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

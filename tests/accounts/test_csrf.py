@@ -3,7 +3,8 @@
 import pytest
 from django.test import Client
 
-from partners.models import Invitation, Membership, User
+from accounts.models import Invitation
+from partners.models import Membership, User
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_anonymous_forms_need_the_csrf_token(alice, path, data):
 def test_invitation_form_needs_the_csrf_token(alice_client, django_capture_on_commit_callbacks):
     from django.core import mail
 
-    from tests.partners.conftest import last_link
+    from tests.accounts.conftest import last_link
 
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post("/team/invite/", {"email": "linh@alpha.test", "role": "member"})
@@ -88,7 +89,7 @@ def test_invitation_form_needs_the_csrf_token(alice_client, django_capture_on_co
 
 
 def test_password_reset_form_needs_the_csrf_token(client, alice):
-    from tests.partners.conftest import last_link
+    from tests.accounts.conftest import last_link
 
     client.post("/accounts/password/reset/", {"email": "alice@alpha.test"})
     form_url = client.get(last_link(), follow=True).redirect_chain[-1][0]

@@ -1,6 +1,6 @@
 """How django-allauth fits the portal: no sign-up, our client address, our sign-in limits.
 
-Accounts are made by invitation (`partners.services.invite_user`) or by staff, never by
+Accounts are made by invitation (`accounts.services.invite_user`) or by staff, never by
 signing up, with a password or through single sign-on.
 """
 
@@ -85,6 +85,7 @@ def _secrets_cipher() -> MultiFernet:
         [
             Fernet(
                 base64.urlsafe_b64encode(
+                    # The salt of the secrets already stored: changing it locks everyone out.
                     salted_hmac("partners.mfa", "", secret=key, algorithm="sha256").digest()
                 )
             )

@@ -5,10 +5,11 @@ from allauth.usersessions.models import UserSession
 from django.core import mail
 from django.utils import timezone
 
-from partners import services
-from partners.models import Invitation, Membership, User
+from accounts import services
+from accounts.models import Invitation
+from partners.models import Membership, User
+from tests.accounts.conftest import another_browser, last_link
 from tests.factories import MembershipFactory
-from tests.partners.conftest import another_browser, last_link
 
 pytestmark = pytest.mark.django_db
 

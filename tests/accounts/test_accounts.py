@@ -14,7 +14,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from partners.models import User
-from tests.partners.conftest import activate_totp, another_browser, last_link, totp
+from tests.accounts.conftest import activate_totp, another_browser, last_link, totp
+from tests.factories import DealFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -209,6 +210,42 @@ def test_organisation_rule_sends_members_without_2fa_to_set_it_up(client, alpha,
     assert client.get("/deals/").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/"),
+        ("get", "/notifications/"),
+        ("get", "/notifications/settings/"),
+        ("post", "/notifications/read-all/"),
+        ("get", "/team/"),
+        ("get", "/team/tokens/"),
+        ("get", "/customers/"),
+        ("get", "/reports/"),
+    ],
+)
+def test_organisation_rule_covers_every_partner_page(client, alpha, sam, sign_in, method, path):
+    """The bell's inbox and its settings showed deal titles to a member without 2FA."""
+    DealFactory(partner=alpha, created_by=sam, title="Secret migration for Sao Mai")
+    alpha.require_2fa = True
+    alpha.save()
+    sign_in(client, "sam@alpha.test")
+
+    response = getattr(client, method)(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/totp/activate/"
+    assert "Sao Mai" not in response.content.decode()
+
+
+def test_organisation_rule_leaves_the_account_pages_open(client, alpha, sam, sign_in):
+    alpha.require_2fa = True
+    alpha.save()
+    sign_in(client, "sam@alpha.test")
+
+    assert client.get("/accounts/security/").status_code == 200
+    assert client.post("/logout/").status_code == 302
+
+
 def test_organisation_rule_does_not_touch_other_partners(client, alpha, bob, sign_in):
     alpha.require_2fa = True
     alpha.save()
@@ -274,12 +311,12 @@ def test_an_active_session_stays(client, alice, sign_in):
 def test_a_session_signed_in_before_the_backend_was_renamed_stays_signed_in(client, alice, sign_in):
     sign_in(client, "alice@alpha.test")
     session = client.session
-    assert session[BACKEND_SESSION_KEY] == "partners.backends.PortalAuthenticationBackend"
+    assert session[BACKEND_SESSION_KEY] == "accounts.backends.PortalAuthenticationBackend"
     session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
     session.save()
 
     assert client.get("/deals/").status_code == 200
-    assert client.session[BACKEND_SESSION_KEY] == "partners.backends.PortalAuthenticationBackend"
+    assert client.session[BACKEND_SESSION_KEY] == "accounts.backends.PortalAuthenticationBackend"
 
 
 def test_idle_timeout_default_is_eight_hours_and_absolute_fourteen_days(settings):
@@ -369,8 +406,8 @@ def test_staff_2fa_is_on_by_default_when_debug_is_off():
 
 def test_invitations_are_read_only_in_admin(client, staff):
     client.force_login(staff)
-    assert client.get("/admin/partners/invitation/").status_code == 200
-    assert client.get("/admin/partners/invitation/add/").status_code == 403
+    assert client.get("/admin/accounts/invitation/").status_code == 200
+    assert client.get("/admin/accounts/invitation/add/").status_code == 403
 
 
 def test_the_authenticator_app_cannot_be_removed_while_2fa_is_required(

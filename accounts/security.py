@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from partners import selectors, services
+from accounts import selectors, services
 
 
 @login_required

@@ -1,7 +1,7 @@
 """The partner's own team page (/team/) and the invitation link: partner admins run access.
 
 Everyone in the partner sees the list; only admins change it (a member's POST answers 403).
-Each change is one service in partners.services.
+Each change is one service in accounts.services.
 """
 
 from django.contrib import messages
@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from partners import selectors, services
+from accounts import selectors, services
+from accounts.forms import AcceptInvitationForm, InviteForm, RoleForm, TwoFactorRuleForm
 from partners.access import partner_admin_required, partner_required
-from partners.forms import AcceptInvitationForm, InviteForm, RoleForm, TwoFactorRuleForm
 
 ADMINS_ONLY = gettext_lazy("Only your organisation's admins can change the team.")
 
@@ -27,7 +27,7 @@ def _team_page(request, *, invite_form=None, status=200):
         "roles": RoleForm.base_fields["role"].choices,
         "now": timezone.now(),
     }
-    return render(request, "partners/team.html", ctx, status=status)
+    return render(request, "accounts/team.html", ctx, status=status)
 
 
 @require_safe
@@ -146,7 +146,7 @@ def invitation_accept(request, token):
     try:
         invitation = services.open_invitation(token)
     except services.TeamError as error:
-        return render(request, "partners/invitation_accept.html", {"error": error}, status=410)
+        return render(request, "accounts/invitation_accept.html", {"error": error}, status=410)
     form = AcceptInvitationForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         try:
@@ -157,10 +157,10 @@ def invitation_accept(request, token):
                 last_name=form.cleaned_data["last_name"],
             )
         except services.TeamError as error:
-            return render(request, "partners/invitation_accept.html", {"error": error}, status=410)
+            return render(request, "accounts/invitation_accept.html", {"error": error}, status=410)
         messages.success(request, _("Your account is ready. Sign in with your new password."))
         return redirect("account_login")
     ctx = {"invitation": invitation, "form": form}
     return render(
-        request, "partners/invitation_accept.html", ctx, status=400 if form.errors else 200
+        request, "accounts/invitation_accept.html", ctx, status=400 if form.errors else 200
     )

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from partners import services
+from accounts import services
 from partners.models import Membership, User
 
 on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

@@ -1,0 +1,241 @@
+"""Writes on a partner's team and its users' access: invitations, roles, deactivation, the
+organisation's two-factor rule, sessions. Every function runs in its own transaction."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Invitation
+from partners.models import Membership, Partner, User
+
+INVITATION_DAYS = 7
+
+
+class TeamError(Exception):
+    """A team change the rules refuse; the message says why, in the reader's language."""
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _lock_admins(partner: Partner) -> list[int]:
+    """Take the partner's team lock, then return its active admins' membership ids.
+
+    Every change that could leave the partner without an admin takes this lock FIRST, before
+    any other row. The partner row is the lock: two admins demoting or deactivating each other
+    at the same moment queue here, and the second one's query, a new statement after the
+    wait, sees the first one's change (locking the admin rows themselves would not: a
+    deactivation changes the user row, not the membership).
+    """
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
+    return list(
+        Membership.objects.filter(partner=partner, role=Membership.Role.ADMIN, user__is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _refuse_last_admin(admin_ids: list[int], membership: Membership) -> None:
+    if admin_ids == [membership.pk]:
+        raise TeamError(_("Your organisation needs at least one active admin."))
+
+
+@transaction.atomic
+def invite_user(*, partner: Partner, email: str, role: str, by: User) -> tuple[Invitation, str]:
+    """Invite `email` to the partner with `role`; returns the invitation and its secret token.
+
+    Effects: refuses an address that already has an account in this or another organisation,
+    or a staff account (the refusal never names the other organisation); revokes an open
+    invitation of this partner for the same address; stores the new invitation (a hash of
+    the token, expiring in INVITATION_DAYS); e-mails the link after commit.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    existing = User.objects.filter(email__iexact=email).select_related("membership").first()
+    if existing is not None:
+        membership = getattr(existing, "membership", None)
+        if membership is not None and membership.partner_id == partner.pk:
+            raise TeamError(_("This person is already in your team."))
+        if membership is not None or existing.is_staff:
+            raise TeamError(
+                _("This e-mail address cannot be invited. Ask the person for another address.")
+            )
+    now = timezone.now()
+    Invitation.objects.filter(
+        partner=partner, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        partner=partner,
+        email=email,
+        role=Membership.Role(role),
+        token_hash=_token_hash(token),
+        invited_by=by,
+        created_at=now,
+        expires_at=now + timedelta(days=INVITATION_DAYS),
+    )
+    language = translation.get_language()
+    transaction.on_commit(lambda: _send_invitation(invitation.pk, token, language))
+    return invitation, token
+
+
+def _send_invitation(invitation_pk: int, token: str, language: str) -> None:
+    invitation = Invitation.objects.select_related("partner", "invited_by").get(pk=invitation_pk)
+    ctx = {
+        "invitation": invitation,
+        "link": settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[token]),
+        "days": INVITATION_DAYS,
+    }
+    with translation.override(language):
+        subject = render_to_string("accounts/email/invitation_subject.txt", ctx).strip()
+        body = render_to_string("accounts/email/invitation_body.txt", ctx)
+    send_mail(subject, body, None, [invitation.email])
+
+
+def open_invitation(token: str) -> Invitation:
+    """The invitation the token stands for, if it can still be used; TeamError otherwise."""
+    invitation = (
+        Invitation.objects.select_related("partner").filter(token_hash=_token_hash(token)).first()
+    )
+    if invitation is None or invitation.revoked_at is not None:
+        raise TeamError(_("This invitation link is not valid. Ask your admin for a new one."))
+    if invitation.accepted_at is not None:
+        raise TeamError(_("This invitation link has already been used. Sign in instead."))
+    if invitation.expires_at <= timezone.now():
+        raise TeamError(_("This invitation link has expired. Ask your admin for a new one."))
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(
+    *, token: str, password: str, first_name: str = "", last_name: str = ""
+) -> User:
+    """Use the invitation: the invited person's account joins the partner with the role.
+
+    Effects: refuses a used, revoked or expired link and an address that meanwhile got an
+    account elsewhere; creates the user (or activates an existing one without an
+    organisation) with `password` (already validated by the caller) and a verified e-mail;
+    creates the membership; marks the invitation accepted, so the link works once.
+    """
+    # Lock the row first: the same link sent from two tabs makes one account; the second
+    # request then reads the link as used.
+    Invitation.objects.select_for_update().filter(token_hash=_token_hash(token)).first()
+    invitation = open_invitation(token)
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is not None and (Membership.objects.filter(user=user).exists() or user.is_staff):
+        raise TeamError(_("This e-mail address already has an account. Sign in instead."))
+    if user is None:
+        user = User(email=invitation.email)
+    user.first_name = first_name.strip() or user.first_name
+    user.last_name = last_name.strip() or user.last_name
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    Membership.objects.create(user=user, partner=invitation.partner, role=invitation.role)
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return user
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation, by: User) -> Invitation:
+    """Revoke an open invitation: its link stops working. Refuses a used or revoked one."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        raise TeamError(_("This invitation is no longer open."))
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+@transaction.atomic
+def change_role(*, membership: Membership, role: str, by: User) -> Membership:
+    """Make the member an admin or a member.
+
+    Effects: refuses to demote the last active admin of the partner; saves the role.
+    Changing to the role the member already has changes nothing.
+    """
+    role = Membership.Role(role)
+    admin_ids = _lock_admins(membership.partner)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == role:
+        return membership
+    if role != Membership.Role.ADMIN:
+        _refuse_last_admin(admin_ids, membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def deactivate_user(*, membership: Membership, by: User) -> User:
+    """Stop the member from signing in, and sign them out everywhere at once.
+
+    Effects: refuses deactivating yourself and the last active admin; sets the user
+    inactive (a session that survives anywhere no longer authenticates); deletes every
+    session of the user. Their deals, notes and history stay. Deactivating an inactive user
+    changes nothing.
+    """
+    admin_ids = _lock_admins(membership.partner)
+    user = User.objects.select_for_update().get(pk=membership.user_id)
+    if not user.is_active:
+        return user
+    if user.pk == by.pk:
+        raise TeamError(_("You cannot deactivate yourself."))
+    membership.refresh_from_db(fields=["role"])
+    if membership.role == Membership.Role.ADMIN:
+        _refuse_last_admin(admin_ids, membership)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    end_sessions(user=user)
+    return user
+
+
+@transaction.atomic
+def reactivate_user(*, membership: Membership, by: User) -> User:
+    """Let a deactivated member sign in again (with their old password or a reset)."""
+    user = User.objects.select_for_update().get(pk=membership.user_id)
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def set_two_factor_rule(*, partner: Partner, required: bool, by: User) -> Partner:
+    """Require (or stop requiring) two-factor sign-in for everyone in the partner.
+
+    Effects: saves the flag. From the next request, a member without 2FA is sent to set it
+    up before any portal page (`accounts.middleware.TwoFactorRuleMiddleware`).
+    """
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    partner.require_2fa = required
+    partner.save(update_fields=["require_2fa"])
+    return partner
+
+
+def end_sessions(*, user: User, keep_session_key: str | None = None) -> int:
+    """Sign the user out of every session but `keep_session_key`; returns how many ended.
+
+    Every sign-in goes through allauth, which records the session (allauth.usersessions),
+    so the user's sessions are found without scanning the session table.
+    """
+    ended = 0
+    for user_session in UserSession.objects.filter(user=user):
+        if user_session.session_key != keep_session_key:
+            user_session.end()
+            ended += 1
+    return ended
