@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiToken
-from api.webhooks import EVENT_TYPES
+from notifications.webhooks.transport import EVENT_TYPES
 
 
 class TokenForm(forms.Form):

@@ -5,16 +5,17 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api import selectors, services
 from api.forms import TokenForm, WebhookForm
-from api.webhooks import SIGNATURE_HEADER
+from notifications.webhooks import selectors as webhook_selectors
+from notifications.webhooks import services as webhooks
+from notifications.webhooks.transport import SIGNATURE_HEADER
 from partners.access import partner_admin_required, partner_required
 
-ADMINS_ONLY = _lazy("Only an admin of your organisation can manage API tokens.")
-WEBHOOKS_ADMINS_ONLY = _lazy("Only an admin of your organisation can manage webhooks.")
+ADMINS_ONLY = services.ADMINS_ONLY
+WEBHOOKS_ADMINS_ONLY = webhooks.ADMINS_ONLY
 RECENT_DELIVERIES = 50
 
 
@@ -82,7 +83,7 @@ def webhook_list(request):
     created = None
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.create_webhook_endpoint(
+            created = webhooks.create_webhook_endpoint(
                 partner=request.partner,
                 by=request.user,
                 url=form.cleaned_data["url"],
@@ -95,8 +96,10 @@ def webhook_list(request):
             form = WebhookForm()
     ctx = {
         "form": form,
-        "endpoints": selectors.webhook_endpoints_for_partner(request.partner),
-        "deliveries": selectors.webhook_deliveries_for_partner(request.partner)[:RECENT_DELIVERIES],
+        "endpoints": webhook_selectors.webhook_endpoints_for_partner(request.partner),
+        "deliveries": webhook_selectors.webhook_deliveries_for_partner(request.partner)[
+            :RECENT_DELIVERIES
+        ],
         "created": created,
         "signature_header": SIGNATURE_HEADER,
     }
@@ -110,8 +113,8 @@ def webhook_list(request):
 @partner_required
 @partner_admin_required(WEBHOOKS_ADMINS_ONLY)
 def webhook_delete(request, pk):
-    endpoint = selectors.get_webhook_endpoint_for_partner(request.partner, pk)
-    services.delete_webhook_endpoint(endpoint, by=request.user)
+    endpoint = webhook_selectors.get_webhook_endpoint_for_partner(request.partner, pk)
+    webhooks.delete_webhook_endpoint(endpoint, by=request.user)
     messages.success(request, _("Events are no longer sent to %(url)s.") % {"url": endpoint.url})
     return redirect("api_webhooks")
 
@@ -120,9 +123,9 @@ def webhook_delete(request, pk):
 @partner_required
 @partner_admin_required(WEBHOOKS_ADMINS_ONLY)
 def webhook_redeliver(request, pk):
-    delivery = selectors.get_webhook_delivery_for_partner(request.partner, pk)
+    delivery = webhook_selectors.get_webhook_delivery_for_partner(request.partner, pk)
     try:
-        services.redeliver_webhook(delivery, by=request.user)
+        webhooks.redeliver_webhook(delivery, by=request.user)
     except ValidationError as exc:
         messages.warning(request, " ".join(exc.messages))
     else:

@@ -3,10 +3,10 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from api.events import KIND_FOR_TYPE, PARTNER_KINDS
-from api.models import ApiToken, WebhookDelivery, WebhookEndpoint
+from api.models import ApiToken
 from api.services import hash_key
 from notifications.models import Event
+from notifications.webhooks.events import KIND_FOR_TYPE, PARTNER_KINDS
 
 
 def tokens_for_partner(partner) -> QuerySet[ApiToken]:
@@ -23,29 +23,6 @@ def token_for_secret(secret: str) -> ApiToken | None:
         ApiToken.objects.filter(key_hash=hash_key(secret), revoked_at__isnull=True)
         .select_related("partner", "created_by__membership")
         .first()
-    )
-
-
-def webhook_endpoints_for_partner(partner) -> QuerySet[WebhookEndpoint]:
-    """The partner's endpoints not deleted; the deliveries below keep the deleted ones' log."""
-    return WebhookEndpoint.objects.filter(partner=partner, deleted_at__isnull=True).select_related(
-        "created_by"
-    )
-
-
-def get_webhook_endpoint_for_partner(partner, pk) -> WebhookEndpoint:
-    return get_object_or_404(webhook_endpoints_for_partner(partner), pk=pk)
-
-
-def webhook_deliveries_for_partner(partner) -> QuerySet[WebhookDelivery]:
-    return WebhookDelivery.objects.filter(endpoint__partner=partner).select_related(
-        "event", "endpoint"
-    )
-
-
-def get_webhook_delivery_for_partner(partner, pk) -> WebhookDelivery:
-    return get_object_or_404(
-        webhook_deliveries_for_partner(partner).select_related("endpoint__partner"), pk=pk
     )
 
 

@@ -8,9 +8,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from api.events import EVENT_TYPES, payload
 from deals.models import Attachment, Deal, Product
 from discounts.models import EffectiveStatus
+from notifications.webhooks.events import EVENT_TYPES, payload
 
 MAX_VND = 10**18 - 1  # Deal.estimated_value has 18 digits
 

@@ -42,7 +42,7 @@ N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 1000
 
 class Receiver:
     def __init__(self, secret: str):
-        from api.webhooks import SIGNATURE_HEADER, verify_signature
+        from notifications.webhooks.transport import SIGNATURE_HEADER, verify_signature
 
         self.count = self.bad = 0
         self.lock = threading.Lock()
@@ -87,8 +87,8 @@ def wait(predicate, timeout):
 
 
 def data():
-    from api.models import WebhookDelivery, WebhookEndpoint
     from notifications.models import Event, Kind
+    from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
     from partners.models import Membership, Partner, User
 
     partner = Partner.objects.create(name="Hooks", tax_code="0977777777")
@@ -117,8 +117,8 @@ def main():
     import redis
     from celery import current_app
 
-    from api.models import WebhookDelivery
     from notifications.services import WEBHOOK_TASK
+    from notifications.webhooks.models import WebhookDelivery
 
     if connection.vendor != "postgresql":
         raise SystemExit("needs PostgreSQL: set DATABASE_URL")

@@ -96,3 +96,7 @@ class PreferenceAdmin(admin.ModelAdmin):
     list_display = ("user", "language")
     search_fields = ("user__email",)
     autocomplete_fields = ("user",)
+
+
+# The webhook channel's admin lives with its code.
+from notifications.webhooks import admin as webhooks_admin  # noqa: E402, F401

@@ -221,3 +221,8 @@ class Preference(models.Model):
 
     def wants_email(self, kind: str) -> bool:
         return bool(self.email_kinds.get(kind, kind not in EMAIL_OFF_BY_DEFAULT))
+
+
+# The webhook channel's models live with its code (notifications/webhooks/); Django finds an
+# app's models through this module.
+from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

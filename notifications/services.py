@@ -21,10 +21,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from api import deliveries as webhooks
 from notifications.messages import message, title
 from notifications.models import Delivery, Event, Preference
 from notifications.recipients import recipients_for
+from notifications.webhooks import deliveries as webhooks
 from partners.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def enqueue_webhook(delivery_id: int, countdown: float | None = None) -> None:
 
 
 def send_webhook(*, delivery_id: int) -> int | None:
-    """POST one webhook delivery once (`api.deliveries.deliver`: claim, sign, send, log)."""
+    """POST one webhook delivery once (`notifications.webhooks.deliveries.deliver`: claim, sign, send, log)."""
     return webhooks.deliver(delivery_id=delivery_id)
 
 
@@ -147,7 +147,7 @@ def fan_out(*, event_id: int) -> list[int]:
     the second finds it done; one in-app Delivery per recipient user (ready to read) and one
     e-mail Delivery per recipient who has an address and wants this kind by e-mail; one
     pending WebhookDelivery per endpoint of the partner subscribed to the event's type
-    (`api.deliveries.create_deliveries`; the caller sends `webhooks.pending_ids`);
+    (`notifications.webhooks.deliveries.create_deliveries`; the caller sends `webhooks.pending_ids`);
     `fanned_out_at` is set. A missing event (its change rolled back) is ignored.
     """
     now = timezone.now()

@@ -15,7 +15,7 @@ live here so a refusal reads the same wherever it comes from.
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
@@ -111,6 +111,14 @@ def require_partner_admin(user, partner_id, message) -> None:
     """Staff or an admin of the partner; PermissionDenied(message) otherwise."""
     if not is_partner_admin(user, partner_id):
         raise PermissionDenied(str(message))
+
+
+def check_partner_admin(partner, by, message) -> None:
+    """A service's check that `by` may manage the partner's access (tokens, webhooks): its
+    admins, or staff stepping in (a leak). A refusal is a ValidationError with the code
+    "forbidden", which the pages show on the form and the API answers with 403."""
+    if not is_partner_admin(by, partner.pk):
+        raise ValidationError(str(message), code="forbidden")
 
 
 def require_staff(user, message) -> None:

@@ -12,10 +12,15 @@ from django.db import migrations, models
 
 
 def rename_content_type(apps, schema_editor, old="partners", new="accounts"):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.using(schema_editor.connection.alias).filter(
-        app_label=old, model="invitation"
-    ).update(app_label=new)
+    """The content type (and so the permissions and admin history) follows the model. A type
+    Django made meanwhile under the new label (post_migrate after a partial migrate) gives way
+    to the old one, which holds the history."""
+    types = apps.get_model("contenttypes", "ContentType").objects.using(
+        schema_editor.connection.alias
+    )
+    if types.filter(app_label=old, model="invitation").exists():
+        types.filter(app_label=new, model="invitation").delete()
+        types.filter(app_label=old, model="invitation").update(app_label=new)
 
 
 def rename_content_type_back(apps, schema_editor):

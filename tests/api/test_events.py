@@ -2,10 +2,10 @@
 
 import pytest
 
-from api.events import EVENT_TYPES, TYPE_FOR_KIND
 from deals.services import change_stage
 from notifications.models import Event, Kind
 from notifications.services import record_event
+from notifications.webhooks.events import EVENT_TYPES, TYPE_FOR_KIND
 from tests.factories import DealFactory
 
 pytestmark = pytest.mark.django_db

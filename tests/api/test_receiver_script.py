@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api.webhooks import send
+from notifications.webhooks.transport import send
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "webhook_receiver.py"
 

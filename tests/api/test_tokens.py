@@ -176,4 +176,4 @@ def test_staff_see_tokens_in_admin_and_revoke_a_leaked_one(client, staff, alpha,
     assert token.revoked_by == staff
     assert ApiClient(secret).get("/api/v1/deals/").status_code == 401
     assert client.get(f"/admin/api/apitoken/{token.pk}/change/").status_code == 200
-    assert client.get("/admin/api/webhookendpoint/").status_code == 200
+    assert client.get("/admin/notifications/webhookendpoint/").status_code == 200

@@ -14,13 +14,22 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from api.models import WebhookDelivery
-from api.services import create_webhook_endpoint, delete_webhook_endpoint, redeliver_webhook
-from api.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify_signature
 from deals.models import Deal
 from deals.services import change_stage
 from notifications import services
 from notifications.models import Event, Kind
+from notifications.webhooks.models import WebhookDelivery
+from notifications.webhooks.services import (
+    create_webhook_endpoint,
+    delete_webhook_endpoint,
+    redeliver_webhook,
+)
+from notifications.webhooks.transport import (
+    DELIVERY_HEADER,
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    verify_signature,
+)
 from tests.api.receiver import Receiver
 from tests.factories import DealFactory
 
@@ -129,7 +138,7 @@ def test_retries_stop_after_the_window_and_the_delivery_is_failed(
 
 
 def test_backoff_doubles_up_to_an_hour(settings):
-    from api.deliveries import retry_delay
+    from notifications.webhooks.deliveries import retry_delay
 
     settings.WEBHOOK_RETRY_SECONDS = 60
     assert [retry_delay(n) for n in (1, 2, 3, 7, 8, 20)] == [60, 120, 240, 3600, 3600, 3600]
@@ -266,7 +275,7 @@ def test_staff_see_deliveries_in_admin(
     win(deal, alice, django_capture_on_commit_callbacks)
     client.force_login(staff)
 
-    response = client.get("/admin/api/webhookdelivery/")
+    response = client.get("/admin/notifications/webhookdelivery/")
 
     assert response.status_code == 200
     assert receiver.url in response.content.decode()

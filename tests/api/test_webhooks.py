@@ -7,9 +7,15 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from django.core.exceptions import ValidationError
 
-from api.models import WebhookEndpoint
-from api.services import create_webhook_endpoint
-from api.webhooks import SIGNATURE_HEADER, send, signature, verify_signature, vetted_addresses
+from notifications.webhooks.models import WebhookEndpoint
+from notifications.webhooks.services import create_webhook_endpoint
+from notifications.webhooks.transport import (
+    SIGNATURE_HEADER,
+    send,
+    signature,
+    verify_signature,
+    vetted_addresses,
+)
 
 pytestmark = pytest.mark.django_db
 

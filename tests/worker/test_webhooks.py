@@ -6,10 +6,10 @@ Run on PostgreSQL with Redis up; skipped otherwise with the reason.
 
 import pytest
 
-from api.models import WebhookDelivery
-from api.services import create_webhook_endpoint
-from api.webhooks import SIGNATURE_HEADER, verify_signature
 from deals.services import change_stage
+from notifications.webhooks.models import WebhookDelivery
+from notifications.webhooks.services import create_webhook_endpoint
+from notifications.webhooks.transport import SIGNATURE_HEADER, verify_signature
 from tests.api.receiver import Receiver
 from tests.factories import DealFactory
 from tests.worker.conftest import BROKER_URL, flush, start_worker, use_broker, wait_for

@@ -1,9 +1,11 @@
-"""Webhook endpoints: which URLs may receive the partner's events, and how a delivery is signed.
+"""Webhook transport: which URLs may receive the partner's events, how a delivery is signed,
+and the POST itself.
 
-The delivery itself (POST each outbox event to the partner's endpoints from the Celery worker,
-with retries and a log) is `api.deliveries`, fanned out with the notifications; it sends each
-attempt with `send`, which vets the URL again right before sending and connects only to a
-vetted address, so a host whose DNS changed after registration to a private one is refused.
+The delivery (POST each outbox event to the partner's endpoints from the Celery worker, with
+retries and a log) is `notifications.webhooks.deliveries`, fanned out with the notifications;
+it sends each attempt with `send`, which vets the URL again right before sending and connects
+only to a vetted address, so a host whose DNS changed after registration to a private one is
+refused.
 """
 
 import hashlib
@@ -19,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from api.events import EVENT_TYPES  # noqa: F401 - the names live in api.events
+from notifications.webhooks.events import EVENT_TYPES  # noqa: F401 - the names live in notifications.webhooks.events
 
 SIGNATURE_HEADER = "X-Portal-Signature"
 EVENT_HEADER = "X-Portal-Event"

@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 
-from api.events import event_type, payload
-from api.models import WebhookDelivery, WebhookEndpoint
-from api.webhooks import DELIVERY_HEADER, EVENT_HEADER, send
+from notifications.webhooks.events import event_type, payload
+from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
+from notifications.webhooks.transport import DELIVERY_HEADER, EVENT_HEADER, send
 
 logger = logging.getLogger(__name__)
 Status = WebhookDelivery.Status

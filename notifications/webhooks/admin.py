@@ -1,0 +1,70 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from notifications.webhooks import services
+from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ("url", "partner", "created_by", "created_at", "deleted_at")
+    search_fields = ("url", "partner__name")
+    list_select_related = ("partner", "created_by")
+    readonly_fields = (
+        "partner",
+        "url",
+        "event_types",
+        "created_by",
+        "created_at",
+        "deleted_at",
+        "deleted_by",
+    )
+    exclude = ("secret",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting the row would take its delivery log; partners mark it deleted
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = (
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_response_code",
+        "next_attempt_at",
+        "created_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("endpoint__url", "endpoint__partner__name")
+    list_select_related = ("event", "endpoint")
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+    actions = ("redeliver",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the log stays
+
+    @admin.action(description=_("Redeliver selected webhook deliveries"), permissions=["change"])
+    def redeliver(self, request, queryset):
+        sent = 0
+        for delivery in queryset.select_related("endpoint__partner"):
+            try:
+                services.redeliver_webhook(delivery, by=request.user)
+            except ValidationError:
+                continue  # being sent right now, or its endpoint was deleted
+            sent += 1
+        self.message_user(
+            request,
+            ngettext("%(n)s delivery sent again.", "%(n)s deliveries sent again.", sent)
+            % {"n": sent},
+            messages.SUCCESS,
+        )

@@ -1,0 +1,121 @@
+"""The partner's webhook endpoints and the log of each event POSTed to each of them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of the partner's that receives its events, signed with `secret` (HMAC-SHA256).
+
+    The secret is kept as written: the portal needs it to sign every delivery. Deleting an
+    endpoint only marks it (`deleted_at`): nothing is sent to it again, and its deliveries stay
+    in the partner's log.
+    """
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        verbose_name=_("partner"),
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=100, editable=False)
+    event_types = models.JSONField(_("event types"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deleted by"),
+    )
+
+    class Meta:
+        # The tables they have had since they lived in the api app.
+        db_table = "api_webhookendpoint"
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event POSTed to one endpoint: never two rows for the pair (the constraint).
+
+    Claimed (pending → sending) by one worker before each attempt; retried with backoff until
+    `give_up_at` (24 h after it was created or redelivered), then failed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(
+        "notifications.Event",
+        on_delete=models.CASCADE,
+        related_name="webhook_deliveries",
+        verbose_name=_("event"),
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    give_up_at = models.DateTimeField(_("retried until"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    last_response_code = models.PositiveSmallIntegerField(
+        _("last response code"), null=True, blank=True
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        db_table = "api_webhookdelivery"
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ("-created_at", "-pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "endpoint"], name="one_webhook_delivery_per_event_endpoint"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="webhook_delivery_waiting",
+            ),
+            # The partner's log on /team/webhooks/: newest first per endpoint.
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint}"
+
+    @property
+    def event_type(self) -> str:
+        from notifications.webhooks.events import event_type
+
+        return event_type(self.event.kind) or self.event.kind
