@@ -87,7 +87,7 @@ STATE_CODES = {
     "not_allowed",
     "not_approved",
     "race",
-    "rate_above_contract",
+    "rate_out_of_range",
     "same_stage",
 }
 

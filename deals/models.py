@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from deals.files.names import attachment_key, label_for
-from discounts.models import RateField, rate_in_range
+from discounts.rates import RateField, rate_in_range
 
 
 class Product(models.Model):

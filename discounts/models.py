@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from discounts.rates import validate_rate
+from discounts.rates import RateField, rate_in_range  # noqa: F401 - migrations name RateField here
 
 
 class DiscountStatus(models.TextChoices):
@@ -31,20 +31,6 @@ def effective_status(status, valid_from, valid_until, today=None):
     if valid_from > today:
         return EffectiveStatus.SCHEDULED
     return EffectiveStatus.ACTIVE
-
-
-class RateField(models.DecimalField):
-    """A discount rate in percent: above 0, at most 100, two decimals (see discounts.rates)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_digits", 5)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("validators", [validate_rate])
-        super().__init__(*args, **kwargs)
-
-
-def rate_in_range(name):
-    return models.CheckConstraint(condition=Q(rate__gt=0, rate__lte=100), name=name)
 
 
 def valid_window(name):

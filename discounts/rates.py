@@ -2,16 +2,22 @@
 
 A rate is a percentage: a number, above 0, with at most 2 decimals, never above 100; under a
 contract it is at most the contract's limit, and a customer discount's rate is at most the
-rate of the partner discount it draws on. A deal or a customer discount has at least one. Forms, services and admin of `deals` and
-`discounts` all ask this module, so a person reads the same words wherever a rate is refused.
-It sits in `discounts`, a floor `deals` may import.
+rate of the partner discount it draws on. A deal or a customer discount has at least one.
+`check_deal_rates` is "the deal's rates under the contract in force", asked by registration,
+resubmission, staff's rule changes and the win alike; `RateField` is the column every rate is
+stored in. Forms, services and admin of `deals` and `discounts` all ask this module, so a
+person reads the same words wherever a rate is refused. It sits in `discounts`, a floor
+`deals` may import, and imports no models.
 """
 
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
 from django.utils.formats import localize
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +31,11 @@ ABOVE_100 = _("A rate cannot be above 100%.")
 ABOVE_CONTRACT = _("At most %(max)s%% under your contract %(contract)s.")
 NO_RATE = _("Give a rate for at least one product.")
 ABOVE_PARENT = _("At most %(max)s%%, the rate of your own discount for this product.")
+NO_CONTRACT = _(
+    "Your organisation has no contract with VNG Cloud in force today. Contact your VNG Cloud "
+    "account manager."
+)
+NOT_OFFERED = _("%(product)s is no longer offered.")
 
 # A rate is a short number: "1e1000000" is not one (and overflows Decimal arithmetic).
 _NUMBER = re.compile(r"[+-]?\d*\.?\d*")
@@ -85,6 +96,52 @@ def check_rate(value, *, contract=None, parent_rate: Decimal | None = None) -> D
 def validate_rate(value: Decimal) -> None:
     """The model field's validator: above 0, 2 decimals, at most 100."""
     check_rate(value)
+
+
+def check_deal_rates(partner, rates: dict, day: date, *, also_allowed=frozenset()):
+    """The deal's rates (product -> Decimal) under the partner's contract in force on `day`;
+    returns that contract.
+
+    Refused, each with its code: no contract in force ("no_contract", not keyed), no rate at
+    all ("no_rates", keyed "rates"), and a product no longer offered (unless its id is in
+    `also_allowed`: the products the deal already has) or a rate the rate rules or the
+    contract's limit refuse ("rate_out_of_range", keyed "rates", one message per product).
+    """
+    contract = partner.contract_on(day)
+    if contract is None:
+        raise ValidationError(NO_CONTRACT, code="no_contract")
+    if not rates:
+        raise ValidationError({"rates": NO_RATE}, code="no_rates")
+    problems = []
+    for product, rate in rates.items():
+        if not product.is_active and product.pk not in also_allowed:
+            problems.append(str(NOT_OFFERED) % {"product": product})
+        elif (error := rate_problem(rate, contract=contract)) is not None:
+            problems.append(f"{product}: {error}")
+    if problems:
+        raise ValidationError({"rates": problems}, code="rate_out_of_range")
+    return contract
+
+
+class RateField(models.DecimalField):
+    """A discount rate in percent: above 0, at most 100, two decimals."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 5)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("validators", [validate_rate])
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        # The path the migrations have always named (discounts.models re-exports the field):
+        # a new path would be a schema change to Django and rebuild the tables on SQLite.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "discounts.models.RateField", args, kwargs
+
+
+def rate_in_range(name: str) -> models.CheckConstraint:
+    """The database's own guard of a rate column: above 0 and at most 100."""
+    return models.CheckConstraint(condition=Q(rate__gt=0, rate__lte=100), name=name)
 
 
 class RateInput(forms.Field):

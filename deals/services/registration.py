@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from deals import counters
 from deals.models import Deal, DiscountRule, Product, StageChange
 from deals.selectors import conflicting_claims
-from discounts.rates import NO_RATE, rate_problem
+from discounts.rates import NO_CONTRACT, check_deal_rates
 from notifications.models import Kind
 from notifications.services import record_events
 from partners.models import Contract, Customer, Partner, tax_code_validator
@@ -28,39 +28,7 @@ def contract_in_force(partner: Partner, day: date | None = None) -> Contract:
     """The partner's contract in force on `day` (default today), or a ValidationError."""
     contract = partner.contract_on(day or timezone.localdate())
     if contract is None:
-        raise ValidationError(
-            _(
-                "Your organisation has no contract with VNG Cloud in force today, so it cannot "
-                "register deals. Contact your VNG Cloud account manager."
-            ),
-            code="no_contract",
-        )
-    return contract
-
-
-def check_rates(
-    partner: Partner,
-    rates: dict[Product, Decimal],
-    day: date | None = None,
-    *,
-    also_allowed: frozenset[int] = frozenset(),
-) -> Contract:
-    """Every rate allowed by the partner's contract in force on `day`; returns that contract.
-
-    Products must be active, except those in `also_allowed` (product ids a deal already has).
-    Raises a ValidationError keyed "rates" that names each product at fault.
-    """
-    contract = contract_in_force(partner, day)
-    if not rates:
-        raise ValidationError({"rates": NO_RATE}, code="no_rates")
-    problems = []
-    for product, rate in rates.items():
-        if not product.is_active and product.pk not in also_allowed:
-            problems.append(_("%(product)s is no longer offered.") % {"product": product})
-        elif (error := rate_problem(rate, contract=contract)) is not None:
-            problems.append(f"{product}: {error}")
-    if problems:
-        raise ValidationError({"rates": problems}, code="rate_out_of_range")
+        raise ValidationError(NO_CONTRACT, code="no_contract")
     return contract
 
 
@@ -176,7 +144,7 @@ def register_deal(
         expected_close_date=expected_close_date,
         today=today,
     )
-    check_rates(partner, rates, today)
+    check_deal_rates(partner, rates, today)
     known = _check_customer(tax_code, customer_name)
     _check_not_duplicate(partner=partner, customer=known, title=title)
     customer = known or get_or_create_customer(tax_code=tax_code, name=customer_name)
@@ -293,7 +261,7 @@ def resubmit_deal(
         )
     if rates is not None:
         already = frozenset(deal.discount_rules.values_list("product_id", flat=True))
-        check_rates(deal.partner, rates, today, also_allowed=already)
+        check_deal_rates(deal.partner, rates, today, also_allowed=already)
     before = counters.snapshot(deal)
     edited = _apply_edits(deal, edits)
     changed = list(edited)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from deals.models import Deal, DiscountRule, Product
 from deals.services.review import record_correction
-from discounts.rates import NO_RATE, rate_problem
+from discounts.rates import check_deal_rates
 
 
 @transaction.atomic
@@ -23,8 +23,9 @@ def set_discount_rules(deal: Deal, *, by, rates: dict[Product, Decimal]) -> list
     Effects, all or nothing:
     - the deal row is locked, so a win that issues the discount from these rules waits, and
       a deal closed meanwhile is refused (ValidationError, code "closed");
-    - refused without any rate (code "no_rates"), or when a rate breaks a rate rule or the
-      limit of the partner's contract in force today (code "rate", keyed "rates");
+    - refused by `check_deal_rates` under the contract in force today: no contract, no rate
+      ("no_rates"), a rate a rate rule or the contract's limit refuses, or a product no longer
+      offered that the deal did not have ("rate_out_of_range", keyed "rates");
     - rules of products no longer in `rates` are deleted, changed rates updated, new
       products added; unchanged rules keep their rows;
     - when a rate changed, a timeline entry by `by` (system note CORRECTED) lists each
@@ -35,16 +36,8 @@ def set_discount_rules(deal: Deal, *, by, rates: dict[Product, Decimal]) -> list
         raise ValidationError(
             _("This deal is closed; its data can no longer change."), code="closed"
         )
-    if not rates:
-        raise ValidationError({"rates": NO_RATE}, code="no_rates")
-    contract = locked.partner.contract_on(timezone.localdate())
-    problems = [
-        f"{product}: {problem}"
-        for product, rate in rates.items()
-        if (problem := rate_problem(rate, contract=contract)) is not None
-    ]
-    if problems:
-        raise ValidationError({"rates": problems}, code="rate")
+    before_ids = frozenset(locked.discount_rules.values_list("product_id", flat=True))
+    check_deal_rates(locked.partner, rates, timezone.localdate(), also_allowed=before_ids)
     before = {rule.product: rule.rate for rule in locked.discount_rules.select_related("product")}
     locked.discount_rules.exclude(product__in=list(rates)).delete()
     for product, rate in rates.items():

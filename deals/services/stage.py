@@ -13,7 +13,7 @@ from deals.files.storing import StoredFiles
 from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
 from deals.selectors import conflicting_claims
 from deals.services.content import add_note, save_attachments, upload_attachments
-from discounts.rates import rate_problem
+from discounts.rates import check_deal_rates
 from discounts.services import end_other_partners_customer_discounts, issue_discount
 from notifications.models import Kind
 from notifications.services import record_event
@@ -217,14 +217,6 @@ def _win(deal: Deal, now):
     """The effects of winning: the partner discount and the customer ownership."""
     day = timezone.localdate(now)
     _check_claims(deal, day)
-    contract = deal.partner.contract_on(day)
-    if contract is None:
-        raise ValidationError(
-            _(
-                "Your organisation has no contract with VNG Cloud in force today, so no discount can be issued. Contact your account manager."
-            ),
-            code="no_contract",
-        )
     rules = list(deal.discount_rules.select_related("product"))
     if not rules:
         raise ValidationError(
@@ -234,14 +226,22 @@ def _win(deal: Deal, now):
             ),
             code="no_rules",
         )
-    problems = [
-        f"{rule.product}: {problem}"
-        for rule in rules
-        if (problem := rate_problem(rule.rate, contract=contract)) is not None
-    ]
-    if problems:
+    try:
+        # The rates the deal registered, under the contract in force today; the deal keeps
+        # its products even when one is no longer offered.
+        contract = check_deal_rates(
+            deal.partner,
+            {rule.product: rule.rate for rule in rules},
+            day,
+            also_allowed=frozenset(rule.product_id for rule in rules),
+        )
+    except ValidationError as exc:
+        if getattr(exc, "code", None) == "no_contract":
+            raise
+        # The partner cannot correct the registered rates: the win is refused as the deal's
+        # state (not a field of the stage form), with what to do.
         advice = _("Ask your account manager to correct the registered discount.")
-        raise ValidationError(" ".join([*problems, advice]), code="rate_above_contract")
+        raise ValidationError(" ".join([*exc.messages, advice]), code="rate_out_of_range") from None
     issue_discount(
         partner=deal.partner,
         deal=deal,

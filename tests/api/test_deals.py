@@ -283,7 +283,7 @@ def test_stage_with_rates_above_the_contract_is_refused(alpha_api, alpha, alice,
 
     response = alpha_api.post(f"/api/v1/deals/{deal.pk}/stage/", {"stage": "won"})
 
-    assert (response.status_code, response.json()["code"]) == (409, "rate_above_contract")
+    assert (response.status_code, response.json()["code"]) == (409, "rate_out_of_range")
     assert Discount.objects.count() == 0
 
 
