@@ -44,9 +44,11 @@ test: install-dev
 		echo "NOTE: Chromium is not installed: the browser tests (tests/browser) will be SKIPPED. Install it with: apt-get install chromium"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff, then the floors: an app imports only the apps below it (the contract in pyproject.toml).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install-dev
 	$(BIN)/ruff format .
