@@ -1,8 +1,9 @@
 """The event backbone under load: outbox cost per change, delivery rate, the won storm.
 
-Needs PostgreSQL (DATABASE_URL) and Redis (BENCH_BROKER_URL, default redis://127.0.0.1:6379/5,
-flushed first). Creates its own throwaway database, starts real Celery workers as
-subprocesses and a local SMTP sink (aiosmtpd, port BENCH_SMTP_PORT, default 8526), and prints:
+Needs PostgreSQL (DATABASE_URL) and redis-server: the broker is a redis-server of the run's
+own on a free port (or BENCH_BROKER_URL, an existing Redis database, flushed first). Creates
+its own throwaway database, starts real Celery workers as subprocesses and a local SMTP sink
+(aiosmtpd, on a port the kernel picks), and prints:
 
 1. SQL queries of each service call, and how many of them are the outbox (event INSERTs);
 2. events delivered per second (fan-out + one SMTP e-mail + one in-app row each) with 1 and
@@ -25,11 +26,18 @@ BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partner_portal.settings")
 os.environ.setdefault("DEBUG", "true")
-BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/5")
-SMTP_PORT = int(os.environ.get("BENCH_SMTP_PORT", "8526"))
 STAFF_ADDRESS = "sales-ops@bench.test"
 
 if "--storm-child" not in sys.argv:
+    import atexit
+
+    from tests.servers import RedisServer
+
+    BROKER = os.environ.get("BENCH_BROKER_URL", "")
+    if not BROKER:
+        _redis = RedisServer().start()
+        atexit.register(_redis.stop)
+        BROKER = _redis.url
     os.environ["CELERY_BROKER_URL"] = BROKER
 os.environ["STAFF_NOTIFICATION_EMAILS"] = STAFF_ADDRESS
 
@@ -121,6 +129,9 @@ def db_url() -> str:
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+SMTP_PORT = 0  # the sink's, once it listens
 
 
 def child_env(**extra) -> dict:
@@ -324,7 +335,8 @@ def won_storm(sink, tmp):
 
 
 def main():
-    from aiosmtpd.controller import Controller
+    global SMTP_PORT
+    from tests.servers import SMTPController
 
     if connection.vendor != "postgresql":
         raise SystemExit("needs PostgreSQL: set DATABASE_URL")
@@ -332,8 +344,9 @@ def main():
     connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
     old_name = connection.creation.create_test_db(verbosity=0)
     sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=SMTP_PORT)
+    controller = SMTPController(sink)
     controller.start()
+    SMTP_PORT = controller.port
     tmp = Path(os.environ.get("TMPDIR", "/tmp"))
     try:
         print(f"database: {connection.vendor}; broker: {BROKER}")

@@ -1,9 +1,10 @@
 """Webhook deliveries per second with one Celery worker.
 
-Needs PostgreSQL (DATABASE_URL) and Redis (BENCH_BROKER_URL, default redis://127.0.0.1:6379/8,
-flushed first). Creates its own throwaway database, N events of one partner, one delivery row
-per event for one endpoint (a receiver in this process on 127.0.0.1:BENCH_RECEIVER_PORT,
-default 8812, answering 204), starts one real worker (`--pool=solo`) and hands it every
+Needs PostgreSQL (DATABASE_URL) and redis-server: the broker is a redis-server of the run's
+own on a free port (or BENCH_BROKER_URL, an existing Redis database, flushed first). Creates
+its own throwaway database, N events of one partner, one delivery row per event for one
+endpoint (a receiver in this process on 127.0.0.1, on a port the kernel picks, answering
+204), starts one real worker (`--pool=solo`) and hands it every
 delivery as the fan-out would (`send_webhook_delivery`). Each delivery is: claim the row,
 vet the URL, sign the body, POST it, record the answer. Prints deliveries per second and
 checks every POST's signature.
@@ -24,9 +25,17 @@ BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partner_portal.settings")
 os.environ.setdefault("DEBUG", "true")
-BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/8")
-PORT = int(os.environ.get("BENCH_RECEIVER_PORT", "8812"))
+BROKER = os.environ.get("BENCH_BROKER_URL", "")
+if not BROKER:
+    import atexit
+
+    from tests.servers import RedisServer
+
+    _redis = RedisServer().start()
+    atexit.register(_redis.stop)
+    BROKER = _redis.url
 os.environ["CELERY_BROKER_URL"] = BROKER
+SECRET = "whsec_bench"
 os.environ["WEBHOOK_ALLOWED_HOSTS"] = "127.0.0.1"
 
 import django  # noqa: E402
@@ -62,7 +71,8 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -86,7 +96,7 @@ def wait(predicate, timeout):
     raise SystemExit("timed out")
 
 
-def data():
+def data(port: int):
     from notifications.models import Event, Kind
     from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
     from partners.models import Membership, Partner, User
@@ -96,8 +106,8 @@ def data():
     Membership.objects.create(user=admin, partner=partner, role="admin")
     endpoint = WebhookEndpoint.objects.create(
         partner=partner,
-        url=f"http://127.0.0.1:{PORT}/hooks",
-        secret="whsec_bench",
+        url=f"http://127.0.0.1:{port}/hooks",
+        secret=SECRET,
         event_types=["deal.approved"],
         created_by=admin,
     )
@@ -126,8 +136,8 @@ def main():
     connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     redis.Redis.from_url(BROKER).flushdb()
-    endpoint, ids = data()
-    receiver = Receiver(endpoint.secret)
+    receiver = Receiver(SECRET)
+    _endpoint, ids = data(receiver.port)
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(DATABASE_URL=db_url(), DATABASE_POOL="true", LOG_LEVEL="WARNING")
     log = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-webhook-worker.log"

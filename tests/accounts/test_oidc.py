@@ -6,7 +6,6 @@ HTTP. Only the provider's sign-in page is a shortcut (?username=...).
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from django.conf import settings as django_settings
 from partners.models import Membership, User
 from tests.accounts.conftest import activate_totp
 from tests.oidc_provider.bootstrap import CLIENT_ID, CLIENT_SECRET
+from tests.servers import free_port
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -39,15 +39,6 @@ PROVIDER_USERS = [
 ]
 
 
-def _free_port() -> int:
-    # The accounts engineer's port range.
-    for port in range(8440, 8500):
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port in 8440-8499")
-
-
 def _private_key() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(
@@ -60,7 +51,6 @@ def _private_key() -> str:
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
     """Start the provider; yields its issuer URL, stops it afterwards."""
-    port = _free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.oidc_provider.settings",
@@ -71,16 +61,8 @@ def provider(tmp_path_factory):
     subprocess.run(run, env=env, cwd=ROOT, check=True, capture_output=True)
     # The provider's log, for a failing test to show.
     log = (tmp_path_factory.getbasetemp() / "oidc-provider.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    issuer = f"http://127.0.0.1:{port}/o"
+    server, issuer = _start_provider(env, log)
     try:
-        _wait_until_up(f"{issuer}/.well-known/openid-configuration", server)
         yield issuer
     finally:
         server.terminate()
@@ -88,16 +70,35 @@ def provider(tmp_path_factory):
         log.close()
 
 
-def _wait_until_up(url: str, server) -> None:
+def _start_provider(env: dict, log) -> tuple[subprocess.Popen, str]:
+    """runserver on a free port; another one if something took it before runserver bound it."""
+    for _attempt in range(3):
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        issuer = f"http://127.0.0.1:{port}/o"
+        if _wait_until_up(f"{issuer}/.well-known/openid-configuration", server):
+            return server, issuer
+    raise RuntimeError("the OIDC provider did not start (its log: oidc-provider.log)")
+
+
+def _wait_until_up(url: str, server) -> bool:
+    """True once the provider answers; False if it exited (the port was taken)."""
     for _ in range(150):  # 30 s at most
         if server.poll() is not None:
-            raise RuntimeError("the OIDC provider did not start")
+            return False
         try:
             if requests.get(url, timeout=2).status_code == 200:
-                return
+                return True
         except requests.ConnectionError:
             pass
         time.sleep(0.2)
+    server.kill()
     raise RuntimeError("the OIDC provider did not answer")
 
 

@@ -1,12 +1,13 @@
 """A webhook receiver on 127.0.0.1 for the tests: answers with the codes it is told, in order,
-and keeps every request (headers and body) it got."""
+and keeps every request (headers and body) it got. It listens on a port the kernel picks, so
+parallel runs never share one."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    def __init__(self, port: int):
+    def __init__(self, port: int = 0):
         self.requests: list[dict] = []
         self.answers: list[int] = []
         self.lock = threading.Lock()
@@ -29,7 +30,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{port}/hooks/portal"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/portal"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self):

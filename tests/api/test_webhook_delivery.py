@@ -1,7 +1,8 @@
 """Webhook delivery: each partner event POSTed, signed, to each subscribed endpoint; retried with
 backoff, logged on /team/webhooks/, redelivered on request; never to another partner.
 
-The receiver runs on 127.0.0.1:8810 (allowed through WEBHOOK_ALLOWED_HOSTS). There is no
+The receiver runs on 127.0.0.1, on a port the kernel picks (allowed through
+WEBHOOK_ALLOWED_HOSTS). There is no
 broker here: deliveries are sent in-process after commit and retried by the sweep that beat
 runs (the real worker is in tests/worker/).
 """
@@ -33,15 +34,13 @@ from notifications.webhooks.transport import (
 from tests.api.receiver import Receiver
 from tests.factories import DealFactory
 
-RECEIVER_PORT = 8810
-
 
 @pytest.fixture
 def receiver(settings):
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     settings.WEBHOOK_RETRY_SECONDS = 0  # the sweep may retry at once
     settings.NOTIFICATION_SWEEP_GRACE_SECONDS = 0
-    server = Receiver(RECEIVER_PORT).start()
+    server = Receiver().start()
     yield server
     server.stop()
 

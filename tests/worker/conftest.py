@@ -4,16 +4,16 @@ Nothing here runs in eager mode: the test process publishes to Redis, the worker
 it and read the committed rows of the PostgreSQL test database, and e-mails travel over SMTP
 to an aiosmtpd server in this process. The tests are transactional so the workers see the rows.
 
-Ports (the events engineer's range): SMTP 8525, a private Redis 8579 for the broker-outage test
-(TEST_SMTP_PORT, TEST_PRIVATE_REDIS_PORT move them).
-The shared Redis on 6379 is only used on db 5 (TEST_CELERY_BROKER_URL), and never stopped.
+Every server is the run's own (tests/servers.py): the SMTP server on a port the kernel picks,
+the broker a redis-server started for this run (per pytest-xdist worker) on a free port, and
+the broker-outage test's Redis another one it stops and restarts. Two runs on one machine
+never share a port or a queue. TEST_CELERY_BROKER_URL names an existing Redis database to use
+instead; it is flushed.
 """
 
 import email
 import email.header
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -25,16 +25,9 @@ from celery import current_app
 from django.db import connection
 from kombu import pools
 
+from tests.servers import RedisServer, SMTPController
+
 BASE_DIR = Path(__file__).resolve().parents[2]
-BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
-SMTP_PORT = int(os.environ.get("TEST_SMTP_PORT", "8525"))
-PRIVATE_REDIS_PORT = int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "8579"))
-
-
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
 
 
 def wait_for(predicate, timeout: float = 60, what: str = "condition"):
@@ -48,16 +41,27 @@ def wait_for(predicate, timeout: float = 60, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _redis_port(url: str) -> int:
-    return int(url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+@pytest.fixture(scope="session")
+def needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the worker processes must share the test database")
+
+
+def _redis_server(tmp_path_factory, name: str) -> RedisServer:
+    if not RedisServer.available():
+        pytest.skip("needs redis-server to run a broker of its own (apt-get install redis-server)")
+    return RedisServer(tmp_path_factory.mktemp(name)).start()
 
 
 @pytest.fixture(scope="session")
-def needs_postgres_and_redis():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: the worker processes must share the test database")
-    if not port_open(_redis_port(BROKER_URL)):
-        pytest.skip(f"needs Redis at {BROKER_URL} (.ci/run starts it)")
+def broker_url(needs_postgres, tmp_path_factory):
+    """The run's broker: a redis-server of its own, or TEST_CELERY_BROKER_URL."""
+    if url := os.environ.get("TEST_CELERY_BROKER_URL"):
+        yield url
+        return
+    server = _redis_server(tmp_path_factory, "broker")
+    yield server.url
+    server.stop()
 
 
 # --- SMTP ------------------------------------------------------------------------------------------
@@ -68,6 +72,7 @@ class Inbox:
 
     def __init__(self):
         self.messages: list[dict] = []
+        self.port = 0
         self.fail = False
         self.refused = 0
         self.lock = threading.Lock()
@@ -95,11 +100,10 @@ class Inbox:
 
 @pytest.fixture(scope="session")
 def smtp_server():
-    from aiosmtpd.controller import Controller
-
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=SMTP_PORT)
+    controller = SMTPController(inbox)
     controller.start()
+    inbox.port = controller.port
     yield inbox
     controller.stop()
 
@@ -120,7 +124,7 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def worker_env(broker_url: str, **extra) -> dict:
+def worker_env(broker_url: str, smtp_port: int = 0, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL")}
     env.update(
         DJANGO_SETTINGS_MODULE="partner_portal.settings",
@@ -131,12 +135,13 @@ def worker_env(broker_url: str, **extra) -> dict:
         CELERY_BROKER_URL=broker_url,
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(SMTP_PORT),
         STAFF_NOTIFICATION_EMAILS="sales-ops@vngcloud.test",
         NOTIFICATION_RETRY_SECONDS="1",
         NOTIFICATION_MAX_ATTEMPTS="8",
         LOG_LEVEL="WARNING",
     )
+    if smtp_port:  # beat sends no e-mail
+        env["EMAIL_PORT"] = str(smtp_port)
     env.update(extra)
     return env
 
@@ -167,7 +172,7 @@ class Process:
                 self.proc.wait()
 
 
-def start_worker(name: str, broker_url: str, tmp: Path, **env) -> Process:
+def start_worker(name: str, broker_url: str, tmp: Path, smtp_port: int = 0, **env) -> Process:
     return Process(
         [
             "worker",
@@ -178,7 +183,7 @@ def start_worker(name: str, broker_url: str, tmp: Path, **env) -> Process:
             "--without-mingle",
             "--without-heartbeat",
         ],
-        worker_env(broker_url, **env),
+        worker_env(broker_url, smtp_port, **env),
         tmp / f"{name}.log",
         "ready.",
     )
@@ -214,65 +219,27 @@ def flush(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def two_workers(needs_postgres_and_redis, smtp_server, tmp_path_factory, django_db_blocker):
-    """Two worker processes (one task at a time each) on the shared Redis, db 5."""
+def two_workers(broker_url, smtp_server, tmp_path_factory, django_db_blocker):
+    """Two worker processes (one task at a time each) on the run's broker."""
     tmp = tmp_path_factory.mktemp("workers")
-    flush(BROKER_URL)
-    workers = [start_worker(f"w{i}", BROKER_URL, tmp) for i in (1, 2)]
+    flush(broker_url)
+    workers = [start_worker(f"w{i}", broker_url, tmp, smtp_server.port) for i in (1, 2)]
     yield workers
     for worker in workers:
         worker.stop()
-    flush(BROKER_URL)
+    flush(broker_url)
 
 
 @pytest.fixture
-def broker(two_workers, settings):
-    use_broker(BROKER_URL)
-    yield BROKER_URL
+def broker(two_workers, broker_url, settings):
+    use_broker(broker_url)
+    yield broker_url
     use_broker("")
 
 
-class PrivateRedis:
-    """A redis-server of our own, so the test can stop and restart the broker."""
-
-    def __init__(self, port: int, tmp: Path):
-        self.port, self.tmp, self.proc = port, tmp, None
-        self.url = f"redis://127.0.0.1:{port}/0"
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [
-                shutil.which("redis-server"),
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.tmp),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(lambda: port_open(self.port), 20, "redis to start")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
-        wait_for(lambda: not port_open(self.port), 20, "redis to stop")
-
-
 @pytest.fixture
-def private_redis(needs_postgres_and_redis, tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.skip("needs redis-server to stop and restart a broker of its own")
-    if port_open(PRIVATE_REDIS_PORT):
-        pytest.skip(f"port {PRIVATE_REDIS_PORT} is taken")
-    server = PrivateRedis(PRIVATE_REDIS_PORT, tmp_path)
-    server.start()
+def private_redis(needs_postgres, tmp_path_factory):
+    """A redis-server the test may stop and restart (on the same port)."""
+    server = _redis_server(tmp_path_factory, "private-redis")
     yield server
     server.stop()

@@ -12,42 +12,45 @@ from notifications.webhooks.services import create_webhook_endpoint
 from notifications.webhooks.transport import SIGNATURE_HEADER, verify_signature
 from tests.api.receiver import Receiver
 from tests.factories import DealFactory
-from tests.worker.conftest import BROKER_URL, flush, start_worker, use_broker, wait_for
+from tests.worker.conftest import flush, start_worker, use_broker, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-RECEIVER_PORT = 8811
-
 
 @pytest.fixture(scope="module")
-def webhook_worker(needs_postgres_and_redis, tmp_path_factory):
+def webhook_worker(broker_url, smtp_server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("webhook-worker")
-    flush(BROKER_URL)
+    flush(broker_url)
     worker = start_worker(
-        "hooks", BROKER_URL, tmp, WEBHOOK_ALLOWED_HOSTS="127.0.0.1", WEBHOOK_RETRY_SECONDS="1"
+        "hooks",
+        broker_url,
+        tmp,
+        smtp_server.port,  # the win's e-mails go somewhere too
+        WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
+        WEBHOOK_RETRY_SECONDS="1",
     )
     yield worker
     worker.stop()
-    flush(BROKER_URL)
+    flush(broker_url)
 
 
 @pytest.fixture
 def receiver(settings):
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
-    server = Receiver(RECEIVER_PORT).start()
+    server = Receiver().start()
     yield server
     server.stop()
 
 
 def test_the_worker_delivers_a_signed_deal_won_after_two_failures(
-    webhook_worker, receiver, alpha, alice
+    webhook_worker, broker_url, receiver, alpha, alice
 ):
     endpoint = create_webhook_endpoint(
         partner=alpha, by=alice, url=receiver.url, event_types=["deal.won"]
     )
     deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
     receiver.answers = [500, 502]
-    use_broker(BROKER_URL)
+    use_broker(broker_url)
     try:
         change_stage(deal, "won", by=alice)
         delivery = wait_for(

@@ -19,7 +19,7 @@ from deals.services import approve_deal, change_stage
 from notifications import services
 from notifications.models import Delivery, Event, Kind
 from tests.factories import DealFactory, MembershipFactory
-from tests.worker.conftest import BROKER_URL, start_beat, start_worker, use_broker, wait_for
+from tests.worker.conftest import start_beat, start_worker, use_broker, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -134,10 +134,10 @@ def test_sweep_reenqueues_an_event_whose_hand_off_was_lost(broker, smtp, alpha_d
 
 
 def test_beat_runs_the_sweep_and_the_protection_job(
-    two_workers, smtp, alpha_deal, tmp_path, settings
+    two_workers, broker_url, smtp, alpha_deal, tmp_path, settings
 ):
     # The clock moved: the job is asked about the day 10 days before the protection ends.
-    use_broker(BROKER_URL)
+    use_broker(broker_url)
     day = (alpha_deal.protected_until - timedelta(days=10)).isoformat()
     current_app.send_task("deals.tasks.protection_reminders", kwargs={"today": day})
     wait_for(lambda: emails_settled(1), 60, "the reminder")
@@ -150,7 +150,7 @@ def test_beat_runs_the_sweep_and_the_protection_job(
         params={},
         created_at=timezone.now() - timedelta(minutes=2),
     )
-    beat = start_beat(BROKER_URL, tmp_path, NOTIFICATION_SWEEP_SECONDS="1")
+    beat = start_beat(broker_url, tmp_path, NOTIFICATION_SWEEP_SECONDS="1")
     try:
         wait_for(lambda: emails_settled(2), 60, "beat's sweep to deliver the lost event")
     finally:
@@ -164,7 +164,7 @@ def test_beat_runs_the_sweep_and_the_protection_job(
 def test_broker_down_the_change_commits_and_is_delivered_once_back(
     private_redis, smtp, smtp_server, alpha_deal, alice, tmp_path, settings
 ):
-    worker = start_worker("outage", private_redis.url, tmp_path)
+    worker = start_worker("outage", private_redis.url, tmp_path, smtp_server.port)
     try:
         use_broker(private_redis.url)
         private_redis.stop()
