@@ -10,6 +10,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from notifications.activity import activity_context
 from partners.access import membership_of
 
 # Writing the last-seen time on every request would make every page a database write.
@@ -124,3 +125,22 @@ class TwoFactorRuleMiddleware:
         # No query: the sign-in backend loaded the membership and partner with the user.
         membership = membership_of(user)
         return membership is not None and membership.partner.require_2fa
+
+
+class ActivityContextMiddleware:
+    """Tell the activity log where this request's changes come from (portal, admin or API)
+    and which request it was (the load balancer's X-Request-ID, when it sets one)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/admin/"):
+            via = "admin"
+        elif request.path.startswith("/api/"):
+            via = "api"
+        else:
+            via = "portal"
+        request_id = request.headers.get("X-Request-ID", "")[:64]
+        with activity_context(via=via, request_id=request_id):
+            return self.get_response(request)

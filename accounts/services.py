@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Invitation
+from notifications.activity import record_activity
 from partners.models import Membership, Partner, User
 
 INVITATION_DAYS = 7
@@ -84,6 +85,9 @@ def invite_user(*, partner: Partner, email: str, role: str, by: User) -> tuple[I
         created_at=now,
         expires_at=now + timedelta(days=INVITATION_DAYS),
     )
+    record_activity(
+        action="team.invited", actor=by, obj=invitation, data={"email": email, "role": role}
+    )
     language = translation.get_language()
     transaction.on_commit(lambda: _send_invitation(invitation.pk, token, language))
     return invitation, token
@@ -147,6 +151,12 @@ def accept_invitation(
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    record_activity(
+        action="team.invitation_accepted",
+        actor=user,
+        obj=invitation,
+        data={"email": invitation.email, "role": invitation.role},
+    )
     return user
 
 
@@ -158,6 +168,9 @@ def revoke_invitation(*, invitation: Invitation, by: User) -> Invitation:
         raise TeamError(_("This invitation is no longer open."))
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
+    record_activity(
+        action="team.invitation_revoked", actor=by, obj=invitation, data={"email": invitation.email}
+    )
     return invitation
 
 
@@ -175,8 +188,16 @@ def change_role(*, membership: Membership, role: str, by: User) -> Membership:
         return membership
     if role != Membership.Role.ADMIN:
         _refuse_last_admin(admin_ids, membership)
+    before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    record_activity(
+        action="team.role_changed",
+        actor=by,
+        obj=membership.user,
+        partner=membership.partner,
+        changes={"role": [before, role]},
+    )
     return membership
 
 
@@ -200,7 +221,15 @@ def deactivate_user(*, membership: Membership, by: User) -> User:
         _refuse_last_admin(admin_ids, membership)
     user.is_active = False
     user.save(update_fields=["is_active"])
-    end_sessions(user=user)
+    ended = end_sessions(user=user)
+    record_activity(
+        action="team.deactivated",
+        actor=by,
+        obj=user,
+        partner=membership.partner,
+        changes={"is_active": [True, False]},
+        data={"sessions_ended": ended},
+    )
     return user
 
 
@@ -211,6 +240,13 @@ def reactivate_user(*, membership: Membership, by: User) -> User:
     if not user.is_active:
         user.is_active = True
         user.save(update_fields=["is_active"])
+        record_activity(
+            action="team.reactivated",
+            actor=by,
+            obj=user,
+            partner=membership.partner,
+            changes={"is_active": [False, True]},
+        )
     return user
 
 
@@ -222,6 +258,13 @@ def set_two_factor_rule(*, partner: Partner, required: bool, by: User) -> Partne
     up before any portal page (`accounts.middleware.TwoFactorRuleMiddleware`).
     """
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if partner.require_2fa != required:
+        record_activity(
+            action="team.two_factor_rule",
+            actor=by,
+            obj=partner,
+            changes={"require_2fa": [partner.require_2fa, required]},
+        )
     partner.require_2fa = required
     partner.save(update_fields=["require_2fa"])
     return partner

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from api.models import ApiToken, IdempotencyKey
+from notifications.activity import record_activity
 from partners.access import check_partner_admin
 from partners.models import Partner
 
@@ -57,6 +58,9 @@ def create_api_token(
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         created_by=by,
     )
+    record_activity(
+        action="api.token_created", actor=by, obj=token, data={"name": token.name, "access": access}
+    )
     return token, secret
 
 
@@ -74,6 +78,7 @@ def revoke_api_token(token: ApiToken, *, by) -> ApiToken:
     token.refresh_from_db()
     if not changed:
         raise ValidationError(_("This token was already revoked."), code="already_revoked")
+    record_activity(action="api.token_revoked", actor=by, obj=token, data={"name": token.name})
     return token
 
 

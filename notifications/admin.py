@@ -3,7 +3,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications import services
-from notifications.models import Delivery, Event, Preference
+from notifications.activity import action_label
+from notifications.models import Activity, Delivery, Event, Preference
 
 
 class DeliveryInline(admin.TabularInline):
@@ -96,6 +97,31 @@ class PreferenceAdmin(admin.ModelAdmin):
     list_display = ("user", "language")
     search_fields = ("user__email",)
     autocomplete_fields = ("user",)
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    """The activity log, read-only: who did what, when, to which object, before and after."""
+
+    list_display = ("created_at", "actor", "via", "partner", "action_label", "object_repr")
+    list_filter = ("via", "action")
+    search_fields = ("object_repr", "actor__email", "partner__name")
+    list_select_related = ("actor", "partner")
+    show_full_result_count = False
+    readonly_fields = [field.name for field in Activity._meta.fields]
+
+    @admin.display(description=_("what"), ordering="action")
+    def action_label(self, obj):
+        return action_label(obj.action)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # The webhook channel's admin lives with its code.

@@ -223,6 +223,68 @@ class Preference(models.Model):
         return bool(self.email_kinds.get(kind, kind not in EMAIL_OFF_BY_DEFAULT))
 
 
+class Activity(models.Model):
+    """One entry of the activity log: who did what, when, to which object, with the values
+    before and after. Written by the services, in the transaction of the change itself
+    (`notifications.activity.record_activity`), never edited. Staff read all of it in admin;
+    a partner's admins read their organisation's at /team/activity/.
+    """
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    # Where the change came from: the portal, admin, the API, the worker or a command.
+    via = models.CharField(_("via"), max_length=10, blank=True)
+    # The organisation the change concerns (none for staff-only data such as products).
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner"),
+    )
+    # A dotted code ("team.role_changed"); its label lives in notifications.activity.
+    action = models.CharField(_("what"), max_length=60)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kind of object"),
+    )
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    # The object as it read at the time (it may be renamed or deleted later).
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    # {"field": [before, after]} for each value the change changed.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    # Anything else worth keeping: a reason, a comment, a count.
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    # The request that caused it (X-Request-ID), to follow a change through the logs.
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activity log")
+        ordering = ("-created_at", "-pk")
+        indexes = [
+            models.Index(fields=["partner", "-created_at", "-id"], name="activity_partner_recent"),
+            models.Index(fields=["actor", "-created_at", "-id"], name="activity_actor_recent"),
+            models.Index(fields=["action", "-created_at", "-id"], name="activity_action_recent"),
+            models.Index(fields=["content_type", "object_id"], name="activity_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.object_repr}".strip()
+
+
 # The webhook channel's models live with its code (notifications/webhooks/); Django finds an
 # app's models through this module.
 from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     # (the organisation's rule, staff in admin) to set it up first.
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.TwoFactorRuleMiddleware",
+    "accounts.middleware.ActivityContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",

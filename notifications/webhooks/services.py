@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from notifications.activity import record_activity
 from notifications.services import enqueue_webhook
 from notifications.webhooks.deliveries import ENDPOINT_DELETED, give_up_at
 from notifications.webhooks.events import EVENT_TYPES
@@ -43,13 +44,17 @@ def create_webhook_endpoint(
         errors["event_types"] = [_("Choose at least one event from the list.")]
     if errors:
         raise ValidationError(errors)
-    return WebhookEndpoint.objects.create(
+    endpoint = WebhookEndpoint.objects.create(
         partner=partner,
         url=url,
         secret="whsec_" + secrets.token_urlsafe(32),
         event_types=chosen,
         created_by=by,
     )
+    record_activity(
+        action="webhook.endpoint_created", actor=by, obj=endpoint, data={"events": chosen}
+    )
+    return endpoint
 
 
 @transaction.atomic
@@ -63,9 +68,11 @@ def delete_webhook_endpoint(endpoint: WebhookEndpoint, *, by) -> None:
     retry). Redeliver refuses its deliveries.
     """
     check_partner_admin(endpoint.partner, by, ADMINS_ONLY)
-    WebhookEndpoint.objects.filter(pk=endpoint.pk, deleted_at__isnull=True).update(
+    deleted = WebhookEndpoint.objects.filter(pk=endpoint.pk, deleted_at__isnull=True).update(
         deleted_at=timezone.now(), deleted_by=by
     )
+    if deleted:
+        record_activity(action="webhook.endpoint_deleted", actor=by, obj=endpoint)
     WebhookDelivery.objects.filter(endpoint=endpoint, status=WebhookDelivery.Status.PENDING).update(
         status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error=ENDPOINT_DELETED
     )
@@ -99,6 +106,12 @@ def redeliver_webhook(delivery: WebhookDelivery, *, by) -> WebhookDelivery:
         raise ValidationError(
             _("This delivery is being sent right now; try again in a minute."), code="sending"
         )
+    record_activity(
+        action="webhook.redelivered",
+        actor=by,
+        obj=delivery.endpoint,
+        data={"event": delivery.event_id, "delivery": delivery.pk},
+    )
     transaction.on_commit(lambda: enqueue_webhook(delivery.pk))
     delivery.refresh_from_db()
     return delivery

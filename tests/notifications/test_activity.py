@@ -1,0 +1,85 @@
+"""The activity log: the services write who did what, when, to which object, before and after,
+in the change's own transaction; a refused change writes nothing."""
+
+import pytest
+from django.db import transaction
+
+from accounts import services as team
+from api.services import create_api_token
+from notifications.activity import activity_context, changes_between, record_activity
+from notifications.models import Activity
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_role_change_on_the_team_page_is_logged_with_before_and_after(alice_client, alice, sam):
+    alice_client.post(f"/team/{sam.pk}/role/", {"role": "admin"})
+
+    entry = Activity.objects.get()
+    assert (entry.action, entry.actor, entry.partner, entry.via) == (
+        "team.role_changed",
+        alice,
+        alice.membership.partner,
+        "portal",
+    )
+    assert (entry.object_repr, entry.changes) == (str(sam), {"role": ["member", "admin"]})
+
+
+def test_a_refused_change_writes_nothing(alice_client, alice):
+    alice_client.post(f"/team/{alice.pk}/role/", {"role": "member"})
+
+    assert alice.membership.role == "admin"
+    assert Activity.objects.count() == 0
+
+
+def test_deactivation_and_the_two_factor_rule_are_logged(alice, sam, alpha):
+    team.deactivate_user(membership=sam.membership, by=alice)
+    team.set_two_factor_rule(partner=alpha, required=True, by=alice)
+    team.set_two_factor_rule(partner=alpha, required=True, by=alice)  # no change, no entry
+
+    assert list(Activity.objects.order_by("pk").values_list("action", "changes")) == [
+        ("team.deactivated", {"is_active": [True, False]}),
+        ("team.two_factor_rule", {"require_2fa": [False, True]}),
+    ]
+
+
+def test_an_entry_is_rolled_back_with_its_change(alice, alpha):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        create_api_token(partner=alpha, by=alice, name="CRM", access="read_write")
+        raise RuntimeError("the change failed after the service")
+
+    assert Activity.objects.count() == 0
+
+
+def test_the_context_names_where_a_change_came_from(alice, alpha):
+    with activity_context(via="api", request_id="req-123"):
+        token, _secret = create_api_token(partner=alpha, by=alice, name="CRM", access="read")
+
+    entry = Activity.objects.get()
+    assert (entry.via, entry.request_id, entry.object_id) == ("api", "req-123", str(token.pk))
+
+
+def test_changes_between_keeps_only_what_changed_as_plain_values():
+    from datetime import date
+    from decimal import Decimal
+
+    before = {"rate": Decimal("10.00"), "end": date(2026, 1, 31), "name": "A"}
+    after = {"rate": Decimal("12.50"), "end": date(2026, 1, 31), "name": "A"}
+
+    assert changes_between(before, after) == {"rate": ["10", "12.50"]}
+
+
+def test_the_system_writes_without_an_actor(alpha):
+    entry = record_activity(action="partner.checked", obj=alpha)
+
+    assert (entry.actor, entry.partner, entry.object_repr) == (None, alpha, str(alpha))
+
+
+def test_staff_read_the_log_in_admin(client, staff, alice, sam):
+    team.change_role(membership=sam.membership, role="admin", by=alice)
+    client.force_login(staff)
+
+    response = client.get("/admin/notifications/activity/")
+
+    assert response.status_code == 200
+    assert "Changed a role" in response.content.decode()
