@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from accounts import activity  # noqa: F401 - names the app's activity-log actions
         from accounts.middleware import start_session_clock
 
         # Django's own sign-in event, sent by every way in (allauth, admin, single sign-on,

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("Partner API")
+
+    def ready(self):
+        from api import activity  # noqa: F401 - names the app's activity-log actions

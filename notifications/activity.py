@@ -7,7 +7,9 @@ committed. It is one model written by the services (as pretalx's ActivityLog), n
 that records every save: a save is not an action, and the services know the actor, the reason
 and the partner, which a model signal does not.
 
-Actions are dotted codes ("team.role_changed"); `ACTIONS` holds their labels for people.
+Actions are dotted codes ("team.role_changed"). Each app names its own in its `activity.py`
+with `register_actions` (imported by its AppConfig.ready), so the labels live beside the
+services that write them.
 Where a change came from (portal, admin, API, worker, command) and the request that caused it
 are taken from `activity_context`, which the request middleware and the worker set.
 """
@@ -28,21 +30,24 @@ _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
 )
 
 # The label of each action, as the log shows it. A code missing here shows as itself.
-ACTIONS = {
-    "team.invited": _("Invited a person"),
-    "team.invitation_revoked": _("Revoked an invitation"),
-    "team.invitation_accepted": _("Accepted an invitation"),
-    "team.role_changed": _("Changed a role"),
-    "team.deactivated": _("Deactivated a person"),
-    "team.reactivated": _("Reactivated a person"),
-    "team.two_factor_rule": _("Changed the two-factor rule"),
-    "team.sessions_ended": _("Signed a person out everywhere"),
-    "api.token_created": _("Created an API token"),
-    "api.token_revoked": _("Revoked an API token"),
-    "webhook.endpoint_created": _("Added a webhook endpoint"),
-    "webhook.endpoint_deleted": _("Deleted a webhook endpoint"),
-    "webhook.redelivered": _("Redelivered a webhook"),
-}
+ACTIONS: dict[str, str] = {}
+
+
+def register_actions(labels: dict) -> None:
+    """Add an app's action labels ({code: lazy label}); a code is named once."""
+    for code in labels:
+        if code in ACTIONS:
+            raise ValueError(f"activity action {code!r} is named twice")
+    ACTIONS.update(labels)
+
+
+register_actions(
+    {
+        "webhook.endpoint_created": _("Added a webhook endpoint"),
+        "webhook.endpoint_deleted": _("Deleted a webhook endpoint"),
+        "webhook.redelivered": _("Redelivered a webhook"),
+    }
+)
 
 
 def action_label(action: str) -> str:
