@@ -14,6 +14,7 @@ from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from axes.handlers.proxy import AxesProxyHandler
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.utils.crypto import salted_hmac
@@ -30,6 +31,10 @@ class AccountAdapter(DefaultAccountAdapter):
             "Too many failed sign-ins from your network. For your security, signing in is "
             "paused for 15 minutes. Try again later."
         ),
+        "too_many_account_login_attempts": _(
+            "Too many failed sign-ins for this account. For its security, signing in to it is "
+            "paused for 15 minutes. Try again later, or reset your password to sign in now."
+        ),
         "email_password_mismatch": _("The e-mail address or the password is not correct."),
         "rate_limited": _("Too many requests. Wait a few minutes and try again."),
     }
@@ -41,17 +46,44 @@ class AccountAdapter(DefaultAccountAdapter):
         return client_ip(request)
 
     def pre_authenticate(self, request, **credentials):
-        """Count the try against the address, across every account it names.
+        """Count the try against the address (across every account it names) and against the
+        account (from every address).
 
-        django-axes locks one e-mail from one address after a few failures; this limit stops
-        one address trying one password on many accounts. A successful sign-in gives its
-        try back (allauth's `authenticate` rolls `_login_failed_rl_usage` back).
+        django-axes locks one e-mail from one address after a few failures; the address limit
+        stops one address trying one password on many accounts; the account limit stops many
+        addresses (a botnet) trying many passwords on one account. A successful sign-in gives
+        its tries back (allauth's `authenticate` rolls `_login_failed_rl_usage` back), and a
+        password reset clears the account's count.
         """
-        self._login_failed_rl_usage = ratelimit.consume(
-            request, app="allauth.account", action="login_failed_address"
-        )
-        if not self._login_failed_rl_usage:
+        self._login_failed_rl_usage = None
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            return  # axes refuses this (e-mail, address) pair without checking the password
+        address = ratelimit.consume(request, app="allauth.account", action="login_failed_address")
+        if not address:
             raise self.validation_error("too_many_login_attempts")
+        account = ratelimit.consume(
+            request,
+            app="allauth.account",
+            action="login_failed_account",
+            key=self._get_login_attempts_cache_key(request, **credentials),
+        )
+        if not account:
+            address.rollback()  # a refused try is not a failed password
+            raise self.validation_error("too_many_account_login_attempts")
+        self._login_failed_rl_usage = ratelimit.RateLimitUsage(
+            usage=[*address.usage, *account.usage]
+        )
+
+    def _delete_login_attempts_cached_email(self, request, **credentials):
+        """After a password reset: the account's failures are forgotten, so its owner signs in
+        at once even while someone else keeps it locked (allauth clears only its own action)."""
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        ratelimit.clear(
+            request,
+            app="allauth.account",
+            action="login_failed_account",
+            key=self._get_login_attempts_cache_key(request, **credentials),
+        )
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

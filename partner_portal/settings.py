@@ -226,11 +226,15 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_VERBOSE = False
 # Limits kept in the cache (allauth's rate limits): failed passwords from one address across
-# all accounts, wrong 2FA codes per user and per address, reset requests per address and
-# per e-mail.
+# all accounts, failed passwords for one account from all addresses (anyone can use it to
+# pause an account's sign-in for 15 minutes; a password reset lifts it), wrong 2FA codes per
+# user and per address, reset requests per address and per e-mail.
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
 ACCOUNT_RATE_LIMITS = {
     "login_failed_address": f"{LOGIN_FAILURES_PER_ADDRESS}/15m/ip",
+    "login_failed_account": f"{LOGIN_FAILURES_PER_ACCOUNT}/15m/key",
+    # allauth's own action: wrong 2FA codes, per address and per user.
     "login_failed": f"{LOGIN_FAILURES_PER_ADDRESS}/15m/ip,5/15m/key",
     "reset_password": f"{LOGIN_FAILURES_PER_ADDRESS}/15m/ip,5/15m/key",
     "reset_password_from_key": "20/m/ip",

@@ -1,5 +1,7 @@
 """The sign-in lockout, as an attacker and an honest user behind the load balancer see it."""
 
+import re
+
 import pytest
 from axes.models import AccessAttempt, AccessLog
 from django.core import mail
@@ -152,3 +154,48 @@ def test_lockout_messages_in_vietnamese(client, alice, settings):
 
     assert "Đăng nhập thất bại quá nhiều lần" in locked.content.decode()
     assert "Đăng nhập sai quá nhiều lần từ mạng của bạn" in network.content.decode()
+
+
+def test_one_account_tried_from_many_addresses_is_locked(client, alice, sam, settings):
+    # 12 wrong passwords for alice, each from another address: the per-address and the
+    # (e-mail, address) limits never fire; the per-account one does.
+    for i in range(12):
+        post_login(client, "alice@alpha.test", "wrong", REMOTE_ADDR=f"203.0.113.{i + 1}")
+
+    right = post_login(client, "alice@alpha.test", "test-password", REMOTE_ADDR="198.51.100.7")
+    signed_in = "_auth_user_id" in client.session
+    other_account = post_login(client, "sam@alpha.test", "test-password", REMOTE_ADDR="203.0.113.1")
+
+    assert right.status_code == 200
+    assert "Too many failed sign-ins for this account" in right.content.decode()
+    assert signed_in is False
+    assert other_account.status_code == 302
+    assert client.session["_auth_user_id"] == str(sam.pk)
+
+
+def test_the_account_limit_counts_failures_not_sign_ins(client, alice, settings):
+    for i in range(settings.LOGIN_FAILURES_PER_ACCOUNT - 1):
+        post_login(client, "alice@alpha.test", "wrong", REMOTE_ADDR=f"203.0.113.{i + 1}")
+    for _ in range(3):  # good sign-ins give their try back
+        assert post_login(client, "alice@alpha.test", "test-password").status_code == 302
+        client.post("/logout/")
+
+    last_try = post_login(client, "alice@alpha.test", "wrong", REMOTE_ADDR="203.0.113.200")
+    locked = post_login(client, "alice@alpha.test", "test-password", REMOTE_ADDR="198.51.100.7")
+
+    assert "Too many failed sign-ins for this account" not in last_try.content.decode()
+    assert locked.status_code == 200
+    assert "Too many failed sign-ins for this account" in locked.content.decode()
+
+
+def test_a_password_reset_lifts_the_account_limit(client, alice, settings):
+    for i in range(settings.LOGIN_FAILURES_PER_ACCOUNT):
+        post_login(client, "alice@alpha.test", "wrong", REMOTE_ADDR=f"203.0.113.{i + 1}")
+    assert post_login(client, "alice@alpha.test", "test-password").status_code == 200
+
+    client.post("/accounts/password/reset/", {"email": "alice@alpha.test"})
+    link = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body).group(1)
+    form_url = client.get(link)["Location"]
+    client.post(form_url, {"password1": "A-new-pass-2024!", "password2": "A-new-pass-2024!"})
+
+    assert post_login(client, "alice@alpha.test", "A-new-pass-2024!").status_code == 302
