@@ -178,8 +178,12 @@ def revoke_invitation(*, invitation: Invitation, by: User) -> Invitation:
 def change_role(*, membership: Membership, role: str, by: User) -> Membership:
     """Make the member an admin or a member.
 
-    Effects: refuses to demote the last active admin of the partner; saves the role.
-    Changing to the role the member already has changes nothing.
+    Effects: refuses to demote the last active admin of the partner; saves the role; the
+    activity log records the change and what it does to the person's API tokens: a token acts
+    as the admin who created it and works only while they are one (checked on every API
+    request, `api.authentication`), so a demotion stops their tokens from the next request and
+    a promotion makes them work again. Changing to the role the member already has changes
+    nothing.
     """
     role = Membership.Role(role)
     admin_ids = _lock_admins(membership.partner)
@@ -197,6 +201,7 @@ def change_role(*, membership: Membership, role: str, by: User) -> Membership:
         obj=membership.user,
         partner=membership.partner,
         changes={"role": [before, role]},
+        data={"api_tokens": "working again" if role == Membership.Role.ADMIN else "stopped"},
     )
     return membership
 

@@ -12,8 +12,9 @@ from partners.models import Partner
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     """Looks the token up on every request, so a revocation counts from the next one.
 
-    The request then acts as the admin who created the token; if that person left the
-    organisation or was deactivated, the token stops working with them.
+    The request then acts as the admin who created the token, and only while they are one:
+    if that person left the organisation, was deactivated or is now a member only, the token
+    stops working with them (`ApiToken.stopped_because`).
     """
 
     keyword = "Bearer"
@@ -31,19 +32,20 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         token = token_for_secret(secret)
-        user = token.created_by if token else None
-        membership = getattr(user, "membership", None) if user else None
-        if (
-            token is None
-            or not user.is_active
-            or membership is None
-            or membership.partner_id != token.partner_id
-        ):
+        stopped = token.stopped_because if token else "creator_gone"
+        if stopped == "not_admin":
+            raise exceptions.AuthenticationFailed(
+                _(
+                    "The person who created this token is no longer an admin of your "
+                    "organisation, so it does not work; an admin can create a new one."
+                )
+            )
+        if stopped:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         if token.partner.status != Partner.Status.ACTIVE:
             raise exceptions.PermissionDenied(_("Your organisation's access is suspended."))
         touch_token(token)
-        return user, token
+        return token.created_by, token
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'

@@ -1,7 +1,8 @@
 """API tokens and the idempotency keys of their POSTs.
 
 A token belongs to one partner and acts as the admin who created it: the services check that
-person's membership and role exactly as they would for a click in the portal.
+person's membership and role exactly as they would for a click in the portal. It works only
+while that person is an active admin of the partner (`ApiToken.stopped_because`).
 """
 
 from django.conf import settings
@@ -10,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.utils.encoders import JSONEncoder
+
+from partners.models import Membership
 
 
 class ApiToken(models.Model):
@@ -69,6 +72,23 @@ class ApiToken(models.Model):
     @property
     def can_write(self):
         return self.access == self.Access.READ_WRITE
+
+    @property
+    def stopped_because(self) -> str:
+        """Why the token does not work although it is not revoked: "" while its creator is an
+        active admin of its partner; "not_admin" while they are a member only (made an admin
+        again, the token works again); "creator_gone" when they left or were deactivated.
+
+        Checked on every request (api.authentication), so a change of role counts from the
+        next one, whichever way it was made (team page, admin, a race with a running request).
+        """
+        user = self.created_by
+        membership = getattr(user, "membership", None)
+        if not user.is_active or membership is None or membership.partner_id != self.partner_id:
+            return "creator_gone"
+        if membership.role != Membership.Role.ADMIN:
+            return "not_admin"
+        return ""
 
 
 class IdempotencyKey(models.Model):

@@ -10,7 +10,9 @@ from notifications.webhooks.events import KIND_FOR_TYPE, PARTNER_KINDS
 
 
 def tokens_for_partner(partner) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(partner=partner).select_related("created_by", "revoked_by")
+    return ApiToken.objects.filter(partner=partner).select_related(
+        "created_by__membership", "revoked_by"
+    )
 
 
 def get_token_for_partner(partner, pk) -> ApiToken:

@@ -4,10 +4,14 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from accounts.services import change_role
 from api.models import ApiToken
 from api.services import hash_key, revoke_api_token
+from deals.models import Note
+from notifications.models import Activity
 from partners.models import Membership, Partner
 from tests.api.conftest import ApiClient, make_token
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +181,36 @@ def test_staff_see_tokens_in_admin_and_revoke_a_leaked_one(client, staff, alpha,
     assert ApiClient(secret).get("/api/v1/deals/").status_code == 401
     assert client.get(f"/admin/api/apitoken/{token.pk}/change/").status_code == 200
     assert client.get("/admin/notifications/webhookendpoint/").status_code == 200
+
+
+def test_a_demoted_admins_tokens_stop_until_they_are_an_admin_again(
+    client, alpha, alice, alpha_deal
+):
+    second = MembershipFactory(partner=alpha, user__email="an@alpha.test", role="admin").user
+    _token, secret = make_token(alpha, alice)
+    api = ApiClient(secret)
+    assert api.post(f"/api/v1/deals/{alpha_deal.pk}/notes/", {"text": "Before"}).status_code == 201
+
+    change_role(membership=alice.membership, role="member", by=second)
+    write = api.post(f"/api/v1/deals/{alpha_deal.pk}/notes/", {"text": "After"})
+    read = api.get("/api/v1/deals/")
+    client.force_login(second)
+    page = client.get("/team/tokens/").content.decode()
+
+    assert (write.status_code, read.status_code) == (401, 401)
+    assert "no longer an admin" in write.json()["detail"]
+    assert list(Note.objects.values_list("text", flat=True)) == ["Before"]
+    assert "Stopped" in page and "alice@alpha.test is no longer an admin" in page
+    entry = Activity.objects.get(action="team.role_changed")
+    assert (entry.actor, entry.changes, entry.data) == (
+        second,
+        {"role": ["admin", "member"]},
+        {"api_tokens": "stopped"},
+    )
+
+    change_role(membership=alice.membership, role="admin", by=second)
+
+    assert api.get("/api/v1/deals/").status_code == 200
+    assert Activity.objects.filter(action="team.role_changed").first().data == {
+        "api_tokens": "working again"
+    }
