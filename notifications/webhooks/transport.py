@@ -32,10 +32,34 @@ def _allowed_host(host: str) -> bool:
     return host.lower() in {h.lower() for h in settings.WEBHOOK_ALLOWED_HOSTS}
 
 
+# IPv6 prefixes whose addresses carry an IPv4 address in their last 32 bits: a NAT64
+# translator (RFC 6052) or a host (IPv4-compatible, RFC 4291, deprecated) sends the packets on
+# to that IPv4 address, so it is the one to vet. Python's is_global vets only the IPv6 one.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+# The local-use NAT64 prefix (RFC 8215): an operator's own translator, with the IPv4 address
+# at a place the prefix length decides. Refused whatever it holds; a deployment that uses one
+# admits its receivers by name with WEBHOOK_ALLOWED_HOSTS.
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv4-mapped, NAT64, 6to4 or IPv4-compatible address leads to."""
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip.sixtofour:  # 2002::/16: a 6to4 relay sends it to the IPv4 address in bits 16-47
+        return ip.sixtofour
+    if ip in NAT64 or ip in IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in LOCAL_NAT64:
+            return False
+        ip = _embedded_ipv4(ip) or ip
     return ip.is_global and not ip.is_multicast
 
 
@@ -44,8 +68,10 @@ def vetted_addresses(url: str) -> list[str]:
 
     Refused: anything but http(s), credentials in the URL, http outside the allow-list, a host
     that does not resolve, and any host with a private, loopback, link-local, multicast or
-    reserved address among its addresses (the allow-list WEBHOOK_ALLOWED_HOSTS admits hosts
-    for tests and development).
+    reserved address among its addresses, an IPv6 address that carries one inside it
+    (IPv4-mapped, NAT64 64:ff9b::/96, 6to4 2002::/16, IPv4-compatible ::/96) included, and
+    any address of the local-use NAT64 prefix 64:ff9b:1::/48 (the allow-list
+    WEBHOOK_ALLOWED_HOSTS admits hosts for tests and development).
     """
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -68,7 +94,9 @@ def vetted_addresses(url: str) -> list[str]:
         raise ValidationError(
             _(
                 "This URL points to a private, loopback or link-local address; webhooks go "
-                "only to public addresses."
+                "only to public addresses. (For a receiver on your own network while testing, "
+                "the portal's operator can allow its host with the WEBHOOK_ALLOWED_HOSTS "
+                "setting.)"
             ),
             code="private",
         )

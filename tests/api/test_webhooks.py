@@ -47,6 +47,48 @@ def test_urls_that_must_not_receive_webhooks_are_refused(url):
         vetted_addresses(url)
 
 
+# IPv6 addresses that carry an IPv4 address inside: the IPv4 one decides.
+EMBEDDING_LOCAL = [
+    "https://[64:ff9b::7f00:1]/",  # NAT64 (well-known prefix) of 127.0.0.1
+    "https://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254, the cloud metadata service
+    "https://[64:ff9b::10.0.0.5]/",
+    "https://[64:ff9b:1::7f00:1]/",  # the local-use NAT64 prefix: refused whatever it holds
+    "https://[64:ff9b:1:ffff::5db8:d822]/",
+    "https://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+    "https://[2002:c0a8:101::1]/",  # 6to4 of 192.168.1.1
+    "https://[::127.0.0.1]/",  # IPv4-compatible (deprecated)
+    "https://[::a9fe:a9fe]/",
+    "https://[::]/",
+]
+
+
+@pytest.mark.parametrize("url", EMBEDDING_LOCAL)
+def test_ipv6_addresses_embedding_a_local_ipv4_address_are_refused(url):
+    with pytest.raises(ValidationError) as refused:
+        vetted_addresses(url)
+
+    assert refused.value.code == "private"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[64:ff9b::5db8:d822]/hooks",  # NAT64 of 93.184.216.34
+        "https://[2002:5db8:d822::1]/hooks",  # 6to4 of 93.184.216.34
+    ],
+)
+def test_ipv6_addresses_embedding_a_public_ipv4_address_are_accepted(url):
+    # An IPv6-only network with DNS64 gives public hosts NAT64 addresses: they must work.
+    assert len(vetted_addresses(url)) == 1
+
+
+@pytest.mark.parametrize("url", EMBEDDING_LOCAL[:3] + EMBEDDING_LOCAL[5:8])
+def test_send_refuses_ipv6_addresses_embedding_a_local_one(url):
+    # What a delivery meets when a host's DNS answers such an address after registration.
+    with pytest.raises(ValidationError):
+        send(url, "whsec_test", b"{}")
+
+
 def test_a_public_https_url_is_accepted():
     assert vetted_addresses(PUBLIC) == ["93.184.216.34"]
 
@@ -92,6 +134,17 @@ def test_admin_registers_an_endpoint_and_sees_the_secret_once(alice_client, alph
 def test_a_private_url_is_refused_on_the_page_and_nothing_saved(alice_client):
     response = alice_client.post(
         "/team/webhooks/", {"url": "https://169.254.169.254/", "event_types": ["deal.won"]}
+    )
+
+    assert response.status_code == 400
+    assert "public addresses" in response.content.decode()
+    assert "WEBHOOK_ALLOWED_HOSTS" in response.content.decode()
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_a_nat64_url_of_a_local_address_is_refused_on_the_page(alice_client):
+    response = alice_client.post(
+        "/team/webhooks/", {"url": "https://[64:ff9b::7f00:1]/", "event_types": ["deal.won"]}
     )
 
     assert response.status_code == 400
