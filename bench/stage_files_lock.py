@@ -32,8 +32,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from tests.factories import PDF  # noqa: E402
+
 SLOW = float(sys.argv[1]) if len(sys.argv) > 1 else 1.5
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
 
 
 class SlowStorage(FileSystemStorage):

@@ -13,6 +13,32 @@ from partners.models import Contract, Customer, Membership, Partner, User
 
 _tax = itertools.count(1_000_000)
 
+# A one-page PDF's objects: the catalog (1), the page tree (2), the page (3).
+PDF_CATALOG = "<< /Type /Catalog /Pages 2 0 R >>"
+PDF_PAGES = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+PDF_PAGE = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"
+
+
+def pdf_file(*objects: str) -> bytes:
+    """A real PDF built from its objects' text (object 1 is the catalog), with the cross-
+    reference table a reader needs. Without objects: an empty one-page document."""
+    objects = objects or (PDF_CATALOG, PDF_PAGES, PDF_PAGE)
+    out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out
+
+
+PDF = pdf_file()
+
 
 def tax_code():
     return f"03{next(_tax):08d}"

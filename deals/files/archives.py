@@ -7,8 +7,14 @@ decided by structure, never by scanning bytes:
   OLE file is opened and checked the same way, down to MAX_DEPTH levels, sharing one budget.
   Every deflated entry is then inflated (and thrown away) to prove the declared size, stopping
   just past it: a ZIP whose sizes lie is refused as damaged, and the budget bounds the work.
+- Entry names: one that is absolute (`/etc/passwd`, a UNC path), starts with a drive
+  letter (`C:`) or holds a `..` step is refused: unpacked, it would land outside its folder.
 - OOXML (docx/xlsx/pptx): the package's `[Content_Types].xml` (parsed with defusedxml) and its
-  part names; macro-enabled content types and `vbaProject` parts are refused.
+  part names; macro-enabled content types and `vbaProject` parts are refused. Every `.rels`
+  part is read (defusedxml): an external relationship that Office follows by itself when the
+  file opens (an attached template, an OLE object, a sub-document, a frame: "remote template
+  injection") is refused; external hyperlinks are kept.
+- A PDF inside an archive is checked like an uploaded one (`pdfs`).
 - OLE: olefile reads the compound file's directory: `WordDocument` is Word, `Workbook`/`Book`
   is Excel, a VBA project storage (`VBA/dir`, `VBA/_VBA_PROJECT`) is macros, and so is an
   Excel 4.0 macro sheet (a BOUNDSHEET record of that type in the workbook's globals).
@@ -30,6 +36,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from deals.files.names import ALLOWED, FileType, megabytes
+from deals.files.pdfs import check_pdf
 
 MAX_DEPTH = 3  # an archive in an archive in an archive; deeper is refused
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive, or an empty one
@@ -44,6 +51,16 @@ MAIN_PARTS = {
 # Content types of parts that carry code: VBA projects, macro-enabled main parts (docm, xlsm,
 # pptm, ...), Excel 4.0 macro sheets.
 MACRO_TYPE_MARKERS = ("vbaproject", "macroenabled", "macrosheet")
+PDF_MAGIC = b"%PDF"
+RELS_MAX = 1024 * 1024
+# External relationships Office follows by itself when a file opens (the last part of the
+# relationship type), with what the refusal calls them.
+FETCHED_WHEN_OPENED = {
+    "attachedtemplate": "a template",
+    "oleobject": "an OLE object",
+    "subdocument": "a sub-document",
+    "frame": "a frame",
+}
 
 
 def _macros_error():
@@ -83,6 +100,7 @@ def _inspect_zip(fileobj, budget: Budget, depth: int) -> FileType:
     try:
         with zipfile.ZipFile(fileobj) as archive:
             _check_sizes(archive, budget)  # first: it refuses encrypted entries before any read
+            _check_names(archive)
             for info in archive.infolist():
                 _check_real_size(fileobj, info)
             kind = _ooxml_kind(archive)
@@ -168,6 +186,22 @@ def _check_sizes(archive: zipfile.ZipFile, budget: Budget):
             )
 
 
+def _check_names(archive: zipfile.ZipFile):
+    """Refuse an entry whose name, unpacked, lands outside the folder ("zip slip")."""
+    for info in archive.infolist():
+        name = info.orig_filename
+        steps = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or name[1:2] == ":" or ".." in steps:
+            raise ValidationError(
+                _(
+                    "the archive holds a file named “%(name)s”, which would be unpacked outside "
+                    "its folder (an absolute name, a drive letter or “..”)."
+                )
+                % {"name": name[:100]},
+                code="archive_path",
+            )
+
+
 def _check_real_size(fileobj, info: zipfile.ZipInfo):
     """Inflate a deflated entry to prove its declared size (and the local header's): an entry
     that declares 1 KB and inflates to 1 GiB is a bomb for every tool that trusts the stream.
@@ -208,7 +242,8 @@ def _inspect_nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Bud
     with archive.open(info) as entry:
         head = entry.read(8)
     is_zip, is_ole = head.startswith(ZIP_MAGIC), head.startswith(OLE_MAGIC)
-    if not (is_zip or is_ole):
+    is_pdf = head.startswith(PDF_MAGIC)
+    if not (is_zip or is_ole or is_pdf):
         return
     if is_zip and depth >= MAX_DEPTH:
         raise ValidationError(
@@ -222,6 +257,8 @@ def _inspect_nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Bud
         copy.seek(0)
         if is_zip:
             _inspect_zip(copy, budget, depth + 1)
+        elif is_pdf:
+            check_pdf(copy)
         elif _ole_has_macros(copy):
             raise _macros_error()
 
@@ -236,6 +273,9 @@ def _ooxml_kind(archive: zipfile.ZipFile) -> FileType:
         raise _macros_error()
     if any(name.lower().rsplit("/", 1)[-1] == "vbaproject.bin" for name in names):
         raise _macros_error()
+    for name in names:
+        if name.lower().endswith(".rels"):
+            _check_relationships(archive, name)
     for content_type, kind in MAIN_PARTS.items():
         if content_type in types:
             return ALLOWED[kind]
@@ -259,6 +299,32 @@ def _content_types(archive: zipfile.ZipFile) -> set[str]:
         for element in root.iter()
         if element.tag.rsplit("}", 1)[-1] in ("Default", "Override")
     }
+
+
+def _check_relationships(archive: zipfile.ZipFile, name: str):
+    """Refuse a relationship part that makes Office fetch something from outside on opening."""
+    info = archive.getinfo(name)
+    if info.file_size > RELS_MAX:
+        raise _damaged_error()
+    try:
+        root = ElementTree.fromstring(archive.read(info))
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise _damaged_error() from exc
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] != "Relationship":
+            continue
+        if element.get("TargetMode", "").lower() != "external":
+            continue
+        kind = element.get("Type", "").rstrip("/").rsplit("/", 1)[-1].lower()
+        if kind in FETCHED_WHEN_OPENED:
+            raise ValidationError(
+                _(
+                    "the document loads %(what)s from outside when it opens (%(target)s); "
+                    "documents that fetch content are not accepted."
+                )
+                % {"what": FETCHED_WHEN_OPENED[kind], "target": element.get("Target", "")[:100]},
+                code="active_content",
+            )
 
 
 # --- OLE (Office 97-2003) ---------------------------------------------------------------------

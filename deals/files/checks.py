@@ -2,8 +2,8 @@
 
 Nothing here trusts the file's name or the browser's content type: the type is sniffed from
 the content (filetype for the magic numbers; `archives` for ZIP, Office and OLE structure; the
-whole text for text files), images are opened with Pillow (`thumbnails`), the size and hash
-are measured while reading in chunks.
+whole text for text files), PDFs are parsed for active content (`pdfs`), images are opened
+with Pillow (`thumbnails`), the size and hash are measured while reading in chunks.
 """
 
 import codecs
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from deals.files import archives
+from deals.files import archives, pdfs
 from deals.files.names import (
     ALLOWED,
     ALLOWED_LABEL,
@@ -141,6 +141,8 @@ def _check(upload, name: str) -> CheckedFile:
             _("this type of file is not accepted (allowed: %(types)s).") % {"types": ALLOWED_LABEL},
             code="bad_type",
         )
+    if kind.content_type == ALLOWED["pdf"].content_type:
+        pdfs.check_pdf(upload)
     thumbnail = (
         check_image(upload, kind.content_type) if kind.content_type in IMAGE_FORMATS else None
     )

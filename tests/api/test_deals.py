@@ -12,11 +12,9 @@ from django.utils import timezone
 from deals.models import Attachment, Deal, DiscountRule, Note, StageChange
 from deals.services import send_back_deal
 from discounts.models import Discount
-from tests.factories import DealFactory
+from tests.factories import PDF, DealFactory
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
 
 
 def registration(**overrides):

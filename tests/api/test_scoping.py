@@ -6,10 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from deals.services import change_stage, post_attachments, post_note
 from discounts.services import create_customer_discount
 from partners.selectors import owned_customers
+from tests.factories import PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
 
 
 @pytest.fixture

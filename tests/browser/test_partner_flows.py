@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from deals.models import Attachment, Deal, Note
 from discounts.models import CustomerDiscount, Discount
+from tests.factories import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +43,7 @@ def dialog(ui):
 def test_seeds_flow_win_then_customer_discount(ui, tmp_path):
     deal = deal_named("Chuyển đổi hạ tầng lên vServer")
     bom = tmp_path / "BOM-Q4.pdf"
-    bom.write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n")
+    bom.write_bytes(PDF)
     ui.login(ALPHA)
     ui.check("dashboard")
     ui.menu("/deals/")

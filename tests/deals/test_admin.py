@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from deals.models import Deal, StageChange
 from discounts.models import Discount
-from tests.factories import DealFactory
+from tests.factories import PDF, DealFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -277,9 +277,7 @@ def test_admin_staff_can_download_an_attachment(staff_client, alpha_deal, alice)
 
     from deals.services import add_attachments
 
-    [attachment] = add_attachments(
-        alpha_deal, by=alice, files=[SimpleUploadedFile("BOM.pdf", b"%PDF-1.4\n%%EOF\n")]
-    )
+    [attachment] = add_attachments(alpha_deal, by=alice, files=[SimpleUploadedFile("BOM.pdf", PDF)])
 
     page = staff_client.get(
         reverse("admin:deals_deal_change", args=[alpha_deal.pk])

@@ -94,6 +94,12 @@ def test_check_upload_refuses_hostile_files_with_the_reason(files, name, sample,
         ("offer.doc", "doc_says_macros", "application/msword"),
         ("offer.docx", "docx_says_macros", DOCX),
         ("bundle.zip", "zip_nested_ok", "application/zip"),
+        # Going to a page on opening, a link to click, an external hyperlink: not active.
+        ("quote.pdf", "pdf_open_goto", "application/pdf"),
+        ("quote.pdf", "pdf_open_page", "application/pdf"),
+        ("quote.pdf", "pdf_link", "application/pdf"),
+        ("offer.docx", "docx_links", DOCX),
+        ("notes.zip", "zip_dots_in_names", "application/zip"),
     ],
 )
 def test_check_upload_decides_by_structure_not_words(files, name, sample, content_type):

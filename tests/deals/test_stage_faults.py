@@ -10,6 +10,7 @@ from deals.models import Attachment, Note, StageChange
 from deals.services import change_stage
 from discounts.models import Discount
 from partners.models import CustomerOwnership
+from tests.factories import PDF
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +50,7 @@ def test_storage_failure_mid_change_leaves_everything_as_before(
     }
     SecondSaveFails.saves = 0
     before = snapshot(alpha_deal)
-    files = [
-        SimpleUploadedFile(f"part-{i}.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
-        for i in range(3)
-    ]
+    files = [SimpleUploadedFile(f"part-{i}.pdf", PDF, "application/pdf") for i in range(3)]
 
     with pytest.raises(ValidationError, match="could not be stored"):
         change_stage(alpha_deal, "won", by=alice, note="with files", files=files)

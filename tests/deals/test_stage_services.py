@@ -13,13 +13,13 @@ from deals.models import Attachment, Deal, Note, StageChange
 from deals.services import allowed_stages, change_stage
 from discounts.models import Discount, DiscountLine
 from partners.models import CustomerOwnership
-from tests.factories import DealFactory, ProductFactory
+from tests.factories import PDF, DealFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def pdf(name="bom.pdf"):
-    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n", "application/pdf")
+    return SimpleUploadedFile(name, PDF, "application/pdf")
 
 
 def test_change_stage_moves_forward_and_back_with_history(alpha_deal, alice):

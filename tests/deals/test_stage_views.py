@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from deals.models import Attachment, Note, StageChange
 from discounts.models import Discount
-from tests.factories import DealFactory
+from tests.factories import PDF, DealFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_stage_page_works_without_javascript(alice_client, alpha_deal):
 
 
 def test_stage_update_won_closes_the_deal_and_links_the_discount(alice_client, alpha_deal):
-    bom = SimpleUploadedFile("BOM.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    bom = SimpleUploadedFile("BOM.pdf", PDF, "application/pdf")
     response = alice_client.post(
         url(alpha_deal),
         {
@@ -187,7 +187,7 @@ def test_stage_update_other_methods_are_405(alice_client, alpha_deal):
 
 
 def test_stage_update_with_only_the_documented_fields(alice_client, alpha_deal):
-    bom = SimpleUploadedFile("BOM.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    bom = SimpleUploadedFile("BOM.pdf", PDF, "application/pdf")
     response = alice_client.post(
         url(alpha_deal),
         {
