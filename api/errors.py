@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from api.parsers import NestedTooDeep
 from web.errors import PROBLEM_JSON, problem_body
 
 # Service refusals that mean "not yours to change" rather than "not possible now".
@@ -163,6 +164,14 @@ def exception_handler(exc, context):
         exc.detail = _("Send the token as “Authorization: Bearer <token>”.")
     if isinstance(exc, exceptions.ValidationError):
         return validation_problem(_flatten(exc.get_full_details()))
+    if isinstance(exc, NestedTooDeep):
+        return problem(
+            exc.status_code,
+            str(exc.detail),
+            title=_("The request body is nested too deep"),
+            kind="malformed-body",
+            code=exc.default_code,
+        )
     if isinstance(exc, exceptions.ParseError):
         return problem(
             exc.status_code,

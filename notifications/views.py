@@ -5,6 +5,7 @@ Partner users and staff alike have notifications, so these views need a login, n
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -41,9 +42,17 @@ def notification_read(request, pk):
     notification = selectors.get_notification_for(request.user, pk)
     services.mark_read(notification, by=request.user)
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
+    if _is_local_path(request, target):
+        return HttpResponseRedirect(target)
     return redirect("notification_list")
+
+
+def _is_local_path(request, target: str) -> bool:
+    """A path on this site ("/deals/?stage=won"): never another host or scheme, and never a
+    bare word, which redirect() would try as a view name (a 500, or somewhere unexpected)."""
+    return target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
 
 
 @login_required

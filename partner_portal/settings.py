@@ -373,6 +373,8 @@ FILE_UPLOAD_HANDLERS = [
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/minute")
 # Largest JSON body; multipart uploads may carry ATTACHMENT_MAX_FILES x ATTACHMENT_MAX_BYTES.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# How deep a JSON body may nest (objects and arrays); deeper is a 400 (api/parsers.py).
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 # Hosts that may receive webhooks although they are private or plain http (tests, development),
 # e.g. "127.0.0.1,localhost". Empty in production: only public https URLs.
 WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
@@ -386,7 +388,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenAccess"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",

@@ -87,3 +87,19 @@ def test_lockout_is_per_user_and_address(client, alice, sam):
 
     assert other_user.status_code == 302
     assert other_address.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [("foo", "foo"), ("//evil.example/", "/"), ("https://evil.example/", "/")],
+)
+def test_the_other_next_parameters_stay_on_the_site(client, alice, target, location):
+    # Sign-in (allauth) and the language switch (Django) check `next` themselves; a bare word
+    # is a relative URL there, never a view name.
+    signed_in = client.post(
+        "/login/", {"login": "alice@alpha.test", "password": "test-password", "next": target}
+    )
+    language = client.post("/i18n/setlang/", {"language": "en", "next": target})
+
+    assert (signed_in.status_code, signed_in["Location"]) == (302, location)
+    assert (language.status_code, language["Location"]) == (302, location)

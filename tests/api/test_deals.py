@@ -103,6 +103,42 @@ def test_malformed_or_non_object_json_is_400(alpha_api, raw):
     assert Deal.objects.count() == 0
 
 
+def _nested(depth: int, inner: str = "1") -> str:
+    return '{"title": ' + "[" * depth + inner + "]" * depth + "}"
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/deals/", "/api/v1/deals/{pk}/stage/", "/api/v1/deals/{pk}/notes/"],
+)
+@pytest.mark.parametrize("idempotency", [False, True])
+def test_json_nested_too_deep_is_400(alpha_api, alpha_deal, path, depth, idempotency):
+    headers = {"Idempotency-Key": f"deep-{depth}"} if idempotency else None
+    response = alpha_api.post(path.format(pk=alpha_deal.pk), raw=_nested(depth), headers=headers)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "nested" in response.json()["detail"]
+    assert Deal.objects.count() == 1
+    assert alpha_deal.notes.count() == 0
+
+
+def test_json_nested_to_the_limit_is_read(alpha_api, alpha_deal, settings):
+    body = (
+        '{"text": "Nested", "x": '
+        + "[" * (settings.API_MAX_JSON_DEPTH - 1)
+        + "]" * (settings.API_MAX_JSON_DEPTH - 1)
+        + "}"
+    )
+
+    response = alpha_api.post(f"/api/v1/deals/{alpha_deal.pk}/notes/", raw=body)
+
+    # Read, then refused for the unknown field like any other: no 500, no depth error.
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["x"]
+
+
 def test_a_10_mb_body_is_refused_unread(alpha_api):
     response = alpha_api.post("/api/v1/deals/", raw='{"title": "' + "x" * 10_000_000 + '"}')
 

@@ -61,6 +61,29 @@ def test_mark_read_and_mark_all_read(alice_client, alice, alice_notified, bob):
     assert Delivery.objects.filter(user=bob, channel="in_app", read_at__isnull=True).count() == 1
 
 
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        ("/deals/?stage=won", "/deals/?stage=won"),  # a local path is followed
+        ("foo", "/notifications/"),  # not a path: was reversed as a view name (500)
+        ("dashboard", "/notifications/"),
+        ("https://evil.example/", "/notifications/"),
+        ("//evil.example/", "/notifications/"),
+        ("/\\evil.example/", "/notifications/"),
+        ("javascript:alert(1)", "/notifications/"),
+        ("", "/notifications/"),
+    ],
+)
+def test_mark_read_follows_only_a_local_path(alice_client, alice_notified, target, location):
+    first = alice_notified.first()
+
+    response = alice_client.post(f"/notifications/{first.pk}/read/", {"next": target})
+
+    assert (response.status_code, response["Location"]) == (302, location)
+    first.refresh_from_db()
+    assert first.read_at is not None
+
+
 def test_marking_another_users_notification_answers_404(alice_client, alice_notified, bob):
     bobs = Delivery.objects.get(user=bob, channel="in_app")
 
