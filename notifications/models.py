@@ -191,6 +191,12 @@ class Delivery(models.Model):
                 condition=Q(status__in=["pending", "sending"]),
                 name="delivery_waiting",
             ),
+            # One address's e-mails still to send, in event order: the line each claim checks.
+            models.Index(
+                fields=["email", "event"],
+                condition=Q(channel="email", status__in=["pending", "sending"]),
+                name="delivery_email_in_line",
+            ),
         ]
 
     def __str__(self):

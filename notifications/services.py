@@ -7,6 +7,11 @@ worker (`notifications.tasks`), or, without a broker, delivered in-process by th
 Delivery is at most once per (event, recipient, channel): `fan_out` creates the rows under a
 lock on the event and the unique constraints; `send_email` claims a row with a
 compare-and-set update before sending, so two workers given the same task send one e-mail.
+
+In order per address: one address receives its e-mails one at a time, in the order the events
+happened (event id), as an endpoint receives its webhooks (`notifications.webhooks.deliveries`):
+an e-mail is claimed only when no earlier one to the same address is waiting or being sent (its
+retries included); when one ends, the caller hands the next on (`next_email_in_line`).
 """
 
 import logging
@@ -16,7 +21,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -111,25 +116,35 @@ def enqueue_event(event_id: int) -> None:
         _send_task(FAN_OUT_TASK, [event_id])
         return
     for delivery_id in fan_out(event_id=event_id):
-        send_email(delivery_id=delivery_id)
+        enqueue_delivery(delivery_id)
     for delivery_id in webhooks.pending_ids(event_id):
-        send_webhook(delivery_id=delivery_id)
+        enqueue_webhook(delivery_id)
 
 
 def enqueue_delivery(delivery_id: int, countdown: float | None = None) -> None:
+    """Hand one e-mail delivery to the worker; without a broker, send it now and then the ones
+    it holds back (retries then come from the sweep)."""
     if broker_configured():
         _send_task(SEND_TASK, [delivery_id], countdown)
     elif countdown is None:
-        send_email(delivery_id=delivery_id)
+        _send_in_line(delivery_id, send_email, next_email_in_line)
 
 
 def enqueue_webhook(delivery_id: int, countdown: float | None = None) -> None:
-    """Hand one webhook delivery to the worker; without a broker, send it now (retries then come
-    from the sweep)."""
+    """Hand one webhook delivery to the worker; without a broker, send it now and then the ones
+    it holds back (retries then come from the sweep)."""
     if broker_configured():
         _send_task(WEBHOOK_TASK, [delivery_id], countdown)
     elif countdown is None:
-        send_webhook(delivery_id=delivery_id)
+        _send_in_line(delivery_id, send_webhook, webhooks.next_in_line)
+
+
+def _send_in_line(delivery_id: int | None, send, next_in_line) -> None:
+    # A loop, not recursion: a backlog of thousands for one address is sent one after another.
+    while delivery_id is not None:
+        if send(delivery_id=delivery_id) is not None:
+            return  # a retry is due later
+        delivery_id = next_in_line(delivery_id)
 
 
 def send_webhook(*, delivery_id: int) -> int | None:
@@ -205,19 +220,73 @@ def retry_delay(attempts: int) -> int:
     return min(settings.NOTIFICATION_RETRY_SECONDS * 2 ** max(attempts - 1, 0), 3600)
 
 
-def send_email(*, delivery_id: int) -> int | None:
-    """Send one e-mail delivery, once.
+def _due(now) -> Q:
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
 
-    Effects: the row is claimed (pending and due → sending, attempts + 1) by a compare-and-set
-    update, so of two workers only one sends; on success it becomes `sent` with sent_at; on an
-    error it goes back to `pending` with the error and the next attempt's time, or `failed`
-    after NOTIFICATION_MAX_ATTEMPTS. Returns the seconds until the next attempt when one is
-    due, otherwise None (sent, failed, or claimed by somebody else).
+
+def _earlier_email_waiting():
+    """For an e-mail delivery (the outer row): an earlier event's e-mail to the same address
+    that is still waiting or being sent."""
+    return Delivery.objects.filter(
+        channel=Channel.EMAIL,
+        email=OuterRef("email"),
+        event_id__lt=OuterRef("event_id"),
+        status__in=(Status.PENDING, Status.SENDING),
+    )
+
+
+def emails_first_in_line():
+    """The pending e-mail deliveries no earlier one to the same address holds back."""
+    return Delivery.objects.filter(channel=Channel.EMAIL, status=Status.PENDING).filter(
+        ~Exists(_earlier_email_waiting())
+    )
+
+
+def next_email_in_line(delivery_id: int) -> int | None:
+    """After `delivery_id` ended (sent or failed): the next e-mail to the same address, if it is
+    first in line and due now (one waiting for its retry is handed on by that retry)."""
+    ended = (
+        Delivery.objects.filter(pk=delivery_id, channel=Channel.EMAIL)
+        .filter(status__in=(Status.SENT, Status.FAILED))
+        .values_list("email", flat=True)
+        .first()
+    )
+    if ended is None:
+        return None
+    return (
+        emails_first_in_line()
+        .filter(email=ended)
+        .filter(_due(timezone.now()))
+        .order_by("event_id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def send_email(*, delivery_id: int) -> int | None:
+    """Send one e-mail delivery, once, in its address's order.
+
+    Effects: the row is claimed (pending, due, and first in its address's line → sending,
+    attempts + 1) by a compare-and-set update, so of two workers only one sends and an address
+    gets its e-mails in event order (not first in line: nothing happens, the earlier one hands
+    it on when it ends; an earlier event of the partner still being fanned out: a short wait is
+    returned, no attempt counted); on success it becomes `sent` with sent_at; on an error it
+    goes back to `pending` with the error and the next attempt's time, or `failed` after
+    NOTIFICATION_MAX_ATTEMPTS. Returns the seconds until the next attempt when one is due,
+    otherwise None (sent, failed, held back, or claimed by somebody else).
     """
     now = timezone.now()
+    pending = Delivery.objects.filter(pk=delivery_id, channel=Channel.EMAIL, status=Status.PENDING)
+    waiting = pending.filter(_due(now)).values("event_id", "event__partner_id").first()
+    if waiting is None:
+        return None
+    if webhooks.waits_for_fan_out(
+        event_id=waiting["event_id"], partner_id=waiting["event__partner_id"], now=now
+    ):
+        return webhooks.FAN_OUT_RETRY_SECONDS
     claimed = (
-        Delivery.objects.filter(pk=delivery_id, channel=Channel.EMAIL, status=Status.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        pending.filter(_due(now))
+        .filter(~Exists(_earlier_email_waiting()))
         .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
     if not claimed:
@@ -296,10 +365,11 @@ def sweep(*, now=None) -> dict:
     """Re-enqueue what a lost hand-off left behind; run every minute by beat.
 
     Effects: events older than NOTIFICATION_SWEEP_GRACE_SECONDS without deliveries are
-    enqueued again; e-mail and webhook deliveries `sending` for longer than 15 minutes (their
-    worker died) go back to `pending`; pending e-mail and webhook deliveries whose time has
-    come (and whose own retry did not fire) are enqueued. Duplicated hand-offs are harmless:
-    fan-out and the claim make each delivery happen once. Returns counts.
+    enqueued again, oldest first; e-mail and webhook deliveries `sending` for longer than 15
+    minutes (their worker died) go back to `pending`; pending e-mail and webhook deliveries
+    first in their address's or endpoint's line whose time has come (and whose own retry did
+    not fire) are enqueued, oldest event first. Duplicated hand-offs are harmless: fan-out
+    and the claim make each delivery happen once. Returns counts.
     """
     now = now or timezone.now()
     grace = timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE_SECONDS)
@@ -314,11 +384,12 @@ def sweep(*, now=None) -> dict:
         status=Status.SENDING, claimed_at__lte=now - timedelta(minutes=15)
     ).update(status=Status.PENDING, next_attempt_at=now - grace)
     due = list(
-        Delivery.objects.filter(channel=Channel.EMAIL, status=Status.PENDING)
+        emails_first_in_line()
         .filter(
             Q(next_attempt_at__lte=now - grace)
             | Q(next_attempt_at__isnull=True, created_at__lte=now - grace)
         )
+        .order_by("event_id", "pk")
         .values_list("pk", flat=True)[:1000]
     )
     for delivery_id in due:

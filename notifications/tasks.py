@@ -14,25 +14,45 @@ def fan_out_event(event_id: int) -> None:
         services.enqueue_webhook(delivery_id)
 
 
+# max_retries=None: the services decide when a delivery stops (NOTIFICATION_MAX_ATTEMPTS,
+# WEBHOOK_RETRY_HOURS) and return None then. Celery's default of 3 stopped the retries after
+# the 4th attempt with MaxRetriesExceededError (`retry(max_retries=None)` means "the task's
+# default", not "no limit"), leaving the rest to the sweep.
+
+
 @shared_task(
-    bind=True, name="notifications.tasks.send_email_delivery", acks_late=True, ignore_result=True
+    bind=True,
+    name="notifications.tasks.send_email_delivery",
+    acks_late=True,
+    ignore_result=True,
+    max_retries=None,
 )
 def send_email_delivery(self, delivery_id: int) -> None:
     delay = services.send_email(delivery_id=delivery_id)
     if delay is not None:
         # Celery's own retry with backoff; if that hand-off is lost too, the sweep finds the
         # row pending and due.
-        raise self.retry(countdown=delay, max_retries=None)
+        raise self.retry(countdown=delay)
+    following = services.next_email_in_line(delivery_id)
+    if following is not None:
+        services.enqueue_delivery(following)
 
 
 @shared_task(
-    bind=True, name="notifications.tasks.send_webhook_delivery", acks_late=True, ignore_result=True
+    bind=True,
+    name="notifications.tasks.send_webhook_delivery",
+    acks_late=True,
+    ignore_result=True,
+    max_retries=None,
 )
 def send_webhook_delivery(self, delivery_id: int) -> None:
     delay = services.send_webhook(delivery_id=delivery_id)
     if delay is not None:
         # Backoff through Celery; a lost hand-off is found by the sweep (pending and due).
-        raise self.retry(countdown=delay, max_retries=None)
+        raise self.retry(countdown=delay)
+    following = services.webhooks.next_in_line(delivery_id)
+    if following is not None:
+        services.enqueue_webhook(following)
 
 
 @shared_task(name="notifications.tasks.sweep", ignore_result=True)

@@ -6,6 +6,13 @@ constraint guards it too). `deliver` claims a row by a compare-and-set update be
 so two workers given the same row send once. A failed attempt is retried with exponential
 backoff (WEBHOOK_RETRY_SECONDS doubling, at most an hour apart) for WEBHOOK_RETRY_HOURS, then
 the row is failed; "Redeliver" starts it again.
+
+Ordered per endpoint: an endpoint receives its events one at a time, in the order they
+happened (event id). A delivery is claimed only when no earlier delivery to the same endpoint
+is waiting or being sent (its retries included), and, while an earlier event of the partner
+is still being fanned out (for at most FAN_OUT_WAIT), it waits for it too. When a delivery
+ends (delivered or failed for good) the caller hands the endpoint's next one on
+(`next_in_line`); the sweep hands on only the first in each line.
 """
 
 import json
@@ -14,9 +21,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from notifications.models import Event
 from notifications.webhooks.events import event_type, payload
 from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
 from notifications.webhooks.transport import DELIVERY_HEADER, EVENT_HEADER, send
@@ -26,8 +34,66 @@ Status = WebhookDelivery.Status
 ENDPOINT_DELETED = "endpoint deleted"  # last_error of the deliveries never sent for that reason
 
 
+# An earlier event of the partner not yet fanned out holds its later deliveries back (its own
+# may go to the same endpoint or address) this long at most; one stuck longer is passed over.
+FAN_OUT_WAIT = timedelta(minutes=10)
+# How soon a delivery held back by such an event is tried again.
+FAN_OUT_RETRY_SECONDS = 2
+WAITING = (Status.PENDING, Status.SENDING)
+
+
 def give_up_at(now):
     return now + timedelta(hours=settings.WEBHOOK_RETRY_HOURS)
+
+
+def waits_for_fan_out(*, event_id: int, partner_id: int | None, now) -> bool:
+    """An earlier event of the same partner, recent, is still without its deliveries."""
+    if partner_id is None:
+        return False
+    return Event.objects.filter(
+        partner_id=partner_id,
+        pk__lt=event_id,
+        fanned_out_at__isnull=True,
+        created_at__gte=now - FAN_OUT_WAIT,
+    ).exists()
+
+
+def _earlier_waiting():
+    """For a delivery (the outer row): an earlier event's delivery to the same endpoint that is
+    still waiting or being sent."""
+    return WebhookDelivery.objects.filter(
+        endpoint_id=OuterRef("endpoint_id"), event_id__lt=OuterRef("event_id"), status__in=WAITING
+    )
+
+
+def first_in_line():
+    """The pending deliveries no earlier one to the same endpoint holds back."""
+    return WebhookDelivery.objects.filter(status=Status.PENDING).filter(~Exists(_earlier_waiting()))
+
+
+def _due(now) -> Q:
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
+def next_in_line(delivery_id: int) -> int | None:
+    """After `delivery_id` ended (delivered or failed): its endpoint's next delivery, if it is
+    first in line and due now (one waiting for its retry is handed on by that retry)."""
+    ended = (
+        WebhookDelivery.objects.filter(pk=delivery_id)
+        .exclude(status__in=WAITING)
+        .values_list("endpoint_id", flat=True)
+        .first()
+    )
+    if ended is None:
+        return None
+    return (
+        first_in_line()
+        .filter(endpoint_id=ended)
+        .filter(_due(timezone.now()))
+        .order_by("event_id")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def create_deliveries(event, *, now) -> int:
@@ -76,8 +142,11 @@ def body(delivery: WebhookDelivery) -> bytes:
 def deliver(*, delivery_id: int) -> int | None:
     """POST one webhook delivery, signed with its endpoint's secret; at most one sender.
 
-    Effects: the row is claimed (pending and due → sending, attempts + 1, claimed_at) by a
-    compare-and-set update, so of two workers only one sends; the event JSON is POSTed with
+    Effects: the row is claimed (pending, due, and first in its endpoint's line → sending,
+    attempts + 1, claimed_at) by a compare-and-set update, so of two workers only one sends
+    and an endpoint gets its events in order (not first in line: nothing happens, the earlier
+    delivery hands it on when it ends; an earlier event of the partner still being fanned out:
+    FAN_OUT_RETRY_SECONDS is returned, no attempt counted); the event JSON is POSTed with
     `api.webhooks.send` (URL vetted again, signature, event and delivery headers). A 2xx
     answer makes it `delivered` (delivered_at, last_response_code); any other answer, a
     network error or a refused URL records last_error (and the code) and puts it back to
@@ -86,9 +155,22 @@ def deliver(*, delivery_id: int) -> int | None:
     seconds until the next attempt when one is due, else None.
     """
     now = timezone.now()
+    waiting = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING)
+        .filter(_due(now))
+        .values("event_id", "event__partner_id")
+        .first()
+    )
+    if waiting is None:
+        return None
+    if waits_for_fan_out(
+        event_id=waiting["event_id"], partner_id=waiting["event__partner_id"], now=now
+    ):
+        return FAN_OUT_RETRY_SECONDS
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(_due(now))
+        .filter(~Exists(_earlier_waiting()))
         .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
     if not claimed:
@@ -155,17 +237,18 @@ def _failed(delivery: WebhookDelivery, error: str, code: int | None) -> int | No
 
 def sweep(*, now, grace: timedelta) -> tuple[list[int], int]:
     """For the notifications sweep: rows `sending` for 15 minutes (their worker died) go back to
-    pending; returns the ids of pending rows whose time has come (and whose own retry did not
-    fire), and how many were stale."""
+    pending; returns the ids of pending rows first in their endpoint's line whose time has come
+    (and whose own retry did not fire), oldest event first, and how many were stale."""
     stale = WebhookDelivery.objects.filter(
         status=Status.SENDING, claimed_at__lte=now - timedelta(minutes=15)
     ).update(status=Status.PENDING, next_attempt_at=now - grace)
     due = list(
-        WebhookDelivery.objects.filter(status=Status.PENDING)
+        first_in_line()
         .filter(
             Q(next_attempt_at__lte=now - grace)
             | Q(next_attempt_at__isnull=True, created_at__lte=now - grace)
         )
+        .order_by("event_id", "pk")
         .values_list("pk", flat=True)[:1000]
     )
     return due, stale

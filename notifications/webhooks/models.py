@@ -107,6 +107,12 @@ class WebhookDelivery(models.Model):
                 condition=Q(status__in=["pending", "sending"]),
                 name="webhook_delivery_waiting",
             ),
+            # One endpoint's deliveries still to send, in event order: the line each claim checks.
+            models.Index(
+                fields=["endpoint", "event"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="webhook_delivery_in_line",
+            ),
             # The partner's log on /team/webhooks/: newest first per endpoint.
             models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
         ]

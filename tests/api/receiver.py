@@ -1,8 +1,10 @@
-"""A webhook receiver on 127.0.0.1 for the tests: answers with the codes it is told, in order,
-and keeps every request (headers and body) it got. It listens on a port the kernel picks, so
-parallel runs never share one."""
+"""A webhook receiver on 127.0.0.1 for the tests: answers with the codes it is told, in order
+(503 to everything while `down`), and keeps every request (headers, body, the code it answered
+and the monotonic time it came) it got. It listens on a port the kernel picks, so parallel runs
+never share one."""
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -10,6 +12,7 @@ class Receiver:
     def __init__(self, port: int = 0):
         self.requests: list[dict] = []
         self.answers: list[int] = []
+        self.down = False
         self.lock = threading.Lock()
         receiver = self
 
@@ -17,10 +20,19 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with receiver.lock:
+                    if receiver.down:
+                        code = 503
+                    else:
+                        code = receiver.answers.pop(0) if receiver.answers else 204
                     receiver.requests.append(
-                        {"path": self.path, "headers": dict(self.headers), "body": body}
+                        {
+                            "path": self.path,
+                            "headers": dict(self.headers),
+                            "body": body,
+                            "code": code,
+                            "at": time.monotonic(),
+                        }
                     )
-                    code = receiver.answers.pop(0) if receiver.answers else 204
                 self.send_response(code)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -346,3 +346,68 @@ def test_the_database_refuses_a_second_delivery_of_one_event_to_one_endpoint(
             event=delivery.event, endpoint=endpoint, give_up_at=delivery.give_up_at
         )
     assert WebhookDelivery.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_endpoint_gets_its_events_in_order_after_an_outage(
+    receiver, endpoint, alpha, alice, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_RETRY_SECONDS = 60
+    second = Receiver().start()
+    try:
+        other = create_webhook_endpoint(
+            partner=alpha, by=alice, url=second.url, event_types=["deal.lost"]
+        )
+        first_deal, second_deal = (
+            DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+            for _ in range(2)
+        )
+        receiver.answers = [503]  # down for the first attempt
+
+        win(first_deal, alice, django_capture_on_commit_callbacks)
+        with django_capture_on_commit_callbacks(execute=True):
+            change_stage(second_deal, "lost", by=alice, lost_reason="Budget")
+
+        # The loss waits behind the win, which waits for its retry; another endpoint's line
+        # does not wait.
+        held = WebhookDelivery.objects.get(endpoint=endpoint, event__kind=Kind.DEAL_LOST)
+        assert (held.status, held.attempts) == ("pending", 0)
+        assert [r["headers"][EVENT_HEADER] for r in second.received()] == ["deal.lost"]
+        assert WebhookDelivery.objects.get(endpoint=other).status == "delivered"
+
+        WebhookDelivery.objects.filter(status="pending").update(next_attempt_at=timezone.now())
+        services.sweep()
+    finally:
+        second.stop()
+
+    types = [r["headers"][EVENT_HEADER] for r in receiver.received()]
+    assert types == ["deal.won", "deal.won", "deal.lost"]
+    assert set(
+        WebhookDelivery.objects.filter(endpoint=endpoint).values_list("status", flat=True)
+    ) == {"delivered"}
+
+
+@pytest.mark.django_db
+def test_a_delivery_waits_for_an_earlier_event_still_being_fanned_out(
+    receiver, endpoint, alpha, alice, alpha_deal, django_capture_on_commit_callbacks
+):
+    # An earlier win of the partner, committed, its hand-off not yet done by the worker.
+    earlier = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    change_stage(earlier, "won", by=alice)
+
+    win(alpha_deal, alice, django_capture_on_commit_callbacks)
+    later = WebhookDelivery.objects.get()
+
+    assert (later.status, later.attempts, receiver.received()) == ("pending", 0, [])
+    assert services.send_webhook(delivery_id=later.pk) == 2  # a short wait, no attempt counted
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for event in Event.objects.filter(fanned_out_at__isnull=True).order_by("pk"):
+            services.enqueue_event(event.pk)
+    services.sweep(now=timezone.now() + timedelta(minutes=1))
+
+    bodies = [json.loads(r["body"]) for r in receiver.received()]
+    assert [(b["type"], b["deal"]) for b in bodies] == [
+        ("deal.won", earlier.pk),
+        ("deal.won", alpha_deal.pk),
+    ]

@@ -191,6 +191,34 @@ def test_smtp_failure_is_retried_with_backoff_then_failed_then_retried_by_staff(
     assert len(mail.outbox) == 1
 
 
+def test_an_address_gets_its_emails_in_order_after_an_smtp_outage(alpha, alice, settings, deliver):
+    settings.EMAIL_BACKEND = "tests.notifications.backends.FlakyBackend"
+    settings.STAFF_NOTIFICATION_EMAILS = []
+    settings.NOTIFICATION_RETRY_SECONDS = 60
+    first, second = (
+        DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+        for _ in range(2)
+    )
+    FlakyBackend.failures_left = 1  # the first e-mail (to alice) meets the outage
+
+    deliver(change_stage, first, "won", by=alice)
+    deliver(change_stage, second, "lost", by=alice, lost_reason="Budget")
+
+    # alice's loss e-mail waits behind her win's, which waits for its retry.
+    held = Delivery.objects.get(channel="email", event__kind="deal_lost")
+    assert (held.email, held.status, held.attempts) == ("alice@alpha.test", "pending", 0)
+    assert mail.outbox == []
+
+    Delivery.objects.filter(status="pending").update(next_attempt_at=timezone.now())
+    deliver(services.sweep, now=timezone.now() + timedelta(minutes=2))
+
+    subjects = [m.subject for m in mails_to("alice@alpha.test")]
+    assert subjects == ["[VNG Cloud] Cơ hội thắng", "[VNG Cloud] Cơ hội thua"]
+    assert set(Delivery.objects.filter(channel="email").values_list("status", flat=True)) == {
+        "sent"
+    }
+
+
 def test_retry_delay_doubles_up_to_an_hour(settings):
     settings.NOTIFICATION_RETRY_SECONDS = 60
     assert [services.retry_delay(n) for n in (1, 2, 3, 10)] == [60, 120, 240, 3600]

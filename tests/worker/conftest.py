@@ -68,18 +68,24 @@ def broker_url(needs_postgres, tmp_path_factory):
 
 
 class Inbox:
-    """What the SMTP server received; `fail` makes it answer 451 (try again later)."""
+    """What the SMTP server received; `fail` makes it answer 451 (try again later), and so does
+    a positive `refuse_next`, counting down. `refused_at` keeps the monotonic time of each
+    refusal."""
 
     def __init__(self):
         self.messages: list[dict] = []
         self.port = 0
         self.fail = False
+        self.refuse_next = 0
         self.refused = 0
+        self.refused_at: list[float] = []
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
-        if self.fail:
+        if self.fail or self.refuse_next > 0:
+            self.refuse_next = max(0, self.refuse_next - 1)
             self.refused += 1
+            self.refused_at.append(time.monotonic())
             return "451 4.3.0 Mail server busy, try again later"
         parsed = email.message_from_bytes(envelope.content)
         subject = str(email.header.make_header(email.header.decode_header(parsed["Subject"])))
@@ -95,7 +101,9 @@ class Inbox:
         with self.lock:
             self.messages.clear()
         self.fail = False
+        self.refuse_next = 0
         self.refused = 0
+        self.refused_at = []
 
 
 @pytest.fixture(scope="session")
