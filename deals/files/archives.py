@@ -34,6 +34,7 @@ from defusedxml.common import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from deals.files.names import ALLOWED, FileType, megabytes
 from deals.files.pdfs import check_pdf
@@ -56,10 +57,10 @@ RELS_MAX = 1024 * 1024
 # External relationships Office follows by itself when a file opens (the last part of the
 # relationship type), with what the refusal calls them.
 FETCHED_WHEN_OPENED = {
-    "attachedtemplate": "a template",
-    "oleobject": "an OLE object",
-    "subdocument": "a sub-document",
-    "frame": "a frame",
+    "attachedtemplate": gettext_lazy("a template"),
+    "oleobject": gettext_lazy("an OLE object"),
+    "subdocument": gettext_lazy("a sub-document"),
+    "frame": gettext_lazy("a frame"),
 }
 
 

@@ -199,3 +199,13 @@ def test_a_password_reset_lifts_the_account_limit(client, alice, settings):
     client.post(form_url, {"password1": "A-new-pass-2024!", "password2": "A-new-pass-2024!"})
 
     assert post_login(client, "alice@alpha.test", "A-new-pass-2024!").status_code == 302
+
+
+def test_the_account_limit_speaks_vietnamese(client, alice, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    for i in range(settings.LOGIN_FAILURES_PER_ACCOUNT):
+        post_login(client, "alice@alpha.test", "wrong", REMOTE_ADDR=f"203.0.113.{i + 1}")
+
+    locked = post_login(client, "alice@alpha.test", "test-password", REMOTE_ADDR="198.51.100.7")
+
+    assert "Tài khoản này bị đăng nhập sai quá nhiều lần" in locked.content.decode()
