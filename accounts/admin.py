@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation
+from web.admin import autocomplete_filter
 
 
 @admin.register(Invitation)
@@ -16,7 +18,7 @@ class InvitationAdmin(admin.ModelAdmin):
         "accepted_at",
         "revoked_at",
     )
-    list_filter = ("role", "partner")
+    list_filter = ("role", autocomplete_filter("partner", _("partner")))
     search_fields = ("email", "partner__name")
     list_select_related = ("partner",)
     readonly_fields = (

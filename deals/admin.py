@@ -22,6 +22,8 @@ from deals.models import (
 )
 from deals.views.content import download_response
 from discounts.rates import RateInput, rate_problem
+from partners.selectors import clean_search
+from web.admin import NewestInline, ScaleAdmin, autocomplete_filter, money, short_date
 
 
 @admin.register(Product)
@@ -90,34 +92,31 @@ class DiscountRuleInline(admin.TabularInline):
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class StageChangeInline(ReadOnlyInline):
+class StageChangeInline(NewestInline):
     model = StageChange
     fields = ("at", "from_stage", "to_stage", "from_status", "to_status", "by", "system", "note")
     readonly_fields = ("system",)
+    ordering = ("-at", "-pk")
     verbose_name_plural = _("stage and review history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
 
     @admin.display(description=_("system note"))
     def system(self, obj):
         return obj.system_note
 
 
-class NoteInline(ReadOnlyInline):
+class NoteInline(NewestInline):
     model = Note
     fields = ("created_at", "author", "text")
+    ordering = ("-created_at", "-pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
 
 
-class AttachmentInline(ReadOnlyInline):
+class AttachmentInline(NewestInline):
     model = Attachment
     fields = (
         "uploaded_at",
@@ -129,11 +128,68 @@ class AttachmentInline(ReadOnlyInline):
         "uploaded_by",
     )
     readonly_fields = fields
+    ordering = ("-uploaded_at", "-pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
 
     @admin.display(description=_("file"))
     def download(self, obj):
         url = reverse("admin:deals_deal_attachment", args=[obj.deal_id, obj.pk])
         return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+
+class DealHistoryAdmin(ScaleAdmin):
+    """All of one deal's history entries, notes or files (the deal page shows the newest 20
+    and links here with ?deal__id__exact=). Read-only, and not in the menu."""
+
+    list_select_related = ("deal",)
+    sortable_by = ()
+
+    def get_ordering(self, request):
+        # One deal's rows come from its (deal, time, id) index; without the deal, the
+        # newest rows are the highest ids (the primary key's index).
+        return self.deal_ordering if "deal__id__exact" in request.GET else ("-pk",)
+
+    def has_module_permission(self, request):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(DealHistoryAdmin):
+    list_display = (short_date("at", _("at")), "deal", "from_stage", "to_stage", "to_status", "by")
+    list_select_related = ("deal", "by")
+    deal_ordering = ("-at", "-pk")
+
+
+@admin.register(Note)
+class NoteAdmin(DealHistoryAdmin):
+    list_display = (short_date("created_at", _("created at")), "deal", "author", "text")
+    list_select_related = ("deal", "author")
+    deal_ordering = ("-created_at", "-pk")
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(DealHistoryAdmin):
+    list_display = (
+        short_date("uploaded_at", _("uploaded at")),
+        "deal",
+        "original_name",
+        "kind",
+        "size",
+        "uploaded_by",
+    )
+    list_select_related = ("deal", "uploaded_by")
+    deal_ordering = ("-uploaded_at", "-pk")
 
 
 class ReviewForm(forms.Form):
@@ -194,7 +250,7 @@ class StaffStageForm(forms.Form):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(ScaleAdmin):
     list_display = (
         "title",
         "conflict",
@@ -202,15 +258,24 @@ class DealAdmin(admin.ModelAdmin):
         "customer",
         "status",
         "stage",
-        "estimated_value",
-        "protected_until",
-        "updated_at",
+        money("estimated_value", _("value (VND)")),
+        short_date("protected_until", _("protected until")),
+        short_date("updated_at", _("updated")),
     )
-    list_filter = ("status", "stage", "partner", ("closed_at", admin.EmptyFieldListFilter))
-    search_fields = ("title", "customer__name", "customer__tax_code", "partner__name")
+    # Each sortable column has an index (field, id): see deals 0012_admin_list_indexes.
+    sortable_by = ("title", "estimated_value", "protected_until", "updated_at")
+    list_filter = (
+        "status",
+        "stage",
+        autocomplete_filter("partner", _("partner")),
+        autocomplete_filter("customer", _("customer")),
+        ("closed_at", admin.EmptyFieldListFilter),
+    )
+    # Title, customer name (trigram indexes) and tax code: selectors.search_deals.
+    search_fields = ("title", "customer__name", "customer__tax_code")
+    search_help_text = _("Title, customer name or the start of its tax code.")
     list_select_related = ("partner", "customer")
     autocomplete_fields = ("customer",)
-    date_hierarchy = "created_at"
     # Stage, review and closing are transitions: only the services change them.
     readonly_fields = (
         "partner",
@@ -245,7 +310,22 @@ class DealAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.with_conflict_flag(super().get_queryset(request))
 
-    @admin.display(description=_("conflict"), ordering="-has_conflict")
+    def get_search_results(self, request, queryset, search_term):
+        q = clean_search(search_term)
+        return (selectors.search_deals(queryset, q)[0] if q else queryset), False
+
+    def get_object(self, request, object_id, from_field=None):
+        """The deal with the people its page names, in one query (Django's own lookup,
+        with their rows joined)."""
+        related = ("partner", "customer", "created_by", "reviewed_by", "closed_by")
+        queryset = self.get_queryset(request).select_related(*related)
+        field = Deal._meta.pk if from_field is None else Deal._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (Deal.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    @admin.display(description=_("conflict"))
     def conflict(self, obj):
         """Another partner holds a protected claim on the same customer: a warning sign and
         a word (admin's boolean icons would show a conflict as a green tick)."""

@@ -212,12 +212,16 @@ def conflicting_claims(deal: Deal, day=None) -> QuerySet[Deal]:
 
 
 def with_conflict_flag(queryset: QuerySet[Deal], day=None) -> QuerySet[Deal]:
-    """Annotate `has_conflict` (another partner's protected claim on the same company)."""
+    """Annotate `has_conflict` (another partner's protected claim on the same company).
+
+    The customers are compared by `LEFT(tax_code, 10)`, the expression of the customers'
+    `customer_tax_root` index: per row, one index lookup for the same company's customers,
+    then their deals. (A `LIKE root || '%'` built from the outer row cannot use an index.)
+    """
     others = (
         protected_claims(day)
-        .filter(
-            customer__tax_code__startswith=Left(OuterRef("customer__tax_code"), TAX_ROOT_LENGTH)
-        )
+        .annotate(tax_root=Left("customer__tax_code", TAX_ROOT_LENGTH))
+        .filter(tax_root=Left(OuterRef("customer__tax_code"), TAX_ROOT_LENGTH))
         .exclude(partner_id=OuterRef("partner_id"))
     )
     return queryset.annotate(has_conflict=Exists(others))

@@ -1,10 +1,23 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications import services
-from notifications.activity import action_label
+from notifications.activity import ACTIONS, action_label
 from notifications.models import Activity, Delivery, Event, Preference
+from partners.selectors import clean_search
+from web.admin import ScaleAdmin, autocomplete_filter, probe_search, short_date
+
+# Where an activity came from (notifications.activity.activity_context).
+VIA_CHOICES = (
+    ("portal", _("Portal")),
+    ("admin", _("Admin")),
+    ("api", _("API")),
+    ("worker", _("Worker")),
+    ("command", _("Command")),
+)
 
 
 class DeliveryInline(admin.TabularInline):
@@ -19,12 +32,25 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    list_display = ("kind", "deal", "partner", "actor", "created_at", "fanned_out_at")
-    list_filter = ("kind", ("fanned_out_at", admin.EmptyFieldListFilter))
-    search_fields = ("deal__title", "partner__name")
+class EventAdmin(ScaleAdmin):
+    list_display = (
+        "kind",
+        "deal",
+        "partner",
+        "actor",
+        short_date("created_at", _("created at")),
+        short_date("fanned_out_at", _("delivered to recipients at")),
+    )
+    # (created_at, id), and (kind, created_at, id) for the kind filter.
+    sortable_by = ("created_at",)
+    list_filter = (
+        "kind",
+        autocomplete_filter("partner", _("partner")),
+        ("fanned_out_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("deal__title",)
+    search_help_text = _("Deal title.")
     list_select_related = ("deal", "partner", "actor")
-    date_hierarchy = "created_at"
     readonly_fields = (
         "kind",
         "partner",
@@ -37,6 +63,12 @@ class EventAdmin(admin.ModelAdmin):
     )
     inlines = (DeliveryInline,)
 
+    def get_search_results(self, request, queryset, search_term):
+        if not (q := clean_search(search_term)):
+            return queryset, False
+        probes = [queryset.filter(deal__title__icontains=q)]
+        return probe_search(queryset, probes, Q(deal__title__icontains=q)), False
+
     def has_add_permission(self, request):
         # Events are written by the services, with the change they report.
         return False
@@ -46,7 +78,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ScaleAdmin):
     list_display = (
         "event",
         "channel",
@@ -54,11 +86,13 @@ class DeliveryAdmin(admin.ModelAdmin):
         "email",
         "status",
         "attempts",
-        "next_attempt_at",
-        "sent_at",
+        short_date("next_attempt_at", _("next attempt at")),
+        short_date("sent_at", _("sent at")),
     )
+    sortable_by = ()
     list_filter = ("status", "channel", "event__kind")
-    search_fields = ("email", "user__email", "event__deal__title")
+    search_fields = ("email", "user__email")
+    search_help_text = _("The recipient's e-mail address.")
     list_select_related = ("event", "user")
     readonly_fields = (
         "event",
@@ -76,6 +110,13 @@ class DeliveryAdmin(admin.ModelAdmin):
         "created_at",
     )
     actions = ("retry_selected",)
+
+    def get_search_results(self, request, queryset, search_term):
+        if not (q := clean_search(search_term)):
+            return queryset, False
+        users = get_user_model().objects.filter(email__icontains=q).values("pk")
+        probes = [queryset.filter(user__in=users), queryset.filter(email=q)]
+        return probe_search(queryset, probes, Q(user__in=users) | Q(email=q)), False
 
     def has_add_permission(self, request):
         return False
@@ -99,20 +140,64 @@ class PreferenceAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user",)
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The kinds of action the apps name (not a DISTINCT over the whole log)."""
+
+    title = _("what")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return sorted(((code, str(label)) for code, label in ACTIONS.items()), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class ViaFilter(admin.SimpleListFilter):
+    title = _("via")
+    parameter_name = "via"
+
+    def lookups(self, request, model_admin):
+        return VIA_CHOICES
+
+    def queryset(self, request, queryset):
+        return queryset.filter(via=self.value()) if self.value() else queryset
+
+
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ScaleAdmin):
     """The activity log, read-only: who did what, when, to which object, before and after."""
 
-    list_display = ("created_at", "actor", "via", "partner", "action_label", "object_repr")
-    list_filter = ("via", "action")
-    search_fields = ("object_repr", "actor__email", "partner__name")
+    list_display = (
+        short_date("created_at", _("when")),
+        "actor",
+        "via",
+        "partner",
+        "action_label",
+        "object_repr",
+    )
+    # (created_at, id), and (partner | actor | action, created_at, id) for the filters.
+    sortable_by = ("created_at",)
+    list_filter = (
+        ActionFilter,
+        autocomplete_filter("partner", _("partner")),
+        autocomplete_filter("actor", _("actor")),
+        ViaFilter,
+    )
+    search_fields = ("object_repr",)
+    search_help_text = _("The object's name or e-mail address.")
     list_select_related = ("actor", "partner")
-    show_full_result_count = False
     readonly_fields = [field.name for field in Activity._meta.fields]
 
-    @admin.display(description=_("what"), ordering="action")
+    @admin.display(description=_("what"))
     def action_label(self, obj):
         return action_label(obj.action)
+
+    def get_search_results(self, request, queryset, search_term):
+        if not (q := clean_search(search_term)):
+            return queryset, False
+        probes = [queryset.filter(object_repr__icontains=q)]
+        return probe_search(queryset, probes, Q(object_repr__icontains=q)), False
 
     def has_add_permission(self, request):
         return False

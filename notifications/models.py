@@ -99,6 +99,10 @@ class Event(models.Model):
                 condition=Q(fanned_out_at__isnull=True),
                 name="event_not_fanned_out",
             ),
+            # Staff's event list, newest first: all, by kind, by partner.
+            models.Index(fields=["created_at", "id"], name="event_created_id"),
+            models.Index(fields=["kind", "created_at", "id"], name="event_kind_created_id"),
+            models.Index(fields=["partner", "created_at", "id"], name="event_partner_created_id"),
         ]
 
     def __str__(self):
@@ -191,6 +195,10 @@ class Delivery(models.Model):
                 condition=Q(status__in=["pending", "sending"]),
                 name="delivery_waiting",
             ),
+            # Staff's delivery list, newest first: all, by status; a search by address.
+            models.Index(fields=["created_at", "id"], name="delivery_created_id"),
+            models.Index(fields=["status", "created_at", "id"], name="delivery_status_created_id"),
+            models.Index(fields=["email"], condition=~Q(email=""), name="delivery_email"),
         ]
 
     def __str__(self):
@@ -279,6 +287,8 @@ class Activity(models.Model):
             models.Index(fields=["actor", "-created_at", "-id"], name="activity_actor_recent"),
             models.Index(fields=["action", "-created_at", "-id"], name="activity_action_recent"),
             models.Index(fields=["content_type", "object_id"], name="activity_object"),
+            # Staff's activity log, newest first (the filters have their own above).
+            models.Index(fields=["created_at", "id"], name="activity_created_id"),
         ]
 
     def __str__(self):

@@ -10,6 +10,14 @@ from partners.models import (
     Partner,
     User,
 )
+from partners.selectors import clean_search, customer_match
+from web.admin import (
+    AutocompleteLookupsAllowed,
+    NewestInline,
+    ScaleAdmin,
+    autocomplete_filter,
+    short_date,
+)
 
 
 class MembershipInline(admin.StackedInline):
@@ -19,10 +27,14 @@ class MembershipInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AutocompleteLookupsAllowed, BaseUserAdmin):
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "partner_name", "is_staff", "is_active")
-    list_filter = ("is_staff", "is_active", "membership__partner")
+    list_filter = (
+        "is_staff",
+        "is_active",
+        autocomplete_filter("membership__partner", _("partner")),
+    )
     search_fields = ("email", "first_name", "last_name")
     inlines = (MembershipInline,)
     fieldsets = (
@@ -61,7 +73,7 @@ class PartnerAdmin(admin.ModelAdmin):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "partner", "role")
-    list_filter = ("role", "partner")
+    list_filter = ("role", autocomplete_filter("partner", _("partner")))
     search_fields = ("user__email", "partner__name")
     autocomplete_fields = ("partner",)
     list_select_related = ("user", "partner")
@@ -77,35 +89,38 @@ class ContractAdmin(admin.ModelAdmin):
         "max_discount_rate",
         "discount_validity_days",
     )
-    list_filter = ("partner",)
+    list_filter = (autocomplete_filter("partner", _("partner")),)
     search_fields = ("number", "partner__name")
     list_select_related = ("partner",)
 
 
-class OwnershipInline(admin.TabularInline):
+class OwnershipInline(NewestInline):
     model = CustomerOwnership
-    extra = 0
-    can_delete = False
     fields = ("partner", "deal", "started_at", "ended_at")
     readonly_fields = fields
+    ordering = ("-started_at", "-pk")
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("partner", "deal")
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("name", "tax_code", "current_owner", "created_at")
+class CustomerAdmin(ScaleAdmin):
+    # The current owner is on the row (Customer.owner, kept by the ownership services).
+    list_display = ("name", "tax_code", "owner", short_date("created_at", _("created at")))
+    list_select_related = ("owner",)
+    # (name, id) and the tax code's unique index.
+    sortable_by = ("name", "tax_code")
+    list_filter = (autocomplete_filter("owner", _("current owner")),)
     search_fields = ("name", "tax_code")
+    search_help_text = _("A part of the name, or the start of the tax code.")
+    readonly_fields = ("owner",)
     inlines = (OwnershipInline,)
 
-    @admin.display(description=_("current owner"))
-    def current_owner(self, obj):
-        link = next((o for o in obj.ownerships.all() if o.ended_at is None), None)
-        return link.partner.name if link else "—"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("ownerships__partner")
+    def get_search_results(self, request, queryset, search_term):
+        # Digits: the tax code's index; a word: the names' trigram index.
+        q = clean_search(search_term)
+        return (queryset.filter(customer_match(q)) if q else queryset), False
 
     def save_model(self, request, obj, form, change):
         # Only the fields staff changed: a win committed while the form was open may have
@@ -117,14 +132,32 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(CustomerOwnership)
-class CustomerOwnershipAdmin(admin.ModelAdmin):
+class CustomerOwnershipAdmin(ScaleAdmin):
     """Ownership links are made by winning deals; staff read them here, history included."""
 
-    list_display = ("customer", "partner", "deal", "started_at", "ended_at")
-    list_filter = ("partner", ("ended_at", admin.EmptyFieldListFilter))
-    search_fields = ("customer__name", "customer__tax_code", "partner__name")
+    list_display = (
+        "customer",
+        "partner",
+        "deal",
+        short_date("started_at", _("started at")),
+        short_date("ended_at", _("ended at")),
+    )
+    sortable_by = ("started_at",)
+    list_filter = (
+        autocomplete_filter("partner", _("partner")),
+        autocomplete_filter("customer", _("customer")),
+        ("ended_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("customer__name", "customer__tax_code")
+    search_help_text = _("Customer name or the start of its tax code.")
     list_select_related = ("customer", "partner", "deal")
     readonly_fields = ("customer", "partner", "deal", "started_at", "ended_at")
+
+    def get_search_results(self, request, queryset, search_term):
+        if not (q := clean_search(search_term)):
+            return queryset, False
+        customers = Customer.objects.filter(customer_match(q)).values("pk")
+        return queryset.filter(customer__in=customers), False
 
     def has_add_permission(self, request):
         return False

@@ -5,11 +5,14 @@ from django.utils.translation import ngettext
 
 from notifications.webhooks import services
 from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
+from partners.selectors import clean_search
+from web.admin import ScaleAdmin, autocomplete_filter, short_date
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ("url", "partner", "created_by", "created_at", "deleted_at")
+    list_filter = (autocomplete_filter("partner", _("partner")),)
     search_fields = ("url", "partner__name")
     list_select_related = ("partner", "created_by")
     readonly_fields = (
@@ -31,21 +34,31 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ScaleAdmin):
     list_display = (
         "event",
         "endpoint",
         "status",
         "attempts",
         "last_response_code",
-        "next_attempt_at",
-        "created_at",
+        short_date("next_attempt_at", _("next attempt at")),
+        short_date("created_at", _("created at")),
     )
-    list_filter = ("status",)
-    search_fields = ("endpoint__url", "endpoint__partner__name")
+    # (created_at, id), and (status, created_at, id) for the status filter.
+    sortable_by = ("created_at",)
+    list_filter = ("status", autocomplete_filter("endpoint__partner", _("partner")))
+    search_fields = ("endpoint__url",)
+    search_help_text = _("A part of the endpoint's URL.")
     list_select_related = ("event", "endpoint")
     readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
     actions = ("redeliver",)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Endpoints are few: their ids, then each one's (endpoint, created_at) index.
+        if not (q := clean_search(search_term)):
+            return queryset, False
+        endpoints = WebhookEndpoint.objects.filter(url__icontains=q).values("pk")
+        return queryset.filter(endpoint__in=endpoints), False
 
     def has_add_permission(self, request):
         return False
