@@ -22,7 +22,6 @@ from deals.models import (
 )
 from deals.views.content import download_response
 from discounts.rates import RateInput, rate_problem
-from partners.selectors import clean_search
 from web.admin import NewestInline, ScaleAdmin, autocomplete_filter, money, short_date
 
 
@@ -310,20 +309,23 @@ class DealAdmin(ScaleAdmin):
     def get_queryset(self, request):
         return selectors.with_conflict_flag(super().get_queryset(request))
 
-    def get_search_results(self, request, queryset, search_term):
-        q = clean_search(search_term)
-        return (selectors.search_deals(queryset, q)[0] if q else queryset), False
+    def search(self, queryset, q):
+        return selectors.staff_search_deals(queryset, q)
 
     def get_object(self, request, object_id, from_field=None):
         """The deal with the people its page names, in one query (Django's own lookup,
-        with their rows joined)."""
-        related = ("partner", "customer", "created_by", "reviewed_by", "closed_by")
-        queryset = self.get_queryset(request).select_related(*related)
-        field = Deal._meta.pk if from_field is None else Deal._meta.get_field(from_field)
-        try:
-            return queryset.get(**{field.name: field.to_python(object_id)})
-        except (Deal.DoesNotExist, ValidationError, ValueError):
-            return None
+        with their rows joined), read once per request (change_view asks too)."""
+        read = request.__dict__.setdefault("_deals_read", {})
+        if (object_id, from_field) not in read:
+            related = ("partner", "customer", "created_by", "reviewed_by", "closed_by")
+            queryset = self.get_queryset(request).select_related(*related)
+            field = Deal._meta.pk if from_field is None else Deal._meta.get_field(from_field)
+            try:
+                deal = queryset.get(**{field.name: field.to_python(object_id)})
+            except (Deal.DoesNotExist, ValidationError, ValueError):
+                deal = None
+            read[(object_id, from_field)] = deal
+        return read[(object_id, from_field)]
 
     @admin.display(description=_("conflict"))
     def conflict(self, obj):

@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +14,8 @@ from discounts.models import (
     DiscountLine,
     EffectiveStatus,
 )
-from discounts.selectors import effective_status_filter, with_effective_status
-from partners.models import Customer
-from partners.selectors import clean_search, customer_match
-from web.admin import ScaleAdmin, autocomplete_filter, probe_search, short_date
+from discounts.selectors import effective_status_filter, staff_search, with_effective_status
+from web.admin import ScaleAdmin, autocomplete_filter, short_date
 
 
 class EffectiveStatusFilter(admin.SimpleListFilter):
@@ -34,6 +31,12 @@ class EffectiveStatusFilter(admin.SimpleListFilter):
         if self.value() in EffectiveStatus.values:
             return queryset.filter(effective_status_filter(self.value()))
         return queryset
+
+
+STATUS_ORDERING = {
+    EffectiveStatus.EXPIRED: ("-valid_until", "-pk"),
+    EffectiveStatus.SCHEDULED: ("valid_from", "pk"),
+}
 
 
 class RevokeForm(forms.Form):
@@ -122,16 +125,14 @@ class DiscountAdmin(ScaleAdmin):
     def get_queryset(self, request):
         return with_effective_status(super().get_queryset(request))
 
-    def get_search_results(self, request, queryset, search_term):
-        if not (q := clean_search(search_term)):
-            return queryset, False
-        customers = Customer.objects.filter(customer_match(q)).values("pk")
-        probes = [
-            queryset.filter(customer__in=customers),
-            queryset.filter(deal__title__icontains=q),
-        ]
-        match = Q(customer__in=customers) | Q(deal__title__icontains=q)
-        return probe_search(queryset, probes, match), False
+    def search(self, queryset, q):
+        return staff_search(queryset, q, deal="deal")
+
+    def get_ordering(self, request):
+        # Expired discounts, most recently expired first; not yet valid ones, soonest first:
+        # each from the validity date's index (the newest by creation are rarely either).
+        status = request.GET.get(EffectiveStatusFilter.parameter_name)
+        return STATUS_ORDERING.get(status) or super().get_ordering(request)
 
     def has_add_permission(self, request):
         return False
@@ -218,16 +219,8 @@ class CustomerDiscountAdmin(ScaleAdmin):
     def get_queryset(self, request):
         return with_effective_status(super().get_queryset(request))
 
-    def get_search_results(self, request, queryset, search_term):
-        if not (q := clean_search(search_term)):
-            return queryset, False
-        customers = Customer.objects.filter(customer_match(q)).values("pk")
-        probes = [
-            queryset.filter(customer__in=customers),
-            queryset.filter(discount__deal__title__icontains=q),
-        ]
-        match = Q(customer__in=customers) | Q(discount__deal__title__icontains=q)
-        return probe_search(queryset, probes, match), False
+    def search(self, queryset, q):
+        return staff_search(queryset, q, deal="discount__deal")
 
     def has_add_permission(self, request):
         return False

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from notifications import services
 from notifications.activity import ACTIONS, action_label
 from notifications.models import Activity, Delivery, Event, Preference
-from partners.selectors import clean_search
-from web.admin import ScaleAdmin, autocomplete_filter, probe_search, short_date
+from web.admin import ScaleAdmin, autocomplete_filter, short_date
+from web.paging import capped_ids, probe_ids
 
 # Where an activity came from (notifications.activity.activity_context).
 VIA_CHOICES = (
@@ -63,11 +63,11 @@ class EventAdmin(ScaleAdmin):
     )
     inlines = (DeliveryInline,)
 
-    def get_search_results(self, request, queryset, search_term):
-        if not (q := clean_search(search_term)):
-            return queryset, False
-        probes = [queryset.filter(deal__title__icontains=q)]
-        return probe_search(queryset, probes, Q(deal__title__icontains=q)), False
+    def search(self, queryset, q):
+        ids = capped_ids(Event.objects.filter(deal__title__icontains=q))
+        if ids is None:
+            return queryset.filter(deal__title__icontains=q), True
+        return queryset.filter(pk__in=ids), False
 
     def has_add_permission(self, request):
         # Events are written by the services, with the change they report.
@@ -111,12 +111,13 @@ class DeliveryAdmin(ScaleAdmin):
     )
     actions = ("retry_selected",)
 
-    def get_search_results(self, request, queryset, search_term):
-        if not (q := clean_search(search_term)):
-            return queryset, False
+    def search(self, queryset, q):
         users = get_user_model().objects.filter(email__icontains=q).values("pk")
-        probes = [queryset.filter(user__in=users), queryset.filter(email=q)]
-        return probe_search(queryset, probes, Q(user__in=users) | Q(email=q)), False
+        match = Q(user__in=users) | Q(email=q)
+        ids = probe_ids(Delivery.objects.filter(user__in=users), Delivery.objects.filter(email=q))
+        return (
+            (queryset.filter(match), True) if ids is None else (queryset.filter(pk__in=ids), False)
+        )
 
     def has_add_permission(self, request):
         return False
@@ -193,11 +194,12 @@ class ActivityAdmin(ScaleAdmin):
     def action_label(self, obj):
         return action_label(obj.action)
 
-    def get_search_results(self, request, queryset, search_term):
-        if not (q := clean_search(search_term)):
-            return queryset, False
-        probes = [queryset.filter(object_repr__icontains=q)]
-        return probe_search(queryset, probes, Q(object_repr__icontains=q)), False
+    def search(self, queryset, q):
+        # A trigram index on the object's name (notifications 0005_admin_list_indexes).
+        ids = capped_ids(Activity.objects.filter(object_repr__icontains=q))
+        if ids is None:
+            return queryset.filter(object_repr__icontains=q), True
+        return queryset.filter(pk__in=ids), False
 
     def has_add_permission(self, request):
         return False

@@ -10,7 +10,7 @@ from partners.models import (
     Partner,
     User,
 )
-from partners.selectors import clean_search, customer_match
+from partners.selectors import customer_match
 from web.admin import (
     AutocompleteLookupsAllowed,
     NewestInline,
@@ -18,6 +18,7 @@ from web.admin import (
     autocomplete_filter,
     short_date,
 )
+from web.paging import capped_ids
 
 
 class MembershipInline(admin.StackedInline):
@@ -117,10 +118,14 @@ class CustomerAdmin(ScaleAdmin):
     readonly_fields = ("owner",)
     inlines = (OwnershipInline,)
 
-    def get_search_results(self, request, queryset, search_term):
+    common_search_ordering = ("-pk",)
+
+    def search(self, queryset, q):
         # Digits: the tax code's index; a word: the names' trigram index.
-        q = clean_search(search_term)
-        return (queryset.filter(customer_match(q)) if q else queryset), False
+        ids = capped_ids(queryset.filter(customer_match(q)))
+        if ids is None:
+            return queryset.filter(customer_match(q)), True
+        return queryset.filter(pk__in=ids), False
 
     def save_model(self, request, obj, form, change):
         # Only the fields staff changed: a win committed while the form was open may have
@@ -153,11 +158,14 @@ class CustomerOwnershipAdmin(ScaleAdmin):
     list_select_related = ("customer", "partner", "deal")
     readonly_fields = ("customer", "partner", "deal", "started_at", "ended_at")
 
-    def get_search_results(self, request, queryset, search_term):
-        if not (q := clean_search(search_term)):
-            return queryset, False
-        customers = Customer.objects.filter(customer_match(q)).values("pk")
-        return queryset.filter(customer__in=customers), False
+    def search(self, queryset, q):
+        customers = capped_ids(Customer.objects.filter(customer_match(q)))
+        if customers is None:
+            return queryset.filter(customer_match(q, prefix="customer__")), True
+        ids = capped_ids(CustomerOwnership.objects.filter(customer_id__in=customers))
+        if ids is None:
+            return queryset.filter(customer_id__in=customers), True
+        return queryset.filter(pk__in=ids), False
 
     def has_add_permission(self, request):
         return False

@@ -8,7 +8,7 @@ with `icontains` over joined columns and sorts by anything. Here:
 - `ScaleChangeList` breaks ties on the id in the direction of the last sort, so one
   `(field, id)` index serves a column sorted either way.
 - `ScaleAdmin` puts them together with no full count and no facet counts; each list names the
-  columns it can sort (`sortable_by`: each has an index) and its search (`probe_search`).
+  columns it can sort (`sortable_by`: each has an index) and its indexed search (`search`).
 - `AutocompleteFilter` is a list filter that is a search box (django-admin-autocomplete-
   filters over Django's own autocomplete widget), keeping Django's URL parameter
   (`?partner__id__exact=`), so bookmarks and links keep working.
@@ -16,25 +16,33 @@ with `icontains` over joined columns and sorts by anything. Here:
 
 from admin_auto_filters.filters import AutocompleteFilter as _AutocompleteFilter
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
-from web.paging import COUNT_CAP, capped_count
+from web.paging import COUNT_CAP, capped_count, clean_search
 
 
 class CappedPaginator(Paginator):
-    """A paginator whose count stops at COUNT_CAP: `count_capped` says there are more."""
+    """A paginator whose count stops at COUNT_CAP: `count_capped` says there are more.
+    `known_capped`: the search already found more than COUNT_CAP, so nothing is counted."""
 
-    count_capped = False
+    def __init__(self, *args, known_capped: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_capped = known_capped
 
     @cached_property
     def count(self) -> int:
+        if self.count_capped:
+            return COUNT_CAP
         count, self.count_capped = capped_count(self.object_list)
         return count
 
@@ -73,26 +81,49 @@ class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
     paginator = CappedPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    list_per_page = 50
+    list_per_page = 25  # as the portal's lists
     list_max_show_all = 0  # "Show all" of a million rows is never offered
+    common_search_ordering: tuple = ()
 
     def get_changelist(self, request, **kwargs):
         return ScaleChangeList
 
+    def search(self, queryset: QuerySet, q: str) -> tuple[QuerySet, bool]:
+        """The rows matching the cleaned search `q`, and whether more than COUNT_CAP match
+        (found by a probe: web.paging.capped_ids). Lists that search override it."""
+        raise NotImplementedError
 
-def probe_search(queryset: QuerySet, probes: list[QuerySet], match: Q) -> QuerySet:
-    """The rows of `queryset` a search finds.
+    def get_search_results(self, request, queryset, search_term):
+        if not (q := clean_search(search_term)):
+            return queryset, False
+        rows, request.search_matches_many = self.search(queryset, q)
+        if (
+            request.search_matches_many
+            and self.common_search_ordering
+            and ORDER_VAR not in request.GET
+        ):
+            # A common word in a list sorted by name: the matches may all sit far down the
+            # alphabet, so they come newest first (the primary key's index) unless the staff
+            # member sorts.
+            rows = rows.order_by(*self.common_search_ordering)
+        return rows, False
 
-    `probes` are id queries each served by an index (a trigram index on a name, the rows of
-    matching customers through a foreign-key index); together they find at most
-    COUNT_CAP + 1 ids. More than COUNT_CAP means the word is common: then `match` is tested
-    on the rows in list order, where a page of matches comes quickly.
-    """
-    first, *rest = [probe.order_by().values_list("pk", flat=True) for probe in probes]
-    ids = list((first.union(*rest, all=True) if rest else first)[: COUNT_CAP + 1])
-    if len(ids) <= COUNT_CAP:
-        return queryset.filter(pk__in=ids)
-    return queryset.filter(match)
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        many = getattr(request, "search_matches_many", False)
+        return self.paginator(
+            queryset, per_page, orphans, allow_empty_first_page, known_capped=many
+        )
+
+    def action_checkbox(self, obj):
+        # Django's own markup, written out: its form widget renders a template per row,
+        # a third of the list's rendering time.
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
 
 
 class AutocompleteFilter(_AutocompleteFilter):
@@ -161,6 +192,8 @@ class NewestFormSet(BaseInlineFormSet):
             rows = list(super().get_queryset()[: self.limit + 1])
             self.has_more = len(rows) > self.limit
             self._newest = rows[: self.limit]
+            for row in self._newest:  # each row's parent is the page's object: no query each
+                setattr(row, self.fk.name, self.instance)
         return self._newest
 
 

@@ -5,8 +5,8 @@ from django.utils.translation import ngettext
 
 from notifications.webhooks import services
 from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
-from partners.selectors import clean_search
 from web.admin import ScaleAdmin, autocomplete_filter, short_date
+from web.paging import capped_ids
 
 
 @admin.register(WebhookEndpoint)
@@ -53,12 +53,13 @@ class WebhookDeliveryAdmin(ScaleAdmin):
     readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
     actions = ("redeliver",)
 
-    def get_search_results(self, request, queryset, search_term):
+    def search(self, queryset, q):
         # Endpoints are few: their ids, then each one's (endpoint, created_at) index.
-        if not (q := clean_search(search_term)):
-            return queryset, False
-        endpoints = WebhookEndpoint.objects.filter(url__icontains=q).values("pk")
-        return queryset.filter(endpoint__in=endpoints), False
+        endpoints = list(
+            WebhookEndpoint.objects.filter(url__icontains=q).values_list("pk", flat=True)
+        )
+        rows = queryset.filter(endpoint__in=endpoints)
+        return rows, capped_ids(rows) is None
 
     def has_add_permission(self, request):
         return False
