@@ -48,6 +48,20 @@ class CappedPaginator(Paginator):
 
 
 class ScaleChangeList(ChangeList):
+    def get_ordering_field(self, field_name):
+        # Only the columns the list names in `sortable_by` (each has an index): a hand-made
+        # ?o= for another column keeps the default order instead of sorting a whole table.
+        if self.sortable_by is not None and field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
+
+    def get_ordering_field_columns(self):
+        return {
+            index: direction
+            for index, direction in super().get_ordering_field_columns().items()
+            if self.sortable_by is None or self.list_display[index] in self.sortable_by
+        }
+
     def _get_deterministic_ordering(self, ordering):
         # Django always adds "-pk"; after an ascending sort that needs an index
         # (field ASC, id DESC). "pk" in the sort's own direction is served by (field, id).
@@ -87,6 +101,13 @@ class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return ScaleChangeList
+
+    def get_sortable_by(self, request):
+        # `sortable_by` names the fields; a column made by short_date() or money() is named
+        # after its field.
+        names = set(super().get_sortable_by(request))
+        columns = self.get_list_display(request)
+        return [column for column in columns if getattr(column, "__name__", column) in names]
 
     def search(self, queryset: QuerySet, q: str) -> tuple[QuerySet, bool]:
         """The rows matching the cleaned search `q`, and whether more than COUNT_CAP match

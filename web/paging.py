@@ -40,16 +40,18 @@ def clean_search(q: str | None) -> str:
     return q if len(q) >= SEARCH_MIN_LENGTH else ""
 
 
-def capped_ids(queryset: QuerySet, cap: int = COUNT_CAP) -> list | None:
+def capped_ids(queryset: QuerySet, cap: int | None = None) -> list | None:
     """The ids of `queryset`, or None when there are more than `cap`: a search's probe, where
     more than `cap` matches means a common word (then tested row by row in list order, where
     a page of matches comes soon) and fewer are fetched by id."""
+    cap = COUNT_CAP if cap is None else cap
     ids = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
     return None if len(ids) > cap else ids
 
 
-def probe_ids(*querysets: QuerySet, cap: int = COUNT_CAP) -> list | None:
+def probe_ids(*querysets: QuerySet, cap: int | None = None) -> list | None:
     """The ids the probes find together, or None when they find more than `cap`."""
+    cap = COUNT_CAP if cap is None else cap
     found: set = set()
     for queryset in querysets:
         ids = capped_ids(queryset, cap)
@@ -150,8 +152,9 @@ def _reverse(ordering: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(name[1:] if name.startswith("-") else f"-{name}" for name in ordering)
 
 
-def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+def capped_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
     """How many rows, counting no further than `cap` + 1: (count, whether it passed the cap)."""
+    cap = COUNT_CAP if cap is None else cap
     # Only the ids: per-row annotations (a discount's passed_on) need not be computed here.
     count = queryset.order_by().values("pk")[: cap + 1].count()
     return min(count, cap), count > cap
