@@ -30,7 +30,7 @@ LISTS = (
     "/admin/deals/deal/?o=-7",
     "/admin/deals/deal/?o=1",
     "/admin/deals/deal/?q=Sao+Mai",
-    "/admin/deals/deal/?q=031",
+    "/admin/deals/deal/?q=800",
     "/admin/deals/deal/?p=2",
     "/admin/discounts/discount/",
     "/admin/discounts/discount/?current_status=expired",
@@ -38,7 +38,7 @@ LISTS = (
     "/admin/discounts/customerdiscount/",
     "/admin/partners/customer/",
     "/admin/partners/customer/?q=Sao+Mai",
-    "/admin/partners/customer/?q=031",
+    "/admin/partners/customer/?q=800",
     "/admin/partners/customerownership/",
     "/admin/partners/customerownership/?ended_at__isempty=1",
     "/admin/notifications/event/",
@@ -70,7 +70,7 @@ def programme(alpha, beta, alice, bob, vserver):
         for i in range(30):
             customer = CustomerFactory(
                 name=f"Công ty {'Sao Mai' if i % 3 else 'Hoa Sen'} {partner.pk}-{i}",
-                tax_code=f"03{partner.pk:02d}{i:06d}",
+                tax_code=f"8{partner.pk:03d}{i:06d}",
             )
             deal = DealFactory(
                 partner=partner,
@@ -285,3 +285,39 @@ def test_delivery_list_finds_by_recipient(staff_client, programme, alice, bob):
 
     assert found and {d.user_id for d in found} == {alice.pk}
     assert len(found) == min(25, Delivery.objects.filter(user=alice).count())
+
+
+def test_favicon_is_the_portals_mark(client, staff_client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    page = staff_client.get("/admin/")
+
+    assert response.status_code in (301, 302)
+    assert response["Location"] == "/static/brand/mark.svg"
+    assert finders.find("brand/mark.svg")
+    assert 'rel="icon" href="/static/brand/mark.svg"' in page.content.decode()
+
+
+def test_admin_is_grouped_by_staff_task_in_vietnamese(staff_client, settings):
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+
+    html = staff_client.get("/admin/").content.decode()
+
+    for group in ("Đối tác", "Cơ hội", "Chiết khấu", "Gửi thông báo", "Hệ thống"):
+        assert f">{group}</a>" in html, group
+    # The libraries' names, once English (ACCOUNTS, AXES, MFA, Authenticators).
+    assert "Ứng dụng xác thực" in html
+    for english in (">Authenticators<", ">MFA<", ">Axes<", "Toggle theme"):
+        assert english not in html, english
+
+
+def test_admin_list_shows_money_and_dates_as_the_portal(staff_client, alpha_deal, settings):
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+
+    html = staff_client.get("/admin/deals/deal/").content.decode()
+
+    assert "100.000.000" in html
+    assert "100000000" not in html
+    assert timezone.localtime(alpha_deal.updated_at).strftime("%H:%M %d/%m/%Y") in html
+    assert "Ngày" not in html
