@@ -70,8 +70,8 @@ class ServiceAdminMixin:
             request.admin_refusal = refusal.error
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change, **kwargs)
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
         refusal = getattr(request, "admin_refusal", None)
         if refusal is None:
             return form_class
@@ -85,3 +85,21 @@ class ServiceAdminMixin:
 
         RefusedForm.__name__ = form_class.__name__
         return RefusedForm
+
+
+def adopt(obj, made) -> None:
+    """Make the admin's unsaved `obj` stand for the row the service created (`made`), so
+    admin's history entry and redirect after an add point at it."""
+    for field in made._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(made, field.attname))
+    obj._state.adding = False
+    obj._state.db = made._state.db
+
+
+def save_plain_fields(obj, form, *, owned: tuple[str, ...] = ()) -> None:
+    """Save only the model fields the staff member changed, leaving out those a service owns
+    (`owned`): a change committed meanwhile by a service or the portal is not written back."""
+    names = {field.name for field in obj._meta.concrete_fields}
+    fields = [name for name in form.changed_data if name in names and name not in owned]
+    if fields:
+        obj.save(update_fields=fields)
