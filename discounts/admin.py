@@ -14,6 +14,7 @@ from discounts.models import (
     DiscountLine,
     EffectiveStatus,
 )
+from discounts.rates import RateInput
 from discounts.selectors import with_effective_status
 from partners import admin as partner_admin
 from partners.models import Contract, CustomerOwnership
@@ -212,6 +213,21 @@ class CustomerDiscountAdmin(admin.ModelAdmin):
             )
 
 
+class ContractForm(forms.ModelForm):
+    """Parses the terms; their rules and messages are discounts.contracts' alone, so the
+    model's own checks (its constraints, the unique number) are left to the service."""
+
+    max_discount_rate = RateInput(label=_("highest discount rate (%)"))
+    discount_validity_days = forms.IntegerField(label=_("discount validity (days)"))
+
+    class Meta:
+        model = Contract
+        fields = ("partner", *contracts.TERMS)
+
+    def _get_validation_exclusions(self):
+        return {*super()._get_validation_exclusions(), *contracts.TERMS}
+
+
 @admin.register(Contract)
 class ContractAdmin(ServiceAdminMixin, partner_admin.ContractAdmin):
     """Contracts are recorded and changed through discounts.contracts: dates in order and
@@ -219,6 +235,7 @@ class ContractAdmin(ServiceAdminMixin, partner_admin.ContractAdmin):
     a validity of 1 to 3,650 days. Deals already registered keep their rates. Never deleted:
     end a contract by its end date."""
 
+    form = ContractForm
     autocomplete_fields = ("partner",)
     fields = ("partner", *contracts.TERMS)
 

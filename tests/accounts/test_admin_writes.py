@@ -143,9 +143,7 @@ def user_url(user):
     return reverse("admin:partners_user_change", args=[user.pk])
 
 
-def test_deactivating_the_only_admin_as_a_user_is_refused_with_the_input_kept(
-    staff_client, alice
-):
+def test_deactivating_the_only_admin_as_a_user_is_refused_with_the_input_kept(staff_client, alice):
     url = user_url(alice)
     name = alice.first_name
     data = form_data(staff_client, url, is_active=None, first_name="Alicia")
@@ -162,9 +160,7 @@ def test_deactivating_the_only_admin_as_a_user_is_refused_with_the_input_kept(
     assert (Activity.objects.count(), LogEntry.objects.count()) == (0, 0)
 
 
-def test_deactivating_a_user_in_admin_ends_their_sessions(
-    staff_client, staff, alice, sam, sign_in
-):
+def test_deactivating_a_user_in_admin_ends_their_sessions(staff_client, staff, alice, sam, sign_in):
     sams_browser = signed_in(sign_in, "sam@alpha.test")
     url = user_url(sam)
 
@@ -290,7 +286,11 @@ def test_a_refused_partner_save_keeps_the_input_and_changes_nothing(staff_client
         "on",
     )
     alpha.refresh_from_db()
-    assert (alpha.name, alpha.status, alpha.require_2fa) == ("Alpha Cloud Solutions", "active", False)
+    assert (alpha.name, alpha.status, alpha.require_2fa) == (
+        "Alpha Cloud Solutions",
+        "active",
+        False,
+    )
     assert Activity.objects.count() == 0
 
 
