@@ -275,6 +275,8 @@ class Activity(models.Model):
         verbose_name_plural = _("activity log")
         ordering = ("-created_at", "-pk")
         indexes = [
+            # The whole log, newest first (staff's unfiltered list and the via filter).
+            models.Index(fields=["-created_at", "-id"], name="activity_recent"),
             models.Index(fields=["partner", "-created_at", "-id"], name="activity_partner_recent"),
             models.Index(fields=["actor", "-created_at", "-id"], name="activity_actor_recent"),
             models.Index(fields=["action", "-created_at", "-id"], name="activity_action_recent"),
