@@ -28,6 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Activity
+from partners.models import Membership
 
 _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "activity_context", default=None
@@ -56,6 +57,11 @@ register_actions(
 
 def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """Every named action as (code, label), by label in the reader's language."""
+    return sorted(((code, str(label)) for code, label in ACTIONS.items()), key=lambda c: c[1])
 
 
 # Where a change came from, as the log shows it.
@@ -93,6 +99,11 @@ DATA_LABELS = {
     "customer_discounts_ended": _("Customer discounts ended"),
     "discount_revoked": _("Discount revoked"),
 }
+
+
+# Values logged under a key that is not a field of the object (a role is logged on the
+# person, not the membership), shown by their label.
+VALUE_LABELS = {"role": dict(Membership.Role.choices)}
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,8 @@ def describe_changes(entry: Activity) -> list[ChangeRow]:
     rows = []
     for key, (before, after) in (entry.changes or {}).items():
         field = _model_field(model, key)
+        labels = VALUE_LABELS.get(key, {}) if field is None else {}
+        before, after = labels.get(before, before), labels.get(after, after)
         rows.append(ChangeRow(_label(field, key), _shown(field, before), _shown(field, after)))
     return rows
 
@@ -154,7 +167,7 @@ def describe_changes(entry: Activity) -> list[ChangeRow]:
 def describe_data(entry: Activity) -> list[tuple[str, str]]:
     """The entry's other details (a reason, a note, files) as (label, text) pairs."""
     return [
-        (str(DATA_LABELS.get(key, key)), _shown(None, value))
+        (str(DATA_LABELS.get(key, key)), _shown(None, VALUE_LABELS.get(key, {}).get(value, value)))
         for key, value in (entry.data or {}).items()
     ]
 

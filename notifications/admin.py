@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications import services
-from notifications.activity import ACTIONS, VIA_LABELS, action_label, describe_changes
+from notifications.activity import VIA_LABELS, action_choices, action_label, describe_changes
 from notifications.models import Activity, Delivery, Event, Preference
 from web.admin_lists import AutocompleteFilter, CappedPaginator, autocomplete_filter_media
 
@@ -110,7 +110,7 @@ class ActionFilter(admin.SimpleListFilter):
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        return sorted(((code, action_label(code)) for code in ACTIONS), key=lambda c: c[1])
+        return action_choices()
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset
