@@ -151,6 +151,12 @@ def _label(field, key: str) -> str:
     return str(DATA_LABELS.get(key, key))
 
 
+def _value_label(key: str, value):
+    if isinstance(value, str):
+        return VALUE_LABELS.get(key, {}).get(value, value)
+    return value
+
+
 def describe_changes(entry: Activity) -> list[ChangeRow]:
     """The entry's changes as rows a person reads: the field's name in their language and
     each value as the portal shows it."""
@@ -158,8 +164,8 @@ def describe_changes(entry: Activity) -> list[ChangeRow]:
     rows = []
     for key, (before, after) in (entry.changes or {}).items():
         field = _model_field(model, key)
-        labels = VALUE_LABELS.get(key, {}) if field is None else {}
-        before, after = labels.get(before, before), labels.get(after, after)
+        if field is None:
+            before, after = _value_label(key, before), _value_label(key, after)
         rows.append(ChangeRow(_label(field, key), _shown(field, before), _shown(field, after)))
     return rows
 
@@ -167,7 +173,7 @@ def describe_changes(entry: Activity) -> list[ChangeRow]:
 def describe_data(entry: Activity) -> list[tuple[str, str]]:
     """The entry's other details (a reason, a note, files) as (label, text) pairs."""
     return [
-        (str(DATA_LABELS.get(key, key)), _shown(None, VALUE_LABELS.get(key, {}).get(value, value)))
+        (str(DATA_LABELS.get(key, key)), _shown(None, _value_label(key, value)))
         for key, value in (entry.data or {}).items()
     ]
 

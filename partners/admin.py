@@ -15,8 +15,6 @@ from partners.models import (
     Customer,
     CustomerOwnership,
     Membership,
-    Partner,
-    User,
 )
 
 

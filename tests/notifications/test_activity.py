@@ -153,3 +153,25 @@ def test_a_partners_admin_page_links_to_everything_about_the_partner(client, sta
     page = client.get(f"/admin/partners/partner/{alpha.pk}/change/").content.decode()
 
     assert f"/admin/notifications/activity/?partner__id__exact={alpha.pk}" in page
+
+
+def test_entries_read_as_words_whatever_their_details(alpha, alice):
+    from notifications.activity import describe_changes, describe_data
+
+    entry = record_activity(
+        action="deal.registered",
+        actor=alice,
+        obj=alpha,
+        changes={"status": ["active", "suspended"], "role": ["member", "admin"]},
+        data={"rates": {"vServer": "12.5"}, "files": ["a.pdf", "b.pdf"], "role": "admin"},
+    )
+
+    assert [(row.label, row.before, row.after) for row in describe_changes(entry)] == [
+        ("status", "Active", "Suspended"),
+        ("Role", "Member", "Admin"),
+    ]
+    assert describe_data(entry) == [
+        ("Rates (%)", "vServer 12.5"),
+        ("Files", "a.pdf, b.pdf"),
+        ("Role", "Admin"),
+    ]
