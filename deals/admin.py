@@ -23,6 +23,7 @@ from deals.models import (
 from deals.views.content import download_response
 from discounts.rates import RateInput, rate_problem
 from web.admin import NewestInline, ScaleAdmin, autocomplete_filter, money, short_date
+from web.admin_writes import ServiceAdminMixin, add_refusal, refusals
 
 
 @admin.register(Product)
@@ -54,13 +55,6 @@ class DiscountRuleForm(forms.ModelForm):
         if rate is not None and (problem := rate_problem(rate, contract=contract)):
             raise forms.ValidationError(problem)
         return rate
-
-
-class Refused(Exception):
-    """A service refused the save: the whole change is rolled back and the page says why."""
-
-    def __init__(self, error: ValidationError):
-        super().__init__(" ".join(error.messages))
 
 
 class DiscountRuleInline(admin.TabularInline):
@@ -249,7 +243,7 @@ class StaffStageForm(forms.Form):
 
 
 @admin.register(Deal)
-class DealAdmin(ScaleAdmin):
+class DealAdmin(ServiceAdminMixin, ScaleAdmin):
     list_display = (
         "title",
         "conflict",
@@ -350,24 +344,14 @@ class DealAdmin(ScaleAdmin):
             return self.fields
         return self.readonly_fields
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A service's refusal ends the save with an error: nothing of the change is kept
-        (Django runs the save in one transaction, which Refused rolls back) and no
-        "changed successfully" follows."""
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except Refused as refusal:
-            self.message_user(request, str(refusal), messages.ERROR)
-            return redirect(request.get_full_path())
-
     def save_model(self, request, obj, form, change):
-        """Corrections go through the service: locked row, only the changed fields."""
-        try:
+        """Corrections go through the service: locked row, only the changed fields. A
+        refusal (the deal closed meanwhile) shows on the form, nothing saved, the input
+        kept (ServiceAdminMixin)."""
+        with refusals():
             services.correct_deal(
                 obj, by=request.user, changes={f: form.cleaned_data[f] for f in form.changed_data}
             )
-        except ValidationError as exc:
-            raise Refused(exc) from exc
 
     def save_formset(self, request, form, formset, change):
         """The discount rules are written by set_discount_rules, never by the formset."""
@@ -390,10 +374,8 @@ class DealAdmin(ScaleAdmin):
                 formset.new_objects.append(rule_form.instance)
             elif rule_form.has_changed():
                 formset.changed_objects.append((rule_form.instance, rule_form.changed_data))
-        try:
+        with refusals():
             services.set_discount_rules(form.instance, by=request.user, rates=rates)
-        except ValidationError as exc:
-            raise Refused(exc) from exc
         return None
 
     def attachment_view(self, request, deal_pk, pk):
@@ -412,7 +394,7 @@ class DealAdmin(ScaleAdmin):
             try:
                 services.extend_protection(deal, by=request.user, until=form.cleaned_data["until"])
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_refusal(form, exc)
             else:
                 self.message_user(
                     request, gettext("The protection was extended."), messages.SUCCESS
@@ -507,7 +489,7 @@ class DealAdmin(ScaleAdmin):
             try:
                 services.void_win(deal, by=request.user, reason=form.cleaned_data["reason"])
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_refusal(form, exc)
             else:
                 self.message_user(request, gettext("The win was voided."), messages.SUCCESS)
                 return redirect(reverse("admin:deals_deal_change", args=[deal.pk]))
@@ -559,7 +541,7 @@ class DealAdmin(ScaleAdmin):
                 else:
                     services.reject_deal(deal, by=request.user, reason=data["comment"])
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_refusal(form, exc)
             else:
                 self.message_user(request, gettext("The review was saved."), messages.SUCCESS)
                 return redirect(reverse("admin:deals_deal_change", args=[deal.pk]))
@@ -584,7 +566,7 @@ class DealAdmin(ScaleAdmin):
                     lost_reason_code=data["lost_reason_code"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_refusal(form, exc)
             else:
                 self.message_user(request, gettext("The stage was changed."), messages.SUCCESS)
                 return redirect(reverse("admin:deals_deal_change", args=[deal.pk]))

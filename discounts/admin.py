@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from discounts import services
+from discounts import contracts, services
 from discounts.models import (
     CustomerDiscount,
     CustomerDiscountLine,
@@ -14,8 +14,12 @@ from discounts.models import (
     DiscountLine,
     EffectiveStatus,
 )
+from discounts.rates import RateInput
 from discounts.selectors import effective_status_filter, staff_search, with_effective_status
+from partners import admin as partner_admin
+from partners.models import Contract, CustomerOwnership
 from web.admin import ScaleAdmin, autocomplete_filter, short_date
+from web.admin_writes import ServiceAdminMixin, adopt, refusals
 
 
 class EffectiveStatusFilter(admin.SimpleListFilter):
@@ -249,3 +253,97 @@ class CustomerDiscountAdmin(ScaleAdmin):
                 gettext("%(n)d customer discount(s) revoked.") % {"n": done},
                 messages.SUCCESS,
             )
+
+
+class ContractForm(forms.ModelForm):
+    """Parses the terms; their rules and messages are discounts.contracts' alone, so the
+    model's own checks (its constraints, the unique number) are left to the service."""
+
+    max_discount_rate = RateInput(label=_("highest discount rate (%)"))
+    discount_validity_days = forms.IntegerField(label=_("discount validity (days)"))
+
+    class Meta:
+        model = Contract
+        fields = ("partner", *contracts.TERMS)
+
+    def _get_validation_exclusions(self):
+        return {*super()._get_validation_exclusions(), *contracts.TERMS}
+
+
+@admin.register(Contract)
+class ContractAdmin(ServiceAdminMixin, partner_admin.ContractAdmin):
+    """Contracts are recorded and changed through discounts.contracts: dates in order and
+    never overlapping the partner's other contracts, a rate limit above 0 and at most 100,
+    a validity of 1 to 3,650 days. Deals already registered keep their rates. Never deleted:
+    end a contract by its end date."""
+
+    form = ContractForm
+    autocomplete_fields = ("partner",)
+    fields = ("partner", *contracts.TERMS)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("partner",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        terms = {name: form.cleaned_data[name] for name in contracts.TERMS}
+        with refusals():
+            if change:
+                contracts.change_contract(obj, by=request.user, **terms)
+            else:
+                made = contracts.create_contract(
+                    partner=form.cleaned_data["partner"], by=request.user, **terms
+                )
+                adopt(obj, made)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TransferForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("Why does the customer move?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Kept in the activity log, which both partners' admins read (neither sees the "
+            "other's name)."
+        ),
+    )
+
+    class Meta:
+        model = CustomerOwnership
+        fields = ("customer", "partner")
+
+
+@admin.register(CustomerOwnership)
+class CustomerOwnershipAdmin(ServiceAdminMixin, partner_admin.CustomerOwnershipAdmin):
+    """Staff move a customer to another partner by adding its new ownership here
+    (`discounts.services.transfer_customer`): the old link ends and is kept, the other
+    partners' customer discounts for it end, as on a win. Links are never edited."""
+
+    form = TransferForm
+    autocomplete_fields = ("customer", "partner")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("customer", "partner", "reason")
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def has_add_permission(self, request):
+        return admin.ModelAdmin.has_add_permission(self, request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        with refusals():
+            link = services.transfer_customer(
+                customer=data["customer"],
+                partner=data["partner"],
+                by=request.user,
+                reason=data["reason"],
+            )
+        adopt(obj, link)

@@ -1,23 +1,17 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications import services
-from notifications.activity import ACTIONS, action_label
+from notifications.activity import VIA_LABELS, action_choices, action_label, describe_changes
 from notifications.models import Activity, Delivery, Event, Preference
 from web.admin import ScaleAdmin, autocomplete_filter, short_date
 from web.paging import capped_ids, probe_ids
-
-# Where an activity came from (notifications.activity.activity_context).
-VIA_CHOICES = (
-    ("portal", _("Portal")),
-    ("admin", _("Admin")),
-    ("api", _("API")),
-    ("worker", _("Worker")),
-    ("command", _("Command")),
-)
 
 
 class DeliveryInline(admin.TabularInline):
@@ -142,13 +136,13 @@ class PreferenceAdmin(admin.ModelAdmin):
 
 
 class ActionFilter(admin.SimpleListFilter):
-    """The kinds of action the apps name (not a DISTINCT over the whole log)."""
+    """The kinds the apps name (no DISTINCT over the whole log to find them)."""
 
     title = _("what")
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        return sorted(((code, str(label)) for code, label in ACTIONS.items()), key=lambda c: c[1])
+        return action_choices()
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset
@@ -159,7 +153,7 @@ class ViaFilter(admin.SimpleListFilter):
     parameter_name = "via"
 
     def lookups(self, request, model_admin):
-        return VIA_CHOICES
+        return VIA_LABELS.items()
 
     def queryset(self, request, queryset):
         return queryset.filter(via=self.value()) if self.value() else queryset
@@ -167,7 +161,13 @@ class ViaFilter(admin.SimpleListFilter):
 
 @admin.register(Activity)
 class ActivityAdmin(ScaleAdmin):
-    """The activity log, read-only: who did what, when, to which object, before and after."""
+    """The activity log, read-only: who did what, when, to which object, before and after.
+
+    Filters by partner and person (autocomplete: no list of every partner), by kind and by
+    where it came from; an object's change page links here filtered to that object
+    (`?content_type=…&object_id=…`). Every filter has its index, and the count is capped, so
+    the list stays fast however long the log grows.
+    """
 
     list_display = (
         short_date("created_at", _("when")),
@@ -175,7 +175,8 @@ class ActivityAdmin(ScaleAdmin):
         "via",
         "partner",
         "action_label",
-        "object_repr",
+        "object_link",
+        "change_summary",
     )
     # (created_at, id), and (partner | actor | action, created_at, id) for the filters.
     sortable_by = ("created_at",)
@@ -187,8 +188,19 @@ class ActivityAdmin(ScaleAdmin):
     )
     search_fields = ("object_repr",)
     search_help_text = _("The object's name or e-mail address.")
-    list_select_related = ("actor", "partner")
-    readonly_fields = [field.name for field in Activity._meta.fields]
+    list_select_related = ("actor", "partner", "content_type")
+    fields = (
+        "created_at",
+        "actor",
+        "via",
+        "partner",
+        "action_label",
+        "object_link",
+        "change_summary",
+        "data",
+        "request_id",
+    )
+    readonly_fields = fields
 
     @admin.display(description=_("what"))
     def action_label(self, obj):
@@ -200,6 +212,27 @@ class ActivityAdmin(ScaleAdmin):
         if ids is None:
             return queryset.filter(object_repr__icontains=q), True
         return queryset.filter(pk__in=ids), False
+
+    @admin.display(description=_("object"))
+    def object_link(self, obj):
+        """The object's admin page while it exists, else its name as it read then."""
+        model = obj.content_type.model_class() if obj.content_type else None
+        if model is None or model not in self.admin_site._registry:
+            return obj.object_repr
+        info = (model._meta.app_label, model._meta.model_name)
+        try:
+            url = reverse("admin:{}_{}_change".format(*info), args=[obj.object_id])
+        except NoReverseMatch:
+            return obj.object_repr
+        return format_html('<a href="{}">{}</a>', url, obj.object_repr)
+
+    @admin.display(description=_("changes"))
+    def change_summary(self, obj):
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} → {}",
+            ((row.label, row.before, row.after) for row in describe_changes(obj)),
+        )
 
     def has_add_permission(self, request):
         return False

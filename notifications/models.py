@@ -287,7 +287,8 @@ class Activity(models.Model):
             models.Index(fields=["actor", "-created_at", "-id"], name="activity_actor_recent"),
             models.Index(fields=["action", "-created_at", "-id"], name="activity_action_recent"),
             models.Index(fields=["content_type", "object_id"], name="activity_object"),
-            # Staff's activity log, newest first (the filters have their own above).
+            # The whole log newest first (staff's unfiltered list, the via filter): a b-tree
+            # is read backwards as cheaply as forwards.
             models.Index(fields=["created_at", "id"], name="activity_created_id"),
         ]
 

@@ -1,3 +1,11 @@
+"""How staff read partner data in admin: lists, filters, search.
+
+The models whose changes are rules (a user's access, a partner's status, a membership's role,
+a contract's terms, a customer's owner) are registered by the app that owns the service,
+with these classes as their base: accounts/admin.py (users, partners, memberships) and
+discounts/admin.py (contracts, ownership). Their saves call the service (web/admin_writes.py).
+"""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -7,8 +15,6 @@ from partners.models import (
     Customer,
     CustomerOwnership,
     Membership,
-    Partner,
-    User,
 )
 from partners.selectors import customer_match
 from web.admin import (
@@ -21,13 +27,23 @@ from web.admin import (
 from web.paging import capped_ids
 
 
-class MembershipInline(admin.StackedInline):
+class MembershipInline(admin.TabularInline):
+    """Read-only: a role or membership changes on the membership's own page (its service)."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ("partner",)
+    fields = ("partner", "role", "created_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
-@admin.register(User)
 class UserAdmin(AutocompleteLookupsAllowed, BaseUserAdmin):
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "partner_name", "is_staff", "is_active")
@@ -59,11 +75,28 @@ class UserAdmin(AutocompleteLookupsAllowed, BaseUserAdmin):
 
 
 class ContractInline(admin.TabularInline):
+    """Read-only: a contract is recorded and changed on its own page (its service)."""
+
     model = Contract
     extra = 0
+    fields = (
+        "number",
+        "start_date",
+        "end_date",
+        "max_discount_rate",
+        "discount_validity_days",
+    )
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
-@admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
     list_display = ("name", "tax_code", "status", "created_at")
     list_filter = ("status",)
@@ -71,7 +104,6 @@ class PartnerAdmin(admin.ModelAdmin):
     inlines = (ContractInline, MembershipInline)
 
 
-@admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "partner", "role")
     list_filter = ("role", autocomplete_filter("partner", _("partner")))
@@ -80,7 +112,6 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ("user", "partner")
 
 
-@admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin):
     list_display = (
         "number",
@@ -136,7 +167,6 @@ class CustomerAdmin(ScaleAdmin):
             obj.save()
 
 
-@admin.register(CustomerOwnership)
 class CustomerOwnershipAdmin(ScaleAdmin):
     """Ownership links are made by winning deals; staff read them here, history included."""
 
