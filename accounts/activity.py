@@ -14,5 +14,8 @@ register_actions(
         "team.reactivated": _("Reactivated a person"),
         "team.two_factor_rule": _("Changed the two-factor rule"),
         "team.sessions_ended": _("Signed a person out everywhere"),
+        "team.member_added": _("Added a person to the organisation"),
+        "partner.suspended": _("Suspended the organisation"),
+        "partner.reactivated": _("Reactivated the organisation"),
     }
 )

@@ -1,6 +1,164 @@
-from django.contrib import admin
+"""Admin for people and organisations: every change of access goes through accounts.services.
 
+Users, partners and memberships are listed as partners/admin.py declares; here their saves
+call the same services as /team/ (the last-admin rule, row locks, sessions ended, the
+activity log). A refusal shows on the form with the staff member's input kept
+(web/admin_writes.py).
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.forms import UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts import services
 from accounts.models import Invitation
+from partners import admin as partner_admin
+from partners.models import Membership, Partner, User
+from web.admin import autocomplete_filter
+from web.admin_writes import ServiceAdminMixin, adopt, refusals, save_plain_fields
+
+NOT_STAFF_AND_PARTNER = _(
+    "A partner's person cannot be VNG Cloud staff. Give staff access to a staff account."
+)
+
+
+class UserForm(UserChangeForm):
+    def clean(self):
+        cleaned = super().clean()
+        member = Membership.objects.filter(user=self.instance).exists()
+        if member and (cleaned.get("is_staff") or cleaned.get("is_superuser")):
+            self.add_error("is_staff", NOT_STAFF_AND_PARTNER)
+        return cleaned
+
+
+@admin.register(User)
+class UserAdmin(ServiceAdminMixin, partner_admin.UserAdmin):
+    """`is_active` goes through `set_user_active`: a partner's last active admin is kept, and
+    deactivation ends every session at once. Partner users are deactivated, never deleted."""
+
+    form = UserForm
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        save_plain_fields(obj, form, owned=("is_active",))
+        if "is_active" in form.changed_data:
+            with refusals(services.TeamError):
+                services.set_user_active(
+                    user=obj, active=form.cleaned_data["is_active"], by=request.user
+                )
+        return None
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and Membership.objects.filter(user=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # Deleting partner users in bulk would take their history with them: deactivate.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class PartnerForm(forms.ModelForm):
+    status_reason = forms.CharField(
+        label=_("Reason for the status change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the activity log, which the partner's admins read."),
+    )
+
+    class Meta:
+        model = Partner
+        fields = ("name", "tax_code", "status", "require_2fa")
+
+
+@admin.register(Partner)
+class PartnerAdmin(ServiceAdminMixin, partner_admin.PartnerAdmin):
+    """Suspension and the two-factor rule go through their services; a partner is suspended,
+    never deleted."""
+
+    form = PartnerForm
+
+    def get_fields(self, request, obj=None):
+        if obj is None:  # a new partner starts active, without the 2FA rule
+            return ("name", "tax_code")
+        return ("name", "tax_code", "status", "status_reason", "require_2fa")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        save_plain_fields(obj, form, owned=("status", "require_2fa"))
+        data = form.cleaned_data
+        with refusals():
+            if "status" in form.changed_data:
+                services.set_partner_status(
+                    partner=obj,
+                    status=data["status"],
+                    by=request.user,
+                    reason=data["status_reason"],
+                )
+            if "require_2fa" in form.changed_data:
+                services.set_two_factor_rule(
+                    partner=obj, required=data["require_2fa"], by=request.user
+                )
+        return None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipForm(forms.ModelForm):
+    active = forms.BooleanField(
+        label=_("can sign in"),
+        required=False,
+        help_text=_("Off: the person is signed out everywhere and cannot sign in."),
+    )
+
+    class Meta:
+        model = Membership
+        fields = ("user", "partner", "role")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["active"].initial = self.instance.user.is_active
+
+
+@admin.register(Membership)
+class MembershipAdmin(ServiceAdminMixin, partner_admin.MembershipAdmin):
+    """A membership is added with `add_member`; its role changes with `change_role` and the
+    person's access with `set_user_active`, as on /team/. Never deleted: deactivate."""
+
+    form = MembershipForm
+    autocomplete_fields = ("user", "partner")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("user", "partner", "role")
+        return ("user", "partner", "role", "active")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "partner") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        with refusals(services.TeamError):
+            if not change:
+                made = services.add_member(
+                    partner=data["partner"], user=data["user"], role=data["role"], by=request.user
+                )
+                adopt(obj, made)
+                return
+            if "role" in form.changed_data:
+                services.change_role(membership=obj, role=data["role"], by=request.user)
+            if "active" in form.changed_data:
+                services.set_user_active(user=obj.user, active=data["active"], by=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Invitation)
@@ -16,7 +174,7 @@ class InvitationAdmin(admin.ModelAdmin):
         "accepted_at",
         "revoked_at",
     )
-    list_filter = ("role", "partner")
+    list_filter = ("role", autocomplete_filter("partner", _("partner")))
     search_fields = ("email", "partner__name")
     list_select_related = ("partner",)
     readonly_fields = (

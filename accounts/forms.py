@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import STAFF_ACTOR
+from notifications.activity import action_choices
 from partners.models import Membership, User
 
 
@@ -80,3 +82,25 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class ActivityFilterForm(forms.Form):
+    """The team activity page's filters: a kind of change and a person."""
+
+    action = forms.ChoiceField(label=_("What"), required=False)
+    actor = forms.ChoiceField(label=_("Who"), required=False)
+
+    def __init__(self, *args, partner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Everything")), *action_choices()]
+        people = Membership.objects.filter(partner=partner).select_related("user")
+        self.fields["actor"].choices = [
+            ("", _("Everybody")),
+            *sorted(((str(m.user_id), str(m.user)) for m in people), key=lambda c: c[1]),
+            (STAFF_ACTOR, _("VNG Cloud")),
+        ]
+
+    def value(self, name: str) -> str:
+        """The filter's value, or "" for none or one that is not a choice."""
+        self.is_valid()
+        return getattr(self, "cleaned_data", {}).get(name, "")

@@ -7,7 +7,13 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Invitation
+from notifications.models import Activity
 from partners.models import Membership, Partner
+from web.paging import KeysetPage, keyset_page
+
+ACTIVITY_ORDERING = ("-created_at", "-pk")
+# The person filter's choice for entries written by VNG Cloud staff.
+STAFF_ACTOR = "staff"
 
 
 def team_members(partner: Partner) -> QuerySet[Membership]:
@@ -47,3 +53,28 @@ def recent_sign_ins(user, *, limit: int = 10):
 def signed_in_sessions(user) -> QuerySet[UserSession]:
     """The user's sessions that are still signed in, newest first."""
     return UserSession.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def partner_activity(partner: Partner, *, action: str = "", actor: str = "") -> QuerySet[Activity]:
+    """The partner's own activity log, newest first (index activity_partner_recent), filtered
+    by kind and by person (a member's id, or STAFF_ACTOR for anybody of VNG Cloud). Only
+    entries concerning this partner: another partner's never show."""
+    entries = Activity.objects.filter(partner=partner).select_related("actor", "content_type")
+    if action:
+        entries = entries.filter(action=action)
+    if actor == STAFF_ACTOR:
+        entries = entries.filter(actor__is_staff=True)
+    elif actor:
+        entries = entries.filter(actor_id=actor)
+    return entries.order_by(*ACTIVITY_ORDERING)
+
+
+def activity_page(partner: Partner, *, action="", actor="", cursor="") -> KeysetPage:
+    """One page of `partner_activity`; no total is shown, so none is counted."""
+    return keyset_page(
+        partner_activity(partner, action=action, actor=actor),
+        ordering=ACTIVITY_ORDERING,
+        cursor=cursor,
+        scope=f"activity|{partner.pk}|{action}|{actor}",
+        count=False,
+    )

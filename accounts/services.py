@@ -1,5 +1,6 @@
 """Writes on a partner's team and its users' access: invitations, roles, deactivation, the
-organisation's two-factor rule, sessions. Every function runs in its own transaction."""
+organisation's two-factor rule, sessions, a partner's suspension. Every function runs in its
+own transaction; /team/ and Django admin call the same ones."""
 
 import hashlib
 import secrets
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Invitation
 from notifications.activity import record_activity
+from partners.access import STAFF_ONLY_SUSPEND, require_staff
 from partners.models import Membership, Partner, User
 
 INVITATION_DAYS = 7
@@ -272,6 +274,93 @@ def set_two_factor_rule(*, partner: Partner, required: bool, by: User) -> Partne
         )
     partner.require_2fa = required
     partner.save(update_fields=["require_2fa"])
+    return partner
+
+
+@transaction.atomic
+def add_member(*, partner: Partner, user: User, role: str, by: User) -> Membership:
+    """Staff put an existing account into a partner with `role` (admin's Membership form).
+
+    Effects: refuses a staff account and an account already in an organisation (a person
+    belongs to one partner); creates the membership; an activity entry. Partner admins add
+    people by invitation instead (`invite_user`).
+    """
+    role = Membership.Role(role)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_staff:
+        raise TeamError(_("A VNG Cloud staff account cannot join a partner."))
+    if Membership.objects.filter(user=user).exists():
+        raise TeamError(_("This person already belongs to an organisation."))
+    membership = Membership.objects.create(user=user, partner=partner, role=role)
+    record_activity(
+        action="team.member_added", actor=by, obj=user, partner=partner, data={"role": role}
+    )
+    return membership
+
+
+@transaction.atomic
+def set_user_active(*, user: User, active: bool, by: User) -> User:
+    """Let the account sign in or not (admin's User and Membership forms).
+
+    A partner's member goes through `deactivate_user` / `reactivate_user`, with their rules
+    (the last active admin kept, nobody deactivates themselves, every session ended). An
+    account without a partner (staff) is deactivated the same way: not yourself, every
+    session ended, an activity entry.
+    """
+    membership = Membership.objects.select_related("partner").filter(user=user).first()
+    if membership is not None:
+        if active:
+            return reactivate_user(membership=membership, by=by)
+        return deactivate_user(membership=membership, by=by)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active == active:
+        return user
+    if not active and user.pk == by.pk:
+        raise TeamError(_("You cannot deactivate yourself."))
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    ended = 0 if active else end_sessions(user=user)
+    record_activity(
+        action="team.reactivated" if active else "team.deactivated",
+        actor=by,
+        obj=user,
+        changes={"is_active": [not active, active]},
+        data={} if active else {"sessions_ended": ended},
+    )
+    return user
+
+
+@transaction.atomic
+def set_partner_status(*, partner: Partner, status: str, by: User, reason: str = "") -> Partner:
+    """Suspend a partner or make it active again (staff only).
+
+    Effects: `by` must be staff (PermissionDenied). The partner row is locked and the status
+    saved; the same status again changes nothing. Suspending ends every session of the
+    partner's people at once (their next request is signed out; signing in again shows that
+    the organisation is suspended), and its API tokens are refused from the next request
+    (`api.authentication` checks the status on every request); nothing else of the partner's
+    changes: its deals, discounts, tokens and webhooks stay for when it is reactivated. An
+    activity entry with the reason, for the partner's log and staff's.
+    """
+    require_staff(by, STAFF_ONLY_SUSPEND)
+    status = Partner.Status(status)
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    before = partner.status
+    if before == status:
+        return partner
+    partner.status = status
+    partner.save(update_fields=["status"])
+    data = {"reason": reason.strip()} if reason.strip() else {}
+    if status == Partner.Status.SUSPENDED:
+        users = User.objects.filter(membership__partner=partner)
+        data["sessions_ended"] = sum(end_sessions(user=user) for user in users)
+    record_activity(
+        action="partner.suspended" if status == Partner.Status.SUSPENDED else "partner.reactivated",
+        actor=by,
+        obj=partner,
+        changes={"status": [before, status]},
+        data=data,
+    )
     return partner
 
 

@@ -4,18 +4,30 @@ Everyone in the partner sees the list; only admins change it (a member's POST an
 Each change is one service in accounts.services.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors, services
-from accounts.forms import AcceptInvitationForm, InviteForm, RoleForm, TwoFactorRuleForm
+from accounts.forms import (
+    AcceptInvitationForm,
+    ActivityFilterForm,
+    InviteForm,
+    RoleForm,
+    TwoFactorRuleForm,
+)
+from notifications.activity import VIA_LABELS, action_label, describe_changes, describe_data
 from partners.access import partner_admin_required, partner_required
+from web.export import csv_streaming_response
 
 ADMINS_ONLY = gettext_lazy("Only your organisation's admins can change the team.")
+ADMINS_ONLY_ACTIVITY = gettext_lazy("Only your organisation's admins can read its activity log.")
 
 
 def _team_page(request, *, invite_form=None, status=200):
@@ -139,6 +151,85 @@ def team_two_factor(request):
     else:
         messages.success(request, _("Two-factor sign-in is no longer required."))
     return redirect("team")
+
+
+# The portal page of an object an entry is about, by its content type (app label, model).
+ACTIVITY_LINKS = {("deals", "deal"): "deal_detail", ("discounts", "discount"): "discount_detail"}
+
+
+def _activity_filters(request):
+    form = ActivityFilterForm(request.GET or None, partner=request.partner)
+    return form, form.value("action"), form.value("actor")
+
+
+def _who(entry) -> str:
+    if entry.actor is None:
+        return _("Automatic")
+    if entry.actor.is_staff:
+        return _("%(name)s (VNG Cloud)") % {"name": entry.actor}
+    return str(entry.actor)
+
+
+def _activity_row(entry) -> dict:
+    content_type = entry.content_type
+    link = (
+        ACTIVITY_LINKS.get((content_type.app_label, content_type.model)) if content_type else None
+    )
+    return {
+        "entry": entry,
+        "who": _who(entry),
+        "via": VIA_LABELS.get(entry.via, entry.via),
+        "what": action_label(entry.action),
+        "url": reverse(link, args=[entry.object_id]) if link else "",
+        "changes": describe_changes(entry),
+        "details": describe_data(entry),
+    }
+
+
+@require_safe
+@partner_required
+@partner_admin_required(ADMINS_ONLY_ACTIVITY)
+def team_activity(request):
+    """The organisation's activity log: who changed what and when, newest first, by kind
+    and person; keyset-paged, so the 1,000th page costs what the first does."""
+    form, action, actor = _activity_filters(request)
+    page = selectors.activity_page(
+        request.partner, action=action, actor=actor, cursor=request.GET.get("cursor", "")
+    )
+    query = {key: value for key, value in (("action", action), ("actor", actor)) if value}
+    ctx = {
+        "form": form,
+        "page": page,
+        "rows": [_activity_row(entry) for entry in page.rows],
+        "query_string": urlencode(query),
+    }
+    return render(request, "accounts/team_activity.html", ctx)
+
+
+def _csv_row(entry) -> list:
+    row = _activity_row(entry)
+    return [
+        timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+        row["who"],
+        row["via"],
+        row["what"],
+        entry.object_repr,
+        "; ".join(f"{c.label}: {c.before} → {c.after}" for c in row["changes"]),
+        "; ".join(f"{label}: {text}" for label, text in row["details"]),
+    ]
+
+
+@require_safe
+@partner_required
+@partner_admin_required(ADMINS_ONLY_ACTIVITY)
+def team_activity_export(request):
+    """The activity log as CSV, with the page's filters; streamed, however long it is."""
+    _form, action, actor = _activity_filters(request)
+    entries = selectors.partner_activity(request.partner, action=action, actor=actor)
+    header = [_("When"), _("Who"), _("Via"), _("What"), _("Object"), _("Changes"), _("Details")]
+    return csv_streaming_response(
+        "activity", header, (_csv_row(entry) for entry in entries.iterator(chunk_size=500))
+    )
 
 
 def invitation_accept(request, token):

@@ -6,6 +6,8 @@ urlpatterns = [
     # /team/tokens/ and /team/webhooks/ belong to the api app.
     path("team/", team.team, name="team"),
     path("team/invite/", team.team_invite, name="team_invite"),
+    path("team/activity/", team.team_activity, name="team_activity"),
+    path("team/activity/export.csv", team.team_activity_export, name="team_activity_export"),
     path("team/two-factor/", team.team_two_factor, name="team_two_factor"),
     path("team/<int:user_id>/role/", team.team_role, name="team_role"),
     path("team/<int:user_id>/deactivate/", team.team_deactivate, name="team_deactivate"),

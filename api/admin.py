@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 
 from api import services
 from api.models import ApiToken
+from web.admin import autocomplete_filter
 
 
 @admin.register(ApiToken)
@@ -21,7 +22,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "last_used_at",
         "revoked_at",
     )
-    list_filter = ("access", ("revoked_at", admin.EmptyFieldListFilter), "partner")
+    list_filter = (
+        "access",
+        ("revoked_at", admin.EmptyFieldListFilter),
+        autocomplete_filter("partner", _("partner")),
+    )
     search_fields = ("name", "prefix", "partner__name", "created_by__email")
     list_select_related = ("partner", "created_by")
     readonly_fields = [field.name for field in ApiToken._meta.fields]

@@ -1,9 +1,10 @@
-"""Every partner page through gunicorn over HTTP, against a seeded database.
+"""Every partner and staff page through gunicorn over HTTP, against a seeded database.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_scale_1m \\
         .venv/bin/python bench/pages.py --port 8101 --requests 30
 
-One gunicorn sync worker, DEBUG off, the busiest partner's session. Each round requests every
+One gunicorn sync worker, DEBUG off, the busiest partner's session (staff pages: a VNG staff
+member's, seeded with an authenticator). Each round requests every
 page once, the floor page included, so the floor is timed interleaved with the pages in the
 same run. Prints p50/p95 (ms), the p50 as a ratio to the floor's, the SQL queries per request
 (X-Queries, counted by bench.bench_settings; a range when requests differed, as when the
@@ -14,7 +15,7 @@ import argparse
 import statistics
 import time
 
-from server import Server, collectstatic, get, pages, session_cookie, setup_django
+from server import Server, collectstatic, get, pages, session_cookie, setup_django, staff_pages
 
 
 def p95(values):
@@ -27,6 +28,8 @@ def main():
     parser.add_argument("--port", type=int, default=8101)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--partner-only", action="store_true", help="leave out the staff pages")
+    parser.add_argument("--only", default="", help="only the pages whose name holds this")
     args = parser.parse_args()
     setup_django()
     from django.core.management import call_command
@@ -41,6 +44,10 @@ def main():
     partner = Partner.objects.get(memberships__user__email="admin1@partner.bench")
     cookie = session_cookie()
     targets = pages(partner)
+    if not args.partner_only:
+        targets += staff_pages(partner)
+    if args.only:
+        targets = [t for t in targets if t[0] == "floor" or args.only in t[0]]
     print(
         f"database: {connection.vendor} {connection.settings_dict['NAME']}, "
         f"{Deal.objects.count():,} deals, busiest partner {partner.deals.count():,}"

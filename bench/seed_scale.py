@@ -8,8 +8,10 @@ partners (one per 5,000 deals, at least 5) with an admin user each (password
 `bench-password`) and a contract; 5 products; N/4 customers; N deals (about 20 % won, 10 %
 lost, the rest open, most approved) with a discount rule, 3 stage changes, a note and an
 attachment row each; a discount with a line and a customer ownership for each won deal (the
-first win per customer); a customer discount on every 20th discount; then the dashboard
-counters. PostgreSQL is loaded with COPY (secondary indexes dropped during the load and
+first win per customer); a customer discount on every 20th discount; for the staff pages a
+staff user (`staff@vng.bench`, same password, with a TOTP authenticator), an event with an
+in-app delivery per deal, a webhook endpoint per partner with a webhook delivery for every 5th
+event, and an activity-log entry for every 2nd deal; then the dashboard counters. PostgreSQL is loaded with COPY (secondary indexes dropped during the load and
 rebuilt after, foreign-key triggers off for the session); SQLite (small N only) with
 executemany. Prints the time of each step.
 """
@@ -30,6 +32,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret")
 os.environ.setdefault("DATABASE_POOL", "false")
 
 PASSWORD = "bench-password"
+STAFF_EMAIL = "staff@vng.bench"
 WORDS = (
     "Cloud migration|Kubernetes cluster|Object storage|Backup plan|CDN rollout|Data warehouse|"
     "Disaster recovery|GPU servers|Private network|Database upgrade|Web hosting|ERP hosting|"
@@ -113,6 +116,114 @@ def secondary_indexes(connection, tables) -> list[tuple[str, str]]:
         return cursor.fetchall()
 
 
+def staff_rows(loader, fates, partner_of, n_partners, now, done):
+    """What the staff pages list besides deals: events, deliveries, webhooks, activity."""
+    from notifications.models import Activity, Delivery, Event
+    from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    kinds = ["deal_registered", "deal_approved", "stage_changed", "deal_won"]
+    done(
+        "events",
+        loader.load(
+            Event,
+            (
+                {
+                    "id": i + 1,
+                    "kind": kinds[i % 4],
+                    "partner_id": partner_of(i),
+                    "deal_id": i + 1,
+                    "actor_id": partner_of(i),
+                    "params": "{}",
+                    "key": None,
+                    "created_at": fate[2],
+                    "fanned_out_at": fate[2],
+                }
+                for i, fate in enumerate(fates)
+            ),
+        ),
+    )
+    done(
+        "deliveries",
+        loader.load(
+            Delivery,
+            (
+                {
+                    "id": i + 1,
+                    "event_id": i + 1,
+                    "channel": "in_app",
+                    "user_id": partner_of(i),
+                    "email": "",
+                    "language": "vi",
+                    "status": "sent",
+                    "sent_at": fate[2],
+                    "created_at": fate[2],
+                    "read_at": fate[2] if i % 3 else None,
+                }
+                for i, fate in enumerate(fates)
+            ),
+        ),
+    )
+    loader.load(
+        WebhookEndpoint,
+        (
+            {
+                "id": p,
+                "partner_id": p,
+                "url": f"https://hooks.partner{p}.example/portal",
+                "secret": "bench",
+                "event_types": "[]",
+                "created_by_id": p,
+                "created_at": now,
+            }
+            for p in range(1, n_partners + 1)
+        ),
+    )
+    done(
+        "webhook deliveries",
+        loader.load(
+            WebhookDelivery,
+            (
+                {
+                    "id": i // 5 + 1,
+                    "event_id": i + 1,
+                    "endpoint_id": partner_of(i),
+                    "status": "delivered" if i % 50 else "failed",
+                    "attempts": 1,
+                    "give_up_at": fate[2] + timedelta(hours=24),
+                    "delivered_at": fate[2] if i % 50 else None,
+                    "last_response_code": 204 if i % 50 else 500,
+                    "created_at": fate[2],
+                }
+                for i, fate in enumerate(fates)
+                if i % 5 == 0
+            ),
+        ),
+    )
+    actions = ["team.role_changed", "team.invited", "team.two_factor_rule"]
+    done(
+        "activity",
+        loader.load(
+            Activity,
+            (
+                {
+                    "id": i // 2 + 1,
+                    "created_at": fate[3],
+                    "actor_id": partner_of(i),
+                    "via": "portal",
+                    "partner_id": partner_of(i),
+                    "action": actions[i % 3],
+                    "object_id": str(partner_of(i)),
+                    "object_repr": f"admin{partner_of(i)}@partner.bench",
+                    "changes": "{}",
+                    "data": "{}",
+                }
+                for i, fate in enumerate(fates)
+                if i % 2 == 0
+            ),
+        ),
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=1000)
@@ -138,6 +249,8 @@ def main():
         Discount,
         DiscountLine,
     )
+    from notifications.models import Activity, Delivery, Event
+    from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
     from partners.models import Contract, Customer, CustomerOwnership, Membership, Partner, User
     from partners.services import sync_customer_owners
 
@@ -165,6 +278,11 @@ def main():
         CustomerOwnership,
         CustomerDiscount,
         CustomerDiscountLine,
+        Event,
+        Delivery,
+        WebhookEndpoint,
+        WebhookDelivery,
+        Activity,
     )
     now = datetime.now().astimezone()
     today = now.date()
@@ -206,9 +324,13 @@ def main():
                         "is_superuser": False,
                         "date_joined": now,
                     }
-                    for p in range(1, n_partners + 1)
+                    for p in range(1, n_partners + 2)
                 ),
             ),
+        )
+        # The last user is VNG staff, for the admin pages.
+        User.objects.filter(pk=n_partners + 1).update(
+            email=STAFF_EMAIL, first_name="VNG", last_name="Staff", is_staff=True, is_superuser=True
         )
         loader.load(
             Partner,
@@ -478,6 +600,7 @@ def main():
                 ),
             ),
         )
+        staff_rows(loader, fates, partner_of, n_partners, now, done)
         with connection.cursor() as cursor:
             for _name, definition in dropped:
                 cursor.execute(definition)
@@ -489,6 +612,13 @@ def main():
         done("customer owners", sync_customer_owners())
         counters.rebuild()
         done("deal counters", 0)
+        # Staff sign in with two-factor sign-in (STAFF_REQUIRE_2FA): an authenticator row
+        # (its secret is never used by the benchmarks).
+        from allauth.mfa.models import Authenticator
+
+        Authenticator.objects.create(
+            user_id=n_partners + 1, type=Authenticator.Type.TOTP, data={"secret": "bench"}
+        )
 
     from django.core.management.color import no_style
 

@@ -208,6 +208,67 @@ def pages(partner) -> list[tuple[str, str, dict]]:
     ]
 
 
+STAFF_EMAIL = "staff@vng.bench"
+
+
+def staff_pages(partner) -> list[tuple[str, str, dict]]:
+    """(name, path, headers) of the staff change lists and the deal change page (issue 22),
+    requested with a session of VNG staff (seeded with an authenticator: admin asks for
+    two-factor sign-in)."""
+    from urllib.parse import urlencode
+
+    from deals.models import Deal
+    from partners.models import Partner
+
+    staff = {"Cookie": session_cookie(STAFF_EMAIL)}
+    deal = long_timeline_deal(partner)
+    small = Partner.objects.exclude(pk=partner.pk).order_by("pk").first()
+    rare = Deal.objects.order_by("pk").values_list("title", flat=True)[Deal.objects.count() // 3]
+    tax = deal.customer.tax_code[:8]
+    admin = "/admin"
+    pages = [
+        ("deals", "/deals/deal/"),
+        ("deals, search by tax code", "/deals/deal/?" + urlencode({"q": tax})),
+        ("deals, search a common word", "/deals/deal/?" + urlencode({"q": "Sông Hồng"})),
+        ("deals, search a title", "/deals/deal/?" + urlencode({"q": rare})),
+        ("deals, pending", "/deals/deal/?status__exact=pending"),
+        ("deals, stage proposal", "/deals/deal/?stage__exact=proposal"),
+        ("deals, busiest partner", f"/deals/deal/?partner__id__exact={partner.pk}"),
+        ("deals, a small partner", f"/deals/deal/?partner__id__exact={small.pk}"),
+        ("deals, open", "/deals/deal/?closed_at__isempty=1"),
+        ("deals, sort by value", "/deals/deal/?o=-7"),
+        ("deals, sort by title", "/deals/deal/?o=1"),
+        ("deals, page 20", "/deals/deal/?p=20"),
+        ("deal change page (200 entries)", f"/deals/deal/{deal.pk}/change/"),
+        ("discounts", "/discounts/discount/"),
+        ("discounts, expired", "/discounts/discount/?current_status=expired"),
+        ("discounts, search a common word", "/discounts/discount/?" + urlencode({"q": "Sao Mai"})),
+        ("discounts, busiest partner", f"/discounts/discount/?partner__id__exact={partner.pk}"),
+        ("customer discounts", "/discounts/customerdiscount/"),
+        ("customers", "/partners/customer/"),
+        ("customers, search a common word", "/partners/customer/?" + urlencode({"q": "Sao Mai"})),
+        ("customers, search by tax code", "/partners/customer/?" + urlencode({"q": tax})),
+        ("ownerships", "/partners/customerownership/"),
+        (
+            "ownerships, busiest partner",
+            f"/partners/customerownership/?partner__id__exact={partner.pk}",
+        ),
+        ("events", "/notifications/event/"),
+        ("events, kind won", "/notifications/event/?kind__exact=deal_won"),
+        ("events, busiest partner", f"/notifications/event/?partner__id__exact={partner.pk}"),
+        ("deliveries", "/notifications/delivery/"),
+        ("deliveries, failed", "/notifications/delivery/?status__exact=failed"),
+        ("webhook deliveries", "/notifications/webhookdelivery/"),
+        ("webhook deliveries, failed", "/notifications/webhookdelivery/?status__exact=failed"),
+        ("activity log", "/notifications/activity/"),
+        (
+            "activity log, busiest partner",
+            f"/notifications/activity/?partner__id__exact={partner.pk}",
+        ),
+    ]
+    return [(f"staff: {name}", admin + path, staff) for name, path in pages]
+
+
 def api_token(partner) -> str:
     """A new read-only API token of the busiest partner's admin (its secret)."""
     from api.services import create_api_token

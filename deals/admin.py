@@ -22,6 +22,8 @@ from deals.models import (
 )
 from deals.views.content import download_response
 from discounts.rates import RateInput, rate_problem
+from web.admin import NewestInline, ScaleAdmin, autocomplete_filter, money, short_date
+from web.admin_writes import ServiceAdminMixin, add_refusal, refusals
 
 
 @admin.register(Product)
@@ -55,13 +57,6 @@ class DiscountRuleForm(forms.ModelForm):
         return rate
 
 
-class Refused(Exception):
-    """A service refused the save: the whole change is rolled back and the page says why."""
-
-    def __init__(self, error: ValidationError):
-        super().__init__(" ".join(error.messages))
-
-
 class DiscountRuleInline(admin.TabularInline):
     """Staff may adjust the registered rates while reviewing, not after the deal closed."""
 
@@ -90,34 +85,31 @@ class DiscountRuleInline(admin.TabularInline):
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class StageChangeInline(ReadOnlyInline):
+class StageChangeInline(NewestInline):
     model = StageChange
     fields = ("at", "from_stage", "to_stage", "from_status", "to_status", "by", "system", "note")
     readonly_fields = ("system",)
+    ordering = ("-at", "-pk")
     verbose_name_plural = _("stage and review history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
 
     @admin.display(description=_("system note"))
     def system(self, obj):
         return obj.system_note
 
 
-class NoteInline(ReadOnlyInline):
+class NoteInline(NewestInline):
     model = Note
     fields = ("created_at", "author", "text")
+    ordering = ("-created_at", "-pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
 
 
-class AttachmentInline(ReadOnlyInline):
+class AttachmentInline(NewestInline):
     model = Attachment
     fields = (
         "uploaded_at",
@@ -129,11 +121,68 @@ class AttachmentInline(ReadOnlyInline):
         "uploaded_by",
     )
     readonly_fields = fields
+    ordering = ("-uploaded_at", "-pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
 
     @admin.display(description=_("file"))
     def download(self, obj):
         url = reverse("admin:deals_deal_attachment", args=[obj.deal_id, obj.pk])
         return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+
+class DealHistoryAdmin(ScaleAdmin):
+    """All of one deal's history entries, notes or files (the deal page shows the newest 20
+    and links here with ?deal__id__exact=). Read-only, and not in the menu."""
+
+    list_select_related = ("deal",)
+    sortable_by = ()
+
+    def get_ordering(self, request):
+        # One deal's rows come from its (deal, time, id) index; without the deal, the
+        # newest rows are the highest ids (the primary key's index).
+        return self.deal_ordering if "deal__id__exact" in request.GET else ("-pk",)
+
+    def has_module_permission(self, request):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(DealHistoryAdmin):
+    list_display = (short_date("at", _("at")), "deal", "from_stage", "to_stage", "to_status", "by")
+    list_select_related = ("deal", "by")
+    deal_ordering = ("-at", "-pk")
+
+
+@admin.register(Note)
+class NoteAdmin(DealHistoryAdmin):
+    list_display = (short_date("created_at", _("created at")), "deal", "author", "text")
+    list_select_related = ("deal", "author")
+    deal_ordering = ("-created_at", "-pk")
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(DealHistoryAdmin):
+    list_display = (
+        short_date("uploaded_at", _("uploaded at")),
+        "deal",
+        "original_name",
+        "kind",
+        "size",
+        "uploaded_by",
+    )
+    list_select_related = ("deal", "uploaded_by")
+    deal_ordering = ("-uploaded_at", "-pk")
 
 
 class ReviewForm(forms.Form):
@@ -194,7 +243,7 @@ class StaffStageForm(forms.Form):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(ServiceAdminMixin, ScaleAdmin):
     list_display = (
         "title",
         "conflict",
@@ -202,15 +251,24 @@ class DealAdmin(admin.ModelAdmin):
         "customer",
         "status",
         "stage",
-        "estimated_value",
-        "protected_until",
-        "updated_at",
+        money("estimated_value", _("value (VND)")),
+        short_date("protected_until", _("protected until")),
+        short_date("updated_at", _("updated")),
     )
-    list_filter = ("status", "stage", "partner", ("closed_at", admin.EmptyFieldListFilter))
-    search_fields = ("title", "customer__name", "customer__tax_code", "partner__name")
+    # Each sortable column has an index (field, id): see deals 0012_admin_list_indexes.
+    sortable_by = ("title", "estimated_value", "protected_until", "updated_at")
+    list_filter = (
+        "status",
+        "stage",
+        autocomplete_filter("partner", _("partner")),
+        autocomplete_filter("customer", _("customer")),
+        ("closed_at", admin.EmptyFieldListFilter),
+    )
+    # Title, customer name (trigram indexes) and tax code: selectors.search_deals.
+    search_fields = ("title", "customer__name", "customer__tax_code")
+    search_help_text = _("Title, customer name or the start of its tax code.")
     list_select_related = ("partner", "customer")
     autocomplete_fields = ("customer",)
-    date_hierarchy = "created_at"
     # Stage, review and closing are transitions: only the services change them.
     readonly_fields = (
         "partner",
@@ -245,7 +303,25 @@ class DealAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.with_conflict_flag(super().get_queryset(request))
 
-    @admin.display(description=_("conflict"), ordering="-has_conflict")
+    def search(self, queryset, q):
+        return selectors.staff_search_deals(queryset, q)
+
+    def get_object(self, request, object_id, from_field=None):
+        """The deal with the people its page names, in one query (Django's own lookup,
+        with their rows joined), read once per request (change_view asks too)."""
+        read = request.__dict__.setdefault("_deals_read", {})
+        if (object_id, from_field) not in read:
+            related = ("partner", "customer", "created_by", "reviewed_by", "closed_by")
+            queryset = self.get_queryset(request).select_related(*related)
+            field = Deal._meta.pk if from_field is None else Deal._meta.get_field(from_field)
+            try:
+                deal = queryset.get(**{field.name: field.to_python(object_id)})
+            except (Deal.DoesNotExist, ValidationError, ValueError):
+                deal = None
+            read[(object_id, from_field)] = deal
+        return read[(object_id, from_field)]
+
+    @admin.display(description=_("conflict"))
     def conflict(self, obj):
         """Another partner holds a protected claim on the same customer: a warning sign and
         a word (admin's boolean icons would show a conflict as a green tick)."""
@@ -268,24 +344,14 @@ class DealAdmin(admin.ModelAdmin):
             return self.fields
         return self.readonly_fields
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A service's refusal ends the save with an error: nothing of the change is kept
-        (Django runs the save in one transaction, which Refused rolls back) and no
-        "changed successfully" follows."""
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except Refused as refusal:
-            self.message_user(request, str(refusal), messages.ERROR)
-            return redirect(request.get_full_path())
-
     def save_model(self, request, obj, form, change):
-        """Corrections go through the service: locked row, only the changed fields."""
-        try:
+        """Corrections go through the service: locked row, only the changed fields. A
+        refusal (the deal closed meanwhile) shows on the form, nothing saved, the input
+        kept (ServiceAdminMixin)."""
+        with refusals():
             services.correct_deal(
                 obj, by=request.user, changes={f: form.cleaned_data[f] for f in form.changed_data}
             )
-        except ValidationError as exc:
-            raise Refused(exc) from exc
 
     def save_formset(self, request, form, formset, change):
         """The discount rules are written by set_discount_rules, never by the formset."""
@@ -308,10 +374,8 @@ class DealAdmin(admin.ModelAdmin):
                 formset.new_objects.append(rule_form.instance)
             elif rule_form.has_changed():
                 formset.changed_objects.append((rule_form.instance, rule_form.changed_data))
-        try:
+        with refusals():
             services.set_discount_rules(form.instance, by=request.user, rates=rates)
-        except ValidationError as exc:
-            raise Refused(exc) from exc
         return None
 
     def attachment_view(self, request, deal_pk, pk):
@@ -330,7 +394,7 @@ class DealAdmin(admin.ModelAdmin):
             try:
                 services.extend_protection(deal, by=request.user, until=form.cleaned_data["until"])
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_refusal(form, exc)
             else:
                 self.message_user(
                     request, gettext("The protection was extended."), messages.SUCCESS
@@ -425,7 +489,7 @@ class DealAdmin(admin.ModelAdmin):
             try:
                 services.void_win(deal, by=request.user, reason=form.cleaned_data["reason"])
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_refusal(form, exc)
             else:
                 self.message_user(request, gettext("The win was voided."), messages.SUCCESS)
                 return redirect(reverse("admin:deals_deal_change", args=[deal.pk]))
@@ -477,7 +541,7 @@ class DealAdmin(admin.ModelAdmin):
                 else:
                     services.reject_deal(deal, by=request.user, reason=data["comment"])
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_refusal(form, exc)
             else:
                 self.message_user(request, gettext("The review was saved."), messages.SUCCESS)
                 return redirect(reverse("admin:deals_deal_change", args=[deal.pk]))
@@ -502,7 +566,7 @@ class DealAdmin(admin.ModelAdmin):
                     lost_reason_code=data["lost_reason_code"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_refusal(form, exc)
             else:
                 self.message_user(request, gettext("The stage was changed."), messages.SUCCESS)
                 return redirect(reverse("admin:deals_deal_change", args=[deal.pk]))

@@ -227,6 +227,14 @@ class Deal(models.Model):
                 condition=Q(closed_at__isnull=True),
                 name="deal_open_protected_until",
             ),
+            # Staff's deal list (all partners): one index per sort and per filter with the
+            # default sort, each ending in the id (web.admin.ScaleChangeList).
+            models.Index(fields=["updated_at", "id"], name="deal_updated_id"),
+            models.Index(fields=["estimated_value", "id"], name="deal_value_id"),
+            models.Index(fields=["title", "id"], name="deal_title_id"),
+            models.Index(fields=["protected_until", "id"], name="deal_protected_id"),
+            models.Index(fields=["status", "updated_at", "id"], name="deal_status_updated_id"),
+            models.Index(fields=["stage", "updated_at", "id"], name="deal_stage_updated_id"),
         ]
         constraints = [
             # A won or lost deal is closed: it always records when.

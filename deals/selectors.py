@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from deals.dashboard import deal_view_filter
 from deals.models import Attachment, Deal, Note, StageChange
 from partners.models import Customer
-from partners.selectors import TAX_CODE_PREFIX
-from web.paging import COUNT_CAP, SEARCH_WINDOW, keyset_page, search_page
+from partners.selectors import TAX_CODE_PREFIX, customer_match
+from web.paging import COUNT_CAP, SEARCH_WINDOW, capped_ids, keyset_page, probe_ids, search_page
 
 # The deal list's sorts: each ends in the id, and each has an index (partner, field, id),
 # also with the stage between (see Deal.Meta.indexes), so any page is one index range scan.
@@ -59,6 +59,25 @@ def search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], int]:
         # The probe ran on `deals`, so the stage filter is in it: its ids are the matches.
         return deals.filter(pk__in=ids), len(set(ids))
     return deals.filter(_deal_match(q)), COUNT_CAP + 1
+
+
+def staff_search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], bool]:
+    """Staff's deal search over all partners: the deals of `deals` whose title holds `q`, or
+    whose customer's name holds it (its tax code starts with it: digits), and whether more
+    than COUNT_CAP match.
+
+    First the customers (at most COUNT_CAP + 1 ids, from the trigram or tax code index), then
+    the deals by title (trigram index) or of those customers (foreign-key index). When either
+    finds more, the word is common and is tested on each row in list order instead (one
+    join per row; a page comes after a few hundred rows).
+    """
+    customers = capped_ids(Customer.objects.filter(customer_match(q)))
+    if customers is not None:
+        by_title = Deal.objects.filter(title__icontains=q)
+        ids = probe_ids(by_title, Deal.objects.filter(customer_id__in=customers))
+        if ids is not None:
+            return deals.filter(pk__in=ids), False
+    return deals.filter(_deal_match(q)), True
 
 
 def filtered_deals(partner, *, stage: str = "", view: str = "") -> QuerySet[Deal]:
@@ -212,12 +231,16 @@ def conflicting_claims(deal: Deal, day=None) -> QuerySet[Deal]:
 
 
 def with_conflict_flag(queryset: QuerySet[Deal], day=None) -> QuerySet[Deal]:
-    """Annotate `has_conflict` (another partner's protected claim on the same company)."""
+    """Annotate `has_conflict` (another partner's protected claim on the same company).
+
+    The customers are compared by `LEFT(tax_code, 10)`, the expression of the customers'
+    `customer_tax_root` index: per row, one index lookup for the same company's customers,
+    then their deals. (A `LIKE root || '%'` built from the outer row cannot use an index.)
+    """
     others = (
         protected_claims(day)
-        .filter(
-            customer__tax_code__startswith=Left(OuterRef("customer__tax_code"), TAX_ROOT_LENGTH)
-        )
+        .annotate(tax_root=Left("customer__tax_code", TAX_ROOT_LENGTH))
+        .filter(tax_root=Left(OuterRef("customer__tax_code"), TAX_ROOT_LENGTH))
         .exclude(partner_id=OuterRef("partner_id"))
     )
     return queryset.annotate(has_conflict=Exists(others))

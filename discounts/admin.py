@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from discounts import services
+from discounts import contracts, services
 from discounts.models import (
     CustomerDiscount,
     CustomerDiscountLine,
@@ -14,7 +14,12 @@ from discounts.models import (
     DiscountLine,
     EffectiveStatus,
 )
-from discounts.selectors import with_effective_status
+from discounts.rates import RateInput
+from discounts.selectors import effective_status_filter, staff_search, with_effective_status
+from partners import admin as partner_admin
+from partners.models import Contract, CustomerOwnership
+from web.admin import ScaleAdmin, autocomplete_filter, short_date
+from web.admin_writes import ServiceAdminMixin, adopt, refusals
 
 
 class EffectiveStatusFilter(admin.SimpleListFilter):
@@ -28,8 +33,14 @@ class EffectiveStatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in EffectiveStatus.values:
-            return queryset.filter(current_status=self.value())
+            return queryset.filter(effective_status_filter(self.value()))
         return queryset
+
+
+STATUS_ORDERING = {
+    EffectiveStatus.EXPIRED: ("-valid_until", "-pk"),
+    EffectiveStatus.SCHEDULED: ("valid_from", "pk"),
+}
 
 
 class RevokeForm(forms.Form):
@@ -71,20 +82,35 @@ class CustomerDiscountInline(admin.TabularInline):
         return False
 
 
-@admin.display(description=_("status"), ordering="current_status")
+@admin.display(description=_("status"))
 def current_status(obj):
     return EffectiveStatus(obj.current_status).label
 
 
 @admin.register(Discount)
-class DiscountAdmin(admin.ModelAdmin):
+class DiscountAdmin(ScaleAdmin):
     """Discounts are issued by winning a deal, never typed in by hand; staff may revoke one."""
 
-    list_display = ("deal", "partner", "customer", "valid_from", "valid_until", current_status)
-    list_filter = (EffectiveStatusFilter, "partner", "valid_from", "valid_until")
-    search_fields = ("deal__title", "partner__name", "customer__name", "customer__tax_code")
+    list_display = (
+        "deal",
+        "partner",
+        "customer",
+        short_date("valid_from", _("valid from")),
+        short_date("valid_until", _("valid until")),
+        current_status,
+        short_date("created_at", _("issued")),
+    )
+    # Each has an index (field, id): discounts 0006_admin_list_indexes.
+    sortable_by = ("valid_from", "valid_until", "created_at")
+    list_filter = (
+        EffectiveStatusFilter,
+        autocomplete_filter("partner", _("partner")),
+        autocomplete_filter("customer", _("customer")),
+        "valid_until",
+    )
+    search_fields = ("deal__title", "customer__name", "customer__tax_code")
+    search_help_text = _("Deal title, customer name or the start of its tax code.")
     list_select_related = ("deal", "partner", "customer")
-    date_hierarchy = "valid_until"
     readonly_fields = (
         "partner",
         "deal",
@@ -102,6 +128,15 @@ class DiscountAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return with_effective_status(super().get_queryset(request))
+
+    def search(self, queryset, q):
+        return staff_search(queryset, q, deal="deal")
+
+    def get_ordering(self, request):
+        # Expired discounts, most recently expired first; not yet valid ones, soonest first:
+        # each from the validity date's index (the newest by creation are rarely either).
+        status = request.GET.get(EffectiveStatusFilter.parameter_name)
+        return STATUS_ORDERING.get(status) or super().get_ordering(request)
 
     def has_add_permission(self, request):
         return False
@@ -150,17 +185,25 @@ class CustomerDiscountLineInline(ReadOnlyLineInline):
 
 
 @admin.register(CustomerDiscount)
-class CustomerDiscountAdmin(admin.ModelAdmin):
+class CustomerDiscountAdmin(ScaleAdmin):
     list_display = (
         "customer",
         "discount",
         "partner",
-        "valid_from",
-        "valid_until",
+        short_date("valid_from", _("valid from")),
+        short_date("valid_until", _("valid until")),
         current_status,
+        short_date("created_at", _("created at")),
     )
-    list_filter = (EffectiveStatusFilter, "discount__partner", "valid_from", "valid_until")
+    sortable_by = ("valid_from", "valid_until", "created_at")
+    list_filter = (
+        EffectiveStatusFilter,
+        autocomplete_filter("discount__partner", _("partner")),
+        autocomplete_filter("customer", _("customer")),
+        "valid_until",
+    )
     search_fields = ("customer__name", "customer__tax_code", "discount__deal__title")
+    search_help_text = _("Customer name, the start of its tax code, or the deal title.")
     list_select_related = ("customer", "discount__deal", "discount__partner")
     readonly_fields = (
         "discount",
@@ -180,13 +223,16 @@ class CustomerDiscountAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return with_effective_status(super().get_queryset(request))
 
+    def search(self, queryset, q):
+        return staff_search(queryset, q, deal="discount__deal")
+
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description=_("partner"), ordering="discount__partner__name")
+    @admin.display(description=_("partner"))
     def partner(self, obj):
         return obj.discount.partner
 
@@ -207,3 +253,97 @@ class CustomerDiscountAdmin(admin.ModelAdmin):
                 gettext("%(n)d customer discount(s) revoked.") % {"n": done},
                 messages.SUCCESS,
             )
+
+
+class ContractForm(forms.ModelForm):
+    """Parses the terms; their rules and messages are discounts.contracts' alone, so the
+    model's own checks (its constraints, the unique number) are left to the service."""
+
+    max_discount_rate = RateInput(label=_("highest discount rate (%)"))
+    discount_validity_days = forms.IntegerField(label=_("discount validity (days)"))
+
+    class Meta:
+        model = Contract
+        fields = ("partner", *contracts.TERMS)
+
+    def _get_validation_exclusions(self):
+        return {*super()._get_validation_exclusions(), *contracts.TERMS}
+
+
+@admin.register(Contract)
+class ContractAdmin(ServiceAdminMixin, partner_admin.ContractAdmin):
+    """Contracts are recorded and changed through discounts.contracts: dates in order and
+    never overlapping the partner's other contracts, a rate limit above 0 and at most 100,
+    a validity of 1 to 3,650 days. Deals already registered keep their rates. Never deleted:
+    end a contract by its end date."""
+
+    form = ContractForm
+    autocomplete_fields = ("partner",)
+    fields = ("partner", *contracts.TERMS)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("partner",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        terms = {name: form.cleaned_data[name] for name in contracts.TERMS}
+        with refusals():
+            if change:
+                contracts.change_contract(obj, by=request.user, **terms)
+            else:
+                made = contracts.create_contract(
+                    partner=form.cleaned_data["partner"], by=request.user, **terms
+                )
+                adopt(obj, made)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TransferForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("Why does the customer move?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Kept in the activity log, which both partners' admins read (neither sees the "
+            "other's name)."
+        ),
+    )
+
+    class Meta:
+        model = CustomerOwnership
+        fields = ("customer", "partner")
+
+
+@admin.register(CustomerOwnership)
+class CustomerOwnershipAdmin(ServiceAdminMixin, partner_admin.CustomerOwnershipAdmin):
+    """Staff move a customer to another partner by adding its new ownership here
+    (`discounts.services.transfer_customer`): the old link ends and is kept, the other
+    partners' customer discounts for it end, as on a win. Links are never edited."""
+
+    form = TransferForm
+    autocomplete_fields = ("customer", "partner")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("customer", "partner", "reason")
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def has_add_permission(self, request):
+        return admin.ModelAdmin.has_add_permission(self, request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        with refusals():
+            link = services.transfer_customer(
+                customer=data["customer"],
+                partner=data["partner"],
+                by=request.user,
+                reason=data["reason"],
+            )
+        adopt(obj, link)

@@ -88,6 +88,10 @@ class Discount(models.Model):
             ),
             # The dashboard's "discounts ending soon" and the list's ?ending=soon.
             models.Index(fields=["partner", "valid_until"], name="discount_partner_until"),
+            # Staff's discount list (all partners): its sorts, each ending in the id.
+            models.Index(fields=["created_at", "id"], name="discount_created_id"),
+            models.Index(fields=["valid_from", "id"], name="discount_valid_from_id"),
+            models.Index(fields=["valid_until", "id"], name="discount_valid_until_id"),
         ]
         constraints = [valid_window("discount_valid_window")]
 
@@ -170,6 +174,8 @@ class CustomerDiscount(models.Model):
         verbose_name = _("customer discount")
         verbose_name_plural = _("customer discounts")
         ordering = ("-created_at", "-pk")
+        # Staff's list of all customer discounts, newest first.
+        indexes = [models.Index(fields=["created_at", "id"], name="customer_discount_created_id")]
         constraints = [
             valid_window("customer_discount_valid_window"),
             models.UniqueConstraint(

@@ -25,7 +25,9 @@ from discounts.models import (
     DiscountStatus,
     EffectiveStatus,
 )
-from web.paging import keyset_page
+from partners.models import Customer
+from partners.selectors import customer_match
+from web.paging import capped_ids, keyset_page, probe_ids
 
 
 def with_effective_status(queryset: QuerySet, today=None) -> QuerySet:
@@ -39,6 +41,34 @@ def with_effective_status(queryset: QuerySet, today=None) -> QuerySet:
             default=Value(EffectiveStatus.ACTIVE.value),
         )
     )
+
+
+def effective_status_filter(value: str, today=None) -> Q:
+    """The rows whose `current_status` is `value`, as conditions on the stored columns (an
+    index on a date can serve them; a filter on the CASE above tests every row)."""
+    today = today or timezone.localdate()
+    live = ~Q(status=DiscountStatus.REVOKED)
+    return {
+        EffectiveStatus.REVOKED: Q(status=DiscountStatus.REVOKED),
+        EffectiveStatus.EXPIRED: live & Q(valid_until__lt=today),
+        EffectiveStatus.SCHEDULED: live & Q(valid_until__gte=today, valid_from__gt=today),
+        EffectiveStatus.ACTIVE: live & Q(valid_until__gte=today, valid_from__lte=today),
+    }[EffectiveStatus(value)]
+
+
+def staff_search(rows: QuerySet, q: str, *, deal: str) -> tuple[QuerySet, bool]:
+    """Staff's search in a discount list (all partners): the customer's name or tax code, or
+    the title of the deal at `deal` ("deal", "discount__deal"); and whether more than
+    COUNT_CAP match. Probes the indexes first (web.paging.probe_ids); a common word is tested
+    on each row in list order."""
+    title = {f"{deal}__title__icontains": q}
+    customers = capped_ids(Customer.objects.filter(customer_match(q)))
+    if customers is not None:
+        found = rows.model.objects
+        ids = probe_ids(found.filter(customer_id__in=customers), found.filter(**title))
+        if ids is not None:
+            return rows.filter(pk__in=ids), False
+    return rows.filter(customer_match(q, prefix="customer__") | Q(**title)), True
 
 
 DISCOUNT_ORDERING = ("-created_at", "-pk")

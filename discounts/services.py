@@ -23,15 +23,18 @@ from discounts.models import (
     DiscountStatus,
     EffectiveStatus,
 )
+from notifications.activity import record_activity
 from notifications.models import Kind
 from notifications.services import record_event, record_events
 from partners.access import (
     ADMIN_ONLY_CUSTOMER_DISCOUNTS,
     STAFF_ONLY_REVOKE_DISCOUNT,
+    STAFF_ONLY_TRANSFER,
     require_partner_admin,
     require_staff,
 )
-from partners.models import Customer, CustomerOwnership
+from partners.models import Customer, CustomerOwnership, Partner
+from partners.services import transfer_ownership
 
 
 def rate_field(product_id) -> str:
@@ -183,7 +186,8 @@ def create_customer_discount(
       customer discount drawn on this partner discount (checked on the locked row, and by the
       partial unique constraint for anything that slips past);
     - creates one CustomerDiscount (status active, created_by `by`) and one
-      CustomerDiscountLine per chosen product; a "customer discount created" event.
+      CustomerDiscountLine per chosen product; a "customer discount created" event and an
+      activity entry with the rates and dates.
     Returns the CustomerDiscount.
     """
     _check_manager(by, discount.partner)
@@ -219,6 +223,19 @@ def create_customer_discount(
         CustomerDiscountLine(customer_discount=created, product_id=product_id, rate=rate)
         for product_id, rate in parsed.items()
     )
+    names = dict(locked.lines.values_list("product_id", "product__name"))
+    record_activity(
+        action="customer_discount.created",
+        actor=by,
+        obj=created,
+        partner=locked.partner,
+        data={
+            "customer": customer.name,
+            "rates": {names[product_id]: rate for product_id, rate in parsed.items()},
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+        },
+    )
     record_event(
         Kind.CUSTOMER_DISCOUNT_CREATED,
         deal=locked.deal,
@@ -235,8 +252,8 @@ def revoke_customer_discount(customer_discount: CustomerDiscount, *, by) -> Cust
 
     Effects: `by` must be an admin of the partner (or staff): PermissionDenied otherwise. The
     status becomes revoked with revoked_at (now) and revoked_by (`by`). An already revoked one
-    is refused with a ValidationError and left unchanged; a "customer discount ended" event.
-    Returns the refreshed row.
+    is refused with a ValidationError and left unchanged; a "customer discount ended" event
+    and an activity entry. Returns the refreshed row.
     """
     _check_manager(by, customer_discount.discount.partner)
     # Compare-and-set: of two clicks only one finds it still active.
@@ -248,6 +265,14 @@ def revoke_customer_discount(customer_discount: CustomerDiscount, *, by) -> Cust
         raise ValidationError(
             _("This customer discount was already revoked."), code="already_revoked"
         )
+    record_activity(
+        action="customer_discount.revoked",
+        actor=by,
+        obj=customer_discount,
+        partner=customer_discount.discount.partner,
+        changes={"status": [DiscountStatus.ACTIVE, DiscountStatus.REVOKED]},
+        data={"customer": customer_discount.customer.name},
+    )
     _record_ended([customer_discount], by)
     return customer_discount
 
@@ -275,8 +300,9 @@ def revoke_discount(discount: Discount, *, by, reason: str, notify: bool = True)
     required ({"reason": ...}); the partner discount row is locked so no customer discount can
     be drawn on it meanwhile; its status becomes revoked with revoked_at, revoked_by and
     revoke_reason; every active customer discount drawn on it is revoked too (same time, same
-    person), kept as history; a "discount revoked" event unless `notify` is off (a voided
-    win reports itself). An already revoked discount is refused, unchanged.
+    person), kept as history; a "discount revoked" event and an activity entry unless
+    `notify` is off (a voided win reports itself, as one change). An already revoked
+    discount is refused, unchanged.
     Returns the refreshed Discount.
     """
     require_staff(by, STAFF_ONLY_REVOKE_DISCOUNT)
@@ -294,10 +320,17 @@ def revoke_discount(discount: Discount, *, by, reason: str, notify: bool = True)
     locked.revoked_by = by
     locked.revoke_reason = reason
     locked.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason"])
-    locked.customer_discounts.filter(status=DiscountStatus.ACTIVE).update(
+    ended = locked.customer_discounts.filter(status=DiscountStatus.ACTIVE).update(
         status=DiscountStatus.REVOKED, revoked_at=now, revoked_by=by
     )
     if notify:
+        record_activity(
+            action="discount.revoked",
+            actor=by,
+            obj=locked,
+            changes={"status": [DiscountStatus.ACTIVE, DiscountStatus.REVOKED]},
+            data={"reason": reason, "customer_discounts_revoked": ended},
+        )
         record_event(
             Kind.DISCOUNT_REVOKED,
             deal=locked.deal,
@@ -316,7 +349,8 @@ def end_other_partners_customer_discounts(*, customer, owner, at) -> int:
 
     Effects: each such active CustomerDiscount becomes revoked at `at`, kept as history;
     revoked_by stays empty (nobody of that partner did it); a "customer discount ended" event
-    for each, to the partner that gave it. Returns how many ended.
+    and an activity entry for each, to the partner that gave it, naming nobody (the person
+    who won is another partner's). Returns how many ended.
     """
     ending = list(
         CustomerDiscount.objects.filter(customer=customer, status=DiscountStatus.ACTIVE)
@@ -328,5 +362,62 @@ def end_other_partners_customer_discounts(*, customer, owner, at) -> int:
     CustomerDiscount.objects.filter(pk__in=[item.pk for item in ending]).update(
         status=DiscountStatus.REVOKED, revoked_at=at, revoked_by=None
     )
+    for item in ending:
+        record_activity(
+            action="customer_discount.ended",
+            obj=item,
+            partner=item.discount.partner,
+            changes={"status": [DiscountStatus.ACTIVE, DiscountStatus.REVOKED]},
+            data={"customer": item.customer.name},
+        )
     _record_ended(ending, None)
     return len(ending)
+
+
+@transaction.atomic
+def transfer_customer(*, customer: Customer, partner: Partner, by, reason: str):
+    """Staff move a customer to `partner` by hand (a merger, a win recorded for the wrong
+    partner); returns the new CustomerOwnership.
+
+    Effects, in one transaction: `by` must be staff (PermissionDenied); a reason is required
+    and a partner that already owns the customer is refused (ValidationError, nothing
+    changes); `partners.services.transfer_ownership` ends the previous owner's link (kept as
+    history) and makes the new one, with no deal; the customer discounts other partners gave
+    the customer end, as on a win; an activity entry for the new owner and one for the
+    previous owner, each with the reason and neither naming the other partner.
+    """
+    require_staff(by, STAFF_ONLY_TRANSFER)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the customer moves.")}, code="required")
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    previous = (
+        CustomerOwnership.objects.filter(customer=customer, ended_at__isnull=True)
+        .select_related("partner")
+        .first()
+    )
+    if previous is not None and previous.partner_id == partner.pk:
+        raise ValidationError(
+            {"partner": _("%(partner)s already owns this customer.") % {"partner": partner}},
+            code="same_owner",
+        )
+    link = transfer_ownership(customer=customer, partner=partner)
+    ended = end_other_partners_customer_discounts(
+        customer=customer, owner=partner, at=link.started_at
+    )
+    record_activity(
+        action="customer.transferred",
+        actor=by,
+        obj=customer,
+        partner=partner,
+        data={"reason": reason},
+    )
+    if previous is not None:
+        record_activity(
+            action="customer.transferred_away",
+            actor=by,
+            obj=customer,
+            partner=previous.partner,
+            data={"reason": reason, "customer_discounts_ended": ended},
+        )
+    return link

@@ -16,14 +16,19 @@ are taken from `activity_context`, which the request middleware and the worker s
 
 import contextvars
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Activity
+from partners.models import Membership
 
 _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "activity_context", default=None
@@ -52,6 +57,125 @@ register_actions(
 
 def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """Every named action as (code, label), by label in the reader's language."""
+    return sorted(((code, str(label)) for code, label in ACTIONS.items()), key=lambda c: c[1])
+
+
+# Where a change came from, as the log shows it.
+VIA_LABELS = {
+    "portal": _("Portal"),
+    "admin": _("VNG Cloud admin"),
+    "api": _("API"),
+    "worker": _("Scheduled job"),
+    "command": _("Command"),
+}
+
+# The names of the details services keep in `data`; a key missing here shows as itself.
+DATA_LABELS = {
+    "reason": _("Reason"),
+    "comment": _("Comment"),
+    "note": _("Note"),
+    "text": _("Note"),
+    "files": _("Files"),
+    "customer": _("Customer"),
+    "email": _("E-mail"),
+    "role": _("Role"),
+    "name": _("Name"),
+    "access": _("Access"),
+    "rates": _("Rates (%)"),
+    "estimated_value": _("Estimated value (VND)"),
+    "number": _("Contract number"),
+    "start_date": _("Start date"),
+    "end_date": _("End date"),
+    "max_discount_rate": _("Highest discount rate (%)"),
+    "discount_validity_days": _("Discount validity (days)"),
+    "valid_from": _("Valid from"),
+    "valid_until": _("Valid until"),
+    "sessions_ended": _("Sessions ended"),
+    "customer_discounts_revoked": _("Customer discounts revoked"),
+    "customer_discounts_ended": _("Customer discounts ended"),
+    "discount_revoked": _("Discount revoked"),
+}
+
+
+# Values logged under a key that is not a field of the object (a role is logged on the
+# person, not the membership), shown by their label.
+VALUE_LABELS = {"role": dict(Membership.Role.choices)}
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    label: str
+    before: str
+    after: str
+
+
+def _model_field(model, name: str):
+    try:
+        return model._meta.get_field(name) if model is not None else None
+    except FieldDoesNotExist:
+        return None
+
+
+def _shown(field, value) -> str:
+    """A logged value as a person reads it: a choice's label, a date in their format."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, list):
+        return ", ".join(_shown(None, item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {_shown(None, item)}" for key, item in value.items())
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    try:
+        if isinstance(field, models.DateTimeField):
+            moment = timezone.localtime(datetime.fromisoformat(value))
+            return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+        if isinstance(field, models.DateField):
+            return formats.date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _label(field, key: str) -> str:
+    if key.startswith("rate "):
+        return gettext("rate of %(product)s (%%)") % {"product": key.removeprefix("rate ")}
+    if field is not None:
+        return str(field.verbose_name)
+    return str(DATA_LABELS.get(key, key))
+
+
+def _value_label(key: str, value):
+    if isinstance(value, str):
+        return VALUE_LABELS.get(key, {}).get(value, value)
+    return value
+
+
+def describe_changes(entry: Activity) -> list[ChangeRow]:
+    """The entry's changes as rows a person reads: the field's name in their language and
+    each value as the portal shows it."""
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    rows = []
+    for key, (before, after) in (entry.changes or {}).items():
+        field = _model_field(model, key)
+        if field is None:
+            before, after = _value_label(key, before), _value_label(key, after)
+        rows.append(ChangeRow(_label(field, key), _shown(field, before), _shown(field, after)))
+    return rows
+
+
+def describe_data(entry: Activity) -> list[tuple[str, str]]:
+    """The entry's other details (a reason, a note, files) as (label, text) pairs."""
+    return [
+        (str(DATA_LABELS.get(key, key)), _shown(None, _value_label(key, value)))
+        for key, value in (entry.data or {}).items()
+    ]
 
 
 @contextmanager

@@ -1,10 +1,17 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications import services
-from notifications.activity import action_label
+from notifications.activity import VIA_LABELS, action_choices, action_label, describe_changes
 from notifications.models import Activity, Delivery, Event, Preference
+from web.admin import ScaleAdmin, autocomplete_filter, short_date
+from web.paging import capped_ids, probe_ids
 
 
 class DeliveryInline(admin.TabularInline):
@@ -19,12 +26,25 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    list_display = ("kind", "deal", "partner", "actor", "created_at", "fanned_out_at")
-    list_filter = ("kind", ("fanned_out_at", admin.EmptyFieldListFilter))
-    search_fields = ("deal__title", "partner__name")
+class EventAdmin(ScaleAdmin):
+    list_display = (
+        "kind",
+        "deal",
+        "partner",
+        "actor",
+        short_date("created_at", _("created at")),
+        short_date("fanned_out_at", _("delivered to recipients at")),
+    )
+    # (created_at, id), and (kind, created_at, id) for the kind filter.
+    sortable_by = ("created_at",)
+    list_filter = (
+        "kind",
+        autocomplete_filter("partner", _("partner")),
+        ("fanned_out_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("deal__title",)
+    search_help_text = _("Deal title.")
     list_select_related = ("deal", "partner", "actor")
-    date_hierarchy = "created_at"
     readonly_fields = (
         "kind",
         "partner",
@@ -37,6 +57,12 @@ class EventAdmin(admin.ModelAdmin):
     )
     inlines = (DeliveryInline,)
 
+    def search(self, queryset, q):
+        ids = capped_ids(Event.objects.filter(deal__title__icontains=q))
+        if ids is None:
+            return queryset.filter(deal__title__icontains=q), True
+        return queryset.filter(pk__in=ids), False
+
     def has_add_permission(self, request):
         # Events are written by the services, with the change they report.
         return False
@@ -46,7 +72,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ScaleAdmin):
     list_display = (
         "event",
         "channel",
@@ -54,11 +80,13 @@ class DeliveryAdmin(admin.ModelAdmin):
         "email",
         "status",
         "attempts",
-        "next_attempt_at",
-        "sent_at",
+        short_date("next_attempt_at", _("next attempt at")),
+        short_date("sent_at", _("sent at")),
     )
+    sortable_by = ()
     list_filter = ("status", "channel", "event__kind")
-    search_fields = ("email", "user__email", "event__deal__title")
+    search_fields = ("email", "user__email")
+    search_help_text = _("The recipient's e-mail address.")
     list_select_related = ("event", "user")
     readonly_fields = (
         "event",
@@ -76,6 +104,14 @@ class DeliveryAdmin(admin.ModelAdmin):
         "created_at",
     )
     actions = ("retry_selected",)
+
+    def search(self, queryset, q):
+        users = get_user_model().objects.filter(email__icontains=q).values("pk")
+        match = Q(user__in=users) | Q(email=q)
+        ids = probe_ids(Delivery.objects.filter(user__in=users), Delivery.objects.filter(email=q))
+        return (
+            (queryset.filter(match), True) if ids is None else (queryset.filter(pk__in=ids), False)
+        )
 
     def has_add_permission(self, request):
         return False
@@ -99,20 +135,104 @@ class PreferenceAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user",)
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The kinds the apps name (no DISTINCT over the whole log to find them)."""
+
+    title = _("what")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return action_choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class ViaFilter(admin.SimpleListFilter):
+    title = _("via")
+    parameter_name = "via"
+
+    def lookups(self, request, model_admin):
+        return VIA_LABELS.items()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(via=self.value()) if self.value() else queryset
+
+
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
-    """The activity log, read-only: who did what, when, to which object, before and after."""
+class ActivityAdmin(ScaleAdmin):
+    """The activity log, read-only: who did what, when, to which object, before and after.
 
-    list_display = ("created_at", "actor", "via", "partner", "action_label", "object_repr")
-    list_filter = ("via", "action")
-    search_fields = ("object_repr", "actor__email", "partner__name")
-    list_select_related = ("actor", "partner")
-    show_full_result_count = False
-    readonly_fields = [field.name for field in Activity._meta.fields]
+    Filters by partner and person (autocomplete: no list of every partner), by kind and by
+    where it came from; an object's change page links here filtered to that object
+    (`?content_type=…&object_id=…`). Every filter has its index, and the count is capped, so
+    the list stays fast however long the log grows.
+    """
 
-    @admin.display(description=_("what"), ordering="action")
+    list_display = (
+        short_date("created_at", _("when")),
+        "actor",
+        "via",
+        "partner",
+        "action_label",
+        "object_link",
+        "change_summary",
+    )
+    # (created_at, id), and (partner | actor | action, created_at, id) for the filters.
+    sortable_by = ("created_at",)
+    list_filter = (
+        ActionFilter,
+        autocomplete_filter("partner", _("partner")),
+        autocomplete_filter("actor", _("actor")),
+        ViaFilter,
+    )
+    search_fields = ("object_repr",)
+    search_help_text = _("The object's name or e-mail address.")
+    list_select_related = ("actor", "partner", "content_type")
+    fields = (
+        "created_at",
+        "actor",
+        "via",
+        "partner",
+        "action_label",
+        "object_link",
+        "change_summary",
+        "data",
+        "request_id",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("what"))
     def action_label(self, obj):
         return action_label(obj.action)
+
+    def search(self, queryset, q):
+        # A trigram index on the object's name (notifications 0005_admin_list_indexes).
+        ids = capped_ids(Activity.objects.filter(object_repr__icontains=q))
+        if ids is None:
+            return queryset.filter(object_repr__icontains=q), True
+        return queryset.filter(pk__in=ids), False
+
+    @admin.display(description=_("object"))
+    def object_link(self, obj):
+        """The object's admin page while it exists, else its name as it read then."""
+        model = obj.content_type.model_class() if obj.content_type else None
+        if model is None or model not in self.admin_site._registry:
+            return obj.object_repr
+        info = (model._meta.app_label, model._meta.model_name)
+        try:
+            url = reverse("admin:{}_{}_change".format(*info), args=[obj.object_id])
+        except NoReverseMatch:
+            return obj.object_repr
+        return format_html('<a href="{}">{}</a>', url, obj.object_repr)
+
+    @admin.display(description=_("changes"))
+    def change_summary(self, obj):
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} → {}",
+            ((row.label, row.before, row.after) for row in describe_changes(obj)),
+        )
 
     def has_add_permission(self, request):
         return False

@@ -99,6 +99,10 @@ class Event(models.Model):
                 condition=Q(fanned_out_at__isnull=True),
                 name="event_not_fanned_out",
             ),
+            # Staff's event list, newest first: all, by kind, by partner.
+            models.Index(fields=["created_at", "id"], name="event_created_id"),
+            models.Index(fields=["kind", "created_at", "id"], name="event_kind_created_id"),
+            models.Index(fields=["partner", "created_at", "id"], name="event_partner_created_id"),
         ]
 
     def __str__(self):
@@ -197,6 +201,10 @@ class Delivery(models.Model):
                 condition=Q(channel="email", status__in=["pending", "sending"]),
                 name="delivery_email_in_line",
             ),
+            # Staff's delivery list, newest first: all, by status; a search by address.
+            models.Index(fields=["created_at", "id"], name="delivery_created_id"),
+            models.Index(fields=["status", "created_at", "id"], name="delivery_status_created_id"),
+            models.Index(fields=["email"], condition=~Q(email=""), name="delivery_email"),
         ]
 
     def __str__(self):
@@ -285,6 +293,9 @@ class Activity(models.Model):
             models.Index(fields=["actor", "-created_at", "-id"], name="activity_actor_recent"),
             models.Index(fields=["action", "-created_at", "-id"], name="activity_action_recent"),
             models.Index(fields=["content_type", "object_id"], name="activity_object"),
+            # The whole log newest first (staff's unfiltered list, the via filter): a b-tree
+            # is read backwards as cheaply as forwards.
+            models.Index(fields=["created_at", "id"], name="activity_created_id"),
         ]
 
     def __str__(self):

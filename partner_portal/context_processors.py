@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from notifications.selectors import unread_count
+from partner_portal.admin_nav import staff_groups
 from partners.access import membership_of
 
 # Pages open to any signed-in user, so no partner decorator sets request.membership: allauth's
@@ -19,7 +20,9 @@ def portal(request):
         and request.path.startswith(WITHOUT_PARTNER_DECORATOR)
     ):
         membership = membership_of(user)
+    staff_nav = user is not None and user.is_staff and request.path.startswith("/admin/")
     return {
+        "staff_groups": staff_groups(request) if staff_nav else [],
         "current_partner": membership.partner if membership else None,
         "current_membership": membership,
         "portal_languages": settings.LANGUAGES,

@@ -30,6 +30,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    # Autocomplete list filters in admin (partner, customer): Django's own widget.
+    "admin_auto_filters",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

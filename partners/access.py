@@ -27,6 +27,9 @@ ADMIN_ONLY_CUSTOMER_DISCOUNTS = _(
 )
 STAFF_ONLY_REVOKE_DISCOUNT = _("Only VNG Cloud staff can revoke a partner discount.")
 STAFF_ONLY_VOID_WIN = _("Only VNG Cloud staff can void a win.")
+STAFF_ONLY_SUSPEND = _("Only VNG Cloud staff can suspend or reactivate a partner.")
+STAFF_ONLY_CONTRACTS = _("Only VNG Cloud staff can change contracts.")
+STAFF_ONLY_TRANSFER = _("Only VNG Cloud staff can move a customer to another partner.")
 
 
 def membership_of(user) -> Membership | None:

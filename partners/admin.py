@@ -1,3 +1,11 @@
+"""How staff read partner data in admin: lists, filters, search.
+
+The models whose changes are rules (a user's access, a partner's status, a membership's role,
+a contract's terms, a customer's owner) are registered by the app that owns the service,
+with these classes as their base: accounts/admin.py (users, partners, memberships) and
+discounts/admin.py (contracts, ownership). Their saves call the service (web/admin_writes.py).
+"""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -7,22 +15,43 @@ from partners.models import (
     Customer,
     CustomerOwnership,
     Membership,
-    Partner,
-    User,
 )
+from partners.selectors import customer_match
+from web.admin import (
+    AutocompleteLookupsAllowed,
+    NewestInline,
+    ScaleAdmin,
+    autocomplete_filter,
+    short_date,
+)
+from web.paging import capped_ids
 
 
-class MembershipInline(admin.StackedInline):
+class MembershipInline(admin.TabularInline):
+    """Read-only: a role or membership changes on the membership's own page (its service)."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ("partner",)
+    fields = ("partner", "role", "created_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
-@admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AutocompleteLookupsAllowed, BaseUserAdmin):
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "partner_name", "is_staff", "is_active")
-    list_filter = ("is_staff", "is_active", "membership__partner")
+    list_filter = (
+        "is_staff",
+        "is_active",
+        autocomplete_filter("membership__partner", _("partner")),
+    )
     search_fields = ("email", "first_name", "last_name")
     inlines = (MembershipInline,)
     fieldsets = (
@@ -46,11 +75,28 @@ class UserAdmin(BaseUserAdmin):
 
 
 class ContractInline(admin.TabularInline):
+    """Read-only: a contract is recorded and changed on its own page (its service)."""
+
     model = Contract
     extra = 0
+    fields = (
+        "number",
+        "start_date",
+        "end_date",
+        "max_discount_rate",
+        "discount_validity_days",
+    )
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
-@admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
     list_display = ("name", "tax_code", "status", "created_at")
     list_filter = ("status",)
@@ -58,16 +104,14 @@ class PartnerAdmin(admin.ModelAdmin):
     inlines = (ContractInline, MembershipInline)
 
 
-@admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "partner", "role")
-    list_filter = ("role", "partner")
+    list_filter = ("role", autocomplete_filter("partner", _("partner")))
     search_fields = ("user__email", "partner__name")
     autocomplete_fields = ("partner",)
     list_select_related = ("user", "partner")
 
 
-@admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin):
     list_display = (
         "number",
@@ -77,35 +121,42 @@ class ContractAdmin(admin.ModelAdmin):
         "max_discount_rate",
         "discount_validity_days",
     )
-    list_filter = ("partner",)
+    list_filter = (autocomplete_filter("partner", _("partner")),)
     search_fields = ("number", "partner__name")
     list_select_related = ("partner",)
 
 
-class OwnershipInline(admin.TabularInline):
+class OwnershipInline(NewestInline):
     model = CustomerOwnership
-    extra = 0
-    can_delete = False
     fields = ("partner", "deal", "started_at", "ended_at")
     readonly_fields = fields
+    ordering = ("-started_at", "-pk")
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("partner", "deal")
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("name", "tax_code", "current_owner", "created_at")
+class CustomerAdmin(ScaleAdmin):
+    # The current owner is on the row (Customer.owner, kept by the ownership services).
+    list_display = ("name", "tax_code", "owner", short_date("created_at", _("created at")))
+    list_select_related = ("owner",)
+    # (name, id) and the tax code's unique index.
+    sortable_by = ("name", "tax_code")
+    list_filter = (autocomplete_filter("owner", _("current owner")),)
     search_fields = ("name", "tax_code")
+    search_help_text = _("A part of the name, or the start of the tax code.")
+    readonly_fields = ("owner",)
     inlines = (OwnershipInline,)
 
-    @admin.display(description=_("current owner"))
-    def current_owner(self, obj):
-        link = next((o for o in obj.ownerships.all() if o.ended_at is None), None)
-        return link.partner.name if link else "—"
+    common_search_ordering = ("-pk",)
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("ownerships__partner")
+    def search(self, queryset, q):
+        # Digits: the tax code's index; a word: the names' trigram index.
+        ids = capped_ids(queryset.filter(customer_match(q)))
+        if ids is None:
+            return queryset.filter(customer_match(q)), True
+        return queryset.filter(pk__in=ids), False
 
     def save_model(self, request, obj, form, change):
         # Only the fields staff changed: a win committed while the form was open may have
@@ -116,15 +167,35 @@ class CustomerAdmin(admin.ModelAdmin):
             obj.save()
 
 
-@admin.register(CustomerOwnership)
-class CustomerOwnershipAdmin(admin.ModelAdmin):
+class CustomerOwnershipAdmin(ScaleAdmin):
     """Ownership links are made by winning deals; staff read them here, history included."""
 
-    list_display = ("customer", "partner", "deal", "started_at", "ended_at")
-    list_filter = ("partner", ("ended_at", admin.EmptyFieldListFilter))
-    search_fields = ("customer__name", "customer__tax_code", "partner__name")
+    list_display = (
+        "customer",
+        "partner",
+        "deal",
+        short_date("started_at", _("started at")),
+        short_date("ended_at", _("ended at")),
+    )
+    sortable_by = ("started_at",)
+    list_filter = (
+        autocomplete_filter("partner", _("partner")),
+        autocomplete_filter("customer", _("customer")),
+        ("ended_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("customer__name", "customer__tax_code")
+    search_help_text = _("Customer name or the start of its tax code.")
     list_select_related = ("customer", "partner", "deal")
     readonly_fields = ("customer", "partner", "deal", "started_at", "ended_at")
+
+    def search(self, queryset, q):
+        customers = capped_ids(Customer.objects.filter(customer_match(q)))
+        if customers is None:
+            return queryset.filter(customer_match(q, prefix="customer__")), True
+        ids = capped_ids(CustomerOwnership.objects.filter(customer_id__in=customers))
+        if ids is None:
+            return queryset.filter(customer_id__in=customers), True
+        return queryset.filter(pk__in=ids), False
 
     def has_add_permission(self, request):
         return False

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Left
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -204,6 +205,8 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
+            # The company (the tax code's first 10 digits): the conflict flag's lookup.
+            models.Index(Left("tax_code", 10), name="customer_tax_root"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -248,6 +251,9 @@ class CustomerOwnership(models.Model):
                 condition=Q(ended_at__isnull=True),
                 name="ownership_active_partner",
             ),
+            # Staff's ownership list, newest first: all, and by partner.
+            models.Index(fields=["started_at", "id"], name="ownership_started_id"),
+            models.Index(fields=["partner", "started_at", "id"], name="ownership_partner_started"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -8,7 +8,14 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from partners.models import Customer, CustomerOwnership, Partner
-from web.paging import SEARCH_WINDOW, keyset_page, search_page
+from web.paging import (  # noqa: F401 (clean_search is read from here by the apps above)
+    SEARCH_MAX_LENGTH,
+    SEARCH_MIN_LENGTH,
+    SEARCH_WINDOW,
+    clean_search,
+    keyset_page,
+    search_page,
+)
 
 
 def _reverse_model(name: str):
@@ -56,32 +63,18 @@ def _reverse_lines(customer_discount):
     return lines.objects.select_related("product")
 
 
-# Shorter searches match nearly everything and no trigram index can serve them; longer ones
-# than any name are cut.
-SEARCH_MIN_LENGTH = 3
-SEARCH_MAX_LENGTH = 200
-
-
-def clean_search(q: str | None) -> str:
-    """The search as typed, trimmed and cut to SEARCH_MAX_LENGTH; "" when too short to search.
-
-    NUL cannot be stored or searched in PostgreSQL text and is never part of a name.
-    """
-    q = (q or "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH].strip()
-    return q if len(q) >= SEARCH_MIN_LENGTH else ""
-
-
 # What a search that is the start of a tax code looks like (digits, maybe the branch dash).
 TAX_CODE_PREFIX = re.compile(r"[0-9]+(-[0-9]*)?")
 
 
-def customer_match(q: str) -> Q:
+def customer_match(q: str, prefix: str = "") -> Q:
     """Digits alone are the start of a tax code (the tax code's pattern index); anything else
     is a part of the name (a trigram index on PostgreSQL). Looking for digits inside every
-    name as well cost more than the rest of the page: digit trigrams are in many names."""
+    name as well cost more than the rest of the page: digit trigrams are in many names.
+    `prefix` is the path to the customer from another model ("customer__")."""
     if TAX_CODE_PREFIX.fullmatch(q):
-        return Q(tax_code__startswith=q)
-    return Q(name__icontains=q)
+        return Q(**{f"{prefix}tax_code__startswith": q})
+    return Q(**{f"{prefix}name__icontains": q})
 
 
 def search_customers(customers: QuerySet[Customer], q: str) -> QuerySet[Customer]:

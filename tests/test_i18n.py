@@ -35,6 +35,15 @@ def test_the_compiled_catalogue_matches_the_po_file():
     assert catalogue(e for e in mo if e.msgid) == catalogue(po.translated_entries())
 
 
+@pytest.mark.skipif(not shutil.which("msgfmt"), reason="needs GNU gettext (msgfmt)")
+@pytest.mark.parametrize("po", sorted(ROOT.glob("locale*/*/LC_MESSAGES/django.po")), ids=str)
+def test_every_catalogue_compiles(po):
+    """A merge can leave a catalogue msgfmt refuses (an entry without its msgstr); then
+    `make messages` fails and the .mo stays stale."""
+    result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)], capture_output=True)
+    assert result.returncode == 0, result.stderr.decode()
+
+
 @pytest.mark.skipif(
     not shutil.which("xgettext"), reason="needs GNU gettext (xgettext) to extract strings"
 )

@@ -25,6 +25,42 @@ SEARCH_WINDOW = 1000
 _SALT = "partners.paging"
 
 
+# Shorter searches match nearly everything and no trigram index can serve them; longer ones
+# than any name are cut.
+SEARCH_MIN_LENGTH = 3
+SEARCH_MAX_LENGTH = 200
+
+
+def clean_search(q: str | None) -> str:
+    """The search as typed, trimmed and cut to SEARCH_MAX_LENGTH; "" when too short to search.
+
+    NUL cannot be stored or searched in PostgreSQL text and is never part of a name.
+    """
+    q = (q or "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH].strip()
+    return q if len(q) >= SEARCH_MIN_LENGTH else ""
+
+
+def capped_ids(queryset: QuerySet, cap: int | None = None) -> list | None:
+    """The ids of `queryset`, or None when there are more than `cap`: a search's probe, where
+    more than `cap` matches means a common word (then tested row by row in list order, where
+    a page of matches comes soon) and fewer are fetched by id."""
+    cap = COUNT_CAP if cap is None else cap
+    ids = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
+    return None if len(ids) > cap else ids
+
+
+def probe_ids(*querysets: QuerySet, cap: int | None = None) -> list | None:
+    """The ids the probes find together, or None when they find more than `cap`."""
+    cap = COUNT_CAP if cap is None else cap
+    found: set = set()
+    for queryset in querysets:
+        ids = capped_ids(queryset, cap)
+        if ids is None or len(found.union(ids)) > cap:
+            return None
+        found.update(ids)
+    return list(found)
+
+
 class InvalidCursor(ValueError):
     """A cursor that is not ours or not for this list, where the caller wants to say so (the
     API answers 400; a page simply shows the first page)."""
@@ -116,8 +152,9 @@ def _reverse(ordering: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(name[1:] if name.startswith("-") else f"-{name}" for name in ordering)
 
 
-def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+def capped_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
     """How many rows, counting no further than `cap` + 1: (count, whether it passed the cap)."""
+    cap = COUNT_CAP if cap is None else cap
     # Only the ids: per-row annotations (a discount's passed_on) need not be computed here.
     count = queryset.order_by().values("pk")[: cap + 1].count()
     return min(count, cap), count > cap

@@ -23,6 +23,7 @@ from deals.files.checks import CheckedFile, check_uploads
 from deals.files.names import object_key
 from deals.files.storing import StoredFiles, store
 from deals.models import Attachment, Deal, Note
+from notifications.activity import record_activity
 from partners.access import require_member
 
 NOTE_MAX_CHARS = 5000
@@ -88,14 +89,16 @@ def add_note(deal: Deal, *, by, text: str, stage_change=None) -> Note:
 def post_note(deal: Deal, *, by, text: str) -> Note:
     """A partner user's *Add note*: `add_note` on an open deal of the user's partner.
 
-    Effects: as add_note. Refuses (ValidationError, nothing saved) a closed deal, an empty or
-    whitespace-only text, a text over 5,000 characters; a user of another partner gets
-    PermissionDenied.
+    Effects: as add_note, and an activity entry with the text. Refuses (ValidationError,
+    nothing saved) a closed deal, an empty or whitespace-only text, a text over 5,000
+    characters; a user of another partner gets PermissionDenied.
     """
     text = clean_note_text(text)
     with transaction.atomic():
         locked = _lock_open_deal(deal, by)
-        return add_note(locked, by=by, text=text)
+        note = add_note(locked, by=by, text=text)
+        record_activity(action="deal.note_added", actor=by, obj=locked, data={"text": text})
+        return note
 
 
 def upload_attachments(
@@ -134,13 +137,15 @@ def add_attachments(
 
     Effects: one Attachment per file (original name, size, sniffed type, SHA-256, thumbnail
     for images), the file in storage under deals/<id>/<random>/<safe name>; the deal's
-    updated_at moves. If any file is refused or anything fails, no row is saved and every
+    updated_at moves; an activity entry with the files' names. If any file is refused or anything fails, no row is saved and every
     object written is deleted again (or, storage being down, left to purge_orphans).
     """
     with StoredFiles() as stored:
         attachments = upload_attachments(deal, by=by, files=files, kind=kind, stored=stored)
         with transaction.atomic():
-            return save_attachments(deal, attachments, stored=stored)
+            saved = save_attachments(deal, attachments, stored=stored)
+            _log_files(deal, by, saved)
+            return saved
 
 
 def post_attachments(
@@ -148,7 +153,7 @@ def post_attachments(
 ) -> list[Attachment]:
     """A partner user's *Add attachment*: `add_attachments` on an open deal of the user's partner.
 
-    Effects: as add_attachments. Refuses (ValidationError, nothing saved, nothing left in
+    Effects: as add_attachments (the activity entry included). Refuses (ValidationError, nothing saved, nothing left in
     storage) a closed deal, no file, too many files, and any file that fails a check; a storage
     failure says "the file could not be stored, try again"; a user of another partner gets
     PermissionDenied.
@@ -163,7 +168,19 @@ def post_attachments(
         attachments = upload_attachments(deal, by=by, files=files, kind=kind, stored=stored)
         with transaction.atomic():
             locked = _lock_open_deal(deal, by)
-            return save_attachments(locked, attachments, stored=stored)
+            saved = save_attachments(locked, attachments, stored=stored)
+            _log_files(locked, by, saved)
+            return saved
+
+
+def _log_files(deal: Deal, by, attachments: list[Attachment]) -> None:
+    if attachments:
+        record_activity(
+            action="deal.attachments_added",
+            actor=by,
+            obj=deal,
+            data={"files": [attachment.original_name for attachment in attachments]},
+        )
 
 
 def _put(deal, by, item: CheckedFile, kind, stored: StoredFiles) -> Attachment:

@@ -18,6 +18,7 @@ from deals import counters
 from deals.models import Deal, DiscountRule, Product, StageChange
 from deals.selectors import conflicting_claims
 from discounts.rates import NO_CONTRACT, check_deal_rates
+from notifications.activity import changes_between, record_activity
 from notifications.models import Kind
 from notifications.services import record_events
 from partners.models import Contract, Customer, Partner, tax_code_validator
@@ -129,7 +130,8 @@ def register_deal(
     - one StageChange with the system note REGISTERED, or REGISTERED_CONFLICT when another
       partner holds a protected claim on the customer or the same company (tax-code root, see
       `has_conflicting_claim`), so the reviewer sees it;
-    - events "deal registered" and, with such a claim, "possible conflict flagged" (staff).
+    - events "deal registered" and, with such a claim, "possible conflict flagged" (staff);
+    - an activity entry with the customer, value and rates.
     Nothing is saved if any check fails.
     """
     today = timezone.localdate()
@@ -170,6 +172,16 @@ def register_deal(
         deal=deal, to_stage=deal.stage, to_status=deal.status, by=by, system_code=code
     )
     _record(Kind.DEAL_REGISTERED, deal, by, conflict, "registration")
+    record_activity(
+        action="deal.registered",
+        actor=by,
+        obj=deal,
+        data={
+            "customer": str(customer),
+            "estimated_value": deal.estimated_value,
+            "rates": {product.name: rate for product, rate in rates.items()},
+        },
+    )
     return deal
 
 
@@ -233,7 +245,8 @@ def resubmit_deal(
     - writes one StageChange action_required → pending with the partner's note and the names
       of what changed (system note CHANGED, shown in the reader's language);
     - events "deal resubmitted" and, if another partner holds a protected claim on the same
-      company, "possible conflict flagged" (staff).
+      company, "possible conflict flagged" (staff);
+    - an activity entry with each changed value before and after.
     """
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if deal.status != Deal.Status.ACTION_REQUIRED:
@@ -263,6 +276,7 @@ def resubmit_deal(
         already = frozenset(deal.discount_rules.values_list("product_id", flat=True))
         check_deal_rates(deal.partner, rates, today, also_allowed=already)
     before = counters.snapshot(deal)
+    logged = _logged(deal)
     edited = _apply_edits(deal, edits)
     changed = list(edited)
     if rates is not None and _replace_rates(deal, rates):
@@ -283,4 +297,21 @@ def resubmit_deal(
         system_params={"fields": changed} if changed else {},
     )
     _record(Kind.DEAL_RESUBMITTED, deal, by, has_conflicting_claim(deal, today), "resubmission")
+    record_activity(
+        action="deal.resubmitted",
+        actor=by,
+        obj=deal,
+        changes=changes_between(logged, _logged(deal)),
+        data={"note": note.strip()} if note.strip() else {},
+    )
     return deal
+
+
+def _logged(deal: Deal) -> dict:
+    """What a resubmission may change, as the activity log compares it."""
+    values = {name: getattr(deal, name) for name in RESUBMITTED}
+    rules = deal.discount_rules.select_related("product")
+    return {**values, **{f"rate {rule.product.name}": rule.rate for rule in rules}}
+
+
+RESUBMITTED = ("status", "title", "description", "estimated_value", "expected_close_date")

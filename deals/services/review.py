@@ -13,15 +13,17 @@ from django.utils.translation import gettext as _
 
 from deals import counters
 from deals.models import Deal, StageChange
+from notifications.activity import changes_between, record_activity
 from notifications.models import Kind
 from notifications.services import record_event
 
 REVIEWABLE = (Deal.Status.PENDING, Deal.Status.ACTION_REQUIRED)
 
 
-def _decide(deal: Deal, status: str, *, by, comment: str, **extra) -> Deal:
-    """Record a review decision on the locked row: status, comment, reviewer, history, and
-    the dashboard's deal counters."""
+def _decide(deal: Deal, status: str, *, by, comment: str, action: str, **extra) -> Deal:
+    """Record a review decision on the locked row: status, comment, reviewer, history, the
+    dashboard's deal counters, and the activity entry `action` (status and protection
+    before and after, the comment)."""
     # Two reviewers may act on one registration at once: decide on the locked row.
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.status not in REVIEWABLE:
@@ -31,6 +33,7 @@ def _decide(deal: Deal, status: str, *, by, comment: str, **extra) -> Deal:
             code="already_reviewed",
         )
     previous = locked.status
+    logged = {"status": previous, "protected_until": locked.protected_until}
     before = counters.snapshot(locked)
     fields = {
         "status": status,
@@ -52,6 +55,15 @@ def _decide(deal: Deal, status: str, *, by, comment: str, **extra) -> Deal:
         by=by,
         note=comment,
     )
+    record_activity(
+        action=action,
+        actor=by,
+        obj=locked,
+        changes=changes_between(
+            logged, {"status": status, "protected_until": locked.protected_until}
+        ),
+        data={"comment": comment.strip()} if comment.strip() else {},
+    )
     return locked
 
 
@@ -61,12 +73,19 @@ def approve_deal(deal: Deal, *, by, comment: str = "", protection_days: int | No
 
     Effects: status `approved` with the reviewer and time; the claim is protected until
     today + `protection_days` (default DEAL_PROTECTION_DAYS); a history entry by the reviewer;
-    a "registration approved" event for the partner.
+    a "registration approved" event for the partner; an activity entry.
     Refused when the registration was already reviewed.
     """
     days = protection_days or settings.DEAL_PROTECTION_DAYS
     until = timezone.localdate() + timedelta(days=days)
-    deal = _decide(deal, Deal.Status.APPROVED, by=by, comment=comment, protected_until=until)
+    deal = _decide(
+        deal,
+        Deal.Status.APPROVED,
+        by=by,
+        comment=comment,
+        action="deal.approved",
+        protected_until=until,
+    )
     record_event(Kind.DEAL_APPROVED, deal=deal, actor=by, params={"date": until.isoformat()})
     return deal
 
@@ -76,12 +95,14 @@ def send_back_deal(deal: Deal, *, by, comment: str) -> Deal:
     """Ask the partner for changes.
 
     Effects: status `action_required` with the reviewer's comment (required); a history
-    entry; a "registration sent back" event for the partner. Refused when the registration
-    was already reviewed.
+    entry; a "registration sent back" event for the partner; an activity entry. Refused when
+    the registration was already reviewed.
     """
     if not comment.strip():
         raise ValidationError(_("Say what the partner should change."), code="comment_required")
-    deal = _decide(deal, Deal.Status.ACTION_REQUIRED, by=by, comment=comment)
+    deal = _decide(
+        deal, Deal.Status.ACTION_REQUIRED, by=by, comment=comment, action="deal.sent_back"
+    )
     record_event(Kind.DEAL_SENT_BACK, deal=deal, actor=by, params={"reason": comment.strip()})
     return deal
 
@@ -92,12 +113,20 @@ def reject_deal(deal: Deal, *, by, reason: str) -> Deal:
 
     Effects: status `rejected` with the reason (required); the deal is closed (closed_at,
     closed_by), so it never changes stage and never issues a discount; a history entry; a
-    "registration rejected" event for the partner.
+    "registration rejected" event for the partner; an activity entry.
     """
     if not reason.strip():
         raise ValidationError(_("Give the reason for the rejection."), code="reason_required")
     now = timezone.now()
-    deal = _decide(deal, Deal.Status.REJECTED, by=by, comment=reason, closed_at=now, closed_by=by)
+    deal = _decide(
+        deal,
+        Deal.Status.REJECTED,
+        by=by,
+        comment=reason,
+        action="deal.rejected",
+        closed_at=now,
+        closed_by=by,
+    )
     record_event(Kind.DEAL_REJECTED, deal=deal, actor=by, params={"reason": reason.strip()})
     return deal
 
@@ -107,15 +136,22 @@ def extend_protection(deal: Deal, *, by, until) -> Deal:
     """Staff extend an approved, open deal's protection to `until`.
 
     Effects: protected_until moves later (an earlier or equal date is refused); a history
-    entry names the staff member and the new date.
+    entry names the staff member and the new date; an activity entry with both dates.
     """
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.status != Deal.Status.APPROVED or locked.is_closed:
         raise ValidationError(_("Only an approved, open deal can have its protection extended."))
     if locked.protected_until and until <= locked.protected_until:
         raise ValidationError(_("The new date must be later than the current one."))
+    before = locked.protected_until
     locked.protected_until = until
     locked.save(update_fields=["protected_until", "updated_at"])
+    record_activity(
+        action="deal.protection_extended",
+        actor=by,
+        obj=locked,
+        changes=changes_between({"protected_until": before}, {"protected_until": until}),
+    )
     StageChange.objects.create(
         deal=locked,
         from_stage=locked.stage,
@@ -137,7 +173,8 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
     Effects: the deal row is locked; a closed deal is refused (ValidationError, nothing
     saved); only the fields named in `changes` are written, so a stage change that landed
     meanwhile is never overwritten; when a value really changed, a timeline entry by `by`
-    (system note CORRECTED) lists each field with its old and new value, for the partner.
+    (system note CORRECTED) lists each field with its old and new value, for the partner,
+    and an activity entry has them too.
     """
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.is_closed:
@@ -154,12 +191,19 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
         for name in fields
     ]
     before = counters.snapshot(locked)
+    logged = {name: getattr(locked, name) for name in fields}
     for name in fields:
         setattr(locked, name, changes[name])
     if fields:
         locked.save(update_fields=[*fields, "updated_at"])
         counters.record(before, locked)
         record_correction(locked, by=by, corrections=corrections)
+        record_activity(
+            action="deal.corrected",
+            actor=by,
+            obj=locked,
+            changes=changes_between(logged, {name: getattr(locked, name) for name in fields}),
+        )
     return locked
 
 

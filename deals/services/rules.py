@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from deals.models import Deal, DiscountRule, Product
 from deals.services.review import record_correction
 from discounts.rates import check_deal_rates
+from notifications.activity import changes_between, record_activity
 
 
 @transaction.atomic
@@ -29,7 +30,7 @@ def set_discount_rules(deal: Deal, *, by, rates: dict[Product, Decimal]) -> list
     - rules of products no longer in `rates` are deleted, changed rates updated, new
       products added; unchanged rules keep their rows;
     - when a rate changed, a timeline entry by `by` (system note CORRECTED) lists each
-      product's old and new rate, for the partner.
+      product's old and new rate, for the partner, and an activity entry has them too.
     """
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.is_closed:
@@ -54,7 +55,18 @@ def set_discount_rules(deal: Deal, *, by, rates: dict[Product, Decimal]) -> list
     ]
     if corrections:
         record_correction(locked, by=by, corrections=corrections)
+        record_activity(
+            action="deal.rates_corrected",
+            actor=by,
+            obj=locked,
+            changes=changes_between(_by_name(before), _by_name(rates)),
+        )
     return list(locked.discount_rules.select_related("product"))
+
+
+def _by_name(rates: dict) -> dict:
+    """{"rate vServer": rate}: the log names each product's rate as a field of its own."""
+    return {f"rate {product.name}": rate for product, rate in rates.items()}
 
 
 def _rate(rate) -> str:

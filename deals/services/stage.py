@@ -15,6 +15,7 @@ from deals.selectors import conflicting_claims
 from deals.services.content import add_note, save_attachments, upload_attachments
 from discounts.rates import check_deal_rates
 from discounts.services import end_other_partners_customer_discounts, issue_discount
+from notifications.activity import record_activity
 from notifications.models import Kind
 from notifications.services import record_event
 from partners.access import require_member
@@ -105,7 +106,9 @@ def change_stage(
       partner gave it end);
     - `lost`: needs a reason; closed_at/closed_by are set; no discount is ever issued;
     - one event: "stage changed", "deal won" (with "discount issued") or "deal lost",
-      delivered after commit (notifications).
+      delivered after commit (notifications);
+    - one activity entry: the stage before and after, with the note, the files' names and,
+      for lost, the reason.
     Returns the StageChange; the caller's `deal` instance is refreshed.
     """
     to_stage = _parse_stage(to_stage)
@@ -124,6 +127,7 @@ def change_stage(
             with transaction.atomic():
                 change = _apply(deal, to_stage, by, note, lost_reason, lost_reason_code)
                 save_attachments(change.deal, uploaded, stored=stored)
+                _log(change, uploaded)
     except ValidationError as exc:
         if getattr(exc, "code", None) == "claimed_elsewhere":
             # Nothing of the win was saved; staff still hear of the attempt.
@@ -197,6 +201,26 @@ def _record(deal: Deal, from_stage: str, to_stage: str, by) -> None:
     else:
         params = {"from_stage": from_stage, "to_stage": to_stage}
         record_event(Kind.STAGE_CHANGED, deal=deal, actor=by, params=params)
+
+
+ACTIVITY = {Stage.WON: "deal.won", Stage.LOST: "deal.lost"}
+
+
+def _log(change: StageChange, files: list) -> None:
+    """The stage change's one activity entry."""
+    deal = change.deal
+    data = {"note": change.note} if change.note else {}
+    if files:
+        data["files"] = [attachment.original_name for attachment in files]
+    if change.to_stage == Stage.LOST:
+        data["reason"] = str(deal.lost_reason or deal.get_lost_reason_code_display())
+    record_activity(
+        action=ACTIVITY.get(change.to_stage, "deal.stage_changed"),
+        actor=change.by,
+        obj=deal,
+        changes={"stage": [change.from_stage, change.to_stage]},
+        data=data,
+    )
 
 
 def _check_claims(deal: Deal, day) -> None:

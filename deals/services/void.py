@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from deals.models import Deal, StageChange
 from discounts.models import Discount, DiscountStatus
 from discounts.services import revoke_discount
+from notifications.activity import record_activity
 from notifications.models import Kind
 from notifications.services import record_event
 from partners.access import STAFF_ONLY_VOID_WIN, require_staff
@@ -27,7 +28,8 @@ def void_win(deal: Deal, *, by, reason: str) -> Deal:
     - the customer ownership the win created ends now and, if the win had ended another
       partner's link, that partner owns the customer again (a new link; history kept);
     - the deal stays won and closed, with win_voided_at/by/reason set ("won, voided");
-    - a timeline entry by `by` with the reason, and a "win voided" event for the partner.
+    - a timeline entry by `by` with the reason, a "win voided" event for the partner, and
+      one activity entry (the discount's revocation is part of it, not an entry of its own).
     """
     require_staff(by, STAFF_ONLY_VOID_WIN)
     reason = (reason or "").strip()
@@ -55,5 +57,12 @@ def void_win(deal: Deal, *, by, reason: str) -> Deal:
         system_code=StageChange.SystemNote.WIN_VOIDED,
     )
     record_event(Kind.WIN_VOIDED, deal=locked, actor=by, params={"reason": reason})
+    record_activity(
+        action="deal.win_voided",
+        actor=by,
+        obj=locked,
+        changes={"win_voided_at": [None, now]},
+        data={"reason": reason, "discount_revoked": discount is not None},
+    )
     deal.refresh_from_db()
     return deal

@@ -5,11 +5,14 @@ from django.utils.translation import ngettext
 
 from notifications.webhooks import services
 from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
+from web.admin import ScaleAdmin, autocomplete_filter, short_date
+from web.paging import capped_ids
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ("url", "partner", "created_by", "created_at", "deleted_at")
+    list_filter = (autocomplete_filter("partner", _("partner")),)
     search_fields = ("url", "partner__name")
     list_select_related = ("partner", "created_by")
     readonly_fields = (
@@ -31,21 +34,32 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ScaleAdmin):
     list_display = (
         "event",
         "endpoint",
         "status",
         "attempts",
         "last_response_code",
-        "next_attempt_at",
-        "created_at",
+        short_date("next_attempt_at", _("next attempt at")),
+        short_date("created_at", _("created at")),
     )
-    list_filter = ("status",)
-    search_fields = ("endpoint__url", "endpoint__partner__name")
+    # (created_at, id), and (status, created_at, id) for the status filter.
+    sortable_by = ("created_at",)
+    list_filter = ("status", autocomplete_filter("endpoint__partner", _("partner")))
+    search_fields = ("endpoint__url",)
+    search_help_text = _("A part of the endpoint's URL.")
     list_select_related = ("event", "endpoint")
     readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
     actions = ("redeliver",)
+
+    def search(self, queryset, q):
+        # Endpoints are few: their ids, then each one's (endpoint, created_at) index.
+        endpoints = list(
+            WebhookEndpoint.objects.filter(url__icontains=q).values_list("pk", flat=True)
+        )
+        rows = queryset.filter(endpoint__in=endpoints)
+        return rows, capped_ids(rows) is None
 
     def has_add_permission(self, request):
         return False

@@ -115,6 +115,9 @@ class WebhookDelivery(models.Model):
             ),
             # The partner's log on /team/webhooks/: newest first per endpoint.
             models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
+            # Staff's webhook delivery list, newest first: all, by status.
+            models.Index(fields=["created_at", "id"], name="webhook_created_id"),
+            models.Index(fields=["status", "created_at", "id"], name="webhook_status_created_id"),
         ]
 
     def __str__(self):

@@ -290,6 +290,11 @@ def test_team_notifications_and_account_pages(ui):
     ui.go("/team/")
     expect(ui.page.locator("main")).to_contain_text("alpha.sales@example.com")
     ui.check("team")
+    ui.page.locator("main a[data-activity-link]").click()
+    ui.page.wait_for_url(ui.base + "/team/activity/")
+    # The demo data went through the services, so the log has the organisation's history.
+    expect(ui.page.locator("table[data-activity] tbody tr").first).to_be_visible()
+    ui.check("team-activity")
     ui.go("/notifications/")
     ui.check("notifications")
     ui.go("/notifications/settings/")

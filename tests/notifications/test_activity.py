@@ -1,6 +1,8 @@
 """The activity log: the services write who did what, when, to which object, before and after,
 in the change's own transaction; a refused change writes nothing."""
 
+import re
+
 import pytest
 from django.db import transaction
 
@@ -83,3 +85,93 @@ def test_staff_read_the_log_in_admin(client, staff, alice, sam):
 
     assert response.status_code == 200
     assert "Changed a role" in response.content.decode()
+
+
+def test_staff_filter_the_log_by_partner_person_and_kind(client, staff, alice, sam, bob):
+    team.change_role(membership=sam.membership, role="admin", by=alice)
+    team.change_role(membership=bob.membership, role="admin", by=bob)  # no change, no entry
+    create_api_token(partner=bob.membership.partner, by=bob, name="ERP", access="read")
+    client.force_login(staff)
+    url = "/admin/notifications/activity/"
+
+    def shown(**params):
+        response = client.get(url, params)
+        assert response.status_code == 200
+        return sorted(entry.action for entry in response.context["cl"].result_list)
+
+    assert shown() == ["api.token_created", "team.role_changed"]
+    assert shown(partner__id__exact=alice.membership.partner_id) == ["team.role_changed"]
+    assert shown(actor__id__exact=bob.pk) == ["api.token_created"]
+    assert shown(action="api.token_created") == ["api.token_created"]
+    assert shown(via="admin") == []
+
+
+def test_the_partner_filter_asks_by_autocomplete_not_a_list(client, staff, alpha, beta):
+    client.force_login(staff)
+
+    html = client.get(
+        "/admin/notifications/activity/", {"partner__id__exact": alpha.pk}
+    ).content.decode()
+
+    assert 'name="partner__id__exact"' in html
+    assert "admin-autocomplete" in html
+    assert alpha.name in html  # the chosen partner is shown
+    assert beta.name not in html  # no list of every partner
+
+
+def test_the_log_list_never_counts_the_whole_table(client, staff, alice, sam):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    team.change_role(membership=sam.membership, role="admin", by=alice)
+    client.force_login(staff)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/admin/notifications/activity/")
+
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all("LIMIT" in sql.upper() for sql in counts)
+
+
+def test_an_objects_admin_page_links_to_its_own_history(client, staff, alice, sam, bob):
+    team.change_role(membership=sam.membership, role="admin", by=alice)
+    create_api_token(partner=bob.membership.partner, by=bob, name="ERP", access="read")
+    client.force_login(staff)
+
+    page = client.get(f"/admin/partners/user/{sam.pk}/change/").content.decode()
+    link = re.search(r'href="([^"]+)" data-activity-log', page).group(1).replace("&amp;", "&")
+    listed = client.get(link).context["cl"].result_list
+
+    assert [(entry.action, entry.object_id) for entry in listed] == [
+        ("team.role_changed", str(sam.pk))
+    ]
+
+
+def test_a_partners_admin_page_links_to_everything_about_the_partner(client, staff, alpha):
+    client.force_login(staff)
+
+    page = client.get(f"/admin/partners/partner/{alpha.pk}/change/").content.decode()
+
+    assert f"/admin/notifications/activity/?partner__id__exact={alpha.pk}" in page
+
+
+def test_entries_read_as_words_whatever_their_details(alpha, alice):
+    from notifications.activity import describe_changes, describe_data
+
+    entry = record_activity(
+        action="deal.registered",
+        actor=alice,
+        obj=alpha,
+        changes={"status": ["active", "suspended"], "role": ["member", "admin"]},
+        data={"rates": {"vServer": "12.5"}, "files": ["a.pdf", "b.pdf"], "role": "admin"},
+    )
+
+    assert [(row.label, row.before, row.after) for row in describe_changes(entry)] == [
+        ("status", "Active", "Suspended"),
+        ("Role", "Member", "Admin"),
+    ]
+    assert describe_data(entry) == [
+        ("Rates (%)", "vServer 12.5"),
+        ("Files", "a.pdf, b.pdf"),
+        ("Role", "Admin"),
+    ]

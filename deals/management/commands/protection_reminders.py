@@ -8,6 +8,7 @@ from datetime import date
 from django.core.management.base import BaseCommand
 
 from deals.services import protection_reminders
+from notifications.activity import activity_context
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--today", type=date.fromisoformat, default=None)
 
+    @activity_context(via="command")
     def handle(self, *args, today=None, **options):
         counts = protection_reminders(today=today)
         self.stdout.write(f"expiring: {counts['expiring']}, expired: {counts['expired']}")

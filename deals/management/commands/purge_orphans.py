@@ -7,6 +7,7 @@ objects whose deletion is due, and a second run finds nothing left to do.
 from django.core.management.base import BaseCommand, CommandError
 
 from deals.files.storing import purge_orphans
+from notifications.activity import activity_context
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
             "--limit", type=int, default=1000, help="at most this many objects per run"
         )
 
+    @activity_context(via="command")
     def handle(self, *args, limit, **options):
         result = purge_orphans(limit=limit)
         self.stdout.write(

@@ -15,10 +15,13 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from accounts.services import add_member
 from deals import services
 from deals.models import Deal, Product
+from discounts.contracts import create_contract
 from discounts.models import Discount
 from discounts.services import create_customer_discount
+from notifications.activity import activity_context
 from partners.models import Contract, Membership, Partner, User
 from partners.services import get_or_create_customer
 
@@ -142,6 +145,7 @@ PATH = [S.PROSPECT, S.QUALIFIED, S.PROPOSAL, S.NEGOTIATION]
 class Command(BaseCommand):
     help = "Load idempotent demo data (partners, users, products, customers, deals)."
 
+    @activity_context(via="command")
     def handle(self, *args, **options):
         with transaction.atomic():
             staff = self._user(
@@ -156,17 +160,19 @@ class Command(BaseCommand):
             customers = self._customers()
             today = timezone.localdate()
             alpha = self._partner(
-                "Alpha Cloud Solutions", "0101111111", "ALPHA-HD-2026", Decimal("20"), today
+                "Alpha Cloud Solutions", "0101111111", "ALPHA-HD-2026", Decimal("20"), today, staff
             )
             beta = self._partner(
-                "Beta Integration JSC", "0102222222", "BETA-HD-2026", Decimal("15"), today
+                "Beta Integration JSC", "0102222222", "BETA-HD-2026", Decimal("15"), today, staff
             )
             alpha_admin = self._member(
-                alpha, "alpha@example.com", "Nguyễn Văn An", Membership.Role.ADMIN
+                alpha, "alpha@example.com", "Nguyễn Văn An", Membership.Role.ADMIN, staff
             )
-            self._member(alpha, "alpha.sales@example.com", "Trần Thị Bình", Membership.Role.MEMBER)
+            self._member(
+                alpha, "alpha.sales@example.com", "Trần Thị Bình", Membership.Role.MEMBER, staff
+            )
             beta_admin = self._member(
-                beta, "beta@example.com", "Lê Hoàng Cường", Membership.Role.ADMIN
+                beta, "beta@example.com", "Lê Hoàng Cường", Membership.Role.ADMIN, staff
             )
         # Demo history is not news: nobody is e-mailed about the seeded wins and losses.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
@@ -192,25 +198,26 @@ class Command(BaseCommand):
         user.save(update_fields=["password"])
         return user
 
-    def _member(self, partner, email, name, role):
+    def _member(self, partner, email, name, role, staff):
         user = self._user(email, name)
-        Membership.objects.get_or_create(user=user, defaults={"partner": partner, "role": role})
+        if not Membership.objects.filter(user=user).exists():
+            add_member(partner=partner, user=user, role=role, by=staff)
         return user
 
-    def _partner(self, name, tax_code, contract_no, max_rate, today):
+    def _partner(self, name, tax_code, contract_no, max_rate, today, staff):
         partner, _created = Partner.objects.get_or_create(
             tax_code=tax_code, defaults={"name": name}
         )
-        Contract.objects.get_or_create(
-            number=contract_no,
-            defaults={
-                "partner": partner,
-                "start_date": today - timedelta(days=365),
-                "end_date": today + timedelta(days=730),
-                "max_discount_rate": max_rate,
-                "discount_validity_days": 365,
-            },
-        )
+        if not Contract.objects.filter(number=contract_no).exists():
+            create_contract(
+                partner=partner,
+                by=staff,
+                number=contract_no,
+                start_date=today - timedelta(days=365),
+                end_date=today + timedelta(days=730),
+                max_discount_rate=max_rate,
+                discount_validity_days=365,
+            )
         return partner
 
     def _products(self):

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('notifications', '0004_activity_log'),
+        ('notifications', '0005_admin_list_indexes'),
     ]
 
     operations = [

@@ -1,0 +1,234 @@
+"""Contracts and customer ownership in admin: every save is the service's.
+
+A refusal leaves the database as it was and shows the reason on the form with the input
+kept; an allowed save has the service's effects (activity entries, customer discounts
+ended)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from discounts import contracts, services
+from discounts.models import DiscountStatus
+from notifications.models import Activity
+from partners.models import Contract, CustomerOwnership
+from tests.admin_forms import form_data, form_values
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def contract_url(contract):
+    return reverse("admin:partners_contract_change", args=[contract.pk])
+
+
+def new_contract(staff_client, partner, **terms):
+    today = timezone.localdate()
+    values = {
+        "partner": str(partner.pk),
+        "number": "HD-NEW",
+        "start_date": (today + timedelta(days=400)).isoformat(),
+        "end_date": (today + timedelta(days=700)).isoformat(),
+        "max_discount_rate": "15",
+        "discount_validity_days": "365",
+        **terms,
+    }
+    return form_data(staff_client, reverse("admin:partners_contract_add"), **values)
+
+
+@pytest.mark.parametrize(
+    ("terms", "message"),
+    [
+        ({"start_date": "2030-01-01"}, "contracts may not overlap"),
+        ({"end_date": "2020-01-01"}, "The end date must be on or after the start date."),
+        ({"max_discount_rate": "12.345"}, "Use at most 2 decimals."),
+    ],
+)
+def test_a_refused_new_contract_keeps_the_input(staff_client, alpha, terms, message):
+    if "start_date" in terms:  # overlapping the contract in force, ending in 365 days
+        terms = {"start_date": (timezone.localdate() + timedelta(days=10)).isoformat()}
+    data = new_contract(staff_client, alpha, **terms)
+
+    response = staff_client.post(reverse("admin:partners_contract_add"), data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    kept = form_values(html)
+    for name in ("number", "start_date", "end_date", "max_discount_rate"):
+        assert kept[name] == data[name]
+    assert not Contract.objects.filter(number="HD-NEW").exists()
+    assert (Activity.objects.count(), LogEntry.objects.count()) == (0, 0)
+
+
+def test_a_new_contract_in_admin_is_the_service(staff_client, staff, alpha):
+    data = new_contract(staff_client, alpha)
+
+    response = staff_client.post(reverse("admin:partners_contract_add"), data)
+
+    assert response.status_code == 302
+    contract = Contract.objects.get(number="HD-NEW")
+    assert (contract.partner, contract.max_discount_rate) == (alpha, Decimal("15"))
+    entry = Activity.objects.get()
+    assert (entry.action, entry.actor, entry.partner, entry.via) == (
+        "contract.created",
+        staff,
+        alpha,
+        "admin",
+    )
+    assert entry.data["max_discount_rate"] == "15"
+    assert LogEntry.objects.get().object_id == str(contract.pk)
+
+
+def test_a_contract_change_is_logged_with_before_and_after(staff_client, staff, alpha_deal):
+    contract = alpha_deal.partner.contracts.get()
+    rule = alpha_deal.discount_rules.get()
+    url = contract_url(contract)
+
+    response = staff_client.post(url, form_data(staff_client, url, max_discount_rate="8"))
+
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert contract.max_discount_rate == Decimal("8")
+    entry = Activity.objects.get()
+    assert (entry.action, entry.changes) == (
+        "contract.changed",
+        {"max_discount_rate": ["20", "8"]},
+    )
+    # A deal already registered keeps its rate (10 %, now above the limit).
+    rule.refresh_from_db()
+    assert rule.rate == Decimal("10")
+
+
+def test_a_refused_contract_change_keeps_the_input_and_the_contract(staff_client, alpha):
+    contract = alpha.contracts.get()
+    before = Contract.objects.filter(pk=contract.pk).values().get()
+    url = contract_url(contract)
+    data = form_data(staff_client, url, max_discount_rate="0", number="HD-TYPED")
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The rate must be above 0%." in html
+    kept = form_values(html)
+    assert (kept["max_discount_rate"], kept["number"]) == ("0", "HD-TYPED")
+    assert Contract.objects.filter(pk=contract.pk).values().get() == before
+    assert Activity.objects.count() == 0
+
+
+def test_contract_service_refuses_overlap_and_non_staff(alpha, alice, staff):
+    today = timezone.localdate()
+    terms = {
+        "number": "HD-X",
+        "start_date": today,
+        "end_date": today + timedelta(days=10),
+        "max_discount_rate": Decimal("10"),
+        "discount_validity_days": 30,
+    }
+
+    with pytest.raises(PermissionDenied):
+        contracts.create_contract(partner=alpha, by=alice, **terms)
+    with pytest.raises(ValidationError) as refused:
+        contracts.create_contract(partner=alpha, by=staff, **terms)
+
+    assert "may not overlap" in refused.value.message_dict["__all__"][0]
+    assert alpha.contracts.count() == 1
+    assert Activity.objects.count() == 0
+
+
+def test_contracts_are_never_deleted_in_admin(staff_client, alpha):
+    contract = alpha.contracts.get()
+    url = reverse("admin:partners_contract_delete", args=[contract.pk])
+
+    assert staff_client.post(url, {"post": "yes"}).status_code == 403
+    assert Contract.objects.filter(pk=contract.pk).exists()
+
+
+# Moving a customer to another partner
+
+
+def transfer(staff_client, customer, partner, reason="The partners merged"):
+    url = reverse("admin:partners_customerownership_add")
+    data = form_data(
+        staff_client, url, customer=str(customer.pk), partner=str(partner.pk), reason=reason
+    )
+    return staff_client.post(url, data)
+
+
+def test_moving_a_customer_to_its_owner_is_refused_with_the_input_kept(
+    staff_client, customer, alpha
+):
+    links = list(CustomerOwnership.objects.values())
+
+    response = transfer(staff_client, customer, alpha, reason="Typed reason")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "already owns this customer" in html
+    kept = form_values(html)
+    assert (kept["customer"], kept["partner"], kept["reason"]) == (
+        str(customer.pk),
+        str(alpha.pk),
+        "Typed reason",
+    )
+    assert list(CustomerOwnership.objects.values()) == links
+    assert Activity.objects.filter(action__startswith="customer.").count() == 0
+
+
+def test_moving_a_customer_in_admin_is_the_service(
+    staff_client, staff, discount, customer, alpha, alice, beta
+):
+    given = services.create_customer_discount(
+        discount,
+        by=alice,
+        customer=customer,
+        rates={line.product: line.rate for line in discount.lines.all()},
+        valid_from=discount.valid_from,
+        valid_until=discount.valid_until,
+    )
+    Activity.objects.all().delete()
+
+    response = transfer(staff_client, customer, beta)
+
+    assert response.status_code == 302
+    active = CustomerOwnership.objects.get(customer=customer, ended_at__isnull=True)
+    assert (active.partner, active.deal) == (beta, None)
+    assert CustomerOwnership.objects.filter(customer=customer).count() == 2
+    customer.refresh_from_db()
+    assert customer.owner == beta
+    given.refresh_from_db()
+    assert given.status == DiscountStatus.REVOKED
+    logged = list(Activity.objects.order_by("pk").values_list("action", "partner", "actor", "data"))
+    assert logged == [
+        ("customer_discount.ended", alpha.pk, None, {"customer": customer.name}),
+        ("customer.transferred", beta.pk, staff.pk, {"reason": "The partners merged"}),
+        (
+            "customer.transferred_away",
+            alpha.pk,
+            staff.pk,
+            {"reason": "The partners merged", "customer_discounts_ended": 1},
+        ),
+    ]
+    # Neither partner's entry names the other.
+    for entry in Activity.objects.filter(partner=alpha):
+        assert beta.name not in str(entry.data) + str(entry.changes)
+
+
+def test_ownership_links_cannot_be_edited_in_admin(staff_client, customer):
+    link = CustomerOwnership.objects.get(customer=customer)
+    url = reverse("admin:partners_customerownership_change", args=[link.pk])
+
+    html = staff_client.get(url).content.decode()
+
+    assert 'name="partner"' not in html

@@ -1,0 +1,234 @@
+"""Django admin's change lists at a million rows: what every staff list shares.
+
+Stock admin counts the whole table twice per page, lists every partner in a filter, searches
+with `icontains` over joined columns and sorts by anything. Here:
+
+- `CappedPaginator` counts no further than COUNT_CAP + 1 rows (as the portal's lists do);
+  the page says "more than 1,000" and staff narrow the list with a filter or a search.
+- `ScaleChangeList` breaks ties on the id in the direction of the last sort, so one
+  `(field, id)` index serves a column sorted either way.
+- `ScaleAdmin` puts them together with no full count and no facet counts; each list names the
+  columns it can sort (`sortable_by`: each has an index) and its indexed search (`search`).
+- `AutocompleteFilter` is a list filter that is a search box (django-admin-autocomplete-
+  filters over Django's own autocomplete widget), keeping Django's URL parameter
+  (`?partner__id__exact=`), so bookmarks and links keep working.
+"""
+
+from admin_auto_filters.filters import AutocompleteFilter as _AutocompleteFilter
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
+
+from web.paging import COUNT_CAP, capped_count, clean_search
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at COUNT_CAP: `count_capped` says there are more.
+    `known_capped`: the search already found more than COUNT_CAP, so nothing is counted."""
+
+    def __init__(self, *args, known_capped: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_capped = known_capped
+
+    @cached_property
+    def count(self) -> int:
+        if self.count_capped:
+            return COUNT_CAP
+        count, self.count_capped = capped_count(self.object_list)
+        return count
+
+
+class ScaleChangeList(ChangeList):
+    def get_ordering_field(self, field_name):
+        # Only the columns the list names in `sortable_by` (each has an index): a hand-made
+        # ?o= for another column keeps the default order instead of sorting a whole table.
+        if self.sortable_by is not None and field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
+
+    def get_ordering_field_columns(self):
+        return {
+            index: direction
+            for index, direction in super().get_ordering_field_columns().items()
+            if self.sortable_by is None or self.list_display[index] in self.sortable_by
+        }
+
+    def _get_deterministic_ordering(self, ordering):
+        # Django always adds "-pk"; after an ascending sort that needs an index
+        # (field ASC, id DESC). "pk" in the sort's own direction is served by (field, id).
+        ordering = super()._get_deterministic_ordering(ordering)
+        if (
+            len(ordering) > 1
+            and ordering[-1] == "-pk"
+            and isinstance(ordering[-2], str)
+            and not ordering[-2].startswith("-")
+        ):
+            ordering[-1] = "pk"
+        return ordering
+
+
+class AutocompleteLookupsAllowed:
+    """Admin refuses a lookup two relations deep (`discount__partner__id__exact`) unless a
+    list filter names exactly that path: an autocomplete filter's own parameter is allowed."""
+
+    def lookup_allowed(self, lookup, value, request=None):
+        names = {getattr(item, "parameter_name", None) for item in self.get_list_filter(request)}
+        return lookup in names or super().lookup_allowed(lookup, value, request)
+
+
+class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
+    """A change list for a big table: capped count, no facets, 50 rows a page.
+
+    Subclasses name `sortable_by` (the columns with an index) and, if they search, override
+    `get_search_results` with the app's indexed search.
+    """
+
+    paginator = CappedPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    list_per_page = 25  # as the portal's lists
+    list_max_show_all = 0  # "Show all" of a million rows is never offered
+    common_search_ordering: tuple = ()
+
+    def get_changelist(self, request, **kwargs):
+        return ScaleChangeList
+
+    def get_sortable_by(self, request):
+        # `sortable_by` names the fields; a column made by short_date() or money() is named
+        # after its field.
+        names = set(super().get_sortable_by(request))
+        columns = self.get_list_display(request)
+        return [column for column in columns if getattr(column, "__name__", column) in names]
+
+    def search(self, queryset: QuerySet, q: str) -> tuple[QuerySet, bool]:
+        """The rows matching the cleaned search `q`, and whether more than COUNT_CAP match
+        (found by a probe: web.paging.capped_ids). Lists that search override it."""
+        raise NotImplementedError
+
+    def get_search_results(self, request, queryset, search_term):
+        if not (q := clean_search(search_term)):
+            return queryset, False
+        rows, request.search_matches_many = self.search(queryset, q)
+        if (
+            request.search_matches_many
+            and self.common_search_ordering
+            and ORDER_VAR not in request.GET
+        ):
+            # A common word in a list sorted by name: the matches may all sit far down the
+            # alphabet, so they come newest first (the primary key's index) unless the staff
+            # member sorts.
+            rows = rows.order_by(*self.common_search_ordering)
+        return rows, False
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        many = getattr(request, "search_matches_many", False)
+        return self.paginator(
+            queryset, per_page, orphans, allow_empty_first_page, known_capped=many
+        )
+
+    def action_checkbox(self, obj):
+        # Django's own markup, written out: its form widget renders a template per row,
+        # a third of the list's rendering time.
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
+
+
+class AutocompleteFilter(_AutocompleteFilter):
+    """A filter by a related row chosen in a search box (`?<field>__id__exact=<id>`)."""
+
+    field_pk = "id"
+
+
+def autocomplete_filter(field: str, title, parameter: str = "") -> type[AutocompleteFilter]:
+    """An AutocompleteFilter class for the foreign key `field` ("partner", or a path such as
+    "discount__partner"), with Django's own parameter name unless `parameter` is given."""
+    *path, name = field.split("__")
+
+    class Filter(AutocompleteFilter):
+        def __init__(self, request, params, model, model_admin):
+            related = model
+            for step in path:
+                related = related._meta.get_field(step).related_model
+            self.rel_model = related if path else None
+            super().__init__(request, params, model, model_admin)
+
+    Filter.title = title
+    Filter.field_name = name
+    Filter.parameter_name = parameter or f"{field}__id__exact"
+    Filter.__name__ = f"{name.title()}AutocompleteFilter"
+    return Filter
+
+
+def short_date(field: str, description) -> object:
+    """A date or time column as the portal's lists show it (d/m/Y, H:i d/m/Y), sortable by
+    `field` when the list allows it."""
+
+    @admin.display(description=description, ordering=field)
+    def column(obj):
+        value = getattr(obj, field)
+        if value is None:
+            return "—"
+        if hasattr(value, "hour"):
+            return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return date_format(value, "SHORT_DATE_FORMAT")
+
+    column.__name__ = field
+    return column
+
+
+def money(field: str, description) -> object:
+    """An amount in VND grouped as on the portal (250.000.000), sortable by `field`."""
+
+    @admin.display(description=description, ordering=field)
+    def column(obj):
+        value = getattr(obj, field)
+        return "—" if value is None else intcomma(value)
+
+    column.__name__ = field
+    return column
+
+
+class NewestFormSet(BaseInlineFormSet):
+    """The inline's newest `limit` rows (in the inline's ordering), and whether there are
+    more: a deal with 2,000 history entries renders 20."""
+
+    limit = 20
+
+    def get_queryset(self):
+        if not hasattr(self, "_newest"):
+            rows = list(super().get_queryset()[: self.limit + 1])
+            self.has_more = len(rows) > self.limit
+            self._newest = rows[: self.limit]
+            for row in self._newest:  # each row's parent is the page's object: no query each
+                setattr(row, self.fk.name, self.instance)
+        return self._newest
+
+
+class NewestInline(admin.TabularInline):
+    """A read-only history inline: its newest rows, then a link to the admin list of all of
+    them (the inline's model registered with a ScaleAdmin, filtered by the parent)."""
+
+    formset = NewestFormSet
+    template = "admin/edit_inline/tabular_newest.html"
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
