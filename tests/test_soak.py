@@ -59,7 +59,9 @@ def test_a_short_soak_balances_its_books(database_url, tmp_path):
     assert books["webhook deliveries not delivered"] == 0
     assert books["webhook deliveries accepted other than once"] == 0
     assert books["webhook signatures wrong"] == 0
-    assert books["of them, events created more than 1 s apart"] == 0
+    # Only changes committed after a later one was sent may arrive out of order; an earlier
+    # event that was there to see when the later one was claimed never is.
+    assert books["of them, the earlier event fanned out before the claim (an ordering fault)"] == 0
     assert books["e-mail deliveries"] > 0 and books["e-mail deliveries not sent"] == 0
     assert books["addresses whose e-mails differ from their deliveries"] == 0
     assert books["won deals"] == books["wins (clients saw)"] > 0
