@@ -5,7 +5,9 @@ Each change is one service in accounts.services.
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts import selectors, services
 from accounts.forms import AcceptInvitationForm, InviteForm, RoleForm, TwoFactorRuleForm
 from partners.access import partner_admin_required, partner_required
+from web.submissions import Outcome, submit_once
 
 ADMINS_ONLY = gettext_lazy("Only your organisation's admins can change the team.")
 
@@ -42,20 +45,25 @@ def team(request):
 def team_invite(request):
     form = InviteForm(request.POST)
     if form.is_valid():
+
+        def write():
+            try:
+                invitation, _token = services.invite_user(
+                    partner=request.partner,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    by=request.user,
+                )
+            except services.TeamError as error:
+                raise ValidationError({"email": str(error)}) from error
+            message = _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            return Outcome(url=reverse("team"), message=message)
+
         try:
-            invitation, _token = services.invite_user(
-                partner=request.partner,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                by=request.user,
-            )
-        except services.TeamError as error:
-            form.add_error("email", str(error))
-        else:
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
-            )
-            return redirect("team")
+            return submit_once(request, write)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
     return _team_page(request, invite_form=form, status=400)
 
 

@@ -461,6 +461,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "deal-protection": {"task": "deals.tasks.protection_reminders", "schedule": 3600.0},
     "purge-orphans": {"task": "deals.tasks.purge_orphans", "schedule": 300.0},
+    "purge-submission-keys": {"task": "web.tasks.purge_submission_keys", "schedule": 3600.0},
 }
 # Retries of a failed e-mail: after 1, 2, 4, ... times this, at most NOTIFICATION_MAX_ATTEMPTS.
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
