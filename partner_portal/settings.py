@@ -75,6 +75,8 @@ MIDDLEWARE = [
     # After auth and messages: ends idle or too old sessions; sends people who must use 2FA
     # (the organisation's rule, staff in admin) to set it up first.
     "accounts.middleware.SessionTimeoutMiddleware",
+    # An htmx request from someone signed out answers 401, so a dialog keeps what was typed.
+    "accounts.middleware.SessionEndedMiddleware",
     "accounts.middleware.TwoFactorRuleMiddleware",
     "accounts.middleware.ActivityContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
