@@ -2,6 +2,7 @@
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -11,6 +12,7 @@ from deals.services import change_stage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+ARTIFACTS = Path(__file__).parent / "artifacts"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -86,3 +88,63 @@ def test_the_customer_discount_dialog_after_an_error_fits(
     expect(modal.locator("[data-field-error]").first).to_be_visible()
     assert_dialog_fits(page)
     expect(modal.locator(".modal-footer button[type=submit]")).to_be_in_viewport(ratio=1)
+
+
+def seeded_phone(page, live_server):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=login]", "alpha@example.com")
+    page.fill("input[name=password]", "portal-demo")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def fully_in_view(page, selector) -> list[bool]:
+    """For each element: visible and inside the screen's width (nothing cut, no scrolling)."""
+    return page.evaluate(
+        """(sel) => [...document.querySelectorAll(sel)].filter((el) => {
+            const style = getComputedStyle(el);
+            return el.getClientRects().length && style.visibility !== 'hidden';
+          }).map((el) => {
+            const r = el.getBoundingClientRect();
+            return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth;
+          })""",
+        selector,
+    )
+
+
+def test_the_dashboard_on_a_phone_shows_every_stage_and_column(page, live_server):
+    seeded_phone(page, live_server)
+
+    labels = fully_in_view(page, "[data-chart=pipeline-chart] .chart-label")
+    assert labels == [True] * 4, labels
+    cells = fully_in_view(page, "[data-table=pipeline] tbody td, [data-table=pipeline] tbody th")
+    assert len(cells) == 4 * 5 and all(cells), cells
+    weighted = page.locator("[data-table=pipeline] tbody tr").first.locator("td").last
+    weighted.scroll_into_view_if_needed()
+    expect(weighted).to_be_in_viewport(ratio=1)
+    page.locator("[data-chart=pipeline-chart] svg").last.screenshot(
+        path=str(ARTIFACTS / "layout-dashboard-chart-phone.png")
+    )
+    page.locator("[data-table=pipeline]").screenshot(
+        path=str(ARTIFACTS / "layout-dashboard-table-phone.png")
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_reports_on_a_phone_show_all_twelve_months(page, live_server):
+    seeded_phone(page, live_server)
+    page.goto(f"{live_server.url}/reports/")
+
+    labels = fully_in_view(page, "[data-chart=won-chart] .chart-label")
+    assert labels == [True] * 12, labels
+    page.locator("[data-chart=won-chart] svg").last.screenshot(
+        path=str(ARTIFACTS / "layout-reports-chart-phone.png")
+    )
+    values = page.locator("[data-chart=won-chart] .chart-value").all_text_contents()
+    assert values and all(re.search(r"\d", v) for v in values)
