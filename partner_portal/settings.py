@@ -393,7 +393,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VNG Cloud Partner Portal API",
-    "DESCRIPTION": (
+    # Translated, like the operations' texts: /api/v1/docs/ shows them in the reader's language.
+    "DESCRIPTION": _(
         "Register deals, move their stages and read discounts and customers, under the same "
         "rules as the portal. Authenticate with `Authorization: Bearer <token>` (tokens are "
         "created by partner admins on /team/tokens/). Errors are RFC 9457 problem details."

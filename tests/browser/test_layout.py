@@ -148,3 +148,22 @@ def test_reports_on_a_phone_show_all_twelve_months(page, live_server):
     )
     values = page.locator("[data-chart=won-chart] .chart-value").all_text_contents()
     assert values and all(re.search(r"\d", v) for v in values)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_api_docs_pass_axe_in_both_languages(page, live_server, settings, lang, size):
+    from tests.browser.conftest import SERIOUS, _axe
+
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": live_server.url}]
+    )
+    page.set_viewport_size(size)
+    page.goto(f"{live_server.url}/api/v1/docs/")
+
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.locator("#deals_create")).to_be_visible()
+    results = _axe().run(page, options={"resultTypes": ["violations"]})
+    serious = [v["id"] for v in results.response["violations"] if v["impact"] in SERIOUS]
+    assert serious == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
