@@ -76,7 +76,7 @@ def test_an_ended_session_keeps_the_note_dialog_until_signed_in_again(
     modal.locator("button[type=submit]").click()
 
     ended = modal.locator("[data-session-ended]")
-    expect(ended).to_contain_text(re.compile("session has ended|phiên đăng nhập đã hết"))
+    expect(ended).to_contain_text(re.compile("session has ended|Phiên đăng nhập của bạn đã hết"))
     expect(modal.locator("textarea[name=text]")).to_have_value("Ghi chú dài gõ trong nửa giờ")
     expect(modal.locator("input[name=login]")).to_have_count(0)  # no login page in the dialog
     assert Note.objects.count() == 0
