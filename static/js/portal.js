@@ -180,7 +180,8 @@
   document.addEventListener("htmx:responseError", function (event) {
     var el = document.getElementById("portal-modal");
     if (sessionEnded(event.detail.xhr)) {
-      if (inDialog(event) && el && el.classList.contains("show")) { showSessionEnded(); }
+      // An open dialog may hold typed text: it stays, whichever request found out.
+      if (el && el.classList.contains("show")) { showSessionEnded(); }
       else if (el) { window.location.assign(loginUrl(el)); }
       return;
     }

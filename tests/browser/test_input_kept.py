@@ -122,3 +122,20 @@ def test_a_note_over_the_limit_is_an_error_with_the_text_kept(
     expect(modal.locator(".invalid-feedback")).to_contain_text(re.compile("5,000|5.000"))
     assert len(field.input_value()) == 6000
     assert Note.objects.count() == 0
+
+
+def test_an_ended_session_outside_a_dialog_goes_to_the_login_page_and_back(
+    page, live_server, login, alice, alpha_deal
+):
+    login("alice@alpha.test")
+    page.goto(f"{live_server.url}/deals/")
+    Session.objects.all().delete()
+
+    page.locator("#id_q").press_sequentially(alpha_deal.title[:6])  # the search asks by htmx
+
+    page.wait_for_url(re.compile(re.escape(live_server.url) + r"/login/\?next=%2Fdeals%2F"))
+    expect(page.locator("#deal-table")).to_have_count(0)  # no list swapped in
+    page.fill("input[name=login]", "alice@alpha.test")
+    page.fill("input[name=password]", "test-password")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(re.compile(re.escape(live_server.url) + r"/deals/"))
