@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # After auth and messages: ends idle or too old sessions; sends people who must use 2FA
     # (the organisation's rule, staff in admin) to set it up first.
     "accounts.middleware.SessionTimeoutMiddleware",
+    # An htmx request from someone signed out answers 401, so a dialog keeps what was typed.
+    "accounts.middleware.SessionEndedMiddleware",
     "accounts.middleware.TwoFactorRuleMiddleware",
     "accounts.middleware.ActivityContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -393,7 +395,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VNG Cloud Partner Portal API",
-    "DESCRIPTION": (
+    # Translated, like the operations' texts: /api/v1/docs/ shows them in the reader's language.
+    "DESCRIPTION": _(
         "Register deals, move their stages and read discounts and customers, under the same "
         "rules as the portal. Authenticate with `Authorization: Bearer <token>` (tokens are "
         "created by partner admins on /team/tokens/). Errors are RFC 9457 problem details."
@@ -463,6 +466,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "deal-protection": {"task": "deals.tasks.protection_reminders", "schedule": 3600.0},
     "purge-orphans": {"task": "deals.tasks.purge_orphans", "schedule": 300.0},
+    "purge-submission-keys": {"task": "web.tasks.purge_submission_keys", "schedule": 3600.0},
 }
 # Retries of a failed e-mail: after 1, 2, 4, ... times this, at most NOTIFICATION_MAX_ATTEMPTS.
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
