@@ -5,7 +5,7 @@
 
 Creates the database if it does not exist, migrates it, and loads (into an empty database):
 partners (one per 5,000 deals, at least 5) with an admin user each (password
-`bench-password`) and a contract; 5 products; N/4 customers; N deals (about 20 % won, 10 %
+`bench-password`) and a contract; a staff user (staff@vngcloud.bench); 5 products; N/4 customers; N deals (about 20 % won, 10 %
 lost, the rest open, most approved) with a discount rule, 3 stage changes, a note and an
 attachment row each; a discount with a line and a customer ownership for each won deal (the
 first win per customer); a customer discount on every 20th discount; then the dashboard
@@ -30,6 +30,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret")
 os.environ.setdefault("DATABASE_POOL", "false")
 
 PASSWORD = "bench-password"
+STAFF_EMAIL = "staff@vngcloud.bench"
 WORDS = (
     "Cloud migration|Kubernetes cluster|Object storage|Backup plan|CDN rollout|Data warehouse|"
     "Disaster recovery|GPU servers|Private network|Database upgrade|Web hosting|ERP hosting|"
@@ -210,6 +211,24 @@ def main():
                 ),
             ),
         )
+        # A VNG staff member for the staff pages (bench/pages.py --staff).
+        staff_id = n_partners + 1
+        loader.load(
+            User,
+            [
+                {
+                    "id": staff_id,
+                    "email": STAFF_EMAIL,
+                    "password": password,
+                    "first_name": "Bench",
+                    "last_name": "Staff",
+                    "is_active": True,
+                    "is_staff": True,
+                    "is_superuser": True,
+                    "date_joined": now,
+                }
+            ],
+        )
         loader.load(
             Partner,
             (
@@ -322,6 +341,11 @@ def main():
                     "updated_at": updated,
                     "reviewed_at": created if status != "pending" else None,
                     "reviewed_by_id": None,
+                    # The review queue (issue 22): every registration entered it when made;
+                    # every 7th one waiting is taken by the bench's staff member.
+                    "submitted_at": created,
+                    "review_taken_by_id": staff_id if status == "pending" and i % 7 == 0 else None,
+                    "review_taken_at": created if status == "pending" and i % 7 == 0 else None,
                 }
 
         done("deals", loader.load(Deal, deal_rows()))

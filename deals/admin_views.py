@@ -49,6 +49,17 @@ def queue_summary(request) -> dict:
     return {"review_counts": counts}
 
 
+class PartnerAutocomplete(AutocompleteSelect):
+    """Admin's partner autocomplete, showing "All partners" while none is chosen (admin's
+    own widget leaves the box blank)."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        return {
+            **super().build_attrs(base_attrs, extra_attrs),
+            "data-placeholder": _("All partners"),
+        }
+
+
 class QueueFilterForm(forms.Form):
     """The queue's filters as controls; the values are read by QueueFilters."""
 
@@ -62,9 +73,7 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)
         # Partners are many: an autocomplete through admin's own search, never a full list.
-        widget = AutocompleteSelect(
-            Deal._meta.get_field("partner"), site, attrs={"data-placeholder": _("All partners")}
-        )
+        widget = PartnerAutocomplete(Deal._meta.get_field("partner"), site)
         self.fields["partner"] = forms.ModelChoiceField(
             label=_("Partner"), queryset=Partner.objects.all(), required=False, widget=widget
         )
@@ -225,7 +234,6 @@ def _charts(stages, window) -> dict:
                 for row in stages
             ],
             series=2,
-            width=560,
         ),
         "registrations": bar_chart(
             [
@@ -237,12 +245,15 @@ def _charts(stages, window) -> dict:
                 for p in window.registrations
             ]
         ),
+        # Medians of 0 (every review on its submission day) would draw an empty chart.
         "reviews": bar_chart(
             [
                 (date_format(p.first, "j/n"), [p.median_days or 0], [_days(p.median_days)])
                 for p in window.reviews
             ]
-        ),
+        )
+        if any(p.median_days for p in window.reviews)
+        else None,
         "discounts": bar_chart(
             [
                 (
