@@ -87,10 +87,10 @@ class Migration(migrations.Migration):
         ),
         AddIndexConcurrently(
             model_name='deal',
-            index=models.Index(fields=['created_at'], name='deal_created_at'),
+            index=models.Index(fields=['created_at', 'id'], name='deal_created_at'),
         ),
         AddIndexConcurrently(
             model_name='deal',
-            index=models.Index(condition=models.Q(('reviewed_at__isnull', False)), fields=['reviewed_at'], include=('status', 'submitted_at', 'created_at'), name='deal_reviewed_figures'),
+            index=models.Index(condition=models.Q(('reviewed_at__isnull', False)), fields=['reviewed_at'], include=('status', 'submitted_at', 'created_at', 'id'), name='deal_reviewed_figures'),
         ),
     ]
