@@ -50,7 +50,9 @@ def take_for_review(deal: Deal, *, by, take_over: bool = False) -> Deal:
     """
     require_staff(by, STAFF_ONLY_REVIEW)
     # Two reviewers may press Take at the same moment: decide on the locked row.
-    locked = Deal.objects.select_for_update().select_related("review_taken_by").get(pk=deal.pk)
+    # (The reviewer is read after the lock: a joined row would be the one from before the
+    # wait, not the one the other reviewer just wrote.)
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.status != Deal.Status.PENDING:
         raise ValidationError(
             _("This registration is no longer waiting for review (%(status)s).")

@@ -266,3 +266,35 @@ def test_the_clock_uses_the_submission_not_the_registration(staff_client, alpha,
     row = staff_client.get(QUEUE).context["rows"][0]
 
     assert row.clock.age == 0 and row.clock.state == "on_time"
+
+
+def test_the_conflict_flag_agrees_with_the_registration_rule(alpha, alice, beta, bob):
+    """The queue's row flag and `has_conflicting_claim` (registration, winning) decide alike:
+    same customer, head office and branch, another company, the partner's own claim, an
+    expired claim."""
+    from deals import review_queue
+    from deals.services import has_conflicting_claim
+
+    head = CustomerFactory(tax_code="0312345678")
+    branch = CustomerFactory(tax_code="0312345678-001")
+    other = CustomerFactory(tax_code="0399999999")
+    expired_for = CustomerFactory(tax_code="0388888888")
+    DealFactory(partner=alpha, created_by=alice, approved=True, customer=head)
+    claim = DealFactory(partner=alpha, created_by=alice, approved=True, customer=expired_for)
+    Deal.objects.filter(pk=claim.pk).update(protected_until=timezone.localdate() - timedelta(1))
+    cases = [
+        waiting(beta, bob, customer=head),
+        waiting(beta, bob, customer=branch),
+        waiting(beta, bob, customer=other),
+        waiting(alpha, alice, customer=branch),
+        waiting(beta, bob, customer=expired_for),
+    ]
+
+    flags = dict(
+        review_queue.with_flags(Deal.objects.filter(pk__in=[d.pk for d in cases])).values_list(
+            "pk", "has_conflict"
+        )
+    )
+
+    assert [flags[d.pk] for d in cases] == [has_conflicting_claim(d) for d in cases]
+    assert [flags[d.pk] for d in cases] == [True, True, False, False, False]
