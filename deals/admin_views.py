@@ -194,8 +194,9 @@ def programme(request, *, site):
     _require(request, "deals.view_deal")
     cal, today = calendar(), timezone.localdate()
     window = figures.window_figures(cal, today)
-    stages = figures.pipeline_by_stage()
-    partners = figures.pipeline_by_partner()
+    counters = figures.open_counters()
+    stages = figures.pipeline_by_stage(counters)
+    partners = figures.pipeline_by_partner(counters)
     ctx = {
         **_page_context(request, site, _("Programme")),
         "stages": stages,

@@ -78,22 +78,26 @@ class PipelineRow:
     probability: int | None = None
 
 
-def _open_counters():
-    """Approved, open deals by (partner, stage): the counters' rows, the partners' names."""
-    return DealCounter.objects.filter(
-        is_open=True, status=Deal.Status.APPROVED, stage__in=OPEN_STAGES, count__gt=0
-    ).values_list("partner_id", "stage", "count", "value")
+def open_counters() -> list[tuple]:
+    """Approved, open deals by partner and stage: (partner id, partner name, stage, count,
+    value) from the counters, one query for both pipeline tables."""
+    return list(
+        DealCounter.objects.filter(
+            is_open=True, status=Deal.Status.APPROVED, stage__in=OPEN_STAGES, count__gt=0
+        ).values_list("partner_id", "partner__name", "stage", "count", "value")
+    )
 
 
 def _weighted(value, stage) -> int:
     return int(value or 0) * Deal.PROBABILITY[stage] // 100
 
 
-def pipeline_by_stage() -> list[PipelineRow]:
+def pipeline_by_stage(counters: list[tuple] | None = None) -> list[PipelineRow]:
     """The open pipeline (approved, open deals) of every partner by stage, weighted by the
     stage's probability, as the partners' dashboard weighs it."""
+    counters = open_counters() if counters is None else counters
     totals = {stage: [0, 0] for stage in OPEN_STAGES}
-    for _partner, stage, count, value in _open_counters():
+    for _partner, _name, stage, count, value in counters:
         totals[stage][0] += count
         totals[stage][1] += int(value)
     return [
@@ -110,14 +114,16 @@ def pipeline_by_stage() -> list[PipelineRow]:
     ]
 
 
-def pipeline_by_partner() -> list[PipelineRow]:
+def pipeline_by_partner(counters: list[tuple] | None = None) -> list[PipelineRow]:
     """Every partner's open pipeline, heaviest weighted value first."""
+    counters = open_counters() if counters is None else counters
     totals = defaultdict(lambda: [0, 0, 0])
-    for partner_id, stage, count, value in _open_counters():
+    names = {}
+    for partner_id, name, stage, count, value in counters:
+        names[partner_id] = name
         totals[partner_id][0] += count
         totals[partner_id][1] += int(value)
         totals[partner_id][2] += _weighted(value, stage)
-    names = dict(Partner.objects.filter(pk__in=totals).values_list("pk", "name"))
     rows = [
         PipelineRow(
             key=str(pk),
@@ -335,7 +341,7 @@ def partner_results(today: date) -> list[PartnerResult]:
     since = {"closed_at__gte": _iso(midnight(first))}
     closed = Deal.objects.filter(closed_at__gte=midnight(first), stage__in=Deal.CLOSING_STAGES)
     counts = (
-        closed.values("partner_id")
+        closed.values("partner_id", "partner__name")
         .annotate(
             won=Count("pk", filter=Q(stage=Deal.Stage.WON)),
             lost=Count("pk", filter=Q(stage=Deal.Stage.LOST)),
@@ -343,13 +349,10 @@ def partner_results(today: date) -> list[PartnerResult]:
         .order_by()
     )
     medians = _days_to_win(closed.filter(stage=Deal.Stage.WON))
-    names = dict(
-        Partner.objects.filter(pk__in=[r["partner_id"] for r in counts]).values_list("pk", "name")
-    )
     rows = [
         PartnerResult(
             pk=r["partner_id"],
-            name=names.get(r["partner_id"], ""),
+            name=r["partner__name"],
             won=r["won"],
             lost=r["lost"],
             median_days_to_win=medians.get(r["partner_id"]),
