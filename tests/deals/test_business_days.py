@@ -95,3 +95,15 @@ def test_the_overdue_cutoff_agrees_with_each_registrations_clock():
             submitted = at(today - timedelta(days=back), hour=back % 24)
             state = clock(cal, submitted, today, sla=3).state
             assert (submitted < cutoff) == (state == SlaState.OVERDUE), (today, submitted)
+
+
+def test_staff_add_a_day_off_in_admin(client, staff):
+    client.force_login(staff)
+
+    response = client.post(
+        "/admin/deals/dayoff/add/", {"day": THU.isoformat(), "name": "Company trip"}
+    )
+
+    assert response.status_code == 302
+    assert list(DayOff.objects.values_list("day", "name")) == [(THU, "Company trip")]
+    assert calendar().count(MON, FRI) == 3

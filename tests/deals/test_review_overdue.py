@@ -1,11 +1,13 @@
 """The beat job that raises "review overdue" once per registration past the review promise."""
 
+import io
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from deals import tasks
@@ -137,3 +139,13 @@ def test_a_new_registration_enters_the_queue_when_it_is_registered(alpha, alice,
     assert deal.submitted_at is not None and deal.submitted_at >= before
     deal.refresh_from_db()
     assert before <= deal.submitted_at <= timezone.now()
+
+
+def test_the_command_runs_the_same_job(late, reviewer):
+    out = io.StringIO()
+
+    call_command("review_overdue", "--today", FRIDAY, stdout=out)
+    call_command("review_overdue", "--today", FRIDAY, stdout=out)
+
+    assert out.getvalue().split() == ["overdue:", "1", "overdue:", "0"]
+    assert Event.objects.filter(kind=Kind.REVIEW_OVERDUE, deal=late).count() == 1
