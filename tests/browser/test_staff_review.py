@@ -78,6 +78,7 @@ def test_reviewer_takes_approves_and_sends_back_from_the_queue(staff_ui):
     expect(ui.page.locator(".messagelist")).to_contain_text(ui.text("Đã duyệt: 1.", "Approved: 1."))
 
     # Send one back without a reason: the error (a 400), and the choice kept; then with one.
+    ui.refusals_expected = True  # that 400 is the form's answer
     row(ui, second).locator("input[name=deal]").check()
     ui.page.locator("button[name=action][value=send_back]").click()
     expect(ui.page.locator("#id_reason_error, .errorlist").first).to_be_visible()
@@ -117,7 +118,7 @@ def test_channel_manager_reads_the_programme_view(staff_ui):
     ui.go("/admin/programme/")
     expect(ui.page.locator("[data-table]")).to_have_count(7)
     # Demo reviews happen on the day of registration: no review-time chart of zeros.
-    expect(ui.page.locator("svg.chart")).to_have_count(3)
+    expect(ui.page.locator("svg.chart:visible")).to_have_count(3)
     ui.check("programme")
 
     # A number leads to the admin list of its rows.
