@@ -2,12 +2,14 @@
 every partner page, staff in admin), and sessions that name a renamed sign-in backend."""
 
 import time
+from urllib.parse import urlsplit
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import BACKEND_SESSION_KEY, logout
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
 
 from notifications.activity import activity_context
@@ -75,6 +77,44 @@ class SessionTimeoutMiddleware:
             messages.info(request, _("Your session has expired. Please sign in again."))
         elif now - session.get("last_seen_at", 0) > TOUCH_SECONDS:
             session["last_seen_at"] = now
+
+
+SESSION_ENDED_HEADER = "X-Session-Ended"
+
+
+def session_ended_response() -> HttpResponse:
+    """401 for a script's request from someone signed out: the page decides what to show."""
+    response = HttpResponse(
+        _("Your session has ended. Sign in again."), status=401, content_type="text/plain"
+    )
+    response[SESSION_ENDED_HEADER] = "true"
+    # A 401 names how to authenticate; this scheme is no browser's, so none shows a prompt.
+    response["WWW-Authenticate"] = 'Session realm="Partner Portal"'
+    return response
+
+
+class SessionEndedMiddleware:
+    """An htmx request from someone whose session has ended answers 401, not the login page.
+
+    Following the redirect to the login page, htmx would swap the whole page into the dialog
+    and the form, with everything typed in it, would be gone. The 401 leaves the page as it
+    is; static/js/portal.js keeps the dialog, says the session ended and offers to sign in
+    again in a new tab, then sends the same form (with the new CSRF token: signing in rotates
+    it, see `accounts.security.session_check`).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.headers.get("HX-Request") == "true"
+            and response.status_code == 302
+            and urlsplit(response["Location"]).path == resolve_url(settings.LOGIN_URL)
+        ):
+            return session_ended_response()
+        return response
 
 
 def has_totp(user) -> bool:

@@ -7,6 +7,7 @@ Each change is one service in accounts.services.
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from accounts.forms import (
 from notifications.activity import VIA_LABELS, action_label, describe_changes, describe_data
 from partners.access import partner_admin_required, partner_required
 from web.export import csv_streaming_response
+from web.submissions import Outcome, submit_once
 
 ADMINS_ONLY = gettext_lazy("Only your organisation's admins can change the team.")
 ADMINS_ONLY_ACTIVITY = gettext_lazy("Only your organisation's admins can read its activity log.")
@@ -54,20 +56,25 @@ def team(request):
 def team_invite(request):
     form = InviteForm(request.POST)
     if form.is_valid():
+
+        def write():
+            try:
+                invitation, _token = services.invite_user(
+                    partner=request.partner,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    by=request.user,
+                )
+            except services.TeamError as error:
+                raise ValidationError({"email": str(error)}) from error
+            message = _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            return Outcome(url=reverse("team"), message=message)
+
         try:
-            invitation, _token = services.invite_user(
-                partner=request.partner,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                by=request.user,
-            )
-        except services.TeamError as error:
-            form.add_error("email", str(error))
-        else:
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
-            )
-            return redirect("team")
+            return submit_once(request, write)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
     return _team_page(request, invite_form=form, status=400)
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
         name="team_revoke_invitation",
     ),
     path("accounts/security/", security.security, name="account_security"),
+    path("accounts/session/", security.session_check, name="account_session"),
     path(
         "accounts/security/sign-out-elsewhere/",
         security.sign_out_elsewhere,

@@ -1,6 +1,7 @@
 """`Authorization: Bearer <token>`: the token's partner scopes every read and write."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -59,5 +60,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An API token created on /team/tokens/ by a partner admin.",
+            "description": gettext_lazy(
+                "An API token created on /team/tokens/ by a partner admin."
+            ),
         }

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,6 +14,7 @@ from notifications.webhooks import selectors as webhook_selectors
 from notifications.webhooks import services as webhooks
 from notifications.webhooks.transport import SIGNATURE_HEADER
 from partners.access import partner_admin_required, partner_required
+from web.submissions import Outcome, submit_once
 
 ADMINS_ONLY = services.ADMINS_ONLY
 WEBHOOKS_ADMINS_ONLY = webhooks.ADMINS_ONLY
@@ -27,29 +29,45 @@ def token_list(request):
 
     A new token's secret is shown on the answer to the POST itself, never put in a message or
     the session (both end up stored), so this view answers the POST with the page instead of
-    redirecting. The page is never cached.
+    redirecting. The page is never cached. A repeat of the same submission creates nothing
+    and goes back to the list, saying the secret was shown on the first answer only.
     """
     form = TokenForm(request.POST or None)
-    created = secret = None
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def write():
             created, secret = services.create_api_token(
                 partner=request.partner,
                 by=request.user,
                 name=form.cleaned_data["name"],
                 access=form.cleaned_data["access"],
             )
+            page = _token_page(request, TokenForm(), created=created, secret=secret)
+            again = _(
+                "The token “%(name)s” was already created by this form. Its secret was shown "
+                "only once; if you did not copy it, revoke the token and create another."
+            ) % {"name": created.name}
+            return Outcome(
+                url=reverse("api_tokens"),
+                response=page,
+                replay_message=again,
+                level=messages.WARNING,
+            )
+
+        try:
+            return submit_once(request, write)
         except ValidationError as exc:
             form.add_error(None, exc)
-        else:
-            form = TokenForm()
+    return _token_page(request, form, status=400 if request.method == "POST" else 200)
+
+
+def _token_page(request, form, *, created=None, secret=None, status=200):
     ctx = {
         "form": form,
         "tokens": selectors.tokens_for_partner(request.partner),
         "created": created,
         "secret": secret,
     }
-    status = 400 if request.method == "POST" and created is None else 200
     response = render(request, "api/token_list.html", ctx, status=status)
     add_never_cache_headers(response)
     return response
@@ -78,22 +96,40 @@ def token_revoke(request, pk):
 @partner_admin_required(WEBHOOKS_ADMINS_ONLY)
 def webhook_list(request):
     """The partner's webhook endpoints and the form to add one; the new endpoint's signing
-    secret is shown on the answer to the POST only (never cached)."""
+    secret is shown on the answer to the POST only (never cached). A repeat of the same
+    submission creates nothing and goes back to the list."""
     form = WebhookForm(request.POST or None)
-    created = None
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def write():
             created = webhooks.create_webhook_endpoint(
                 partner=request.partner,
                 by=request.user,
                 url=form.cleaned_data["url"],
                 event_types=form.cleaned_data["event_types"],
             )
+            page = _webhook_page(request, WebhookForm(), created=created)
+            again = _(
+                "Events are already sent to %(url)s: this form created the endpoint before. "
+                "Its signing secret was shown only once; if you did not copy it, delete the "
+                "endpoint and add it again."
+            ) % {"url": created.url}
+            return Outcome(
+                url=reverse("api_webhooks"),
+                response=page,
+                replay_message=again,
+                level=messages.WARNING,
+            )
+
+        try:
+            return submit_once(request, write)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
-        else:
-            form = WebhookForm()
+    return _webhook_page(request, form, status=400 if request.method == "POST" else 200)
+
+
+def _webhook_page(request, form, *, created=None, status=200):
     ctx = {
         "form": form,
         "endpoints": webhook_selectors.webhook_endpoints_for_partner(request.partner),
@@ -103,7 +139,6 @@ def webhook_list(request):
         "created": created,
         "signature_header": SIGNATURE_HEADER,
     }
-    status = 400 if request.method == "POST" and created is None else 200
     response = render(request, "api/webhook_list.html", ctx, status=status)
     add_never_cache_headers(response)
     return response

@@ -78,7 +78,7 @@ class KeysetPagination(BasePagination):
                     "type": "string",
                     "nullable": True,
                     "format": "uri",
-                    "description": "The next page, or null on the last page.",
+                    "description": _("The next page, or null on the last page."),
                 },
                 "results": schema,
             },
@@ -90,14 +90,15 @@ class KeysetPagination(BasePagination):
                 "name": self.cursor_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Opaque cursor from the `next` link of the previous page.",
+                "description": _("Opaque cursor from the `next` link of the previous page."),
                 "schema": {"type": "string"},
             },
             {
                 "name": self.limit_query_param,
                 "required": False,
                 "in": "query",
-                "description": f"Items per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+                "description": _("Items per page, 1 to %(max)s (default %(default)s).")
+                % {"max": MAX_LIMIT, "default": DEFAULT_LIMIT},
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
             },
         ]

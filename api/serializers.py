@@ -49,7 +49,7 @@ class StrictSerializer(serializers.Serializer):
 
 class ProblemFieldErrorSerializer(serializers.Serializer):
     field = serializers.CharField(allow_null=True)
-    pointer = serializers.CharField(help_text="JSON pointer into the request body.")
+    pointer = serializers.CharField(help_text=_("JSON pointer into the request body."))
     detail = serializers.CharField()
     code = serializers.CharField()
 
@@ -61,7 +61,7 @@ class ProblemSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    code = serializers.CharField(required=False, help_text="The reason, for programs.")
+    code = serializers.CharField(required=False, help_text=_("The reason, for programs."))
     errors = ProblemFieldErrorSerializer(many=True, required=False)
 
 
@@ -101,9 +101,9 @@ class DealSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     customer = CustomerRefSerializer()
-    estimated_value = serializers.IntegerField(help_text="Whole VND.")
+    estimated_value = serializers.IntegerField(help_text=_("Whole VND."))
     expected_close_date = serializers.DateField()
-    status = serializers.ChoiceField(choices=Deal.Status.choices, help_text="Review status.")
+    status = serializers.ChoiceField(choices=Deal.Status.choices, help_text=_("Review status."))
     review_comment = serializers.CharField()
     stage = serializers.ChoiceField(choices=Deal.Stage.choices)
     probability = serializers.IntegerField()
@@ -116,7 +116,9 @@ class DealSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
-    @extend_schema_field({"type": "integer", "nullable": True, "description": "Issued discount."})
+    @extend_schema_field(
+        {"type": "integer", "nullable": True, "description": _("Issued discount.")}
+    )
     def get_discount(self, deal):
         discount = getattr(deal, "discount", None)
         return discount.pk if discount is not None else None
@@ -265,7 +267,7 @@ class ProductSerializer(serializers.ModelSerializer):
 
 class StageChangeResultSerializer(serializers.Serializer):
     deal = DealSerializer()
-    discount = DiscountSerializer(allow_null=True, help_text="The discount a win issued.")
+    discount = DiscountSerializer(allow_null=True, help_text=_("The discount a win issued."))
 
 
 # --- input -----------------------------------------------------------------------------------
@@ -294,8 +296,8 @@ class ProductCodeField(serializers.SlugRelatedField):
 
 
 class RateInSerializer(StrictSerializer):
-    product = ProductCodeField(help_text="Product code.")
-    rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="Percent.")
+    product = ProductCodeField(help_text=_("Product code."))
+    rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text=_("Percent."))
 
 
 def _rates_field(**kwargs):
@@ -354,12 +356,14 @@ class AttachmentUploadSerializer(StrictSerializer):
 
 
 class CustomerDiscountRateInSerializer(StrictSerializer):
-    product = TextField(max_length=50, help_text="Product code.")
-    rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="Percent.")
+    product = TextField(max_length=50, help_text=_("Product code."))
+    rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text=_("Percent."))
 
 
 class CustomerDiscountInSerializer(StrictSerializer):
-    customer = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="Customer id.")
+    customer = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text=_("Customer id.")
+    )
     rates = serializers.ListField(child=CustomerDiscountRateInSerializer(), max_length=200)
     valid_from = serializers.DateField()
     valid_until = serializers.DateField()
@@ -371,7 +375,7 @@ class CustomerDiscountInSerializer(StrictSerializer):
 
 class DealQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, help_text="Title, customer, tax code."
+        required=False, allow_blank=True, max_length=200, help_text=_("Title, customer, tax code.")
     )
     stage = serializers.ChoiceField(choices=Deal.Stage.choices, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=Deal.Status.choices, required=False, allow_blank=True)
@@ -390,18 +394,18 @@ class DiscountQuerySerializer(serializers.Serializer):
 
 class CustomerQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, help_text="Name or tax code."
+        required=False, allow_blank=True, max_length=200, help_text=_("Name or tax code.")
     )
 
 
 class EventSerializer(serializers.Serializer):
     """An event of the partner's: the same JSON as the webhook delivery's body."""
 
-    id = serializers.IntegerField(help_text="Increases with each event; poll with `after`.")
+    id = serializers.IntegerField(help_text=_("Increases with each event; poll with `after`."))
     type = serializers.ChoiceField(choices=EVENT_TYPES)
     created_at = serializers.DateTimeField()
-    deal = serializers.IntegerField(allow_null=True, help_text="The deal's id, if any.")
-    data = serializers.DictField(help_text="Details of the event, e.g. a reason or a date.")
+    deal = serializers.IntegerField(allow_null=True, help_text=_("The deal's id, if any."))
+    data = serializers.DictField(help_text=_("Details of the event, e.g. a reason or a date."))
 
     def to_representation(self, instance):
         return payload(instance)
@@ -410,5 +414,5 @@ class EventSerializer(serializers.Serializer):
 class EventQuerySerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=EVENT_TYPES, required=False, allow_blank=True)
     after = serializers.IntegerField(
-        required=False, min_value=0, max_value=2**63 - 1, help_text="Only events after this id."
+        required=False, min_value=0, max_value=2**63 - 1, help_text=_("Only events after this id.")
     )

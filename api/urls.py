@@ -1,6 +1,7 @@
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
+from api.docs import api_docs
 from api.views import deals, discounts, events
 from api.views.base import not_found
 
@@ -43,10 +44,6 @@ urlpatterns = [
     path("v1/products/", discounts.ProductList.as_view(), name="product_list"),
     path("v1/events/", events.EventList.as_view(), name="event_list"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path(
-        "v1/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/docs.html"),
-        name="docs",
-    ),
+    path("v1/docs/", api_docs, name="docs"),
     re_path(r"^.*$", not_found),
 ]

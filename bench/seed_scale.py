@@ -328,8 +328,10 @@ def main():
                 ),
             ),
         )
-        # The last user is VNG staff, for the admin pages.
-        User.objects.filter(pk=n_partners + 1).update(
+        # The last user is VNG staff, for the admin pages (and it takes every 7th waiting
+        # registration in the review queue).
+        staff_id = n_partners + 1
+        User.objects.filter(pk=staff_id).update(
             email=STAFF_EMAIL, first_name="VNG", last_name="Staff", is_staff=True, is_superuser=True
         )
         loader.load(
@@ -444,6 +446,11 @@ def main():
                     "updated_at": updated,
                     "reviewed_at": created if status != "pending" else None,
                     "reviewed_by_id": None,
+                    # The review queue (issue 22): every registration entered it when made;
+                    # every 7th one waiting is taken by the bench's staff member.
+                    "submitted_at": created,
+                    "review_taken_by_id": staff_id if status == "pending" and i % 7 == 0 else None,
+                    "review_taken_at": created if status == "pending" and i % 7 == 0 else None,
                 }
 
         done("deals", loader.load(Deal, deal_rows()))

@@ -276,3 +276,48 @@ def api_token(partner) -> str:
 
     admin = User.objects.get(email="admin1@partner.bench")
     return create_api_token(partner=partner, by=admin, name="bench", access="read")[1]
+
+
+# --- Staff pages: the review queue, the admin index, the programme view (issue 22) ----------
+# The deal, discount and other change lists are timed in their own block (the staff
+# change lists); these are the staff's own pages.
+
+
+def staff_cookie() -> str:
+    """A signed-in session of the seed's staff member (bench/seed_scale.py)."""
+    return session_cookie(STAFF_EMAIL)
+
+
+def review_pages(partner) -> list[tuple[str, str, dict]]:
+    """(name, path, headers) of the review queue with each filter, a deep page of it, the
+    admin index and the programme view; `headers` carry the staff session."""
+    from urllib.parse import urlencode
+
+    from deals import review_queue
+    from deals.models import DiscountRule, Product
+    from partners.models import User
+    from web.paging import cursor_after
+
+    staff = User.objects.get(email=STAFF_EMAIL)
+    waiting = review_queue.waiting().order_by(*review_queue.ORDERING)
+    deep_row = waiting[min(waiting.count() // 2, 5000)]
+    scope = review_queue.QueueFilters().scope(staff)
+    deep = cursor_after(deep_row, ordering=review_queue.ORDERING, scope=scope)
+    product = Product.objects.get(
+        pk=DiscountRule.objects.filter(deal=deep_row).values("product")[:1]
+    )
+    headers = {"Cookie": staff_cookie()}
+    queue = "/admin/review/?"
+    return [
+        ("admin index (queue counts)", "/admin/", headers),
+        ("review queue", "/admin/review/", headers),
+        ("review queue, overdue", queue + urlencode({"overdue": 1}), headers),
+        ("review queue, one partner", queue + urlencode({"partner": partner.pk}), headers),
+        ("review queue, one product", queue + urlencode({"product": product.pk}), headers),
+        ("review queue, conflicts", queue + urlencode({"conflict": 1}), headers),
+        ("review queue, possible duplicates", queue + urlencode({"duplicate": 1}), headers),
+        ("review queue, taken by me", queue + urlencode({"mine": 1}), headers),
+        ("review queue, deep page", queue + urlencode({"cursor": deep}), headers),
+        ("programme view", "/admin/programme/", headers),
+        ("programme CSV, partner results", "/admin/programme/partner-results.csv", headers),
+    ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from deals import selectors, services
 from deals.models import (
     Attachment,
+    DayOff,
     Deal,
     DiscountRule,
     Note,
@@ -591,3 +592,13 @@ class PendingDeletionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DayOff)
+class DayOffAdmin(admin.ModelAdmin):
+    """VNG Cloud's own days off beyond Vietnam's public holidays and Tết (those come from the
+    `holidays` library): the review queue's clock does not run on them."""
+
+    list_display = ("day", "name")
+    search_fields = ("name",)
+    ordering = ("-day",)

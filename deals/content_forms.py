@@ -6,11 +6,13 @@ deals.services.content, whose ValidationErrors the views show on these forms.
 
 from django import forms
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from deals.files.names import ALLOWED, ALLOWED_LABEL, megabytes
 from deals.models import Attachment
 from deals.services.content import NOTE_MAX_CHARS
+from web.widgets import UncutTextarea
 
 
 class NoteForm(forms.Form):
@@ -18,14 +20,16 @@ class NoteForm(forms.Form):
     text = forms.CharField(
         label=_("Note"),
         strip=False,
-        widget=forms.Textarea(
-            attrs={"rows": 6, "maxlength": NOTE_MAX_CHARS, "class": "form-control"}
-        ),
+        # No maxlength: the browser would cut a longer text without a word; the service
+        # refuses it with an error on the field and the text is shown again whole.
+        widget=UncutTextarea(attrs={"rows": 6, "class": "form-control"}),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["text"].help_text = _("Up to %(n)s characters.") % {"n": NOTE_MAX_CHARS}
+        self.fields["text"].help_text = _("Up to %(n)s characters.") % {
+            "n": number_format(NOTE_MAX_CHARS, force_grouping=True)
+        }
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from deals.models import Product
 from discounts.rates import NO_RATE, RateInput, rate_problem
 from partners.models import Contract, Customer, tax_code_validator
-from web.widgets import LocalDateInput
+from web.widgets import LocalDateInput, UncutTextarea
 
 RATES = "rates"  # error key for the rates as a whole (no product, or a service refusal)
 
@@ -154,7 +154,7 @@ def _deal_fields():
             label=_("Description"),
             required=False,
             max_length=5000,
-            widget=forms.Textarea(attrs={"rows": 4}),
+            widget=UncutTextarea(attrs={"rows": 4}),
             help_text=_("Scope, timeline, competitors: what helps VNG Cloud review the deal."),
         ),
         "estimated_value": WholeVNDField(
@@ -217,7 +217,7 @@ class DealResubmitForm(DealFormMixin, forms.Form):
         label=_("Note to the reviewer"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=UncutTextarea(attrs={"rows": 3}),
         help_text=_("Optional: what you changed and why."),
     )
 

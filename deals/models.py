@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -173,6 +174,27 @@ class Deal(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # When the registration last entered the review queue: registered, or resubmitted after a
+    # send-back. Its age against the review promise counts from here. The database fills it on
+    # insert; deals reviewed before the review queue existed have none (their created_at
+    # stands in).
+    submitted_at = models.DateTimeField(
+        _("submitted for review at"), null=True, blank=True, db_default=Now()
+    )
+    # The reviewer who took the registration from the queue (deals.services.queue). Kept after
+    # the decision, so a resubmission comes back to the same reviewer's "taken by me".
+    # No index of its own on the whole table: the queue's partial index serves the reviewer's
+    # pending ones (see Meta.indexes).
+    review_taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("taken for review by"),
+    )
+    review_taken_at = models.DateTimeField(_("taken for review at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("deal")
@@ -235,6 +257,34 @@ class Deal(models.Model):
             models.Index(fields=["protected_until", "id"], name="deal_protected_id"),
             models.Index(fields=["status", "updated_at", "id"], name="deal_status_updated_id"),
             models.Index(fields=["stage", "updated_at", "id"], name="deal_stage_updated_id"),
+            # The review queue (deals.review_queue): registrations waiting, oldest first; the
+            # same by partner and for one reviewer. Partial: they hold the waiting ones only,
+            # so their size follows the queue, not the programme's history.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status=ReviewStatus.PENDING),
+                name="deal_review_queue",
+            ),
+            models.Index(
+                fields=["partner", "submitted_at", "id"],
+                condition=Q(status=ReviewStatus.PENDING),
+                name="deal_review_queue_partner",
+            ),
+            models.Index(
+                fields=["review_taken_by", "submitted_at", "id"],
+                condition=Q(status=ReviewStatus.PENDING),
+                name="deal_review_queue_taker",
+            ),
+            # The programme view (deals.programme): registrations per week, and review times
+            # read from the index alone.
+            # (COUNT(id) reads the id: it is in each, so the index alone answers.)
+            models.Index(fields=["created_at", "id"], name="deal_created_at"),
+            models.Index(
+                fields=["reviewed_at"],
+                include=["status", "submitted_at", "created_at", "id"],
+                condition=Q(reviewed_at__isnull=False),
+                name="deal_reviewed_figures",
+            ),
         ]
         constraints = [
             # A won or lost deal is closed: it always records when.
@@ -583,3 +633,19 @@ class PendingDeletion(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class DayOff(models.Model):
+    """A day VNG Cloud does not work beyond Vietnam's public holidays and Tết (a company
+    holiday, a bridge day): kept by staff, it stops the review clock like a weekend."""
+
+    day = models.DateField(_("day"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("day off")
+        verbose_name_plural = _("days off")
+        ordering = ("-day",)
+
+    def __str__(self):
+        return f"{self.day.isoformat()} {self.name}"

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from deals.content_forms import MultipleFileField
 from deals.models import CLOSING_STAGES, Attachment, Deal
 from deals.services import allowed_stages
+from web.widgets import UncutTextarea
 
 
 class ServiceErrorsMixin:
@@ -26,7 +27,7 @@ class StageForm(ServiceErrorsMixin, forms.Form):
         label=_("Note"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=UncutTextarea(attrs={"rows": 3}),
     )
     lost_reason = forms.ChoiceField(
         label=_("Why was the deal lost?"),

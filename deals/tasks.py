@@ -5,6 +5,7 @@ from datetime import date
 from celery import shared_task
 
 from deals.files.storing import purge_orphans as purge
+from deals.services.overdue import review_overdue_events as overdue
 from deals.services.protection import protection_reminders as remind
 
 
@@ -18,3 +19,9 @@ def protection_reminders(today: str | None = None) -> dict:
 def purge_orphans() -> str:
     """Delete stored objects that failed changes left behind (same as the command)."""
     return str(purge())
+
+
+@shared_task(name="deals.tasks.review_overdue", ignore_result=True)
+def review_overdue(today: str | None = None) -> int:
+    """`today` (ISO date) is for tests and catch-up runs; the schedule passes none."""
+    return overdue(today=date.fromisoformat(today) if today else None)

@@ -8,7 +8,7 @@ from discounts.models import Discount
 from discounts.rates import NO_RATE, RateInput
 from discounts.services import rate_field
 from partners.selectors import owned_customers
-from web.widgets import LocalDateInput
+from web.widgets import LocalDateInput, UncutTextarea
 
 
 class CustomerDiscountForm(forms.Form):
@@ -26,7 +26,7 @@ class CustomerDiscountForm(forms.Form):
     valid_from = forms.DateField(label=_("Valid from"), widget=LocalDateInput())
     valid_until = forms.DateField(label=_("Valid until"), widget=LocalDateInput())
     note = forms.CharField(
-        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"), required=False, max_length=2000, widget=UncutTextarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, discount: Discount, **kwargs):

@@ -17,7 +17,8 @@ from partners.access import (
     partner_required,
 )
 from web.export import csv_response
-from web.htmx import done, form_response
+from web.htmx import form_response
+from web.submissions import Outcome, submit_once
 
 
 def _status_filter(request) -> str:
@@ -102,7 +103,8 @@ def customer_discount_create(request, pk):
     form = CustomerDiscountForm(request.POST or None, discount=discount)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def write():
             created = services.create_customer_discount(
                 discount,
                 by=request.user,
@@ -112,15 +114,15 @@ def customer_discount_create(request, pk):
                 valid_until=data["valid_until"],
                 note=data["note"],
             )
+            message = _("The customer discount for %(customer)s was created.") % {
+                "customer": created.customer.name
+            }
+            return Outcome(url=discount.get_absolute_url(), message=message)
+
+        try:
+            return submit_once(request, write)
         except ValidationError as exc:
             form.add_service_errors(exc)
-        else:
-            messages.success(
-                request,
-                _("The customer discount for %(customer)s was created.")
-                % {"customer": created.customer.name},
-            )
-            return done(request, discount.get_absolute_url())
     ctx = {"discount": discount, "form": form}
     return form_response(
         request,

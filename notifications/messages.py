@@ -49,6 +49,10 @@ TEXTS = {
         "“%(deal)s” of %(partner)s may conflict with another partner's protected claim on "
         "%(customer)s (same tax code or its branch)."
     ),
+    Kind.REVIEW_OVERDUE: lambda: _(
+        "The registration “%(deal)s” of %(partner)s for %(customer)s has waited longer than "
+        "%(sla)s business days for review (it was due on %(date)s)."
+    ),
 }
 
 
@@ -76,6 +80,7 @@ def message(event: Event) -> str:
         "date": _date(params.get("date")),
         "from_stage": _stage_label(deal, params.get("from_stage", "")) if deal else "-",
         "to_stage": _stage_label(deal, params.get("to_stage", "")) if deal else "-",
+        "sla": params.get("sla", "-"),
     }
     if "customer" in params:
         values["customer"] = params["customer"]

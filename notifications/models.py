@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     PROTECTION_EXPIRING = "protection_expiring", _("Protection expiring soon")
     PROTECTION_EXPIRED = "protection_expired", _("Protection expired")
     CONFLICT_FLAGGED = "conflict_flagged", _("Possible conflict flagged")
+    REVIEW_OVERDUE = "review_overdue", _("Review overdue")
 
 
 class Audience(models.TextChoices):
@@ -37,12 +38,13 @@ class Audience(models.TextChoices):
     BOTH = "both", _("the partner and staff")
 
 
-# Who hears of each kind. Registrations, resubmissions and conflicts are for the reviewers;
-# a closed deal is news for both sides; everything else is the partner's.
+# Who hears of each kind. Registrations, resubmissions, conflicts and overdue reviews are for
+# the reviewers; a closed deal is news for both sides; everything else is the partner's.
 AUDIENCE = {
     Kind.DEAL_REGISTERED: Audience.STAFF,
     Kind.DEAL_RESUBMITTED: Audience.STAFF,
     Kind.CONFLICT_FLAGGED: Audience.STAFF,
+    Kind.REVIEW_OVERDUE: Audience.STAFF,
     Kind.DEAL_WON: Audience.BOTH,
     Kind.DEAL_LOST: Audience.BOTH,
 }

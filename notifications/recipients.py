@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from notifications.models import Audience, Event, Preference
+from notifications.models import AUDIENCE, Audience, Event, Kind, Preference
+from partners.access import membership_of
 from partners.models import Membership
 
 
@@ -79,3 +80,14 @@ def recipients_for(event: Event) -> list[Recipient]:
     ]
     result += [Recipient(None, address, settings.LANGUAGE_CODE, True) for address in bare]
     return result
+
+
+def kinds_heard_by(user) -> list[Kind]:
+    """The kinds of event that can ever reach `user`: a partner's people hear of their deals,
+    staff of registrations, resubmissions and conflicts too. The e-mail settings offer these."""
+    audiences = {Audience.PARTNER, Audience.BOTH}
+    if user.is_staff:
+        audiences = {Audience.STAFF, Audience.BOTH}
+        if membership_of(user) is not None:
+            audiences.add(Audience.PARTNER)
+    return [kind for kind in Kind if AUDIENCE.get(kind, Audience.PARTNER) in audiences]

@@ -437,11 +437,14 @@ def mark_read(delivery: Delivery, *, by) -> Delivery:
     return delivery
 
 
-def mark_all_read(*, user) -> int:
-    """Mark every unread notification of `user` read; returns how many."""
-    return Delivery.objects.filter(user=user, channel=Channel.IN_APP, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+def mark_all_read(*, user, except_newest: int = 0) -> int:
+    """Mark every unread notification of `user` read, but the newest `except_newest` (the
+    demo keeps a morning's few); returns how many."""
+    unread = Delivery.objects.filter(user=user, channel=Channel.IN_APP, read_at__isnull=True)
+    if except_newest:
+        newest = unread.order_by("-created_at", "-pk").values("pk")[:except_newest]
+        unread = unread.exclude(pk__in=list(newest.values_list("pk", flat=True)))
+    return unread.update(read_at=timezone.now())
 
 
 def save_preference(*, user, language: str, email_kinds: dict[str, bool]) -> Preference:

@@ -15,6 +15,7 @@ from notifications import selectors, services
 from notifications.forms import PreferenceForm
 from notifications.messages import message
 from notifications.models import Preference
+from notifications.recipients import kinds_heard_by
 
 
 @login_required
@@ -66,7 +67,9 @@ def notification_read_all(request):
 @login_required
 def notification_settings(request):
     preference = Preference.objects.filter(user=request.user).first() or Preference()
-    form = PreferenceForm(request.POST or None, preference=preference)
+    form = PreferenceForm(
+        request.POST or None, preference=preference, kinds=kinds_heard_by(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         services.save_preference(
             user=request.user,

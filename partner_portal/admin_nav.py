@@ -13,8 +13,9 @@ GROUPS = (
     ("partners", _("Partners"), (
         "partners.Partner", "partners.Membership", "partners.User", "partners.Contract",
         "accounts.Invitation", "partners.Customer", "partners.CustomerOwnership",
+        "notifications.Activity",
     )),
-    ("deals", _("Deals"), ("deals.Deal", "deals.Product")),
+    ("deals", _("Deals"), ("deals.Deal", "deals.Product", "deals.DayOff")),
     ("discounts", _("Discounts"), ("discounts.Discount", "discounts.CustomerDiscount")),
     ("deliveries", _("Deliveries"), (
         "notifications.Event", "notifications.Delivery", "notifications.WebhookDelivery",
@@ -23,7 +24,7 @@ GROUPS = (
 )  # fmt: skip
 SYSTEM = ("system", _("System"))
 # Pages of their own (issue 22's review queue and programme view), linked when they exist.
-PAGES = (("admin:review", _("Review")), ("admin:programme", _("Programme")))
+PAGES = (("admin:review_queue", _("Review")), ("admin:programme", _("Programme")))
 
 
 def group_app_list(get_app_list):

@@ -29,7 +29,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django admin with the staff's own site (partner_portal.admin_site): the review queue
+    # and the programme view beside the models.
+    "partner_portal.apps.StaffAdminConfig",
     # Autocomplete list filters in admin (partner, customer): Django's own widget.
     "admin_auto_filters",
     "django.contrib.auth",
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     # After auth and messages: ends idle or too old sessions; sends people who must use 2FA
     # (the organisation's rule, staff in admin) to set it up first.
     "accounts.middleware.SessionTimeoutMiddleware",
+    # An htmx request from someone signed out answers 401, so a dialog keeps what was typed.
+    "accounts.middleware.SessionEndedMiddleware",
     "accounts.middleware.TwoFactorRuleMiddleware",
     "accounts.middleware.ActivityContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -399,7 +403,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VNG Cloud Partner Portal API",
-    "DESCRIPTION": (
+    # Translated, like the operations' texts: /api/v1/docs/ shows them in the reader's language.
+    "DESCRIPTION": _(
         "Register deals, move their stages and read discounts and customers, under the same "
         "rules as the portal. Authenticate with `Authorization: Bearer <token>` (tokens are "
         "created by partner admins on /team/tokens/). Errors are RFC 9457 problem details."
@@ -469,6 +474,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "deal-protection": {"task": "deals.tasks.protection_reminders", "schedule": 3600.0},
     "purge-orphans": {"task": "deals.tasks.purge_orphans", "schedule": 300.0},
+    "purge-submission-keys": {"task": "web.tasks.purge_submission_keys", "schedule": 3600.0},
+    "review-overdue": {"task": "deals.tasks.review_overdue", "schedule": 900.0},
 }
 # Retries of a failed e-mail: after 1, 2, 4, ... times this, at most NOTIFICATION_MAX_ATTEMPTS.
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
@@ -480,6 +487,9 @@ NOTIFICATION_SWEEP_GRACE_SECONDS = env.int("NOTIFICATION_SWEEP_GRACE_SECONDS", d
 NOTIFICATION_REVIEWERS_GROUP = env.str("NOTIFICATION_REVIEWERS_GROUP", default="Deal reviewers")
 # "Protection expiring" is sent this many days before protected_until.
 PROTECTION_REMINDER_DAYS = env.int("PROTECTION_REMINDER_DAYS", default=14)
+# VNG's published promise: a registration is reviewed within this many Vietnamese business
+# days (weekends, public holidays, Tết and the staff's extra days off do not count).
+REVIEW_SLA_BUSINESS_DAYS = env.int("REVIEW_SLA_BUSINESS_DAYS", default=3)
 
 # Content Security Policy: every script and style is a file served by us.
 CONTENT_SECURITY_POLICY = {

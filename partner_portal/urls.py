@@ -1,23 +1,12 @@
 from allauth.account import views as account_views
-from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import Http404
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
-from partner_portal.admin_nav import group_app_list
-
-admin.site.site_header = _("VNG Cloud Partner Portal: staff")
-admin.site.site_title = _("Partner Portal admin")
-admin.site.index_title = _("Review deals and partner data")
-# Staff sign in through the portal's sign-in page: the same lockout, limits and 2FA.
-admin.site.login = secure_admin_login(admin.site.login)
-# The index by staff task, not by Django app; the task bar replaces the model sidebar.
-admin.site.get_app_list = group_app_list(admin.site.get_app_list)
-admin.site.enable_nav_sidebar = False
+# admin.site is the staff's own site (partner_portal.admin_site.StaffAdminSite).
 
 
 def not_offered(request, *args, **kwargs):

@@ -45,8 +45,8 @@ def membership_of(user) -> Membership | None:
 def partner_required(view):
     """Login, then a membership of an active partner; sets request.partner and .membership.
 
-    Staff without a membership are sent to admin; anybody else without one gets a page that
-    says so (403), never a crash.
+    Staff without a membership are sent to admin's review queue (their landing page); anybody
+    else without one gets a page that says so (403), never a crash.
     """
 
     @login_required
@@ -55,7 +55,7 @@ def partner_required(view):
         membership = membership_of(request.user)
         if membership is None:
             if request.user.is_staff:
-                return redirect("admin:index")
+                return redirect("admin:review_queue")
             return render(request, "partners/no_partner.html", status=403)
         if membership.partner.status != Partner.Status.ACTIVE:
             ctx = {"suspended_partner": membership.partner}

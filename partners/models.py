@@ -205,7 +205,8 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
-            # The company (the tax code's first 10 digits): the conflict flag's lookup.
+            # The company: the first 10 characters of the tax code (a head office and its
+            # branches): the conflict flag's lookup, and the review queue's comparisons.
             models.Index(Left("tax_code", 10), name="customer_tax_root"),
         ]
         constraints = [

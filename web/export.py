@@ -4,7 +4,7 @@ import csv
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 # A cell starting with one of these is run as a formula by Excel or LibreOffice
 # (CSV/formula injection); a leading apostrophe makes it plain text.
@@ -42,13 +42,20 @@ def csv_streaming_response(
     name: str, header: Sequence[str], rows: Iterable[Sequence]
 ) -> StreamingHttpResponse:
     """Like csv_response, but each row is sent as it is made: memory stays flat however many
-    rows there are (pass a queryset's .iterator())."""
+    rows there are (pass a queryset's .iterator()).
+
+    The rows are made while the response is sent, after the view and the middleware that
+    chose the reader's language have returned: they are made in that language again here,
+    or a stage would read "Tiềm năng" in an English file.
+    """
     writer = csv.writer(_Line())
+    language = translation.get_language()
 
     def lines():
-        yield "\ufeff" + writer.writerow([safe_cell(cell) for cell in header])
-        for row in rows:
-            yield writer.writerow([safe_cell(cell) for cell in row])
+        with translation.override(language):
+            yield "\ufeff" + writer.writerow([safe_cell(cell) for cell in header])
+            for row in rows:
+                yield writer.writerow([safe_cell(cell) for cell in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     filename = f"{name}-{timezone.localdate().isoformat()}.csv"

@@ -14,6 +14,20 @@ def date_placeholder() -> str:
     return text
 
 
+class UncutTextarea(forms.Textarea):
+    """A textarea without the `maxlength` attribute its field's max_length would give it.
+
+    With maxlength a browser silently cuts typed or pasted text at the limit, so a partner
+    never learns that the end of a note was lost. Without it, the form's (or the service's)
+    own check refuses the text with an error on the field, and the text is shown again whole.
+    """
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].pop("maxlength", None)
+        return context
+
+
 class LocalDateInput(forms.DateInput):
     """A text input in the active language's date format (the browser's date picker shows
     the browser's locale, not the page's). The value is shown in the same format it is typed."""

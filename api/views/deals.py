@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -28,7 +29,9 @@ from deals.services import (
 from discounts.selectors import get_discount_for_partner
 from web.downloads import file_download
 
-PROBLEM = OpenApiResponse(response=s.ProblemSerializer, description="Problem details.")
+PROBLEM = OpenApiResponse(
+    response=s.ProblemSerializer, description=gettext_lazy("Problem details.")
+)
 
 
 def problems(*codes) -> dict:
@@ -64,7 +67,7 @@ class DealList(PartnerAPIView):
         operation_id="deals_list",
         parameters=[s.DealQuerySerializer],
         responses={200: s.DealSerializer(many=True), **READ_ERRORS},
-        summary="List the partner's deals",
+        summary=gettext_lazy("List the partner's deals"),
     )
     def get(self, request):
         filters = self.query()
@@ -81,7 +84,7 @@ class DealList(PartnerAPIView):
         operation_id="deals_create",
         request=s.DealRegisterSerializer,
         responses={201: s.DealSerializer, **ERRORS},
-        summary="Register a deal for review",
+        summary=gettext_lazy("Register a deal for review"),
     )
     @idempotent
     def post(self, request):
@@ -107,7 +110,7 @@ class DealDetail(PartnerAPIView):
     @extend_schema(
         operation_id="deals_retrieve",
         responses={200: s.DealSerializer, **READ_ERRORS},
-        summary="A deal",
+        summary=gettext_lazy("A deal"),
     )
     def get(self, request, pk):
         selectors.get_deal_for_partner(self.partner, pk)
@@ -117,7 +120,7 @@ class DealDetail(PartnerAPIView):
         operation_id="deals_resubmit",
         request=s.DealResubmitSerializer,
         responses={200: s.DealSerializer, **ERRORS},
-        summary="Edit and resubmit a deal that VNG Cloud sent back (action required)",
+        summary=gettext_lazy("Edit and resubmit a deal that VNG Cloud sent back (action required)"),
     )
     @idempotent
     def patch(self, request, pk):
@@ -142,7 +145,9 @@ class DealStage(PartnerAPIView):
         operation_id="deals_stage",
         request=s.StageChangeSerializer,
         responses={200: s.StageChangeResultSerializer, **ERRORS},
-        summary="Move the deal to another stage; won answers with the issued discount",
+        summary=gettext_lazy(
+            "Move the deal to another stage; won answers with the issued discount"
+        ),
     )
     @idempotent
     def post(self, request, pk):
@@ -171,7 +176,7 @@ class DealNotes(PartnerAPIView):
     @extend_schema(
         operation_id="deals_notes_list",
         responses={200: s.NoteSerializer(many=True), **READ_ERRORS},
-        summary="Notes",
+        summary=gettext_lazy("Notes"),
     )
     def get(self, request, pk):
         deal = selectors.get_deal_for_partner(self.partner, pk)
@@ -182,7 +187,7 @@ class DealNotes(PartnerAPIView):
         operation_id="deals_notes_create",
         request=s.NoteInSerializer,
         responses={201: s.NoteSerializer, **ERRORS},
-        summary="Add a note",
+        summary=gettext_lazy("Add a note"),
     )
     @idempotent
     def post(self, request, pk):
@@ -200,7 +205,7 @@ class DealAttachments(PartnerAPIView):
     @extend_schema(
         operation_id="deals_attachments_list",
         responses={200: s.AttachmentSerializer(many=True), **READ_ERRORS},
-        summary="Attachments",
+        summary=gettext_lazy("Attachments"),
     )
     def get(self, request, pk):
         deal = selectors.get_deal_for_partner(self.partner, pk)
@@ -213,7 +218,9 @@ class DealAttachments(PartnerAPIView):
         operation_id="deals_attachments_create",
         request={"multipart/form-data": s.AttachmentUploadSerializer},
         responses={201: s.UploadResultSerializer, **ERRORS},
-        summary="Upload files (all of them or none), checked like the portal's uploads",
+        summary=gettext_lazy(
+            "Upload files (all of them or none), checked like the portal's uploads"
+        ),
     )
     @idempotent
     def post(self, request, pk):
@@ -232,14 +239,14 @@ class AttachmentDetail(PartnerAPIView):
         operation_id="deals_attachments_download",
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
-                response=OpenApiTypes.BINARY, description="The file (local storage)."
+                response=OpenApiTypes.BINARY, description=gettext_lazy("The file (local storage).")
             ),
             (302, "application/octet-stream"): OpenApiResponse(
-                description="A short-lived download link (object storage)."
+                description=gettext_lazy("A short-lived download link (object storage).")
             ),
             **problems(400, 401, 403, 404, 413, 429),
         },
-        summary="Download a file",
+        summary=gettext_lazy("Download a file"),
     )
     def get(self, request, deal_pk, pk):
         attachment = selectors.get_attachment_for_partner(self.partner, deal_pk, pk)

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError as InputError
@@ -27,7 +28,7 @@ class DiscountList(PartnerAPIView):
         operation_id="discounts_list",
         parameters=[s.DiscountQuerySerializer],
         responses={200: s.DiscountSerializer(many=True), **READ_ERRORS},
-        summary="The partner's discounts, newest first",
+        summary=gettext_lazy("The partner's discounts, newest first"),
     )
     def get(self, request):
         discounts = selectors.filter_discounts(
@@ -42,7 +43,7 @@ class DiscountDetail(PartnerAPIView):
     @extend_schema(
         operation_id="discounts_retrieve",
         responses={200: s.DiscountSerializer, **READ_ERRORS},
-        summary="A discount",
+        summary=gettext_lazy("A discount"),
     )
     def get(self, request, pk):
         discount = selectors.get_discount_for_partner(self.partner, pk)
@@ -60,7 +61,7 @@ class CustomerDiscountList(PartnerAPIView):
     @extend_schema(
         operation_id="customer_discounts_list",
         responses={200: s.CustomerDiscountSerializer(many=True), **READ_ERRORS},
-        summary="Customer discounts drawn on a discount, revoked ones included",
+        summary=gettext_lazy("Customer discounts drawn on a discount, revoked ones included"),
     )
     def get(self, request, pk):
         discount = selectors.get_discount_for_partner(self.partner, pk)
@@ -71,7 +72,9 @@ class CustomerDiscountList(PartnerAPIView):
         operation_id="customer_discounts_create",
         request=s.CustomerDiscountInSerializer,
         responses={201: s.CustomerDiscountSerializer, **ERRORS},
-        summary="Give one of your customers a discount drawn on this one (admins' tokens)",
+        summary=gettext_lazy(
+            "Give one of your customers a discount drawn on this one (admins' tokens)"
+        ),
     )
     @idempotent
     def post(self, request, pk):
@@ -121,7 +124,7 @@ class CustomerDiscountRevoke(PartnerAPIView):
         operation_id="customer_discounts_revoke",
         request=None,
         responses={200: s.CustomerDiscountSerializer, **ERRORS},
-        summary="Revoke a customer discount (admins' tokens); it stays as history",
+        summary=gettext_lazy("Revoke a customer discount (admins' tokens); it stays as history"),
     )
     @idempotent
     def post(self, request, pk, cd_pk):
@@ -139,7 +142,7 @@ class CustomerList(PartnerAPIView):
         operation_id="customers_list",
         parameters=[s.CustomerQuerySerializer],
         responses={200: s.CustomerSerializer(many=True), **READ_ERRORS},
-        summary="The customers the partner owns now, by name",
+        summary=gettext_lazy("The customers the partner owns now, by name"),
     )
     def get(self, request):
         customers = partner_selectors.search_customers(
@@ -153,7 +156,7 @@ class CustomerDetail(PartnerAPIView):
     @extend_schema(
         operation_id="customers_retrieve",
         responses={200: s.CustomerDetailSerializer, **READ_ERRORS},
-        summary="A customer",
+        summary=gettext_lazy("A customer"),
     )
     def get(self, request, pk):
         customer = partner_selectors.get_customer_for_partner(self.partner, pk)
@@ -167,7 +170,7 @@ class ProductList(PartnerAPIView):
     @extend_schema(
         operation_id="products_list",
         responses={200: s.ProductSerializer(many=True), **READ_ERRORS},
-        summary="Products offered now (their codes name the rates)",
+        summary=gettext_lazy("Products offered now (their codes name the rates)"),
     )
     def get(self, request):
         page = self.paginate_queryset(Product.objects.filter(is_active=True))

@@ -1,5 +1,6 @@
 """events/: the partner's events from the outbox, oldest first, for a CRM to poll."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 
 from api import selectors
@@ -17,8 +18,8 @@ class EventList(PartnerAPIView):
         operation_id="events_list",
         parameters=[s.EventQuerySerializer],
         responses={200: s.EventSerializer(many=True), **READ_ERRORS},
-        summary="The partner's events, oldest first (the webhooks' JSON)",
-        description=(
+        summary=gettext_lazy("The partner's events, oldest first (the webhooks' JSON)"),
+        description=gettext_lazy(
             "Poll with `after` = the last event id you have processed (the last page has no "
             "`next` link); `type` narrows to one kind of event."
         ),

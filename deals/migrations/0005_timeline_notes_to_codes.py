@@ -14,6 +14,9 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 LANGUAGES = ("en", "vi")
+# The long date as those texts were written then (partner_portal/formats/vi has since put
+# "ngày" in lower case): pinned, so the migration reads old notes whatever the format is now.
+WRITTEN_DATE_FORMATS = {"en": "N j, Y", "vi": r"\N\g\à\y d \t\h\á\n\g n \n\ă\m Y"}
 FIXED = {
     "registered": "Registered",
     "registered_conflict": "Registered. Another partner holds a protected claim on this customer.",
@@ -50,7 +53,8 @@ class Texts:
             first = date(2020, 1, 1)
             with translation.override(self.language):
                 self._dates = {
-                    date_format(day): day for day in (first + timedelta(n) for n in range(6000))
+                    date_format(day, WRITTEN_DATE_FORMATS[self.language]): day
+                    for day in (first + timedelta(n) for n in range(6000))
                 }
         return self._dates.get(text)
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from deals.files.checks import CheckedFile, check_uploads
@@ -38,7 +39,10 @@ def clean_note_text(text: str) -> str:
         raise ValidationError(
             {
                 "text": _("A note has at most %(n)s characters; this one has %(count)s.")
-                % {"n": NOTE_MAX_CHARS, "count": len(text)}
+                % {
+                    "n": number_format(NOTE_MAX_CHARS, force_grouping=True),
+                    "count": number_format(len(text), force_grouping=True),
+                }
             },
             code="too_long",
         )

@@ -125,7 +125,8 @@ def register_deal(
       an open deal with the same title for the same customer (a double submission);
     - the customer is found by tax code, or created with `customer_name` (a known customer
       keeps its name);
-    - the deal is created `pending` in `prospect` (probability 10 %);
+    - the deal is created `pending` in `prospect` (probability 10 %), submitted for review
+      now (`submitted_at`, filled by the database);
     - one DiscountRule per product in `rates`; the dashboard's deal counters count it;
     - one StageChange with the system note REGISTERED, or REGISTERED_CONFLICT when another
       partner holds a protected claim on the customer or the same company (tax-code root, see
@@ -240,8 +241,9 @@ def resubmit_deal(
       stay allowed even if staff have since withdrawn them;
     - saves the edited title, description, estimated value and expected close date;
     - replaces the deal's DiscountRules with `rates` when they differ;
-    - sets the status to `pending` (the reviewer's comment is kept for the record) and moves
-      the deal in the dashboard's deal counters;
+    - sets the status to `pending` (the reviewer's comment is kept for the record) and
+      `submitted_at` to now (the review queue's clock starts again), and moves the deal in the
+      dashboard's deal counters;
     - writes one StageChange action_required → pending with the partner's note and the names
       of what changed (system note CHANGED, shown in the reader's language);
     - events "deal resubmitted" and, if another partner holds a protected claim on the same
@@ -282,7 +284,9 @@ def resubmit_deal(
     if rates is not None and _replace_rates(deal, rates):
         changed.append("rates")
     deal.status = Deal.Status.PENDING
-    deal.save(update_fields=["status", "updated_at", *edited])
+    # Back in the review queue: the review promise counts from now.
+    deal.submitted_at = timezone.now()
+    deal.save(update_fields=["status", "submitted_at", "updated_at", *edited])
     counters.record(before, deal)
     StageChange.objects.create(
         deal=deal,

@@ -2,7 +2,6 @@
 
 import logging
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
@@ -15,7 +14,8 @@ from deals.files import thumbnails
 from deals.services.content import post_attachments, post_note
 from partners.access import partner_required
 from web.downloads import file_download, open_stored, private
-from web.htmx import done, form_response
+from web.htmx import form_response
+from web.submissions import Outcome, submit_once
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +32,15 @@ def note_add(request, pk):
     deal = selectors.get_deal_for_partner(request.partner, pk)
     form = NoteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def write():
             post_note(deal, by=request.user, text=form.cleaned_data["text"])
+            return Outcome(url=deal.get_absolute_url(), message=_("Note added."))
+
+        try:
+            return submit_once(request, write)
         except ValidationError as exc:
             _show_error(form, exc)
-        else:
-            messages.success(request, _("Note added."))
-            return done(request, deal.get_absolute_url())
     return form_response(
         request,
         page="deals/note_form.html",
@@ -59,22 +61,23 @@ def attachment_add(request, pk):
         else AttachmentForm()
     )
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def write():
             saved = post_attachments(
                 deal,
                 by=request.user,
                 files=form.cleaned_data["files"],
                 kind=form.cleaned_data["kind"],
             )
+            message = ngettext(
+                "%(count)s file attached.", "%(count)s files attached.", len(saved)
+            ) % {"count": len(saved)}
+            return Outcome(url=deal.get_absolute_url(), message=message)
+
+        try:
+            return submit_once(request, write)
         except ValidationError as exc:
             _show_error(form, exc, field="files")
-        else:
-            messages.success(
-                request,
-                ngettext("%(count)s file attached.", "%(count)s files attached.", len(saved))
-                % {"count": len(saved)},
-            )
-            return done(request, deal.get_absolute_url())
     return form_response(
         request,
         page="deals/attachment_form.html",

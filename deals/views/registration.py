@@ -13,6 +13,7 @@ from deals.models import Deal, Product
 from deals.services import register_deal, resubmit_deal
 from deals.services.registration import has_conflicting_claim
 from partners.access import partner_required
+from web.submissions import Outcome, submit_once
 
 REGISTER_FIELDS = (
     "customer_tax_code",
@@ -60,19 +61,21 @@ def deal_register(request):
         status = 200 if request.method == "GET" else 403
         return render(request, "deals/deal_form.html", ctx, status=status)
     if form.is_valid():
-        try:
+
+        def write():
             deal = register_deal(
                 partner=request.partner,
                 by=request.user,
                 rates=form.rates(),
                 **{name: form.cleaned_data[name] for name in REGISTER_FIELDS},
             )
+            message = _success_message(deal, known_customer=form.known_customer)
+            return Outcome(url=deal.get_absolute_url(), message=message)
+
+        try:
+            return submit_once(request, write)
         except ValidationError as error:
             form.add_service_error(error)
-        else:
-            message = _success_message(deal, known_customer=form.known_customer)
-            messages.success(request, message)
-            return redirect(deal)
     return render(request, "deals/deal_form.html", ctx, status=400)
 
 

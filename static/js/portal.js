@@ -117,9 +117,75 @@
     return target && target.id === "portal-modal-content";
   }
 
-  document.addEventListener("htmx:responseError", function (event) {
-    if (!inDialog(event)) { return; }
+  // The session ended (a timeout, signed out elsewhere): the server answers an htmx request
+  // with 401 and X-Session-Ended instead of the login page. A dialog keeps its form and
+  // everything typed in it (files included), says so and offers to sign in again in a new
+  // tab; the next submit first asks /accounts/session/ whether the browser is signed in
+  // again and takes the new CSRF token (signing in rotates it), then sends the same form.
+  // Outside a dialog the page goes to the login page, and comes back after it.
+  function sessionEnded(xhr) {
+    return xhr && xhr.status === 401 && xhr.getResponseHeader("X-Session-Ended");
+  }
+
+  function loginUrl(el) {
+    var here = window.location.pathname + window.location.search;
+    return el.dataset.loginUrl + "?next=" + encodeURIComponent(here);
+  }
+
+  function showSessionEnded() {
     var el = document.getElementById("portal-modal");
+    var body = el && el.querySelector("#portal-modal-content .modal-body");
+    if (!body) { return; }
+    el.dataset.signedOut = "true";
+    body.querySelectorAll("[data-dialog-error], [data-session-ended]").forEach(function (old) {
+      old.remove();
+    });
+    var alert = element("div", "alert alert-warning");
+    alert.setAttribute("role", "alert");
+    alert.setAttribute("data-session-ended", "");
+    var link = element("a", "alert-link", el.dataset.signIn);
+    link.href = loginUrl(el);
+    link.target = "_blank";
+    link.rel = "noopener";
+    alert.append(el.dataset.sessionEndedText + " ", link, ", " + el.dataset.sendAgain);
+    body.prepend(alert);
+    body.scrollTop = 0;
+    alert.setAttribute("tabindex", "-1");
+    alert.focus();
+  }
+
+  function useCsrfToken(token) {
+    document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) {
+      input.value = token;
+    });
+    document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRFToken": token }));
+  }
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var el = document.getElementById("portal-modal");
+    if (!el || el.dataset.signedOut !== "true" || !inDialog(event)) { return; }
+    event.preventDefault();
+    fetch(el.dataset.sessionUrl, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        var token = response.ok && response.headers.get("X-CSRFToken");
+        if (!token) { showSessionEnded(); return; }
+        useCsrfToken(token);
+        delete el.dataset.signedOut;
+        el.querySelectorAll("[data-session-ended]").forEach(function (old) { old.remove(); });
+        event.detail.issueRequest(true);
+      })
+      .catch(function () { showDialogError(el.dataset.errorNetwork); });
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var el = document.getElementById("portal-modal");
+    if (sessionEnded(event.detail.xhr)) {
+      // An open dialog may hold typed text: it stays, whichever request found out.
+      if (el && el.classList.contains("show")) { showSessionEnded(); }
+      else if (el) { window.location.assign(loginUrl(el)); }
+      return;
+    }
+    if (!inDialog(event)) { return; }
     showDialogError(errorMessage(event.detail.xhr) || (el && el.dataset.errorGeneric));
   });
   ["htmx:sendError", "htmx:timeout"].forEach(function (name) {

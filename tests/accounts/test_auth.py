@@ -65,8 +65,8 @@ def test_staff_without_a_partner_land_in_admin(client, staff):
     client.force_login(staff)
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == "/admin/"
-    assert client.get("/admin/").status_code == 200
+    assert response["Location"] == "/admin/review/"  # the review queue is their landing page
+    assert client.get("/admin/review/").status_code == 200
 
 
 def test_logged_in_user_visiting_login_is_sent_on(alice_client):

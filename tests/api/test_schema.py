@@ -77,19 +77,17 @@ def test_the_api_keeps_its_schema(case, bearer):
 
 
 def test_the_docs_page_uses_only_our_own_files(client):
-    """Swagger UI from the vendored sidecar, its start script from our own URL: nothing inline
-    (the portal's CSP allows only 'self'), nothing from a CDN."""
+    """The reference is drawn on the server (api/docs.py): nothing inline (the portal's CSP
+    allows only 'self'), nothing from a CDN; the schema itself is served beside it."""
     import re
 
     page = client.get("/api/v1/docs/")
 
     assert page.status_code == 200
     html = page.content.decode()
-    assert "<style" not in html
+    assert "<style" not in html and " style=" not in html
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     for url in re.findall(r'(?:src|href)="([^"]+)"', html):
-        assert url.startswith("/"), url
-    script = client.get("/api/v1/docs/?script=")
-    assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
+        assert url.startswith(("/", "#")), url
     schema = client.get("/api/v1/schema/")
     assert schema.status_code == 200 and b"/api/v1/deals/" in schema.content

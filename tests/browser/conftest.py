@@ -108,7 +108,18 @@ class UI:
         overflow = self.page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
-        assert overflow <= 0, f"{label}: the page is {overflow}px wider than the screen"
+        if overflow > 0:
+            # Name the elements that reach past the screen's edge, widest first.
+            culprits = self.page.evaluate(
+                """() => [...document.querySelectorAll('body *')]
+                  .map(e => [e.getBoundingClientRect().right, e])
+                  .filter(([right]) => right > document.documentElement.clientWidth + 1)
+                  .sort((a, b) => b[0] - a[0]).slice(0, 5)
+                  .map(([right, e]) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(right)}`)"""
+            )
+            raise AssertionError(
+                f"{label}: the page is {overflow}px wider than the screen: {culprits}"
+            )
         state = self._state()
         if state not in _AXED:  # the same page in the same state was checked by another flow
             results = _axe().run(self.page, options={"resultTypes": ["violations"]})

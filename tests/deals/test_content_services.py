@@ -47,7 +47,7 @@ def test_post_note_accepts_5000_characters_and_refuses_5001(alpha_deal, alice):
     with pytest.raises(ValidationError) as caught:
         post_note(alpha_deal, by=alice, text="a" * 5001)
 
-    assert "at most 5000 characters" in caught.value.message_dict["text"][0]
+    assert "at most 5,000 characters" in caught.value.message_dict["text"][0]
     assert list(Note.objects.values_list("text", flat=True)) == ["a" * 5000]
 
 

@@ -100,7 +100,7 @@ def test_note_add_post_without_javascript_redirects(alice_client, alpha_deal):
 
 @pytest.mark.parametrize(
     ("text", "error"),
-    [("   \n ", "Write something in the note."), ("x" * 5001, "at most 5000 characters")],
+    [("   \n ", "Write something in the note."), ("x" * 5001, "at most 5,000 characters")],
 )
 def test_note_add_post_shows_the_error_in_place(alice_client, alpha_deal, text, error):
     htmx = alice_client.post(note_url(alpha_deal), {"text": text}, **HTMX)

@@ -72,3 +72,20 @@ def test_seed_demo_logins_work(client):
     assert Membership.objects.get(user__email="alpha.sales@example.com").role == "member"
     assert Membership.objects.get(user__email="alpha@example.com").role == "admin"
     assert User.objects.get(email="staff@example.com").is_superuser
+
+
+@pytest.mark.django_db(transaction=True)  # the deliveries are made as each change commits
+def test_seed_demo_rings_a_handful_of_unread_notifications_not_a_flood():
+    """A fresh `make run` looks like a partner's morning: a few new, the history read."""
+    from notifications.models import Channel, Delivery
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # a second run (make run again) adds no flood either
+
+    for email in ("alpha@example.com", "beta@example.com", "staff@example.com"):
+        inbox = Delivery.objects.filter(user__email=email, channel=Channel.IN_APP)
+        unread = inbox.filter(read_at__isnull=True).count()
+        assert 1 <= unread <= 5, (email, unread)
+        assert inbox.filter(read_at__isnull=False).count() >= 5, email
+    member = Delivery.objects.filter(user__email="alpha.sales@example.com", read_at__isnull=True)
+    assert member.count() <= 5

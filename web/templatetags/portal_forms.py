@@ -1,6 +1,10 @@
-"""Form helpers for templates whose forms come from a library (allauth): Bootstrap classes."""
+"""Form helpers: Bootstrap classes for forms that come from a library (allauth), and the
+one-time submission key of the portal's forms that create something."""
 
 from django import template
+from django.utils.html import format_html
+
+from web import submissions
 
 register = template.Library()
 
@@ -26,3 +30,11 @@ def bootstrap_widget(field):
 @register.filter
 def is_checkbox(field) -> bool:
     return getattr(field.field.widget, "input_type", "") in CHECK_TYPES
+
+
+@register.simple_tag
+def submission_key():
+    """A hidden field with a new one-time key: sending the form twice creates one thing."""
+    return format_html(
+        '<input type="hidden" name="{}" value="{}">', submissions.FIELD, submissions.new_key()
+    )

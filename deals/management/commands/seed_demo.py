@@ -22,10 +22,18 @@ from discounts.contracts import create_contract
 from discounts.models import Discount
 from discounts.services import create_customer_discount
 from notifications.activity import activity_context
+from notifications.services import mark_all_read
 from partners.models import Contract, Membership, Partner, User
 from partners.services import get_or_create_customer
 
 PASSWORD = "portal-demo"
+DEMO_EMAILS = (
+    "alpha@example.com",
+    "alpha.sales@example.com",
+    "beta@example.com",
+    "staff@example.com",
+)
+UNREAD_IN_THE_MORNING = 4
 S = Deal.Stage
 R = Deal.Status
 
@@ -179,6 +187,10 @@ class Command(BaseCommand):
             created = self._deals(alpha, alpha_admin, staff, ALPHA_DEALS, products, customers)
             created += self._deals(beta, beta_admin, staff, BETA_DEALS, products, customers)
             self._customer_discounts(alpha, alpha_admin)
+        # A partner's morning, not a flood: the history above is old news, read; the newest
+        # few of each person's notifications wait under the bell.
+        for user in User.objects.filter(email__in=DEMO_EMAILS):
+            mark_all_read(user=user, except_newest=UNREAD_IN_THE_MORNING)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new deals)."))
         self.stdout.write(f"Demo logins (password: {PASSWORD}):")
         for email, what in (

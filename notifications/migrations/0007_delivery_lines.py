@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('notifications', '0005_admin_list_indexes'),
+        ('notifications', '0006_merge_admin_lists_review_overdue'),
     ]
 
     operations = [
