@@ -243,6 +243,7 @@ def main():
     call_command("migrate", verbosity=0)
     from deals import counters
     from deals.models import Attachment, Deal, DiscountRule, Note, Product, StageChange
+    from discounts import counters as discount_counters
     from discounts.models import (
         CustomerDiscount,
         CustomerDiscountLine,
@@ -619,6 +620,7 @@ def main():
         done("customer owners", sync_customer_owners())
         counters.rebuild()
         done("deal counters", 0)
+        done("discount counters", discount_counters.rebuild())
         # Staff sign in with two-factor sign-in (STAFF_REQUIRE_2FA): an authenticator row
         # (its secret is never used by the benchmarks).
         from allauth.mfa.models import Authenticator

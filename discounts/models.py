@@ -219,3 +219,29 @@ class CustomerDiscountLine(models.Model):
 
     def __str__(self):
         return f"{self.product}: {self.rate}%"
+
+
+class DiscountCounter(models.Model):
+    """How many discounts a partner was issued and how many customer discounts it passed on
+    in one month (by the local day they were created): what the reports page shows, read
+    without counting the discounts. Kept by `discounts.counters` in the transaction that
+    creates them; `rebuild_deal_counters` recomputes them with the deal counters."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="+", verbose_name=_("partner")
+    )
+    month = models.DateField(_("month"))
+    issued = models.BigIntegerField(_("discounts issued"), default=0)
+    passed_on = models.BigIntegerField(_("customer discounts passed on"), default=0)
+
+    class Meta:
+        verbose_name = _("discount counter")
+        verbose_name_plural = _("discount counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "month"], name="one_discount_counter_a_month"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.month:%Y-%m}: {self.issued}/{self.passed_on}"

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from discounts import counters
 from discounts import rates as rates_rules
 from discounts.models import (
     CustomerDiscount,
@@ -68,6 +69,7 @@ def issue_discount(
     DiscountLine.objects.bulk_create(
         DiscountLine(discount=discount, product=product, rate=rate) for product, rate in lines
     )
+    counters.record_issued(discount)
     record_event(
         Kind.DISCOUNT_ISSUED,
         deal=deal,
@@ -223,6 +225,7 @@ def create_customer_discount(
         CustomerDiscountLine(customer_discount=created, product_id=product_id, rate=rate)
         for product_id, rate in parsed.items()
     )
+    counters.record_passed_on(created, locked.partner_id)
     names = dict(locked.lines.values_list("product_id", "product__name"))
     record_activity(
         action="customer_discount.created",

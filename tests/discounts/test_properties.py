@@ -12,6 +12,7 @@ from hypothesis.extra.django import TestCase
 
 from deals.models import Deal, DiscountRule
 from deals.services import change_stage
+from discounts import counters as discount_counters
 from discounts.models import (
     CustomerDiscount,
     CustomerDiscountLine,
@@ -133,6 +134,8 @@ class CustomerDiscountPropertyTests(TestCase):
         active = CustomerDiscount.objects.filter(status=DiscountStatus.ACTIVE)
         pairs = list(active.values_list("discount_id", "customer_id"))
         assert len(pairs) == len(set(pairs))
+        # The reports' counters follow every create, revoke and refusal.
+        assert discount_counters.stored_counts() == discount_counters.fresh_counts()
 
     @settings(
         max_examples=60,

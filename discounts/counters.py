@@ -1,0 +1,104 @@
+"""The reports page's discount counters: kept in the transaction that creates a discount or a
+customer discount.
+
+The reports page shows how many discounts the partner was issued and how many customer
+discounts it passed on in the last 12 months. Counting those rows costs time in proportion to
+the partner's history (100,000 discounts for the busiest partner at a million deals); instead
+`issue_discount` and `create_customer_discount` call `record_issued` / `record_passed_on`, and
+the page sums at most 12 DiscountCounter rows. Neither is ever deleted (a revoked one still
+counts: it was issued), so the counters only grow.
+
+`rebuild()` (run by `rebuild_deal_counters`) recomputes them from the rows, for data loaded in
+bulk or after a deploy whose previous release did not keep them.
+"""
+
+from collections import defaultdict
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Count, F
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from discounts.models import CustomerDiscount, Discount, DiscountCounter
+
+
+def _month(moment) -> date:
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def record_issued(discount: Discount) -> None:
+    _add(discount.partner_id, _month(discount.created_at), issued=1)
+
+
+def record_passed_on(customer_discount: CustomerDiscount, partner_id: int) -> None:
+    _add(partner_id, _month(customer_discount.created_at), passed_on=1)
+
+
+def _add(partner_id: int, month: date, *, issued: int = 0, passed_on: int = 0) -> None:
+    key = {"partner_id": partner_id, "month": month}
+    changes = {"issued": F("issued") + issued, "passed_on": F("passed_on") + passed_on}
+    if DiscountCounter.objects.filter(**key).update(**changes):
+        return
+    # The month's first: create the row (a concurrent creator wins harmlessly), then add.
+    DiscountCounter.objects.bulk_create([DiscountCounter(**key)], ignore_conflicts=True)
+    DiscountCounter.objects.filter(**key).update(**changes)
+
+
+def figures_since(partner, first_month: date) -> tuple[int, int]:
+    """(issued, passed_on) from `first_month` on: one query over at most a year of rows."""
+    issued = passed_on = 0
+    for row in DiscountCounter.objects.filter(partner=partner, month__gte=first_month):
+        issued += row.issued
+        passed_on += row.passed_on
+    return issued, passed_on
+
+
+def fresh_counts() -> dict[tuple[int, date], list[int]]:
+    """The counters as the rows say they should be: {(partner id, month): [issued, passed_on]}."""
+    counts: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
+    issued = (
+        Discount.objects.order_by()
+        .annotate(m=TruncMonth("created_at"))
+        .values("partner_id", "m")
+        .annotate(n=Count("pk"))
+    )
+    for row in issued:
+        counts[(row["partner_id"], _as_date(row["m"]))][0] += row["n"]
+    passed_on = (
+        CustomerDiscount.objects.order_by()
+        .annotate(m=TruncMonth("created_at"))
+        .values("discount__partner_id", "m")
+        .annotate(n=Count("pk"))
+    )
+    for row in passed_on:
+        counts[(row["discount__partner_id"], _as_date(row["m"]))][1] += row["n"]
+    return dict(counts)
+
+
+def stored_counts() -> dict[tuple[int, date], list[int]]:
+    return {
+        (c.partner_id, c.month): [c.issued, c.passed_on]
+        for c in DiscountCounter.objects.all()
+        if c.issued or c.passed_on
+    }
+
+
+def _as_date(value) -> date:
+    # TruncMonth gives an aware datetime in the current time zone (a date on SQLite, sometimes).
+    if hasattr(value, "date"):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.date().replace(day=1)
+    return value.replace(day=1)
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Recompute every discount counter; returns how many counter rows there are."""
+    DiscountCounter.objects.all().delete()
+    rows = [
+        DiscountCounter(partner_id=partner_id, month=month, issued=i, passed_on=p)
+        for (partner_id, month), (i, p) in fresh_counts().items()
+    ]
+    DiscountCounter.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
