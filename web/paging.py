@@ -13,9 +13,20 @@ history on every request is what made the lists slow.
 import hashlib
 from dataclasses import dataclass, replace
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import IntegerField, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -292,6 +303,14 @@ def search_page(
     return replace(page, count_unknown=True)
 
 
+class _AnyOf(Func):
+    """`value = ANY(array)` (PostgreSQL)."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
 def _nearby_matches(queryset, match, ordering, decoded, window, size) -> list:
     """The matches among the next `window` rows of the list (in the paging direction)."""
     backwards = bool(decoded) and decoded[0] == "p"
@@ -300,6 +319,14 @@ def _nearby_matches(queryset, match, ordering, decoded, window, size) -> list:
     if decoded:
         nearby = nearby.filter(_after(ordering, decoded[1], backwards=backwards))
     ids = nearby.values("pk")[:window]
+    if queryset.db and connections[queryset.db].vendor == "postgresql":
+        # `id = ANY(ARRAY(the window))`: PostgreSQL reads the window first and tests only
+        # its rows. With `id IN (the window)` it misjudged a common word as rare (3 matches
+        # estimated where 7,000 were) and tested every one of the partner's rows instead,
+        # then kept those in the window: 117 ms against 10 ms for a customers search at 1M.
+        in_window = _AnyOf(F("pk"), ArraySubquery(ids))
+    else:
+        in_window = Q(pk__in=ids)
     # Related rows are fetched for the page only, once it is known to come from here.
-    candidates = queryset.filter(pk__in=ids).filter(match).prefetch_related(None)
+    candidates = queryset.filter(in_window).filter(match).prefetch_related(None)
     return list(candidates.order_by(*order)[: size + 1])
