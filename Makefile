@@ -9,10 +9,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
-# pytest-xdist: one worker per core; each test file stays on one worker (--dist loadfile), so a
-# browser file shares its worker's Chromium and live server. TEST_WORKERS=0 runs in one process.
+# pytest-xdist: one worker per core, each with its own test database, live server and Chromium.
+# A file's tests stay on one worker (tests/conftest.py groups them; the browser flows by size).
+# TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= auto
-XDIST := $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadfile)
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadgroup)
 
 .PHONY: run serve test check install install-dev lint format messages migrate seed clean
 
