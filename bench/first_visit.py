@@ -48,4 +48,6 @@ def main(base: str) -> int:
 
 if __name__ == "__main__":
     # Exit status 1 over the budget: tests/test_bench_scripts.py runs it against a fresh server.
-    sys.exit(main(sys.argv[1].rstrip("/") if len(sys.argv) > 1 else "http://127.0.0.1:8000") > BUDGET)
+    sys.exit(
+        main(sys.argv[1].rstrip("/") if len(sys.argv) > 1 else "http://127.0.0.1:8000") > BUDGET
+    )

@@ -27,7 +27,8 @@ def pytest_collection_modifyitems(items):
     worker, a seeded database) are built once; but the browser flows at each size go to their
     own group, so the largest file does not keep one core busy while the other waits."""
     for item in items:
-        group = item.nodeid.split("::")[0]
+        # A module may name a group it shares with others (XDIST_GROUP: the bench scripts).
+        group = getattr(item.module, "XDIST_GROUP", None) or item.nodeid.split("::")[0]
         params = getattr(item, "callspec", None) and item.callspec.params
         if params and "ui" in params:
             group += "@" + params["ui"][0]  # the viewport: desktop or phone
