@@ -27,10 +27,7 @@ def server_env() -> dict:
         DEBUG="false",
         SECRET_KEY=SECRET,
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        SECURE_HSTS_SECONDS="0",
-        SECURE_SSL_REDIRECT="false",  # plain HTTP on 127.0.0.1, no TLS proxy in front
+        LOCAL_HTTP="true",  # plain HTTP on 127.0.0.1, no TLS proxy in front
         LOG_LEVEL="ERROR",
         EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
     )

@@ -597,10 +597,7 @@ def main():
         "DEBUG": "false",
         "SECRET_KEY": "soak-only-secret-not-for-production-" + "x" * 20,
         "ALLOWED_HOSTS": "127.0.0.1",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on 127.0.0.1
+        "LOCAL_HTTP": "true",  # plain HTTP on 127.0.0.1, otherwise production
         "MEDIA_ROOT": str(media),
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",

@@ -509,12 +509,25 @@ CONTENT_SECURITY_POLICY = {
 # --fail-level WARNING` is clean out of the box. Each one can be switched off by its variable,
 # e.g. SECURE_SSL_REDIRECT=false when the TLS-terminating proxy already redirects to HTTPS
 # (then silence security.W008 with SILENCED_SYSTEM_CHECKS, so the deploy check stays clean).
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+#
+# LOCAL_HTTP=true is the one switch for a production-like run over plain HTTP on this machine
+# (`make serve`, the benchmarks): the HTTPS settings below default to off, as with DEBUG, while
+# everything else stays production. It refuses any host but this machine's, so it cannot be
+# left on by mistake on a server that others reach.
+LOCAL_HTTP = env.bool("LOCAL_HTTP", default=False)
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+if LOCAL_HTTP and not set(ALLOWED_HOSTS) <= LOCAL_HOSTS:
+    raise ImproperlyConfigured(
+        f"LOCAL_HTTP=true serves plain HTTP and is only for {sorted(LOCAL_HOSTS)}; "
+        f"ALLOWED_HOSTS is {ALLOWED_HOSTS}. Never set it on a server."
+    )
+_HTTPS = not (DEBUG or LOCAL_HTTP)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_HTTPS)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -2,9 +2,10 @@
 
 Against a portal with the demo data (`make run` in one shell), with the dev extra installed:
 
-    .venv/bin/python scripts/readme_screenshots.py [http://127.0.0.1:8000]
+    .venv/bin/python scripts/readme_screenshots.py [http://127.0.0.1:8000 [FOLDER]]
 
-It signs in as the demo partner admin and writes docs/screenshots/dashboard.png and deal.png.
+It signs in as the demo partner admin and writes docs/screenshots/dashboard.png and deal.png
+(or into FOLDER: tests/test_bench_scripts.py runs it that way).
 Run it again whenever the top bar, the dashboard or the deal page changes look.
 """
 
@@ -17,7 +18,7 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 DEAL = "Chuyển đổi hạ tầng lên vServer"  # a seeded deal in negotiation, with a timeline
 
 
-def main(base: str) -> None:
+def main(base: str, out: Path = OUT) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         context = browser.new_context(
@@ -31,14 +32,15 @@ def main(base: str) -> None:
         page.locator("main button[type=submit]").click()
         page.wait_for_url(f"{base}/")
         page.goto(f"{base}/")  # again: without the "signed in" toast
-        page.screenshot(path=str(OUT / "dashboard.png"))
+        page.screenshot(path=str(out / "dashboard.png"))
         page.goto(f"{base}/deals/")
         page.get_by_role("link", name=DEAL, exact=True).first.click()
         page.wait_for_url(f"{base}/deals/*/")
-        page.screenshot(path=str(OUT / "deal.png"))
+        page.screenshot(path=str(out / "deal.png"))
         browser.close()
-    print(f"wrote {OUT / 'dashboard.png'} and {OUT / 'deal.png'}")
+    print(f"wrote {out / 'dashboard.png'} and {out / 'deal.png'}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1].rstrip("/") if len(sys.argv) > 1 else "http://127.0.0.1:8000")
+    args = sys.argv[1:]
+    main(args[0].rstrip("/") if args else "http://127.0.0.1:8000", *[Path(a) for a in args[1:2]])

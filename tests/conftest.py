@@ -21,6 +21,20 @@ from tests.factories import (
 )
 
 
+def pytest_collection_modifyitems(items):
+    """How pytest-xdist shares the tests out (`make test`: -n auto --dist loadgroup): a file's
+    tests stay together on one worker, so its module fixtures (a second Django process, a
+    worker, a seeded database) are built once; but the browser flows at each size go to their
+    own group, so the largest file does not keep one core busy while the other waits."""
+    for item in items:
+        # A module may name a group it shares with others (XDIST_GROUP: the bench scripts).
+        group = getattr(item.module, "XDIST_GROUP", None) or item.nodeid.split("::")[0]
+        params = getattr(item, "callspec", None) and item.callspec.params
+        if params and "ui" in params:
+            group += "@" + params["ui"][0]  # the viewport: desktop or phone
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_and_local_media(settings, tmp_path):
     # No collectstatic in tests; files go to a throwaway folder.

@@ -18,6 +18,9 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+# With the other bench scripts on one xdist worker (tests/test_bench_scripts.py): they collect
+# the static files into the same folder.
+XDIST_GROUP = "bench-scripts"
 
 
 @pytest.fixture

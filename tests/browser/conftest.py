@@ -4,11 +4,16 @@ import io
 import os
 import re
 import shutil
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.db import connection
+from django.test import Client
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -43,9 +48,71 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+# --- The demo data, seeded once per test process ------------------------------------------
+# seed_demo takes seconds (about 25 under load) and most browser tests start from it; each test
+# still gets it fresh (the live server's tests flush the database after each one). On SQLite's
+# in-memory test database the first test's seeded database is copied aside with SQLite's backup
+# API and copied back for the next test in milliseconds. The copy holds a signed-in session for
+# each demo login in SIGNED_IN: every test's browser reuses it (a cookie, no sign-in form), the
+# one signed-in state per process. Other databases seed for each test.
+SIGNED_IN = ("alpha@example.com",)
+_SNAPSHOT: dict = {}
+
+
+def _seed_demo_signed_in() -> dict[str, str]:
+    from partners.models import User
+
+    call_command("seed_demo", stdout=io.StringIO())
+    sessions = {}
+    for email in SIGNED_IN:
+        client = Client()
+        client.force_login(User.objects.get(email=email))
+        sessions[email] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    return sessions
+
+
+@pytest.fixture
+def demo(live_server, transactional_db) -> dict[str, str]:
+    """The demo data in the live server's database; the signed-in session key of each
+    SIGNED_IN login."""
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        return _seed_demo_signed_in()
+    connection.ensure_connection()
+    if not _SNAPSHOT:
+        sessions = _seed_demo_signed_in()
+        copy = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(copy)
+        _SNAPSHOT.update(copy=copy, sessions=sessions)
+    else:
+        _SNAPSHOT["copy"].backup(connection.connection)
+        # The previous test's flush made the content types again, under other ids.
+        ContentType.objects.clear_cache()
+    return _SNAPSHOT["sessions"]
+
+
+def sign_in(page, base: str, session_key: str):
+    """The browser takes a signed-in session as its cookie and opens the dashboard."""
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_key, "url": base}]
+    )
+    page.goto(f"{base}/")
+
+
 @pytest.fixture
 def login(page, live_server):
-    def do(email, password="test-password"):
+    """Signs a user in and opens the dashboard: with a session made for them (a cookie, no
+    round trip through the form), or through the sign-in form with `form=True` (the account
+    flows, which test the form and need the sign-in it records)."""
+
+    def do(email, password="test-password", *, form=False):
+        if not form:
+            from partners.models import User
+
+            client = Client()
+            client.force_login(User.objects.get(email=email))
+            key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+            sign_in(page, live_server.url, key)
+            return page
         page.goto(f"{live_server.url}/login/")
         page.fill("input[name=login]", email)
         page.fill("input[name=password]", password)
@@ -78,6 +145,8 @@ class UI:
     # A form page with errors answers 400, a missing page 404: Chromium logs either as a
     # console error.
     refusals_expected: bool = False
+    # Signed-in session keys by e-mail (the `demo` fixture): login() uses them as a cookie.
+    sessions: dict = field(default_factory=dict)
 
     def text(self, vi: str, en: str) -> str:
         return vi if self.lang == "vi" else en
@@ -86,7 +155,12 @@ class UI:
         self.page.goto(self.base + path)
         return self.page
 
-    def login(self, email: str, password: str = "portal-demo"):
+    def login(self, email: str, password: str = "portal-demo", *, form: bool = False):
+        """Signed in on the dashboard: with the seeded session when there is one, through the
+        sign-in form when asked (`form=True`) or when there is none."""
+        if email in self.sessions and not form:
+            sign_in(self.page, self.base, self.sessions[email])
+            return
         self.go("/login/")
         self.page.fill("input[name=login]", email)
         self.page.fill("input[name=password]", password)
@@ -167,9 +241,8 @@ def _console(tab: UI, message):
 
 
 @pytest.fixture(params=[(s, lang) for s in VIEWPORTS for lang in ("vi", "en")], ids="-".join)
-def ui(request, browser, live_server, settings):
+def ui(request, browser, live_server, settings, demo):
     size, lang = request.param
-    call_command("seed_demo", stdout=io.StringIO())
     # Reduced motion turns Bootstrap's fades off: axe never measures a half-faded dialog.
     context = browser.new_context(
         viewport=VIEWPORTS[size], accept_downloads=True, reduced_motion="reduce"
@@ -179,7 +252,7 @@ def ui(request, browser, live_server, settings):
     )
     page = context.new_page()
     name = request.node.originalname.removeprefix("test_")
-    tab = UI(page=page, base=live_server.url, lang=lang, size=size, name=name)
+    tab = UI(page=page, base=live_server.url, lang=lang, size=size, name=name, sessions=demo)
     page.on("console", lambda m: _console(tab, m))
     page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
     yield tab

@@ -68,7 +68,7 @@ def test_invite_enrol_sign_in_with_code_reset_then_deactivate(
     page, browser, live_server, login, alice, settings, request
 ):
     settings.SITE_URL = live_server.url
-    login("alice@alpha.test")
+    login("alice@alpha.test", form=True)
     page.goto(f"{live_server.url}/team/")
     page.fill("form[action='/team/invite/'] input[name=email]", "linh@alpha.test")
     page.locator("form[action='/team/invite/'] button[type=submit]").click()
@@ -134,7 +134,7 @@ def test_reset_the_password_from_the_login_page(page, live_server, alice):
 
 
 def test_enrol_totp_then_sign_in_with_the_code(page, live_server, login, alice):
-    login("alice@alpha.test")
+    login("alice@alpha.test", form=True)
     secret = enrol_totp(page, live_server, "test-password")
     page.context.clear_cookies()
 

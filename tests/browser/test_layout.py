@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from deals.models import Deal
 from deals.services import change_stage
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,18 +91,9 @@ def test_the_customer_discount_dialog_after_an_error_fits(
     expect(modal.locator(".modal-footer button[type=submit]")).to_be_in_viewport(ratio=1)
 
 
-def seeded_phone(page, live_server):
-    import io
-
-    from django.core.management import call_command
-
-    call_command("seed_demo", stdout=io.StringIO())
+def seeded_phone(page, live_server, demo):
     page.set_viewport_size(PHONE)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=login]", "alpha@example.com")
-    page.fill("input[name=password]", "portal-demo")
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url, demo["alpha@example.com"])
 
 
 def fully_in_view(page, selector) -> list[bool]:
@@ -118,8 +110,8 @@ def fully_in_view(page, selector) -> list[bool]:
     )
 
 
-def test_the_dashboard_on_a_phone_shows_every_stage_and_column(page, live_server):
-    seeded_phone(page, live_server)
+def test_the_dashboard_on_a_phone_shows_every_stage_and_column(page, live_server, demo):
+    seeded_phone(page, live_server, demo)
 
     labels = fully_in_view(page, "[data-chart=pipeline-chart] .chart-label")
     assert labels == [True] * 4, labels
@@ -137,8 +129,8 @@ def test_the_dashboard_on_a_phone_shows_every_stage_and_column(page, live_server
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def test_reports_on_a_phone_show_all_twelve_months(page, live_server):
-    seeded_phone(page, live_server)
+def test_reports_on_a_phone_show_all_twelve_months(page, live_server, demo):
+    seeded_phone(page, live_server, demo)
     page.goto(f"{live_server.url}/reports/")
 
     labels = fully_in_view(page, "[data-chart=won-chart] .chart-label")

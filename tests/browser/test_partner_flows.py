@@ -44,7 +44,7 @@ def test_seeds_flow_win_then_customer_discount(ui, tmp_path):
     deal = deal_named("Chuyển đổi hạ tầng lên vServer")
     bom = tmp_path / "BOM-Q4.pdf"
     bom.write_bytes(PDF)
-    ui.login(ALPHA)
+    ui.login(ALPHA, form=True)  # the sign-in form, at each size and in each language
     ui.check("dashboard")
     ui.menu("/deals/")
     ui.check("deal-list")

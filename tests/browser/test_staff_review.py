@@ -5,10 +5,7 @@ Each page state passes `UI.check` (tests/browser/conftest.py): no horizontal ove
 serious or critical axe-core violation, a screenshot in tests/browser/artifacts/.
 """
 
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from deals.models import Deal
@@ -20,9 +17,8 @@ STAFF = "staff@example.com"
 
 
 @pytest.fixture(params=["vi", "en"])
-def staff_ui(request, browser, live_server, settings):
+def staff_ui(request, browser, live_server, settings, demo):
     lang = request.param
-    call_command("seed_demo", stdout=io.StringIO())
     context = browser.new_context(
         viewport=VIEWPORTS["desktop"], accept_downloads=True, reduced_motion="reduce"
     )

@@ -69,3 +69,25 @@ def test_ssl_redirect_switched_off_for_a_proxy_is_reported_unless_silenced():
     assert off.returncode == 1
     assert "security.W008" in off.stderr
     assert silenced.returncode == 0, silenced.stderr
+
+
+SECURITY = (
+    "from django.conf import settings as s; "
+    "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+    "s.SECURE_HSTS_PRELOAD, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.DEBUG)"
+)
+
+
+def test_local_http_turns_every_https_setting_off_and_keeps_debug_off():
+    result = manage("shell", "-c", SECURITY, LOCAL_HTTP="true", ALLOWED_HOSTS="127.0.0.1,localhost")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["False", "0", *["False"] * 5]
+
+
+def test_local_http_is_refused_with_a_host_others_reach():
+    result = manage("shell", "-c", SECURITY, LOCAL_HTTP="true")  # partners.example.com
+
+    assert result.returncode == 1
+    assert "LOCAL_HTTP=true serves plain HTTP" in result.stderr
+    assert "partners.example.com" in result.stderr
