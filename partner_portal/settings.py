@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # An over-long API address answers 414 in problem details, before anything else runs.
+    "partner_portal.middleware.ApiRequestTargetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "partner_portal.middleware.CookieLocaleMiddleware",
@@ -379,6 +381,10 @@ FILE_UPLOAD_HANDLERS = [
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/minute")
 # Largest JSON body; multipart uploads may carry ATTACHMENT_MAX_FILES x ATTACHMENT_MAX_BYTES.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Longest API address (path and query string, as sent); longer answers 414 in problem details.
+# Keep it below gunicorn's limit_request_line (gunicorn.conf.py: 8190) less the method and
+# protocol, or gunicorn answers first with an HTML page.
+API_MAX_URL_LENGTH = env.int("API_MAX_URL_LENGTH", default=4000)
 # How deep a JSON body may nest (objects and arrays); deeper is a 400 (api/parsers.py).
 API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 # Hosts that may receive webhooks although they are private or plain http (tests, development),
