@@ -94,7 +94,9 @@ class PartnerAPIView(GenericAPIView):
         if length > body_limit(request):
             raise PayloadTooLarge
         super().initial(request, *args, **kwargs)
-        self.check_query_params(request)
+        method = request.method.lower()
+        if method in self.http_method_names and hasattr(self, method):
+            self.check_query_params(request)  # else 405 comes first
 
     def check_query_params(self, request):
         """A parameter the operation does not know is refused: `?stag=won` must not quietly
