@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -25,9 +26,9 @@ _CODE = re.compile(r"`([^`]+)`")
 
 
 @lru_cache(maxsize=4)
-def _schema(language: str) -> dict:
-    """The schema as the API serves it, in `language` (made once per language and process);
-    its translated texts made plain strings in that language."""
+def _schema(language: str, day) -> dict:
+    """The schema as the API serves it, in `language` (made once per language, day and
+    process: the dates a field takes start today); its translated texts made plain strings."""
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return json.loads(json.dumps(schema, cls=DjangoJSONEncoder))
 
@@ -151,5 +152,5 @@ def reference(schema: dict) -> dict:
 @require_safe
 def api_docs(request):
     """The API reference in the reader's language; the schema itself is at /api/v1/schema/."""
-    ctx = reference(_schema(get_language()))
+    ctx = reference(_schema(get_language(), timezone.localdate()))
     return render(request, "api/docs.html", ctx)

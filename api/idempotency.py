@@ -25,7 +25,8 @@ from api.models import IdempotencyKey
 from api.services import IDEMPOTENCY_TTL
 
 HEADER = "Idempotency-Key"
-_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces (also in the schema)
+_VALID_KEY = re.compile(KEY_PATTERN)
 
 
 def _file_digest(upload) -> list:
@@ -118,4 +119,5 @@ def idempotent(handler):
             claim.save(update_fields=["status_code", "response", "location"])
             return response
 
+    wrapper.idempotent = True  # read by api.schema: the operation declares the header
     return wrapper

@@ -48,7 +48,7 @@ class KeysetPagination(BasePagination):
 
     def _limit(self, request) -> int:
         raw = request.query_params.get(self.limit_query_param)
-        if raw in (None, ""):
+        if raw is None:
             return DEFAULT_LIMIT
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
             raise ValidationError(

@@ -1,6 +1,9 @@
-"""The API's JSON shapes. Input serializers only check types; the services decide the rules."""
+"""The API's JSON shapes. Input serializers check types and what the schema declares (each
+field refuses exactly what its schema refuses: api/schema.py); the services decide the rules."""
 
+import re
 from collections.abc import Mapping
+from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -11,17 +14,61 @@ from rest_framework.exceptions import ErrorDetail
 from deals.models import Attachment, Deal, Product
 from discounts.models import EffectiveStatus
 from notifications.webhooks.events import EVENT_TYPES, payload
+from partners.models import tax_code_validator
 
 MAX_VND = 10**18 - 1  # Deal.estimated_value has 18 digits
 
 
 class TextField(serializers.CharField):
-    """A string and nothing else: 42 or true where text belongs is a type error, not "42"."""
+    """A string and nothing else: 42 or true where text belongs is a type error, not "42".
+
+    Its length is counted before trimming, as the schema's maxLength counts it."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+    def run_validation(self, data=serializers.empty):
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().run_validation(data)
+
+
+class TaxCodeField(TextField):
+    """A Vietnamese tax code: 10 digits, or 10 digits, a dash and 3 digits (a branch)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_length=14, trim_whitespace=False, validators=[tax_code_validator], **kwargs
+        )
+
+
+# A rate in percent, as text: above 0, at most 100, at most 2 decimals ("12.5", "100.00").
+RATE_PATTERN = r"^(?!0+(\.0+)?$)(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$"
+_RATE_RE = re.compile(RATE_PATTERN)
+
+
+class RateField(serializers.Field):
+    """A rate as a string matching RATE_PATTERN (the schema's), else 400; the contract's limit
+    is the service's to check."""
+
+    default_error_messages = {
+        "invalid": _('Give the rate as text: above 0, at most 100, 2 decimals at most ("12.5").')
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not _RATE_RE.search(data):
+            self.fail("invalid")
+        return Decimal(data.strip())
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class FutureDateField(serializers.DateField):
+    """A date the service refuses in the past; the schema says so with a pattern of the dates
+    from today on."""
 
 
 class StrictSerializer(serializers.Serializer):
@@ -297,11 +344,11 @@ class ProductCodeField(serializers.SlugRelatedField):
 
 class RateInSerializer(StrictSerializer):
     product = ProductCodeField(help_text=_("Product code."))
-    rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text=_("Percent."))
+    rate = RateField(help_text=_("Percent."))
 
 
 def _rates_field(**kwargs):
-    return serializers.ListField(child=RateInSerializer(), max_length=200, **kwargs)
+    return serializers.ListField(child=RateInSerializer(), min_length=1, max_length=200, **kwargs)
 
 
 def rates_dict(items) -> dict:
@@ -317,12 +364,12 @@ def rates_dict(items) -> dict:
 
 
 class DealRegisterSerializer(StrictSerializer):
-    customer_tax_code = TextField(max_length=14)
+    customer_tax_code = TaxCodeField()
     customer_name = TextField(max_length=200, required=False, allow_blank=True)
     title = TextField(max_length=200)
     description = TextField(max_length=5000, required=False, allow_blank=True)
     estimated_value = serializers.IntegerField(min_value=0, max_value=MAX_VND)
-    expected_close_date = serializers.DateField()
+    expected_close_date = FutureDateField(help_text=_("Today or later."))
     rates = _rates_field()
 
 
@@ -330,7 +377,7 @@ class DealResubmitSerializer(StrictSerializer):
     title = TextField(max_length=200, required=False)
     description = TextField(max_length=5000, required=False, allow_blank=True)
     estimated_value = serializers.IntegerField(min_value=0, max_value=MAX_VND, required=False)
-    expected_close_date = serializers.DateField(required=False)
+    expected_close_date = FutureDateField(required=False, help_text=_("Today or later."))
     rates = _rates_field(required=False)
     note = TextField(max_length=2000, required=False, allow_blank=True)
 
@@ -356,17 +403,19 @@ class AttachmentUploadSerializer(StrictSerializer):
 
 
 class CustomerDiscountRateInSerializer(StrictSerializer):
-    product = TextField(max_length=50, help_text=_("Product code."))
-    rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text=_("Percent."))
+    product = ProductCodeField(help_text=_("Product code."))
+    rate = RateField(help_text=_("Percent."))
 
 
 class CustomerDiscountInSerializer(StrictSerializer):
     customer = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, help_text=_("Customer id.")
     )
-    rates = serializers.ListField(child=CustomerDiscountRateInSerializer(), max_length=200)
+    rates = serializers.ListField(
+        child=CustomerDiscountRateInSerializer(), min_length=1, max_length=200
+    )
     valid_from = serializers.DateField()
-    valid_until = serializers.DateField()
+    valid_until = FutureDateField(help_text=_("Today or later."))
     note = TextField(max_length=2000, required=False, allow_blank=True)
 
 

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # An over-long API address answers 414 in problem details, before anything else runs.
+    "partner_portal.middleware.ApiRequestTargetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "partner_portal.middleware.CookieLocaleMiddleware",
@@ -379,6 +381,10 @@ FILE_UPLOAD_HANDLERS = [
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/minute")
 # Largest JSON body; multipart uploads may carry ATTACHMENT_MAX_FILES x ATTACHMENT_MAX_BYTES.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Longest API address (path and query string, as sent); longer answers 414 in problem details.
+# Keep it below gunicorn's limit_request_line (gunicorn.conf.py: 8190) less the method and
+# protocol, or gunicorn answers first with an HTML page.
+API_MAX_URL_LENGTH = env.int("API_MAX_URL_LENGTH", default=4000)
 # How deep a JSON body may nest (objects and arrays); deeper is a 400 (api/parsers.py).
 API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 # Hosts that may receive webhooks although they are private or plain http (tests, development),
@@ -396,7 +402,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PartnerAutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DATE_INPUT_FORMATS": ["iso-8601"],
@@ -419,6 +425,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The links between operations (api/schema.py), after drf-spectacular's own enum hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.postprocess",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DealStatusEnum": "deals.models.ReviewStatus",
         "StageEnum": "deals.models.Stage",

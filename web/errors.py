@@ -51,11 +51,15 @@ def problem_body(
     return body
 
 
-def plain_problem(status_code: int, detail: str = "") -> HttpResponse:
+def plain_problem(
+    status_code: int, detail: str = "", *, code: str | None = None, title: str | None = None
+) -> HttpResponse:
     """Problem details without DRF or the database, for the site's error handlers under /api/
     (a request refused by middleware, a server error)."""
     return JsonResponse(
-        problem_body(status_code, detail), status=status_code, content_type=PROBLEM_JSON
+        problem_body(status_code, detail, code=code, title=title),
+        status=status_code,
+        content_type=PROBLEM_JSON,
     )
 
 
@@ -87,20 +91,20 @@ def _api(request) -> bool:
 
 def bad_request(request, exception=None):
     if _api(request):
-        return plain_problem(400)
+        return plain_problem(400, code="bad_request")
     return _standalone(request, 400)
 
 
 def permission_denied(request, exception=None):
     message = str(exception) if exception is not None and exception.args else ""
     if _api(request):
-        return plain_problem(403, message)
+        return plain_problem(403, message, code="forbidden")
     return error_page(request, 403, message).render()
 
 
 def page_not_found(request, exception=None):
     if _api(request):
-        return plain_problem(404)
+        return plain_problem(404, code="not_found")
     return error_page(request, 404).render()
 
 
@@ -109,7 +113,7 @@ def server_error(request):
     # Read by ErrorReferenceFilter when Django logs the exception right after this view.
     request.error_reference = reference
     if _api(request):
-        return plain_problem(500, f"Reference {reference}.")
+        return plain_problem(500, f"Reference {reference}.", code="server_error")
     return _standalone(request, 500, reference=reference)
 
 

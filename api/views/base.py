@@ -8,6 +8,8 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 
+from api.throttling import TokenRateThrottle, policy_header
+
 
 class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -57,6 +59,32 @@ class PartnerAPIView(GenericAPIView):
     def dispatch(self, request, *args, **kwargs):
         return in_language(request, super().dispatch, *args, **kwargs)
 
+    def get_throttles(self):
+        # Kept: their state gives every answer its RateLimit headers (finalize_response).
+        self._throttles = super().get_throttles()
+        return self._throttles
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for name, value in self.rate_limit_headers(request).items():
+            response[name] = value
+        return response
+
+    def rate_limit_headers(self, request) -> dict[str, str]:
+        """RateLimit-Policy and RateLimit from the token's counter: the one this request was
+        counted in, else read without counting (an answer given before the throttle ran);
+        only the policy when no token was recognised."""
+        throttle = next(
+            (t for t in getattr(self, "_throttles", ()) if isinstance(t, TokenRateThrottle)),
+            None,
+        )
+        if throttle is None or throttle.history is None:
+            if request.__dict__.get("_auth") is None:
+                return {"RateLimit-Policy": policy_header()}
+            throttle = TokenRateThrottle()
+            throttle.peek(request, self)
+        return throttle.headers()
+
     def initial(self, request, *args, **kwargs):
         # Before anything reads the body: a 10 MB JSON document is refused unread.
         try:
@@ -66,7 +94,9 @@ class PartnerAPIView(GenericAPIView):
         if length > body_limit(request):
             raise PayloadTooLarge
         super().initial(request, *args, **kwargs)
-        self.check_query_params(request)
+        method = request.method.lower()
+        if method in self.http_method_names and hasattr(self, method):
+            self.check_query_params(request)  # else 405 comes first
 
     def check_query_params(self, request):
         """A parameter the operation does not know is refused: `?stag=won` must not quietly

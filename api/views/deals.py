@@ -17,6 +17,7 @@ from api.errors import PROBLEM_JSON, service_problem
 from api.idempotency import idempotent
 from api.views.base import PartnerAPIView
 from deals import selectors
+from deals.files.names import ALLOWED
 from deals.filters import DealFilter
 from deals.models import Attachment, DiscountRule, Note
 from deals.services import (
@@ -38,6 +39,7 @@ def problems(*codes) -> dict:
     return {(code, PROBLEM_JSON): PROBLEM for code in codes}
 
 
+DOWNLOAD_TYPES = sorted({kind.content_type for kind in ALLOWED.values()})
 READ_ERRORS = problems(400, 401, 403, 404, 413, 429)
 ERRORS = problems(400, 401, 403, 404, 409, 413, 415, 422, 429)
 
@@ -238,10 +240,15 @@ class AttachmentDetail(PartnerAPIView):
     @extend_schema(
         operation_id="deals_attachments_download",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                response=OpenApiTypes.BINARY, description=gettext_lazy("The file (local storage).")
-            ),
-            (302, "application/octet-stream"): OpenApiResponse(
+            # The file in the type it was uploaded as (one of the types uploads accept).
+            **{
+                (200, content_type): OpenApiResponse(
+                    response=OpenApiTypes.BINARY,
+                    description=gettext_lazy("The file (local storage)."),
+                )
+                for content_type in DOWNLOAD_TYPES
+            },
+            302: OpenApiResponse(
                 description=gettext_lazy("A short-lived download link (object storage).")
             ),
             **problems(400, 401, 403, 404, 413, 429),

@@ -83,7 +83,7 @@ class CustomerDiscountList(PartnerAPIView):
         codes = {line.product.code: line.product_id for line in discount.lines.all()}
         rates, rename = {}, {}
         for item in data["rates"]:
-            code = item["product"]
+            code = item["product"].code
             key = codes.get(code, code)
             if key in rates:
                 raise InputError({"rates": [_("List each product once.")]})
