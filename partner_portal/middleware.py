@@ -49,3 +49,26 @@ def _query_items(query):
     for key, values in query.lists():
         for value in values:
             yield key, value
+
+
+class ProbeMiddleware:
+    """Answer the load balancer's and the orchestrator's probes before anything else.
+
+    First in MIDDLEWARE, so `/healthz` and `/readyz` open no session, meet no login or 2FA
+    rule, are never redirected to HTTPS (the balancer probes over plain HTTP) and skip the
+    ALLOWED_HOSTS check, which CommonMiddleware makes on every request (the balancer sends
+    the server's own address as Host). The middleware above it (request id, access log,
+    metrics) still see them.
+    """
+
+    def __init__(self, get_response):
+        from partner_portal import health
+
+        self.get_response = get_response
+        self.probes = {"/healthz": health.healthz, "/readyz": health.readyz}
+
+    def __call__(self, request):
+        probe = self.probes.get(request.path_info)
+        if probe is not None and request.method in ("GET", "HEAD"):
+            return probe(request)
+        return self.get_response(request)

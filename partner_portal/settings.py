@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, before sessions, the HTTPS redirect and the host check.
+    "partner_portal.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -476,7 +478,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-orphans": {"task": "deals.tasks.purge_orphans", "schedule": 300.0},
     "purge-submission-keys": {"task": "web.tasks.purge_submission_keys", "schedule": 3600.0},
     "review-overdue": {"task": "deals.tasks.review_overdue", "schedule": 900.0},
+    # The worker's liveness, read by /readyz?worker=1 and `manage.py check_worker`.
+    "heartbeat": {"task": "partner_portal.tasks.heartbeat", "schedule": 30.0},
 }
+# A heartbeat older than this (seconds) means beat or every worker is down.
+WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=120)
 # Retries of a failed e-mail: after 1, 2, 4, ... times this, at most NOTIFICATION_MAX_ATTEMPTS.
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
@@ -515,6 +521,9 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# The probes are answered before SecurityMiddleware (ProbeMiddleware); exempt them here too,
+# so a reordered MIDDLEWARE never redirects the balancer's plain-HTTP probe.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
