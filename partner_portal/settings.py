@@ -11,6 +11,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",
+    "django_guid",
     "axes",
     "csp",
     "allauth",
@@ -65,6 +68,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request id (cleaned, then set and echoed by django-guid) and the access line.
+    "partner_portal.logs.AccessLogMiddleware",
+    "django_guid.middleware.guid_middleware",
     # /healthz and /readyz, before sessions, the HTTPS redirect and the host check.
     "partner_portal.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -537,14 +543,58 @@ SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 # reference a 500 page shows is written into the log record of its exception.
 CSRF_FAILURE_VIEW = "web.errors.csrf_failure"
 
+# Logs (partner_portal/logs.py): every line carries the request id, user id, partner id and
+# view; one access line per request on "portal.access". JSON in production, text with DEBUG.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT is json or text.")
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    # Any id the balancer makes is kept (AccessLogMiddleware drops one that is not a plain
+    # token of at most 64 characters); a missing one is a new UUID, 32 hex digits.
+    "VALIDATE_GUID": False,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    # Tasks carry the id of the request (or task) that sent them; the worker logs with the
+    # settings below.
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=False)],
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"error_reference": {"()": "web.errors.ErrorReferenceFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "error_reference": {"()": "web.errors.ErrorReferenceFilter"},
+        "request_context": {"()": "partner_portal.logs.RequestContextFilter"},
+        "hide_secret_paths": {"()": "partner_portal.logs.HideSecretPathsFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s "
+            "%(user_id)s %(partner_id)s %(view)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # Django's request object rides on its log records; its repr shows the path.
+            "reserved_attrs": [*RESERVED_ATTRS, "request"],
+        },
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s "
+            "partner=%(partner_id)s view=%(view)s] %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
-        "django.request": {"filters": ["error_reference"]},
+        "django.request": {"filters": ["error_reference", "hide_secret_paths"]},
+        # One line per request from portal.access instead of runserver's own.
+        "django.server": {"level": "WARNING"},
+        # django-guid says at INFO what it did with each id.
+        "django_guid": {"level": "WARNING"},
     },
 }

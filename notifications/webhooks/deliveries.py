@@ -205,6 +205,12 @@ def deliver(*, delivery_id: int) -> int | None:
                 last_response_code=code,
                 last_error="",
             )
+            logger.info(
+                "webhook delivery %s of event %s delivered (HTTP %s)",
+                delivery_id,
+                delivery.event_id,
+                code,
+            )
             return None
         error = f"HTTP {code}"
     return _failed(delivery, error[:2000], code)
