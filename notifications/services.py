@@ -33,6 +33,7 @@ from notifications.models import Delivery, Event, Preference
 from notifications.recipients import recipients_for
 from notifications.webhooks import deliveries as webhooks
 from partners.models import Membership
+from web import metrics
 
 logger = logging.getLogger(__name__)
 Channel = Delivery.Channel
@@ -85,7 +86,13 @@ def record_events(specs: list[dict]) -> list[Event]:
         events = Event.objects.bulk_create(events)
     for event in events:
         transaction.on_commit(lambda pk=event.pk: enqueue_event(pk))
+    transaction.on_commit(lambda kinds=[e.kind for e in events]: _count_events(kinds))
     return events
+
+
+def _count_events(kinds: list[str]) -> None:
+    for kind in kinds:
+        metrics.EVENTS_RECORDED.labels(kind).inc()
 
 
 def _insert_keyed(event: Event) -> bool:
@@ -318,6 +325,7 @@ def send_email(*, delivery_id: int) -> int | None:
         status=Status.SENT, sent_at=timezone.now(), last_error=""
     )
     logger.info("e-mail delivery %s of event %s sent", delivery.pk, delivery.event_id)
+    metrics.DELIVERY_ATTEMPTS.labels("email", "sent").inc()
     return None
 
 
@@ -325,9 +333,11 @@ def _failed(delivery: Delivery, exc: Exception) -> int | None:
     error = f"{type(exc).__name__}: {exc}"[:2000]
     if delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         logger.error("delivery %s failed for good: %s", delivery.pk, error)
+        metrics.DELIVERY_ATTEMPTS.labels("email", "failed").inc()
         Delivery.objects.filter(pk=delivery.pk).update(status=Status.FAILED, last_error=error)
         return None
     delay = retry_delay(delivery.attempts)
+    metrics.DELIVERY_ATTEMPTS.labels("email", "retry").inc()
     logger.warning(
         "delivery %s failed (try %s), again in %ss: %s",
         delivery.pk,

@@ -26,3 +26,6 @@ class ActivityTask(Task):
 app = Celery("partner_portal", task_cls=ActivityTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The task metrics' signal receivers, and the worker's metrics endpoint (WORKER_METRICS_PORT).
+import partner_portal.worker_metrics  # noqa: E402, F401

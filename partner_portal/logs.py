@@ -9,7 +9,7 @@
   and `view` to every record, so a line logged deep in a service carries them as well. Ids
   only: never an e-mail address or a secret.
 - `AccessLogMiddleware` writes one line per request on `portal.access` (method, path, status,
-  duration, view), with the path of a page that carries a secret in its address (a password
+  duration, view) and times it for Prometheus (`portal_http_request_duration_seconds`), with the path of a page that carries a secret in its address (a password
   reset key, an invitation token) replaced by its route.
 - Production writes JSON (python-json-logger), one object per line; development readable text
   (`LOG_FORMAT`).
@@ -24,6 +24,8 @@ from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.utils.functional import empty
 from django_guid import clear_guid, get_guid
+
+from web.metrics import REQUEST_DURATION
 
 access_logger = logging.getLogger("portal.access")
 
@@ -124,7 +126,10 @@ class AccessLogMiddleware:
     def _log(self, request, status: int, started: float) -> None:
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
         path = shown_path(request)
-        level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
+        quiet = request.path in QUIET_PATHS
+        view = _view(request) or ("probe" if quiet else "unresolved")
+        REQUEST_DURATION.labels(view, request.method, status).observe(duration_ms / 1000)
+        level = logging.DEBUG if quiet else logging.INFO
         access_logger.log(
             level,
             "%s %s %s %sms",

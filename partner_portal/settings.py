@@ -4,6 +4,7 @@ Defaults make `runserver` work on SQLite with local media; production sets DATAB
 SECRET_KEY, ALLOWED_HOSTS and, for object storage, the AWS_* variables (see .env.example).
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "django_guid",
+    "django_prometheus",
     "axes",
     "csp",
     "allauth",
@@ -68,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Counts every request (django-prometheus), the probes included; its pair is last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # The request id (cleaned, then set and echoed by django-guid) and the access line.
     "partner_portal.logs.AccessLogMiddleware",
     "django_guid.middleware.guid_middleware",
@@ -96,6 +100,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "partner_portal.urls"
@@ -135,11 +140,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: Redis when REDIS_URL is set (several app servers share it), local memory otherwise.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    # Django's RedisCache, counting hits and misses for Prometheus (partner_portal/cache.py).
+    CACHES = {"default": {"BACKEND": "partner_portal.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache"}}
 # Sessions live in the database, never in one process's memory.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -487,6 +491,13 @@ CELERY_BEAT_SCHEDULE = {
     # The worker's liveness, read by /readyz?worker=1 and `manage.py check_worker`.
     "heartbeat": {"task": "partner_portal.tasks.heartbeat", "schedule": 30.0},
 }
+# Prometheus: /metrics answers these addresses or networks (e.g. "10.0.0.0/8,127.0.0.1") and
+# requests with "Authorization: Bearer <METRICS_TOKEN>"; neither set: /metrics is off (404).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(n, strict=False) for n in METRICS_ALLOWED_IPS]
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The worker's own metrics endpoint (partner_portal/worker_metrics.py); 0 = none.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
 # A heartbeat older than this (seconds) means beat or every worker is down.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=120)
 # Retries of a failed e-mail: after 1, 2, 4, ... times this, at most NOTIFICATION_MAX_ATTEMPTS.

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from partner_portal import health
+from partner_portal import health, metrics
 
 # admin.site is the staff's own site (partner_portal.admin_site.StaffAdminSite).
 
@@ -21,6 +21,7 @@ urlpatterns = [
     # case the middleware is left out.
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("", include("deals.urls")),
     path("", include("discounts.urls")),
     path("", include("partners.urls")),
