@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django_guid.integrations import CeleryIntegration
 from pythonjsonlogger.core import RESERVED_ATTRS
 
+from partner_portal import sentry
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -609,3 +611,13 @@ LOGGING = {
         "django_guid": {"level": "WARNING"},
     },
 }
+
+# Sentry (partner_portal/sentry.py): error reports from web and worker when SENTRY_DSN is set,
+# without personal data; nothing is sent otherwise.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENABLED = sentry.configure(
+    dsn=SENTRY_DSN,
+    environment=env.str("SENTRY_ENVIRONMENT", default=""),
+    release=env.str("SENTRY_RELEASE", default=""),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)
