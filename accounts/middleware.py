@@ -11,6 +11,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.http import HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
+from django_guid import get_guid
 
 from notifications.activity import activity_context
 from partners.access import membership_of
@@ -169,7 +170,7 @@ class TwoFactorRuleMiddleware:
 
 class ActivityContextMiddleware:
     """Tell the activity log where this request's changes come from (portal, admin or API)
-    and which request it was (the load balancer's X-Request-ID, when it sets one)."""
+    and which request it was (its id: the load balancer's X-Request-ID, or one made for it)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -181,6 +182,6 @@ class ActivityContextMiddleware:
             via = "api"
         else:
             via = "portal"
-        request_id = request.headers.get("X-Request-ID", "")[:64]
+        request_id = (get_guid() or "")[:64]
         with activity_context(via=via, request_id=request_id):
             return self.get_response(request)

@@ -90,6 +90,11 @@ class Event(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Set when its deliveries exist; the sweep re-enqueues events still without them.
     fanned_out_at = models.DateTimeField(_("delivered to recipients at"), null=True, blank=True)
+    # The request (or task) that caused it: its log lines, and the worker's that delivered
+    # it, carry the same id. db_default: the previous release inserts events without it.
+    request_id = models.CharField(
+        _("request id"), max_length=64, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("event")

@@ -15,6 +15,7 @@ retries included); when one ends, the caller hands the next on (`next_email_in_l
 """
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from celery import current_app
@@ -25,12 +26,14 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_guid import get_guid, set_guid
 
 from notifications.messages import message, title
 from notifications.models import Delivery, Event, Preference
 from notifications.recipients import recipients_for
 from notifications.webhooks import deliveries as webhooks
 from partners.models import Membership
+from web import metrics
 
 logger = logging.getLogger(__name__)
 Channel = Delivery.Channel
@@ -62,7 +65,9 @@ def record_event(
 
 
 def record_events(specs: list[dict]) -> list[Event]:
-    """Several events in one INSERT (a win writes "won" and "discount issued" together)."""
+    """Several events in one INSERT (a win writes "won" and "discount issued" together),
+    each with the id of the request or task that caused it."""
+    request_id = (get_guid() or "")[:64]
     events = [
         Event(
             kind=spec["kind"],
@@ -71,6 +76,7 @@ def record_events(specs: list[dict]) -> list[Event]:
             actor=spec.get("actor"),
             params=spec.get("params") or {},
             key=spec.get("key"),
+            request_id=request_id,
         )
         for spec in specs
     ]
@@ -80,7 +86,13 @@ def record_events(specs: list[dict]) -> list[Event]:
         events = Event.objects.bulk_create(events)
     for event in events:
         transaction.on_commit(lambda pk=event.pk: enqueue_event(pk))
+    transaction.on_commit(lambda kinds=[e.kind for e in events]: _count_events(kinds))
     return events
+
+
+def _count_events(kinds: list[str]) -> None:
+    for kind in kinds:
+        metrics.EVENTS_RECORDED.labels(kind).inc()
 
 
 def _insert_keyed(event: Event) -> bool:
@@ -108,6 +120,17 @@ def _send_task(name: str, args: list, countdown: float | None = None) -> bool:
         logger.warning("could not enqueue %s%s: %s; the sweep will retry", name, args, exc)
         return False
     return True
+
+
+@contextmanager
+def _request_id(request_id: str):
+    """Tasks published inside carry `request_id` (django-guid reads it when publishing)."""
+    outer = get_guid()
+    set_guid(request_id or outer)
+    try:
+        yield
+    finally:
+        set_guid(outer)
 
 
 def enqueue_event(event_id: int) -> None:
@@ -301,6 +324,8 @@ def send_email(*, delivery_id: int) -> int | None:
     Delivery.objects.filter(pk=delivery_id, status=Status.SENDING).update(
         status=Status.SENT, sent_at=timezone.now(), last_error=""
     )
+    logger.info("e-mail delivery %s of event %s sent", delivery.pk, delivery.event_id)
+    metrics.DELIVERY_ATTEMPTS.labels("email", "sent").inc()
     return None
 
 
@@ -308,9 +333,11 @@ def _failed(delivery: Delivery, exc: Exception) -> int | None:
     error = f"{type(exc).__name__}: {exc}"[:2000]
     if delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         logger.error("delivery %s failed for good: %s", delivery.pk, error)
+        metrics.DELIVERY_ATTEMPTS.labels("email", "failed").inc()
         Delivery.objects.filter(pk=delivery.pk).update(status=Status.FAILED, last_error=error)
         return None
     delay = retry_delay(delivery.attempts)
+    metrics.DELIVERY_ATTEMPTS.labels("email", "retry").inc()
     logger.warning(
         "delivery %s failed (try %s), again in %ss: %s",
         delivery.pk,
@@ -376,10 +403,12 @@ def sweep(*, now=None) -> dict:
     events = list(
         Event.objects.filter(fanned_out_at__isnull=True, created_at__lte=now - grace)
         .order_by("created_at")
-        .values_list("pk", flat=True)[:1000]
+        .values_list("pk", "request_id")[:1000]
     )
-    for event_id in events:
-        enqueue_event(event_id)
+    for event_id, request_id in events:
+        # The worker's lines for it carry the id of the request that caused it, not the sweep's.
+        with _request_id(request_id):
+            enqueue_event(event_id)
     stale = Delivery.objects.filter(
         status=Status.SENDING, claimed_at__lte=now - timedelta(minutes=15)
     ).update(status=Status.PENDING, next_attempt_at=now - grace)

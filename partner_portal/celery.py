@@ -12,15 +12,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partner_portal.settings")
 
 
 class ActivityTask(Task):
-    """Every task's changes are logged as the worker's, with the task's id as the request."""
+    """Every task's changes are logged as the worker's, with the id of the request that sent
+    the task (django-guid's header), or the task's own id for one that beat scheduled."""
 
     def __call__(self, *args, **kwargs):
         from notifications.activity import activity_context
 
-        with activity_context(via="worker", request_id=str(self.request.id or "")[:64]):
+        request_id = self.request.get("X-Request-ID") or self.request.id or ""
+        with activity_context(via="worker", request_id=str(request_id)[:64]):
             return super().__call__(*args, **kwargs)
 
 
 app = Celery("partner_portal", task_cls=ActivityTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The task metrics' signal receivers, and the worker's metrics endpoint (WORKER_METRICS_PORT).
+import partner_portal.worker_metrics  # noqa: E402, F401

@@ -97,3 +97,31 @@ def _query_items(query):
     for key, values in query.lists():
         for value in values:
             yield key, value
+
+
+class ProbeMiddleware:
+    """Answer the load balancer's and the orchestrator's probes, and Prometheus, before
+    anything else.
+
+    First in MIDDLEWARE, so `/healthz`, `/readyz` and `/metrics` open no session, meet no login or 2FA
+    rule, are never redirected to HTTPS (the balancer probes over plain HTTP) and skip the
+    ALLOWED_HOSTS check, which CommonMiddleware makes on every request (the balancer and
+    Prometheus send the server's own address as Host). `/metrics` checks its caller itself. The middleware above it (request id, access log,
+    metrics) still see them.
+    """
+
+    def __init__(self, get_response):
+        from partner_portal import health, metrics
+
+        self.get_response = get_response
+        self.probes = {
+            "/healthz": health.healthz,
+            "/readyz": health.readyz,
+            "/metrics": metrics.metrics,
+        }
+
+    def __call__(self, request):
+        probe = self.probes.get(request.path_info)
+        if probe is not None and request.method in ("GET", "HEAD"):
+            return probe(request)
+        return self.get_response(request)

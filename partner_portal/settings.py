@@ -4,6 +4,7 @@ Defaults make `runserver` work on SQLite with local media; production sets DATAB
 SECRET_KEY, ALLOWED_HOSTS and, for object storage, the AWS_* variables (see .env.example).
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +12,10 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
+from pythonjsonlogger.core import RESERVED_ATTRS
+
+from partner_portal import sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",
+    "django_guid",
+    "django_prometheus",
     "axes",
     "csp",
     "allauth",
@@ -65,6 +72,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Counts every request (django-prometheus), the probes included; its pair is last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id (cleaned, then set and echoed by django-guid) and the access line.
+    "partner_portal.logs.AccessLogMiddleware",
+    "django_guid.middleware.guid_middleware",
+    # /healthz and /readyz, before sessions, the HTTPS redirect and the host check.
+    "partner_portal.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # An over-long API address answers 414 in problem details, before anything else runs.
     "partner_portal.middleware.ApiRequestTargetMiddleware",
@@ -90,6 +104,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "partner_portal.urls"
@@ -129,11 +144,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: Redis when REDIS_URL is set (several app servers share it), local memory otherwise.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    # Django's RedisCache, counting hits and misses for Prometheus (partner_portal/cache.py).
+    CACHES = {"default": {"BACKEND": "partner_portal.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache"}}
 # Sessions live in the database, never in one process's memory.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -487,7 +501,18 @@ CELERY_BEAT_SCHEDULE = {
     "purge-orphans": {"task": "deals.tasks.purge_orphans", "schedule": 300.0},
     "purge-submission-keys": {"task": "web.tasks.purge_submission_keys", "schedule": 3600.0},
     "review-overdue": {"task": "deals.tasks.review_overdue", "schedule": 900.0},
+    # The worker's liveness, read by /readyz?worker=1 and `manage.py check_worker`.
+    "heartbeat": {"task": "partner_portal.tasks.heartbeat", "schedule": 30.0},
 }
+# Prometheus: /metrics answers these addresses or networks (e.g. "10.0.0.0/8,127.0.0.1") and
+# requests with "Authorization: Bearer <METRICS_TOKEN>"; neither set: /metrics is off (404).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(n, strict=False) for n in METRICS_ALLOWED_IPS]
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The worker's own metrics endpoint (partner_portal/worker_metrics.py); 0 = none.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+# A heartbeat older than this (seconds) means beat or every worker is down.
+WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=120)
 # Retries of a failed e-mail: after 1, 2, 4, ... times this, at most NOTIFICATION_MAX_ATTEMPTS.
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
@@ -539,6 +564,9 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if _HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_HTTPS)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_HTTPS)
+# The probes are answered before SecurityMiddleware (ProbeMiddleware); exempt them here too,
+# so a reordered MIDDLEWARE never redirects the balancer's plain-HTTP probe.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -552,14 +580,68 @@ SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 # reference a 500 page shows is written into the log record of its exception.
 CSRF_FAILURE_VIEW = "web.errors.csrf_failure"
 
+# Logs (partner_portal/logs.py): every line carries the request id, user id, partner id and
+# view; one access line per request on "portal.access". JSON in production, text with DEBUG.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT is json or text.")
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    # Any id the balancer makes is kept (AccessLogMiddleware drops one that is not a plain
+    # token of at most 64 characters); a missing one is a new UUID, 32 hex digits.
+    "VALIDATE_GUID": False,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    # Tasks carry the id of the request (or task) that sent them; the worker logs with the
+    # settings below.
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=False)],
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"error_reference": {"()": "web.errors.ErrorReferenceFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "error_reference": {"()": "web.errors.ErrorReferenceFilter"},
+        "request_context": {"()": "partner_portal.logs.RequestContextFilter"},
+        "hide_secret_paths": {"()": "partner_portal.logs.HideSecretPathsFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s "
+            "%(user_id)s %(partner_id)s %(view)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # Django's request object rides on its log records; its repr shows the path.
+            "reserved_attrs": [*RESERVED_ATTRS, "request"],
+        },
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s "
+            "partner=%(partner_id)s view=%(view)s] %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
-        "django.request": {"filters": ["error_reference"]},
+        "django.request": {"filters": ["error_reference", "hide_secret_paths"]},
+        # One line per request from portal.access instead of runserver's own.
+        "django.server": {"level": "WARNING"},
+        # django-guid says at INFO what it did with each id.
+        "django_guid": {"level": "WARNING"},
     },
 }
+
+# Sentry (partner_portal/sentry.py): error reports from web and worker when SENTRY_DSN is set,
+# without personal data; nothing is sent otherwise.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENABLED = sentry.configure(
+    dsn=SENTRY_DSN,
+    environment=env.str("SENTRY_ENVIRONMENT", default=""),
+    release=env.str("SENTRY_RELEASE", default=""),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)

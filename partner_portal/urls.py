@@ -6,6 +6,8 @@ from django.http import Http404
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from partner_portal import health, metrics
+
 # admin.site is the staff's own site (partner_portal.admin_site.StaffAdminSite).
 
 
@@ -15,6 +17,11 @@ def not_offered(request, *args, **kwargs):
 
 
 urlpatterns = [
+    # Served by ProbeMiddleware before any other middleware; named here for reverse() and in
+    # case the middleware is left out.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("", include("deals.urls")),
     path("", include("discounts.urls")),
     path("", include("partners.urls")),

@@ -9,3 +9,13 @@ class WebConfig(AppConfig):
 
     name = "web"
     verbose_name = _("Web")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_login_failed
+        from django.db.backends.signals import connection_created
+
+        from web import metrics
+
+        # Counting only (web/metrics.py): the portal's own logic uses no signals.
+        user_login_failed.connect(metrics.count_login_failure, dispatch_uid="portal-metrics")
+        connection_created.connect(metrics.count_queries, dispatch_uid="portal-metrics")

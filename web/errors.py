@@ -1,9 +1,10 @@
 """The error pages (400, 403, 404, 500, CSRF failure): the portal's layout, the reader's
 language, never a stack trace.
 
-A server error shows a short reference that is also added to the log record of the
-exception (`ErrorReferenceFilter` on the `django.request` logger), so a user can quote it and
-staff can find the traceback. The 400 and 500 pages are rendered without the request's
+A server error shows a reference, the request's id (partner_portal/logs.py), that is also
+added to the log record of the exception (`ErrorReferenceFilter` on the `django.request`
+logger) and is on every other line the request logged, so a user can quote it and staff can
+find the traceback and what led to it. The 400 and 500 pages are rendered without the request's
 context processors: they read nothing from the database (which may be what failed), so they
 render even when it is down. The dialog script (static/js/portal.js) shows the message of
 these pages inside the dialog when a dialog request fails.
@@ -19,6 +20,7 @@ from django.middleware.csrf import get_token
 from django.template import loader
 from django.template.response import TemplateResponse
 from django.utils import translation
+from django_guid import get_guid
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +111,8 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    reference = secrets.token_hex(4).upper()
+    # The request id; a short random one if the request never got one (no middleware).
+    reference = get_guid() or secrets.token_hex(4).upper()
     # Read by ErrorReferenceFilter when Django logs the exception right after this view.
     request.error_reference = reference
     if _api(request):

@@ -28,6 +28,7 @@ from notifications.models import Event
 from notifications.webhooks.events import event_type, payload
 from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
 from notifications.webhooks.transport import DELIVERY_HEADER, EVENT_HEADER, send
+from web import metrics
 
 logger = logging.getLogger(__name__)
 Status = WebhookDelivery.Status
@@ -205,6 +206,13 @@ def deliver(*, delivery_id: int) -> int | None:
                 last_response_code=code,
                 last_error="",
             )
+            logger.info(
+                "webhook delivery %s of event %s delivered (HTTP %s)",
+                delivery_id,
+                delivery.event_id,
+                code,
+            )
+            metrics.DELIVERY_ATTEMPTS.labels("webhook", "sent").inc()
             return None
         error = f"HTTP {code}"
     return _failed(delivery, error[:2000], code)
@@ -215,10 +223,12 @@ def _failed(delivery: WebhookDelivery, error: str, code: int | None) -> int | No
     now = timezone.now()
     if now + timedelta(seconds=delay) > delivery.give_up_at:
         logger.error("webhook delivery %s failed for good: %s", delivery.pk, error)
+        metrics.DELIVERY_ATTEMPTS.labels("webhook", "failed").inc()
         WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.SENDING).update(
             status=Status.FAILED, last_error=error, last_response_code=code, next_attempt_at=None
         )
         return None
+    metrics.DELIVERY_ATTEMPTS.labels("webhook", "retry").inc()
     logger.warning(
         "webhook delivery %s failed (try %s), again in %ss: %s",
         delivery.pk,
