@@ -28,6 +28,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -207,6 +208,18 @@ def money(field: str, description) -> object:
 
     column.__name__ = field
     return column
+
+
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """An editable tabular inline: its fields have no <label> (the column's title stands
+    above them), so each is named for screen readers after its column."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name, field in form.fields.items():
+            if not field.widget.is_hidden:
+                label = gettext("Delete") if name == DELETION_FIELD_NAME else field.label
+                field.widget.attrs["aria-label"] = str(label)
 
 
 class NewestFormSet(BaseInlineFormSet):
