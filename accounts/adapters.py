@@ -5,11 +5,17 @@ signing up, with a password or through single sign-on.
 """
 
 import base64
+from datetime import UTC, datetime
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+
+# The internal record of how this session authenticated (password, SSO, 2FA code, and when).
+from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.models import EmailAddress
 
 # The internal consume() returns the usage that allauth rolls back after a good password.
+from allauth.core import context
 from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
@@ -38,6 +44,18 @@ class AccountAdapter(DefaultAccountAdapter):
         "email_password_mismatch": _("The e-mail address or the password is not correct."),
         "rate_limited": _("Too many requests. Wait a few minutes and try again."),
     }
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """allauth asks for the password again before 2FA changes, and (since 65.x) counts only
+        an explicit re-authentication, never the sign-in itself. Someone the portal requires to
+        set up 2FA is sent to set it up right after signing in (`TwoFactorRuleMiddleware`):
+        their password, typed moments ago, counts, for ACCOUNT_REAUTHENTICATION_TIMEOUT, while
+        they set up the authenticator app and read their recovery codes. Otherwise allauth's
+        rule stands."""
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        if required and app == "allauth.mfa":
+            return not setting_up_required_2fa_after_sign_in(context.request)
+        return required
 
     def is_open_for_signup(self, request):
         return False
@@ -139,7 +157,32 @@ class MFAAdapter(DefaultMFAAdapter):
         """Keep the authenticator app of someone who must use two-factor sign-in."""
         if authenticator.type != Authenticator.Type.TOTP:
             return True
-        user = authenticator.user
-        if user.is_staff and settings.STAFF_REQUIRE_2FA:
-            return False
-        return not Membership.objects.filter(user=user, partner__require_2fa=True).exists()
+        return not must_use_two_factor(authenticator.user)
+
+
+def must_use_two_factor(user) -> bool:
+    """Staff while STAFF_REQUIRE_2FA is on; members of a partner that requires 2FA."""
+    if user.is_staff and settings.STAFF_REQUIRE_2FA:
+        return True
+    return Membership.objects.filter(user=user, partner__require_2fa=True).exists()
+
+
+def setting_up_required_2fa_after_sign_in(request) -> bool:
+    """True while someone who must use 2FA sets it up in the minutes after signing in: the
+    sign-in was less than ACCOUNT_REAUTHENTICATION_TIMEOUT ago and every authenticator they
+    have was made after it (none before: a person who already had 2FA passed it to sign in,
+    and changing it asks for the password as allauth does)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    records = get_authentication_records(request, user)
+    if not records:
+        return False
+    signed_in_at = records[0]["at"]
+    if datetime.now(UTC).timestamp() - signed_in_at >= account_settings.REAUTHENTICATION_TIMEOUT:
+        return False
+    if Authenticator.objects.filter(
+        user=user, created_at__lt=datetime.fromtimestamp(signed_in_at, UTC)
+    ).exists():
+        return False
+    return must_use_two_factor(user)

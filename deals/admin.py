@@ -23,7 +23,14 @@ from deals.models import (
 )
 from deals.views.content import download_response
 from discounts.rates import RateInput, rate_problem
-from web.admin import NewestInline, ScaleAdmin, autocomplete_filter, money, short_date
+from web.admin import (
+    LabelledInlineFormSet,
+    NewestInline,
+    ScaleAdmin,
+    autocomplete_filter,
+    money,
+    short_date,
+)
 from web.admin_writes import ServiceAdminMixin, add_refusal, refusals
 
 
@@ -63,6 +70,7 @@ class DiscountRuleInline(admin.TabularInline):
 
     model = DiscountRule
     form = DiscountRuleForm
+    formset = LabelledInlineFormSet
     extra = 0
     # A won deal issues its discount from these rules: an open deal keeps at least one.
     min_num = 1

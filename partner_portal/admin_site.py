@@ -11,6 +11,7 @@ from functools import partial
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import path
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from partner_portal.admin_nav import group_app_list
@@ -29,7 +30,21 @@ class StaffAdminSite(admin.AdminSite):
 
     def get_app_list(self, request, app_label=None):
         """The index by staff task (partner_portal.admin_nav), not by Django app."""
+        if getattr(request, "_staff_each_context", False):
+            # For every page's context (`available_apps`, read by the navigation sidebar,
+            # which is off): made only if a template reads it. Building it reverses two URLs
+            # per model on every admin page.
+            return SimpleLazyObject(
+                lambda: group_app_list(super(StaffAdminSite, self).get_app_list)(request, app_label)
+            )
         return group_app_list(super().get_app_list)(request, app_label)
+
+    def each_context(self, request):
+        request._staff_each_context = True
+        try:
+            return super().each_context(request)
+        finally:
+            request._staff_each_context = False
 
     def get_urls(self):
         from deals import admin_views
