@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from deals.models import Attachment, Deal, Product
+from deals.models import EXTERNAL_ID_MAX_LENGTH, Attachment, Deal, Product
 from discounts.models import EffectiveStatus
 from notifications.webhooks.events import EVENT_TYPES, payload
 
@@ -96,8 +96,14 @@ class RateOutSerializer(serializers.Serializer):
     rate = serializers.DecimalField(max_digits=5, decimal_places=2)
 
 
+EXTERNAL_ID_HELP = _(
+    "Your own system's id for the deal (e.g. your CRM's), unique among your deals; null: none."
+)
+
+
 class DealSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    external_id = serializers.CharField(allow_null=True, help_text=EXTERNAL_ID_HELP)
     title = serializers.CharField()
     description = serializers.CharField()
     customer = CustomerRefSerializer()
@@ -129,6 +135,7 @@ class DealSerializer(serializers.Serializer):
         customer = deal.customer
         return {
             "id": deal.pk,
+            "external_id": deal.external_id or None,
             "title": deal.title,
             "description": deal.description,
             "customer": {"id": customer.pk, "name": customer.name, "tax_code": customer.tax_code},
@@ -316,7 +323,19 @@ def rates_dict(items) -> dict:
     return rates
 
 
+def _external_id_field(**kwargs):
+    return TextField(
+        max_length=EXTERNAL_ID_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text=EXTERNAL_ID_HELP,
+        **kwargs,
+    )
+
+
 class DealRegisterSerializer(StrictSerializer):
+    external_id = _external_id_field()
     customer_tax_code = TextField(max_length=14)
     customer_name = TextField(max_length=200, required=False, allow_blank=True)
     title = TextField(max_length=200)
@@ -327,6 +346,7 @@ class DealRegisterSerializer(StrictSerializer):
 
 
 class DealResubmitSerializer(StrictSerializer):
+    external_id = _external_id_field()
     title = TextField(max_length=200, required=False)
     description = TextField(max_length=5000, required=False, allow_blank=True)
     estimated_value = serializers.IntegerField(min_value=0, max_value=MAX_VND, required=False)
@@ -374,6 +394,12 @@ class CustomerDiscountInSerializer(StrictSerializer):
 
 
 class DealQuerySerializer(serializers.Serializer):
+    external_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=EXTERNAL_ID_MAX_LENGTH,
+        help_text=_("The deal with this id of yours (at most one)."),
+    )
     q = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text=_("Title, customer, tax code.")
     )
