@@ -1,6 +1,8 @@
 """The API's JSON shapes. Input serializers only check types; the services decide the rules."""
 
+import re
 from collections.abc import Mapping
+from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -184,6 +186,7 @@ class DiscountSerializer(serializers.Serializer):
     lines = LineSerializer(many=True)
     created_at = serializers.DateTimeField()
     revoked_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
 
     @extend_schema_field(serializers.ChoiceField(choices=EffectiveStatus.choices))
     def get_status(self, discount) -> str:
@@ -244,6 +247,7 @@ class CustomerSerializer(serializers.Serializer):
     name = serializers.CharField()
     tax_code = serializers.CharField()
     address = serializers.CharField()
+    updated_at = serializers.DateTimeField()
     customer_since = serializers.SerializerMethodField()
     from_deal = serializers.SerializerMethodField()
 
@@ -392,6 +396,57 @@ class CustomerDiscountInSerializer(StrictSerializer):
 
 # --- query parameters ------------------------------------------------------------------------
 
+_RFC3339 = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+class Rfc3339Field(serializers.DateTimeField):
+    """A date and time in RFC 3339, its offset included (`2026-12-01T08:00:00Z`): a time
+    without an offset would mean another moment in each time zone."""
+
+    default_error_messages = {
+        "invalid_datetime": _(
+            "Give a date and time in RFC 3339 with its offset, e.g. 2026-12-01T08:00:00Z."
+        )
+    }
+
+    def get_value(self, dictionary):
+        # A blank value is not a date-time (DRF would read a blank query value as absent).
+        return dictionary.get(self.field_name, serializers.empty)
+
+    def to_internal_value(self, value):
+        match = _RFC3339.match(value) if isinstance(value, str) else None
+        if match is None:
+            self.fail("invalid_datetime")
+        day, time, fraction, offset = match.groups()
+        fraction = (fraction or "")[:7]  # microseconds: Python keeps no more
+        offset = "+00:00" if offset in ("Z", "z") else offset
+        try:
+            return datetime.fromisoformat(f"{day}T{time}{fraction}{offset}")
+        except ValueError:
+            self.fail("invalid_datetime")
+
+
+def _updated_since_field():
+    return Rfc3339Field(
+        required=False,
+        help_text=_(
+            "Only what changed at or after this moment (RFC 3339), oldest change first: the "
+            "list is then in update order (`updated_at`, then `id`). Keep the last "
+            "`updated_at` you saw and ask again from a little before it."
+        ),
+    )
+
+
+def _check_sort_with_updated_since(attrs):
+    if attrs.get("updated_since") is not None and attrs.get("sort") not in (None, "", "updated"):
+        raise serializers.ValidationError(
+            {"sort": [_("With updated_since the list is in update order: leave out sort.")]},
+            code="sort_with_updated_since",
+        )
+    return attrs
+
 
 class DealQuerySerializer(serializers.Serializer):
     external_id = serializers.CharField(
@@ -410,18 +465,24 @@ class DealQuerySerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
     )
+    updated_since = _updated_since_field()
+
+    def validate(self, attrs):
+        return _check_sort_with_updated_since(attrs)
 
 
 class DiscountQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=EffectiveStatus.choices, required=False, allow_blank=True
     )
+    updated_since = _updated_since_field()
 
 
 class CustomerQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text=_("Name or tax code.")
     )
+    updated_since = _updated_since_field()
 
 
 class EventSerializer(serializers.Serializer):

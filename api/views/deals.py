@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from api import serializers as s
 from api.errors import PROBLEM_JSON, service_problem
 from api.idempotency import idempotent
-from api.views.base import PartnerAPIView
+from api.views.base import PartnerAPIView, UpdatedSinceMixin
 from deals import selectors
 from deals.filters import DealFilter
 from deals.models import Attachment, DiscountRule, Note
@@ -59,7 +59,7 @@ def deal_json(view, pk) -> dict:
     return s.DealSerializer(deals_with_details(view.partner).get(pk=pk)).data
 
 
-class DealList(PartnerAPIView):
+class DealList(UpdatedSinceMixin, PartnerAPIView):
     paginated = True
     query_serializer = s.DealQuerySerializer
     sorts = {"updated": "updated_at", "value": "estimated_value", "close": "expected_close_date"}
@@ -81,6 +81,7 @@ class DealList(PartnerAPIView):
             deals = deals.filter(status=filters["status"])
         if filters.get("external_id"):
             deals = deals.filter(external_id=filters["external_id"].strip())
+        deals = self.changed_since(deals)
         page = self.paginate_queryset(deals)
         return self.get_paginated_response(s.DealSerializer(page, many=True).data)
 
