@@ -3,6 +3,7 @@ field refuses exactly what its schema refuses: api/schema.py); the services deci
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from deals.models import Attachment, Deal, Product
+from deals.models import EXTERNAL_ID_MAX_LENGTH, Attachment, Deal, Product
 from discounts.models import EffectiveStatus
 from notifications.webhooks.events import EVENT_TYPES, payload
 from partners.models import tax_code_validator
@@ -143,8 +144,14 @@ class RateOutSerializer(serializers.Serializer):
     rate = serializers.DecimalField(max_digits=5, decimal_places=2)
 
 
+EXTERNAL_ID_HELP = _(
+    "Your own system's id for the deal (e.g. your CRM's), unique among your deals; null: none."
+)
+
+
 class DealSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    external_id = serializers.CharField(allow_null=True, help_text=EXTERNAL_ID_HELP)
     title = serializers.CharField()
     description = serializers.CharField()
     customer = CustomerRefSerializer()
@@ -176,6 +183,7 @@ class DealSerializer(serializers.Serializer):
         customer = deal.customer
         return {
             "id": deal.pk,
+            "external_id": deal.external_id or None,
             "title": deal.title,
             "description": deal.description,
             "customer": {"id": customer.pk, "name": customer.name, "tax_code": customer.tax_code},
@@ -224,6 +232,7 @@ class DiscountSerializer(serializers.Serializer):
     lines = LineSerializer(many=True)
     created_at = serializers.DateTimeField()
     revoked_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
 
     @extend_schema_field(serializers.ChoiceField(choices=EffectiveStatus.choices))
     def get_status(self, discount) -> str:
@@ -284,6 +293,7 @@ class CustomerSerializer(serializers.Serializer):
     name = serializers.CharField()
     tax_code = serializers.CharField()
     address = serializers.CharField()
+    updated_at = serializers.DateTimeField()
     customer_since = serializers.SerializerMethodField()
     from_deal = serializers.SerializerMethodField()
 
@@ -363,7 +373,19 @@ def rates_dict(items) -> dict:
     return rates
 
 
+def _external_id_field(**kwargs):
+    return TextField(
+        max_length=EXTERNAL_ID_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text=EXTERNAL_ID_HELP,
+        **kwargs,
+    )
+
+
 class DealRegisterSerializer(StrictSerializer):
+    external_id = _external_id_field()
     customer_tax_code = TaxCodeField()
     customer_name = TextField(max_length=200, required=False, allow_blank=True)
     title = TextField(max_length=200)
@@ -374,6 +396,7 @@ class DealRegisterSerializer(StrictSerializer):
 
 
 class DealResubmitSerializer(StrictSerializer):
+    external_id = _external_id_field()
     title = TextField(max_length=200, required=False)
     description = TextField(max_length=5000, required=False, allow_blank=True)
     estimated_value = serializers.IntegerField(min_value=0, max_value=MAX_VND, required=False)
@@ -421,8 +444,65 @@ class CustomerDiscountInSerializer(StrictSerializer):
 
 # --- query parameters ------------------------------------------------------------------------
 
+_RFC3339 = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+class Rfc3339Field(serializers.DateTimeField):
+    """A date and time in RFC 3339, its offset included (`2026-12-01T08:00:00Z`): a time
+    without an offset would mean another moment in each time zone."""
+
+    default_error_messages = {
+        "invalid_datetime": _(
+            "Give a date and time in RFC 3339 with its offset, e.g. 2026-12-01T08:00:00Z."
+        )
+    }
+
+    def get_value(self, dictionary):
+        # A blank value is not a date-time (DRF would read a blank query value as absent).
+        return dictionary.get(self.field_name, serializers.empty)
+
+    def to_internal_value(self, value):
+        match = _RFC3339.match(value) if isinstance(value, str) else None
+        if match is None:
+            self.fail("invalid_datetime")
+        day, time, fraction, offset = match.groups()
+        fraction = (fraction or "")[:7]  # microseconds: Python keeps no more
+        offset = "+00:00" if offset in ("Z", "z") else offset
+        try:
+            return datetime.fromisoformat(f"{day}T{time}{fraction}{offset}")
+        except ValueError:
+            self.fail("invalid_datetime")
+
+
+def _updated_since_field():
+    return Rfc3339Field(
+        required=False,
+        help_text=_(
+            "Only what changed at or after this moment (RFC 3339), oldest change first: the "
+            "list is then in update order (`updated_at`, then `id`). Keep the last "
+            "`updated_at` you saw and ask again from a little before it."
+        ),
+    )
+
+
+def _check_sort_with_updated_since(attrs):
+    if attrs.get("updated_since") is not None and attrs.get("sort") not in (None, "", "updated"):
+        raise serializers.ValidationError(
+            {"sort": [_("With updated_since the list is in update order: leave out sort.")]},
+            code="sort_with_updated_since",
+        )
+    return attrs
+
 
 class DealQuerySerializer(serializers.Serializer):
+    external_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=EXTERNAL_ID_MAX_LENGTH,
+        help_text=_("The deal with this id of yours (at most one)."),
+    )
     q = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text=_("Title, customer, tax code.")
     )
@@ -433,18 +513,24 @@ class DealQuerySerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
     )
+    updated_since = _updated_since_field()
+
+    def validate(self, attrs):
+        return _check_sort_with_updated_since(attrs)
 
 
 class DiscountQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=EffectiveStatus.choices, required=False, allow_blank=True
     )
+    updated_since = _updated_since_field()
 
 
 class CustomerQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text=_("Name or tax code.")
     )
+    updated_since = _updated_since_field()
 
 
 class EventSerializer(serializers.Serializer):

@@ -178,6 +178,9 @@ def pages(partner) -> list[tuple[str, str, dict]]:
     deal = long_timeline_deal(partner)
     tax_prefix = customer.tax_code[:8]
     api = {"Authorization": f"Bearer {api_token(partner)}"}
+    # A CRM's sync: what changed since the middle of the history, and a lookup by its own id.
+    since = deep_row.updated_at.isoformat()
+    deals.filter(pk=deal.pk).update(external_id="BENCH-CRM-1")
     return [
         ("floor", "/bench/floor/", {}),
         ("dashboard", "/", {}),
@@ -202,6 +205,18 @@ def pages(partner) -> list[tuple[str, str, dict]]:
         ("API: GET /api/v1/deals/", "/api/v1/deals/", api),
         ("API: deals, sort by value", "/api/v1/deals/?sort=-value", api),
         ("API: deals, search by tax code", "/api/v1/deals/?" + urlencode({"q": tax_prefix}), api),
+        ("API: deals, updated_since", "/api/v1/deals/?" + urlencode({"updated_since": since}), api),
+        ("API: deals, external_id", "/api/v1/deals/?external_id=BENCH-CRM-1", api),
+        (
+            "API: discounts, updated_since",
+            "/api/v1/discounts/?" + urlencode({"updated_since": since}),
+            api,
+        ),
+        (
+            "API: customers, updated_since",
+            "/api/v1/customers/?" + urlencode({"updated_since": since}),
+            api,
+        ),
     ]
 
 

@@ -20,6 +20,7 @@ register_actions(
         "deal.win_voided": _("Voided a win"),
         "deal.note_added": _("Added a note"),
         "deal.attachments_added": _("Added attachments"),
+        "deal.external_id_set": _("Set a deal's CRM id"),
         "review.taken": _("Took a registration for review"),
         "review.released": _("Gave back a registration taken for review"),
     }

@@ -295,6 +295,7 @@ class DealAdmin(ServiceAdminMixin, ScaleAdmin):
         "created_by",
         "created_at",
         "updated_at",
+        "external_id",
     )
     fields = (
         "partner",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.translation import gettext_lazy as _
 
-from deals.models import Product
+from deals.models import EXTERNAL_ID_MAX_LENGTH, Product
 from discounts.rates import NO_RATE, RateInput, rate_problem
 from partners.models import Contract, Customer, tax_code_validator
 from web.widgets import LocalDateInput, UncutTextarea
@@ -193,6 +193,15 @@ class DealRegistrationForm(DealFormMixin, forms.Form):
     def __init__(self, *args, products, contract, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.update(_deal_fields())
+        self.fields["external_id"] = forms.CharField(
+            label=_("Your CRM's id"),
+            max_length=EXTERNAL_ID_MAX_LENGTH,
+            required=False,
+            help_text=_(
+                "Optional: your own system's id for the deal, so your CRM can find it again. "
+                "Unique within your organisation."
+            ),
+        )
         self.known_customer = None
         self._setup(products=products, contract=contract)
 

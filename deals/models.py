@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deals.files.names import attachment_key, label_for
 from discounts.rates import RateField, rate_in_range
+from web.versions import version_of
 
 
 class Product(models.Model):
@@ -82,6 +83,9 @@ class LostReason(models.TextChoices):
 
 OPEN_STAGES = (Stage.PROSPECT, Stage.QUALIFIED, Stage.PROPOSAL, Stage.NEGOTIATION)
 CLOSING_STAGES = (Stage.WON, Stage.LOST)
+
+
+EXTERNAL_ID_MAX_LENGTH = 100
 
 
 class Deal(models.Model):
@@ -195,6 +199,16 @@ class Deal(models.Model):
         verbose_name=_("taken for review by"),
     )
     review_taken_at = models.DateTimeField(_("taken for review at"), null=True, blank=True)
+    # The partner's own id for the deal (its CRM's), so a sync can find the deal again. Unique
+    # per partner when set; NULL when not (never ""), so the release before it can still
+    # insert rows without it.
+    external_id = models.CharField(  # noqa: DJ001 (NULL: see above)
+        _("your CRM's id"),
+        max_length=EXTERNAL_ID_MAX_LENGTH,
+        null=True,
+        blank=True,
+        help_text=_("Your own system's id for the deal, unique within your organisation."),
+    )
 
     class Meta:
         verbose_name = _("deal")
@@ -287,6 +301,13 @@ class Deal(models.Model):
             ),
         ]
         constraints = [
+            # One deal per partner for each of its CRM's ids (built CONCURRENTLY on
+            # PostgreSQL: migration 0014_deal_external_id); it also serves ?external_id=.
+            models.UniqueConstraint(
+                fields=["partner", "external_id"],
+                condition=Q(external_id__isnull=False) & ~Q(external_id=""),
+                name="deal_external_id_per_partner",
+            ),
             # A won or lost deal is closed: it always records when.
             models.CheckConstraint(
                 condition=~Q(stage__in=CLOSING_STAGES) | Q(closed_at__isnull=False),
@@ -329,6 +350,12 @@ class Deal(models.Model):
             and self.protected_until is not None
             and self.protected_until < timezone.localdate()
         )
+
+    @property
+    def version(self) -> str:
+        """The deal's version for optimistic concurrency (the API's ETag): it changes whenever
+        a service changes the deal, as every one moves `updated_at`."""
+        return version_of(self.updated_at)
 
     def stage_steps(self):
         """The stages as a progress bar: (stage, label, state) with state done/current/todo."""

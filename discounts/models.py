@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from discounts.rates import RateField, rate_in_range  # noqa: F401 - migrations name RateField here
+from web.versions import version_of
 
 
 class DiscountStatus(models.TextChoices):
@@ -73,6 +75,10 @@ class Discount(models.Model):
     )
     revoke_reason = models.TextField(_("revocation reason"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The API's ?updated_since= and ETags. The database fills it for rows the release before
+    # it inserts, and for the rows there were when it was added (their "last change" is then
+    # the migration).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("discount")
@@ -88,6 +94,10 @@ class Discount(models.Model):
             ),
             # The dashboard's "discounts ending soon" and the list's ?ending=soon.
             models.Index(fields=["partner", "valid_until"], name="discount_partner_until"),
+            # The API's ?updated_since=: the partner's discounts in update order.
+            models.Index(
+                fields=["partner", "updated_at", "id"], name="discount_partner_updated_id"
+            ),
             # Staff's discount list (all partners): its sorts, each ending in the id.
             models.Index(fields=["created_at", "id"], name="discount_created_id"),
             models.Index(fields=["valid_from", "id"], name="discount_valid_from_id"),
@@ -104,6 +114,12 @@ class Discount(models.Model):
     @property
     def effective_status(self):
         return effective_status(self.status, self.valid_from, self.valid_until)
+
+    @property
+    def version(self) -> str:
+        """The discount's version (see web.versions); its effective status also changes
+        with the date alone."""
+        return f"{version_of(self.updated_at)}-{self.effective_status}"
 
 
 class DiscountLine(models.Model):

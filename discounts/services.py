@@ -322,7 +322,7 @@ def revoke_discount(discount: Discount, *, by, reason: str, notify: bool = True)
     locked.revoked_at = now
     locked.revoked_by = by
     locked.revoke_reason = reason
-    locked.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason"])
+    locked.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason", "updated_at"])
     ended = locked.customer_discounts.filter(status=DiscountStatus.ACTIVE).update(
         status=DiscountStatus.REVOKED, revoked_at=now, revoked_by=by
     )

@@ -34,3 +34,28 @@ class AddIndexConcurrently(migrations.AddIndex):
 
 def _concurrently(schema_editor) -> dict:
     return {"concurrently": True} if schema_editor.connection.vendor == "postgresql" else {}
+
+
+class AddUniqueConstraintConcurrently(migrations.AddConstraint):
+    """AddConstraint for a conditional UniqueConstraint (a partial unique index) that, on
+    PostgreSQL, builds the index with CREATE UNIQUE INDEX CONCURRENTLY (the migration must say
+    `atomic = False`); a plain AddConstraint elsewhere."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            sql = str(self.constraint.create_sql(model, schema_editor))
+            assert sql.startswith("CREATE UNIQUE INDEX "), sql  # a conditional constraint
+            schema_editor.execute(
+                sql.replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX CONCURRENTLY ", 1)
+            )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            name = schema_editor.quote_name(self.constraint.name)
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")

@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Left
+from django.db.models.functions import Left, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -194,6 +194,10 @@ class Customer(models.Model):
         related_name="+",
         verbose_name=_("owner"),
     )
+    # The API's ?updated_since= and ETags: moves with the customer's own fields and with its
+    # owner (partners.services). The database fills it for rows the release before it
+    # inserts, and for the rows there were when it was added.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("customer")
@@ -205,6 +209,8 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
+            # The API's ?updated_since=: the partner's customers in update order.
+            models.Index(fields=["owner", "updated_at", "id"], name="customer_owner_updated_id"),
             # The company: the first 10 characters of the tax code (a head office and its
             # branches): the conflict flag's lookup, and the review queue's comparisons.
             models.Index(Left("tax_code", 10), name="customer_tax_root"),

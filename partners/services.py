@@ -53,7 +53,8 @@ def transfer_ownership(
 
 def _set_owner(customer: Customer, partner_id: int | None) -> None:
     """Keep `Customer.owner` equal to the active ownership's partner (same transaction)."""
-    Customer.objects.filter(pk=customer.pk).update(owner_id=partner_id)
+    # update() skips auto_now: the API's ?updated_since= must see the move.
+    Customer.objects.filter(pk=customer.pk).update(owner_id=partner_id, updated_at=timezone.now())
     customer.owner_id = partner_id
 
 
@@ -68,8 +69,11 @@ def sync_customer_owners() -> int:
     # An owner to set, another owner, and an owner to clear: each an indexed EXISTS a row.
     unset = Customer.objects.filter(owner__isnull=True).filter(Exists(active))
     moved = owned.filter(Exists(active.exclude(partner_id=OuterRef("owner_id"))))
-    changed = unset.update(owner_id=active_partner) + moved.update(owner_id=active_partner)
-    return changed + owned.exclude(Exists(active)).update(owner=None)
+    now = timezone.now()  # update() skips auto_now
+    changed = unset.update(owner_id=active_partner, updated_at=now) + moved.update(
+        owner_id=active_partner, updated_at=now
+    )
+    return changed + owned.exclude(Exists(active)).update(owner=None, updated_at=now)
 
 
 @transaction.atomic

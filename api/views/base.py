@@ -139,6 +139,20 @@ class PartnerAPIView(GenericAPIView):
         return f"-{field}" if descending else field
 
 
+class UpdatedSinceMixin:
+    """A list with `?updated_since=`: only rows changed at or after it, in update order
+    (updated_at, id), keyset-paged on the (partner, updated_at, id) index."""
+
+    def ordering_for(self, request) -> str:
+        if self.query().get("updated_since") is not None:
+            return "updated_at"
+        return super().ordering_for(request)
+
+    def changed_since(self, queryset):
+        since = self.query().get("updated_since")
+        return queryset if since is None else queryset.filter(updated_at__gte=since)
+
+
 @extend_schema(exclude=True)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
 @authentication_classes([])

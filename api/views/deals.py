@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from api import serializers as s
 from api.errors import PROBLEM_JSON, service_problem
 from api.idempotency import idempotent
-from api.views.base import PartnerAPIView
+from api.views.base import PartnerAPIView, UpdatedSinceMixin
 from deals import selectors
 from deals.files.names import ALLOWED
 from deals.filters import DealFilter
@@ -26,6 +27,7 @@ from deals.services import (
     post_note,
     register_deal,
     resubmit_deal,
+    set_external_id,
 )
 from discounts.selectors import get_discount_for_partner
 from web.downloads import file_download
@@ -59,7 +61,7 @@ def deal_json(view, pk) -> dict:
     return s.DealSerializer(deals_with_details(view.partner).get(pk=pk)).data
 
 
-class DealList(PartnerAPIView):
+class DealList(UpdatedSinceMixin, PartnerAPIView):
     paginated = True
     query_serializer = s.DealQuerySerializer
     sorts = {"updated": "updated_at", "value": "estimated_value", "close": "expected_close_date"}
@@ -79,6 +81,9 @@ class DealList(PartnerAPIView):
         ).qs
         if filters.get("status"):
             deals = deals.filter(status=filters["status"])
+        if filters.get("external_id"):
+            deals = deals.filter(external_id=filters["external_id"].strip())
+        deals = self.changed_since(deals)
         page = self.paginate_queryset(deals)
         return self.get_paginated_response(s.DealSerializer(page, many=True).data)
 
@@ -101,6 +106,7 @@ class DealList(PartnerAPIView):
             estimated_value=Decimal(data["estimated_value"]),
             expected_close_date=data["expected_close_date"],
             rates=s.rates_dict(data["rates"]),
+            external_id=data.get("external_id"),
         )
         location = request.build_absolute_uri(reverse("api:deal_detail", args=[deal.pk]))
         return Response(
@@ -122,23 +128,37 @@ class DealDetail(PartnerAPIView):
         operation_id="deals_resubmit",
         request=s.DealResubmitSerializer,
         responses={200: s.DealSerializer, **ERRORS},
-        summary=gettext_lazy("Edit and resubmit a deal that VNG Cloud sent back (action required)"),
+        summary=gettext_lazy(
+            "Set your external_id (any deal), or edit and resubmit a deal that VNG Cloud sent "
+            "back (action required)"
+        ),
+        description=gettext_lazy(
+            'A body with only `external_id` sets (or, with null or "", clears) your id of the '
+            "deal, whatever its status. Any other field resubmits the deal, which must be "
+            "waiting for your changes; `external_id` beside them is saved with them, or "
+            "neither is."
+        ),
     )
     @idempotent
     def patch(self, request, pk):
         deal = selectors.get_deal_for_partner(self.partner, pk)
         data = self.valid(s.DealResubmitSerializer)
-        value = data.get("estimated_value")
-        resubmit_deal(
-            deal,
-            by=request.user,
-            title=data.get("title"),
-            description=data.get("description"),
-            estimated_value=Decimal(value) if value is not None else None,
-            expected_close_date=data.get("expected_close_date"),
-            rates=s.rates_dict(data["rates"]) if "rates" in data else None,
-            note=data.get("note", ""),
-        )
+        with transaction.atomic():
+            if "external_id" in data:
+                set_external_id(deal, by=request.user, external_id=data.pop("external_id"))
+                if not data:
+                    return Response(deal_json(self, pk))
+            value = data.get("estimated_value")
+            resubmit_deal(
+                deal,
+                by=request.user,
+                title=data.get("title"),
+                description=data.get("description"),
+                estimated_value=Decimal(value) if value is not None else None,
+                expected_close_date=data.get("expected_close_date"),
+                rates=s.rates_dict(data["rates"]) if "rates" in data else None,
+                note=data.get("note", ""),
+            )
         return Response(deal_json(self, pk))
 
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from api import serializers as s
 from api.errors import service_problem
 from api.idempotency import idempotent
-from api.views.base import PartnerAPIView
+from api.views.base import PartnerAPIView, UpdatedSinceMixin
 from api.views.deals import ERRORS, READ_ERRORS
 from deals.models import Product
 from discounts import selectors, services
@@ -19,7 +19,7 @@ from partners import selectors as partner_selectors
 from partners.models import Customer
 
 
-class DiscountList(PartnerAPIView):
+class DiscountList(UpdatedSinceMixin, PartnerAPIView):
     paginated = True
     query_serializer = s.DiscountQuerySerializer
     default_sort = "-created_at"
@@ -35,6 +35,7 @@ class DiscountList(PartnerAPIView):
             selectors.discounts_for_partner(self.partner),
             status=self.query().get("status", ""),
         )
+        discounts = self.changed_since(discounts)
         page = self.paginate_queryset(discounts)
         return self.get_paginated_response(s.DiscountSerializer(page, many=True).data)
 
@@ -133,7 +134,7 @@ class CustomerDiscountRevoke(PartnerAPIView):
         return Response(_customer_discount_json(customer_discount.discount, cd_pk))
 
 
-class CustomerList(PartnerAPIView):
+class CustomerList(UpdatedSinceMixin, PartnerAPIView):
     paginated = True
     query_serializer = s.CustomerQuerySerializer
     default_sort = "name"
@@ -148,6 +149,7 @@ class CustomerList(PartnerAPIView):
         customers = partner_selectors.search_customers(
             partner_selectors.owned_customers(self.partner), self.query().get("q", "")
         )
+        customers = self.changed_since(customers)
         page = self.paginate_queryset(customers)
         return self.get_paginated_response(s.CustomerSerializer(page, many=True).data)
 

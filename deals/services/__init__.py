@@ -14,6 +14,7 @@ from deals.services.review import (
 )
 from deals.services.rules import set_discount_rules
 from deals.services.stage import allowed_stages, change_stage
+from deals.services.sync import set_external_id
 from deals.services.void import void_win
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "resubmit_deal",
     "review_overdue_events",
     "send_back_deal",
+    "set_external_id",
     "set_discount_rules",
     "take_for_review",
     "void_win",

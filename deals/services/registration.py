@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from deals import counters
 from deals.models import Deal, DiscountRule, Product, StageChange
 from deals.selectors import conflicting_claims
+from deals.services.sync import check_external_id_free, check_version, clean_external_id
 from discounts.rates import NO_CONTRACT, check_deal_rates
 from notifications.activity import changes_between, record_activity
 from notifications.models import Kind
@@ -116,13 +117,15 @@ def register_deal(
     expected_close_date: date,
     rates: dict[Product, Decimal],
     description: str = "",
+    external_id: str | None = None,
 ) -> Deal:
     """Register a new deal for review; returns it.
 
     Effects:
     - refuses (ValidationError, keyed by field where there is one) without the partner's
       contract in force, with a bad rate, field or tax code, or when the partner already has
-      an open deal with the same title for the same customer (a double submission);
+      an open deal with the same title for the same customer (a double submission), or
+      when another of its deals has the same `external_id` (its CRM's id; blank: none);
     - the customer is found by tax code, or created with `customer_name` (a known customer
       keeps its name);
     - the deal is created `pending` in `prospect` (probability 10 %), submitted for review
@@ -150,6 +153,9 @@ def register_deal(
     check_deal_rates(partner, rates, today)
     known = _check_customer(tax_code, customer_name)
     _check_not_duplicate(partner=partner, customer=known, title=title)
+    # The partner row lock above also orders two registrations with one external id.
+    external_id = clean_external_id(external_id)
+    check_external_id_free(partner, external_id)
     customer = known or get_or_create_customer(tax_code=tax_code, name=customer_name)
     deal = Deal.objects.create(
         partner=partner,
@@ -160,6 +166,7 @@ def register_deal(
         expected_close_date=expected_close_date,
         created_by=by,
         probability=Deal.PROBABILITY[Deal.Stage.PROSPECT],
+        external_id=external_id,
     )
     DiscountRule.objects.bulk_create(
         DiscountRule(deal=deal, product=product, rate=rate) for product, rate in rates.items()
@@ -181,6 +188,7 @@ def register_deal(
             "customer": str(customer),
             "estimated_value": deal.estimated_value,
             "rates": {product.name: rate for product, rate in rates.items()},
+            **({"external_id": external_id} if external_id else {}),
         },
     )
     return deal
@@ -228,6 +236,7 @@ def resubmit_deal(
     expected_close_date: date | None = None,
     rates: dict[Product, Decimal] | None = None,
     note: str = "",
+    expected_version: str | None = None,
 ) -> Deal:
     """Send a deal that staff marked `action_required` back to review (`pending`).
 
@@ -236,6 +245,7 @@ def resubmit_deal(
     Effects:
     - refuses (ValidationError, code "not_action_required") unless the deal, re-read under a
       row lock, is still `action_required` (two tabs resubmitting: the second is refused);
+      refuses (code "stale") when `expected_version` is given and the deal changed since;
     - checks the edits with the registration rules (contract in force, rates, a close date not
       in the past, no duplicate open title for the customer); products the deal already has
       stay allowed even if staff have since withdrawn them;
@@ -251,6 +261,7 @@ def resubmit_deal(
     - an activity entry with each changed value before and after.
     """
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    check_version(deal, expected_version)
     if deal.status != Deal.Status.ACTION_REQUIRED:
         raise ValidationError(
             _("This deal is no longer waiting for your changes (review status: %(status)s).")

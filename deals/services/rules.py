@@ -54,6 +54,8 @@ def set_discount_rules(deal: Deal, *, by, rates: dict[Product, Decimal]) -> list
         if before.get(product) != rates.get(product)
     ]
     if corrections:
+        # The deal's JSON shows its rates: its version (ETag) and ?updated_since= follow.
+        locked.save(update_fields=["updated_at"])
         record_correction(locked, by=by, corrections=corrections)
         record_activity(
             action="deal.rates_corrected",

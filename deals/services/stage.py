@@ -13,6 +13,7 @@ from deals.files.storing import StoredFiles
 from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
 from deals.selectors import conflicting_claims
 from deals.services.content import add_note, save_attachments, upload_attachments
+from deals.services.sync import check_version
 from discounts.rates import check_deal_rates
 from discounts.services import end_other_partners_customer_discounts, issue_discount
 from notifications.activity import record_activity
@@ -84,6 +85,7 @@ def change_stage(
     lost_reason: str = "",
     lost_reason_code: str = "",
     kind: str = "other",
+    expected_version: str | None = None,
 ) -> StageChange:
     """Move `deal` to `to_stage` on behalf of `by` (a member of the deal's partner, or staff).
 
@@ -105,6 +107,8 @@ def change_stage(
       customer (another partner's link is ended, kept, and the customer discounts that
       partner gave it end);
     - `lost`: needs a reason; closed_at/closed_by are set; no discount is ever issued;
+    - with `expected_version` (the API's If-Match): refused (code "stale") when the locked
+      deal's version differs, and the compare-and-set update also matches `updated_at`;
     - one event: "stage changed", "deal won" (with "discount issued") or "deal lost",
       delivered after commit (notifications);
     - one activity entry: the stage before and after, with the note, the files' names and,
@@ -125,7 +129,9 @@ def change_stage(
         with StoredFiles() as stored:
             uploaded = _upload(deal, to_stage, by, files, kind, stored)
             with transaction.atomic():
-                change = _apply(deal, to_stage, by, note, lost_reason, lost_reason_code)
+                change = _apply(
+                    deal, to_stage, by, note, lost_reason, lost_reason_code, expected_version
+                )
                 save_attachments(change.deal, uploaded, stored=stored)
                 _log(change, uploaded)
     except ValidationError as exc:
@@ -156,9 +162,10 @@ def _upload(deal, to_stage, by, files, kind, stored) -> list:
     return upload_attachments(deal, by=by, files=files, kind=kind, stored=stored)
 
 
-def _apply(deal, to_stage, by, note, lost_reason, lost_reason_code):
+def _apply(deal, to_stage, by, note, lost_reason, lost_reason_code, expected_version=None):
     # Two tabs or two app servers may press Update at once: decide on the locked row.
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
+    check_version(locked, expected_version)
     _check_move(locked, to_stage)
     now = timezone.now()
     from_stage = locked.stage
@@ -171,9 +178,10 @@ def _apply(deal, to_stage, by, note, lost_reason, lost_reason_code):
         )
     # Compare-and-set: the update only lands if nobody moved the deal since we read it, which
     # also catches a race where select_for_update is a no-op.
-    if not Deal.objects.filter(pk=locked.pk, stage=from_stage, closed_at__isnull=True).update(
-        **fields
-    ):
+    unchanged = {"updated_at": locked.updated_at} if expected_version is not None else {}
+    if not Deal.objects.filter(
+        pk=locked.pk, stage=from_stage, closed_at__isnull=True, **unchanged
+    ).update(**fields):
         raise ValidationError(
             _("Somebody else changed this deal just now; reload the page."), code="race"
         )

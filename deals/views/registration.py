@@ -22,6 +22,7 @@ REGISTER_FIELDS = (
     "description",
     "estimated_value",
     "expected_close_date",
+    "external_id",
 )
 EDIT_FIELDS = ("title", "description", "estimated_value", "expected_close_date")
 
