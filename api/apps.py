@@ -8,3 +8,7 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         from api import activity  # noqa: F401 - names the app's activity-log actions
+        from api.webhooks import event_data
+        from notifications.webhooks.events import register_data_builder
+
+        register_data_builder(event_data)

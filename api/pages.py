@@ -133,9 +133,9 @@ def _webhook_page(request, form, *, created=None, status=200):
     ctx = {
         "form": form,
         "endpoints": webhook_selectors.webhook_endpoints_for_partner(request.partner),
-        "deliveries": webhook_selectors.webhook_deliveries_for_partner(request.partner)[
-            :RECENT_DELIVERIES
-        ],
+        "deliveries": webhook_selectors.webhook_log_for_partner(
+            request.partner, limit=RECENT_DELIVERIES
+        ),
         "created": created,
         "signature_header": SIGNATURE_HEADER,
     }

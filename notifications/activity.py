@@ -51,6 +51,9 @@ register_actions(
         "webhook.endpoint_created": _("Added a webhook endpoint"),
         "webhook.endpoint_deleted": _("Deleted a webhook endpoint"),
         "webhook.redelivered": _("Redelivered a webhook"),
+        "webhook.endpoint_updated": _("Changed a webhook endpoint"),
+        "webhook.secret_rotated": _("Rotated a webhook endpoint's secret"),
+        "webhook.test_sent": _("Sent a test webhook"),
     }
 )
 

@@ -30,6 +30,8 @@ class Kind(models.TextChoices):
     PROTECTION_EXPIRED = "protection_expired", _("Protection expired")
     CONFLICT_FLAGGED = "conflict_flagged", _("Possible conflict flagged")
     REVIEW_OVERDUE = "review_overdue", _("Review overdue")
+    # Sent to one webhook endpoint on request ("Send a test event"); no one else hears of it.
+    WEBHOOK_TEST = "webhook_test", _("Webhook test")
 
 
 class Audience(models.TextChoices):
@@ -50,6 +52,8 @@ AUDIENCE = {
 }
 # Kinds that only show in-app unless a user asks for e-mail: they accompany another event
 # that already mails (a win issues the discount; an open stage move is routine).
+# Kinds that go to one webhook endpoint only, never to people.
+WEBHOOK_ONLY = frozenset({Kind.WEBHOOK_TEST})
 EMAIL_OFF_BY_DEFAULT = frozenset({Kind.DISCOUNT_ISSUED, Kind.STAGE_CHANGED})
 
 
@@ -85,6 +89,10 @@ class Event(models.Model):
     )
     # Values the message needs that may change later (a reason, a date, a stage).
     params = models.JSONField(_("details"), default=dict, blank=True)
+    # The partner's `data` as it was when the event happened (the deal as the API shows it,
+    # the discount...), built by the app that knows it (`webhooks.events.build_data`); null on
+    # events written before it existed, whose data is built when asked.
+    data = models.JSONField(_("payload data"), null=True, blank=True, editable=False)
     # Scheduled events carry a key (kind, deal, date) so a job run twice writes one event.
     key = models.CharField(_("key"), max_length=100, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -311,4 +319,8 @@ class Activity(models.Model):
 
 # The webhook channel's models live with its code (notifications/webhooks/); Django finds an
 # app's models through this module.
-from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401
+from notifications.webhooks.models import (  # noqa: E402, F401
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)

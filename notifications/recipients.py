@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from notifications.models import AUDIENCE, Audience, Event, Kind, Preference
+from notifications.models import AUDIENCE, WEBHOOK_ONLY, Audience, Event, Kind, Preference
 from partners.access import membership_of
 from partners.models import Membership
 
@@ -58,6 +58,8 @@ def _staff_addresses(known: set[str]) -> tuple[list, list[str]]:
 
 def recipients_for(event: Event) -> list[Recipient]:
     """Every person the event goes to, once each, with their language and e-mail choice."""
+    if event.kind in WEBHOOK_ONLY:
+        return []
     users = []
     if event.audience in (Audience.PARTNER, Audience.BOTH):
         users += _partner_users(event)
@@ -90,4 +92,8 @@ def kinds_heard_by(user) -> list[Kind]:
         audiences = {Audience.STAFF, Audience.BOTH}
         if membership_of(user) is not None:
             audiences.add(Audience.PARTNER)
-    return [kind for kind in Kind if AUDIENCE.get(kind, Audience.PARTNER) in audiences]
+    return [
+        kind
+        for kind in Kind
+        if AUDIENCE.get(kind, Audience.PARTNER) in audiences and kind not in WEBHOOK_ONLY
+    ]

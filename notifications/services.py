@@ -32,6 +32,7 @@ from notifications.messages import message, title
 from notifications.models import Delivery, Event, Preference
 from notifications.recipients import recipients_for
 from notifications.webhooks import deliveries as webhooks
+from notifications.webhooks.events import build_data
 from partners.models import Membership
 from web import metrics
 
@@ -52,7 +53,8 @@ def record_event(
 ) -> Event | None:
     """Write one Event in the caller's transaction; hand it to delivery after commit.
 
-    Effects: one Event row (kind, partner, deal, actor, params); after the transaction
+    Effects: one Event row (kind, partner, deal, actor, params, and the `data` partners get:
+    `webhooks.events.build_data`); after the transaction
     commits, `enqueue_event`. With a `key` (a scheduled event: kind, deal, date) a second
     event with the same key is not written and None is returned.
     """
@@ -80,6 +82,8 @@ def record_events(specs: list[dict]) -> list[Event]:
         )
         for spec in specs
     ]
+    for event, data in zip(events, build_data(events), strict=True):
+        event.data = data
     if any(event.key for event in events):
         events = [event for event in events if _insert_keyed(event)]
     else:

@@ -408,7 +408,10 @@ WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 # apart) for WEBHOOK_RETRY_HOURS, then failed; each POST waits WEBHOOK_TIMEOUT_SECONDS at most.
 WEBHOOK_RETRY_SECONDS = env.int("WEBHOOK_RETRY_SECONDS", default=60)
 WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
-WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Short: a receiver must answer quickly (and queue its work); a slow one holds a worker slot.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+# After a secret is rotated, the previous one keeps signing (beside the new one) this long.
+WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenAccess"],
@@ -439,10 +442,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # The links between operations (api/schema.py), after drf-spectacular's own enum hook.
+    # After drf-spectacular's own enum hook: the links between operations (api/schema.py),
+    # then the webhook event catalogue (api/webhooks.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.postprocess",
+        "api.webhooks.add_webhook_catalogue",
     ],
     "ENUM_NAME_OVERRIDES": {
         "DealStatusEnum": "deals.models.ReviewStatus",
@@ -492,6 +497,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Webhook POSTs wait on partners' servers: their own queue, served by their own workers
+# (`celery -A partner_portal worker -Q webhooks`), so a slow receiver never holds e-mails or
+# fan-outs, and the other worker takes only the default queue.
+WEBHOOK_QUEUE = "webhooks"
+CELERY_TASK_ROUTES = {"notifications.tasks.send_webhook_delivery": {"queue": WEBHOOK_QUEUE}}
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "notifications.tasks.sweep",

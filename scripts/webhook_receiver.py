@@ -2,12 +2,15 @@
 
     WEBHOOK_SECRET=whsec_... .venv/bin/python scripts/webhook_receiver.py 9000
 
-Listens on 127.0.0.1:<port> (default 9000), checks each POST's X-Portal-Signature with the
-secret shown on /team/webhooks/, prints the event and answers 204, or 401 when the signature
-is wrong or old. Standard library only, like a partner's own receiver would be; `verify` is
-the README's.
+Listens on 127.0.0.1:<port> (default 9000), checks each POST's Standard Webhooks signature
+(`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the secret shown on
+/team/webhooks/, prints the event and answers 204, or 401 when no signature matches or the
+time is old. Standard library only, like a partner's own receiver may be; with the
+`standardwebhooks` library `verify` is `Webhook(secret).verify(body, headers)`
+(docs/api.md#verifying-a-delivery).
 """
 
+import base64
 import hashlib
 import hmac
 import os
@@ -16,24 +19,27 @@ import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 
-def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
-    fields = dict(part.split("=", 1) for part in header.split(","))
-    t = int(fields["t"])
-    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    return abs(time.time() - t) <= tolerance and hmac.compare_digest(mac, fields["v1"])
+def verify(secret: str, headers, body: bytes, tolerance: int = 300) -> bool:
+    msg_id, timestamp = headers["webhook-id"], int(headers["webhook-timestamp"])
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    expected = "v1," + base64.b64encode(mac).decode()
+    # Several signatures, space-separated, while a rotated secret is still valid.
+    signatures = headers["webhook-signature"].split(" ")
+    matches = any(hmac.compare_digest(expected, given) for given in signatures)
+    return abs(time.time() - timestamp) <= tolerance and matches
 
 
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
-            ok = verify(os.environ["WEBHOOK_SECRET"], self.headers["X-Portal-Signature"], body)
-        except (KeyError, ValueError, TypeError):  # no header, or not "t=...,v1=..."
+            ok = verify(os.environ["WEBHOOK_SECRET"], self.headers, body)
+        except (KeyError, ValueError, TypeError):  # a header missing or malformed
             ok = False
-        event = self.headers.get("X-Portal-Event")
-        delivery = self.headers.get("X-Portal-Delivery")
+        event = self.headers.get("webhook-id")
         verdict = "signature ok" if ok else "BAD SIGNATURE"
-        print(f"{event} (delivery {delivery}): {verdict}: {body.decode(errors='replace')}")
+        print(f"event {event}: {verdict}: {body.decode(errors='replace')}")
         sys.stdout.flush()
         self.send_response(204 if ok else 401)
         self.send_header("Content-Length", "0")

@@ -17,6 +17,7 @@ ends (delivered or failed for good) the caller hands the endpoint's next one on
 
 import json
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,8 +27,15 @@ from django.utils import timezone
 
 from notifications.models import Event
 from notifications.webhooks.events import event_type, payload
-from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
-from notifications.webhooks.transport import DELIVERY_HEADER, EVENT_HEADER, send
+from notifications.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from notifications.webhooks.transport import (
+    DELIVERY_HEADER,
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    send,
+    signature,
+    standard_headers,
+)
 from web import metrics
 
 logger = logging.getLogger(__name__)
@@ -69,7 +77,9 @@ def _earlier_waiting():
 
 def first_in_line():
     """The pending deliveries no earlier one to the same endpoint holds back."""
-    return WebhookDelivery.objects.filter(status=Status.PENDING).filter(~Exists(_earlier_waiting()))
+    return WebhookDelivery.objects.filter(status=Status.PENDING, endpoint__paused=False).filter(
+        ~Exists(_earlier_waiting())
+    )
 
 
 def _due(now) -> Q:
@@ -109,7 +119,7 @@ def create_deliveries(event, *, now) -> int:
     endpoints = [
         endpoint
         for endpoint in WebhookEndpoint.objects.filter(
-            partner_id=event.partner_id, deleted_at__isnull=True
+            partner_id=event.partner_id, deleted_at__isnull=True, paused=False
         )
         if name in endpoint.event_types
     ]
@@ -147,8 +157,10 @@ def deliver(*, delivery_id: int) -> int | None:
     attempts + 1, claimed_at) by a compare-and-set update, so of two workers only one sends
     and an endpoint gets its events in order (not first in line: nothing happens, the earlier
     delivery hands it on when it ends; an earlier event of the partner still being fanned out:
-    FAN_OUT_RETRY_SECONDS is returned, no attempt counted); the event JSON is POSTed with
-    `api.webhooks.send` (URL vetted again, signature, event and delivery headers). A 2xx
+    FAN_OUT_RETRY_SECONDS is returned, no attempt counted; its endpoint paused: held, not
+    claimed); the event JSON is POSTed with `transport.send` (URL vetted again, the Standard
+    Webhooks headers of `headers`) and the attempt is logged (one WebhookAttempt: number, time,
+    duration, code, error). A 2xx
     answer makes it `delivered` (delivered_at, last_response_code); any other answer, a
     network error or a refused URL records last_error (and the code) and puts it back to
     `pending` with the next attempt's time, or `failed` once the next attempt would fall
@@ -170,7 +182,7 @@ def deliver(*, delivery_id: int) -> int | None:
         return FAN_OUT_RETRY_SECONDS
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING)
-        .filter(_due(now))
+        .filter(_due(now), endpoint__paused=False)
         .filter(~Exists(_earlier_waiting()))
         .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
@@ -182,44 +194,67 @@ def deliver(*, delivery_id: int) -> int | None:
             status=Status.FAILED, last_error=ENDPOINT_DELETED, next_attempt_at=None
         )
         return None
-    code = None
+    code, error, started = None, "", timezone.now()
+    clock = time.monotonic()
     try:
         code = send(
             delivery.endpoint.url,
-            delivery.endpoint.secret,
             body(delivery),
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            headers={
-                EVENT_HEADER: event_type(delivery.event.kind) or "",
-                DELIVERY_HEADER: str(delivery.pk),
-            },
+            headers=headers(delivery, body(delivery), now=started),
         )
     except ValidationError as exc:
         error = "refused: " + " ".join(exc.messages)
     except Exception as exc:  # noqa: BLE001 - any network or TLS error is retried
         error = f"{type(exc).__name__}: {exc}"
     else:
-        if 200 <= code < 300:
-            WebhookDelivery.objects.filter(pk=delivery_id, status=Status.SENDING).update(
-                status=Status.DELIVERED,
-                delivered_at=timezone.now(),
-                last_response_code=code,
-                last_error="",
-            )
-            logger.info(
-                "webhook delivery %s of event %s delivered (HTTP %s)",
-                delivery_id,
-                delivery.event_id,
-                code,
-            )
-            metrics.DELIVERY_ATTEMPTS.labels("webhook", "sent").inc()
-            return None
-        error = f"HTTP {code}"
+        if not 200 <= code < 300:
+            error = f"HTTP {code}"
+    WebhookAttempt.objects.create(
+        delivery=delivery,
+        number=delivery.attempts,
+        started_at=started,
+        duration_ms=round((time.monotonic() - clock) * 1000),
+        response_code=code,
+        error=error[:2000],
+    )
+    if not error:
+        WebhookDelivery.objects.filter(pk=delivery_id, status=Status.SENDING).update(
+            status=Status.DELIVERED,
+            delivered_at=timezone.now(),
+            last_response_code=code,
+            last_error="",
+        )
+        logger.info(
+            "webhook delivery %s of event %s delivered (HTTP %s)",
+            delivery_id,
+            delivery.event_id,
+            code,
+        )
+        metrics.DELIVERY_ATTEMPTS.labels("webhook", "sent").inc()
+        return None
     return _failed(delivery, error[:2000], code)
 
 
+def headers(delivery: WebhookDelivery, body: bytes, *, now) -> dict[str, str]:
+    """The Standard Webhooks headers (the id is the event's: the same on every attempt and
+    redelivery, for the receiver to deduplicate on), signed with every valid secret, and the
+    previous release's headers (deprecated)."""
+    endpoint, event = delivery.endpoint, delivery.event
+    return {
+        **standard_headers(endpoint.secrets_valid_at(now), message_id(event), body),
+        EVENT_HEADER: event_type(event.kind) or "",
+        DELIVERY_HEADER: str(delivery.pk),
+        SIGNATURE_HEADER: signature(endpoint.secret, body),
+    }
+
+
+def message_id(event) -> str:
+    return str(event.pk)
+
+
 def _failed(delivery: WebhookDelivery, error: str, code: int | None) -> int | None:
-    delay = retry_delay(delivery.attempts)
+    delay = retry_delay(delivery.attempts - delivery.attempts_at_redelivery)
     now = timezone.now()
     if now + timedelta(seconds=delay) > delivery.give_up_at:
         logger.error("webhook delivery %s failed for good: %s", delivery.pk, error)

@@ -1,5 +1,7 @@
 """The partner's webhook endpoints and the log of each event POSTed to each of them."""
 
+import base64
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -8,11 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class WebhookEndpoint(models.Model):
-    """A URL of the partner's that receives its events, signed with `secret` (HMAC-SHA256).
+    """A URL of the partner's that receives its events, signed by the Standard Webhooks scheme.
 
-    The secret is kept as written: the portal needs it to sign every delivery. Deleting an
-    endpoint only marks it (`deleted_at`): nothing is sent to it again, and its deliveries stay
-    in the partner's log.
+    The secret is kept as written: the portal needs it to sign every delivery. `signing_secret`
+    is the Standard Webhooks one (`whsec_` + base64 of the key); endpoints made before it
+    existed (or by the previous release during a deploy) have it empty, and their key is the
+    bytes of `secret`, the string the partner was shown then (`standard_secret`). After a
+    rotation the previous secret still signs, beside the new one, until
+    `previous_secret_expires_at`. Deleting an endpoint only marks it (`deleted_at`): nothing is
+    sent to it again, and its deliveries stay in the partner's log. A paused endpoint gets no
+    new deliveries and its waiting ones are held until it is resumed.
     """
 
     partner = models.ForeignKey(
@@ -22,8 +29,20 @@ class WebhookEndpoint(models.Model):
         verbose_name=_("partner"),
     )
     url = models.URLField(_("URL"), max_length=500)
+    # The previous release's key (X-Portal-Signature); kept filled so it can still run.
     secret = models.CharField(_("signing secret"), max_length=100, editable=False)
+    # db_default: rows the previous release inserts during a deploy get the empty value.
+    signing_secret = models.CharField(
+        _("Standard Webhooks secret"), max_length=100, editable=False, default="", db_default=""
+    )
+    previous_signing_secret = models.CharField(
+        _("previous secret"), max_length=100, editable=False, default="", db_default=""
+    )
+    previous_secret_expires_at = models.DateTimeField(
+        _("previous secret valid until"), null=True, blank=True
+    )
     event_types = models.JSONField(_("event types"), default=list)
+    paused = models.BooleanField(_("paused"), default=False, db_default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -50,6 +69,21 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self):
         return self.url
+
+    @property
+    def standard_secret(self) -> str:
+        if self.signing_secret:
+            return self.signing_secret
+        return "whsec_" + base64.b64encode(self.secret.encode()).decode()
+
+    def secrets_valid_at(self, now) -> list[str]:
+        """The secrets that sign a delivery sent at `now`: the current one, and the previous
+        one during its grace period."""
+        valid = [self.standard_secret]
+        expires = self.previous_secret_expires_at
+        if self.previous_signing_secret and expires is not None and now < expires:
+            valid.append(self.previous_signing_secret)
+        return valid
 
 
 class WebhookDelivery(models.Model):
@@ -81,6 +115,10 @@ class WebhookDelivery(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # `attempts` when it was last redelivered: the backoff starts again from there.
+    attempts_at_redelivery = models.PositiveSmallIntegerField(
+        _("attempts before the last redelivery"), default=0, db_default=0
+    )
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     give_up_at = models.DateTimeField(_("retried until"))
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
@@ -128,3 +166,35 @@ class WebhookDelivery(models.Model):
         from notifications.webhooks.events import event_type
 
         return event_type(self.event.kind) or self.event.kind
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery: the history a redelivery adds to instead of resetting."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery,
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+        verbose_name=_("delivery"),
+    )
+    number = models.PositiveSmallIntegerField(_("attempt"))
+    started_at = models.DateTimeField(_("sent at"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        db_table = "api_webhookattempt"
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+        ordering = ("delivery", "number")
+        # Not unique: the previous release's Redeliver reset `attempts` to 0, so during a
+        # deploy a number may come twice; the times tell them apart.
+        indexes = [models.Index(fields=["delivery", "number"], name="webhook_attempt_delivery")]
+
+    def __str__(self):
+        return f"{self.delivery_id} #{self.number}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.response_code is not None and 200 <= self.response_code < 300

@@ -23,6 +23,11 @@ def webhook_deliveries_for_partner(partner) -> QuerySet[WebhookDelivery]:
     )
 
 
+def webhook_log_for_partner(partner, *, limit: int) -> list[WebhookDelivery]:
+    """The newest deliveries with their attempts (one query more)."""
+    return list(webhook_deliveries_for_partner(partner).prefetch_related("attempt_log")[:limit])
+
+
 def get_webhook_delivery_for_partner(partner, pk) -> WebhookDelivery:
     return get_object_or_404(
         webhook_deliveries_for_partner(partner).select_related("endpoint__partner"), pk=pk

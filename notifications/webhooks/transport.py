@@ -8,10 +8,12 @@ only to a vetted address, so a host whose DNS changed after registration to a pr
 refused.
 """
 
+import base64
 import hashlib
 import hmac
 import http.client
 import ipaddress
+import secrets
 import socket
 import ssl
 import time
@@ -23,6 +25,13 @@ from django.utils.translation import gettext as _
 
 from notifications.webhooks.events import EVENT_TYPES  # noqa: F401 - the names live in notifications.webhooks.events
 
+# Standard Webhooks (https://www.standardwebhooks.com/): what every receiver should check.
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+STANDARD_SIGNATURE_HEADER = "webhook-signature"
+SECRET_PREFIX = "whsec_"
+# The previous release's headers, still sent so receivers written for them keep working while
+# they move to the standard ones (deprecated).
 SIGNATURE_HEADER = "X-Portal-Signature"
 EVENT_HEADER = "X-Portal-Event"
 DELIVERY_HEADER = "X-Portal-Delivery"
@@ -81,7 +90,13 @@ def vetted_addresses(url: str) -> list[str]:
         raise ValidationError(_("Leave user names and passwords out of the URL."), code="auth")
     allowed = _allowed_host(host)
     if parts.scheme != "https" and not allowed:
-        raise ValidationError(_("Use an https URL."), code="https")
+        raise ValidationError(
+            _(
+                "Use an https URL. (For a plain http receiver while testing, the portal's "
+                "operator can allow its host with the WEBHOOK_ALLOWED_HOSTS setting.)"
+            ),
+            code="https",
+        )
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -103,8 +118,40 @@ def vetted_addresses(url: str) -> list[str]:
     return addresses
 
 
+def new_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` + base64 of 32 random bytes (the HMAC key)."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _key(secret: str) -> bytes:
+    return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+
+
+def standard_signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, keyed by the decoded secret."""
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    mac = hmac.new(_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def standard_headers(
+    secrets_: list[str], msg_id: str, body: bytes, *, timestamp: int | None = None
+) -> dict[str, str]:
+    """The three Standard Webhooks headers; one signature per secret, space-separated (the
+    current secret and, during a rotation's grace period, the previous one)."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return {
+        ID_HEADER: msg_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        STANDARD_SIGNATURE_HEADER: " ".join(
+            standard_signature(secret, msg_id, timestamp, body) for secret in secrets_
+        ),
+    }
+
+
 def signature(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
-    """The signature header's value: `t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`.
+    """The previous release's signature header's value (deprecated):
+    `t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`.
 
     Signing the timestamp with the body lets a receiver refuse an old delivery replayed.
     """
@@ -148,10 +195,8 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
 
 
-def send(
-    url: str, secret: str, body: bytes, *, timeout: float = 10, headers: dict | None = None
-) -> int:
-    """POST one signed delivery to `url`; returns the receiver's status code.
+def send(url: str, body: bytes, *, timeout: float = 10, headers: dict | None = None) -> int:
+    """POST one delivery to `url` with `headers` (the signatures); returns the status code.
 
     The URL is vetted again now (its DNS may have changed since registration) and the
     connection goes to a vetted address, so a rebinding to a private address is refused.
@@ -172,7 +217,6 @@ def send(
                 "Content-Type": "application/json",
                 "User-Agent": "VNG-Cloud-Partner-Portal-Webhooks/1",
                 **(headers or {}),
-                SIGNATURE_HEADER: signature(secret, body),
             },
         )
         return connection.getresponse().status

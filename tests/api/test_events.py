@@ -28,7 +28,9 @@ def test_every_partner_kind_has_one_api_name():
     assert len(set(EVENT_TYPES)) == len(EVENT_TYPES)
     reviewers_only = {Kind.CONFLICT_FLAGGED, Kind.REVIEW_OVERDUE}
     assert not reviewers_only & set(TYPE_FOR_KIND)  # the reviewers' business
-    assert set(TYPE_FOR_KIND) | reviewers_only == set(Kind)
+    # A test event goes to one endpoint on request: no one subscribes to it or polls it.
+    assert Kind.WEBHOOK_TEST not in TYPE_FOR_KIND
+    assert set(TYPE_FOR_KIND) | reviewers_only | {Kind.WEBHOOK_TEST} == set(Kind)
 
 
 def test_lists_the_partners_events_oldest_first_and_never_another_partners(
@@ -50,7 +52,16 @@ def test_lists_the_partners_events_oldest_first_and_never_another_partners(
         .values_list("pk", flat=True)
     )
     assert body["results"][0]["deal"] == history.pk
-    assert body["results"][0]["data"] == {"from_stage": "qualified", "to_stage": "proposal"}
+    first = body["results"][0]["data"]
+    assert (first["from_stage"], first["to_stage"]) == ("qualified", "proposal")
+    # The deal as it was then: at the stage it moved to, not the won deal it is now.
+    assert (first["deal"]["id"], first["deal"]["stage"]) == (history.pk, "proposal")
+    won = next(item for item in body["results"] if item["type"] == "deal.won")
+    current = alpha_api.get(f"/api/v1/deals/{history.pk}/").json()
+    assert won["data"]["deal"] == current
+    assert (
+        won["data"]["discount"] == alpha_api.get(f"/api/v1/discounts/{current['discount']}/").json()
+    )
     beta_ids = {item["id"] for item in beta_api.get("/api/v1/events/").json()["results"]}
     assert beta_ids and not beta_ids & set(ids)
 

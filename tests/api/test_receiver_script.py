@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from notifications.webhooks.transport import send
+from notifications.webhooks.transport import new_secret, send, standard_headers
 
+SECRET = new_secret()
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "webhook_receiver.py"
 
 
@@ -20,7 +21,7 @@ def receiver():
         port = probe.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, str(SCRIPT), str(port)],
-        env={"WEBHOOK_SECRET": "whsec_walk"},
+        env={"WEBHOOK_SECRET": SECRET},
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -37,13 +38,17 @@ def test_receiver_script_accepts_the_portals_signature_and_refuses_another(recei
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     process, url = receiver
     body = b'{"id": 7, "type": "deal.won", "deal": 41, "data": {}}'
-    headers = {"X-Portal-Event": "deal.won", "X-Portal-Delivery": "3"}
 
-    assert send(url, "whsec_walk", body, headers=headers) == 204
-    assert process.stdout.readline() == f"deal.won (delivery 3): signature ok: {body.decode()}\n"
+    assert send(url, body, headers=standard_headers([SECRET], "7", body)) == 204
+    assert process.stdout.readline() == f"event 7: signature ok: {body.decode()}\n"
 
-    assert send(url, "whsec_other", body, headers=headers) == 401
-    assert process.stdout.readline().startswith("deal.won (delivery 3): BAD SIGNATURE")
+    # During a rotation: the old secret's signature and the new one's; either verifies.
+    both = standard_headers([new_secret(), SECRET], "7", body)
+    assert send(url, body, headers=both) == 204
+    assert process.stdout.readline() == f"event 7: signature ok: {body.decode()}\n"
+
+    assert send(url, body, headers=standard_headers([new_secret()], "7", body)) == 401
+    assert process.stdout.readline().startswith("event 7: BAD SIGNATURE")
 
 
 def test_receiver_script_needs_the_secret():

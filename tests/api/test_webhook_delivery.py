@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from deals.models import Deal
 from deals.services import change_stage
@@ -29,8 +30,10 @@ from notifications.webhooks.transport import (
     DELIVERY_HEADER,
     EVENT_HEADER,
     SIGNATURE_HEADER,
+    new_secret,
     verify_signature,
 )
+from tests.api.conftest import ApiClient, make_token
 from tests.api.receiver import Receiver
 from tests.factories import DealFactory
 
@@ -83,24 +86,39 @@ def test_a_won_deal_is_posted_signed_and_retried_until_the_receiver_takes_it(
     services.sweep()  # nothing left to send
     requests = receiver.received()
     assert len(requests) == 3
-    for request in requests:
-        assert verify_signature(
-            endpoint.secret, request["headers"][SIGNATURE_HEADER], request["body"]
-        )
-        assert request["headers"][EVENT_HEADER] == "deal.won"
-        assert request["headers"][DELIVERY_HEADER] == str(delivery.pk)
-        assert request["path"] == "/hooks/portal"
     event = Event.objects.get(kind=Kind.DEAL_WON)
-    assert json.loads(requests[-1]["body"]) == {
+    api = ApiClient(make_token(alpha, alice)[1])
+    expected = {
         "id": event.pk,
         "type": "deal.won",
         "created_at": event.created_at.isoformat().replace("+00:00", "Z"),
         "deal": deal.pk,
-        "data": {},
+        "data": {
+            "deal": api.get(f"/api/v1/deals/{deal.pk}/").json(),
+            "discount": api.get(f"/api/v1/discounts/{deal.discount.pk}/").json(),
+        },
     }
-    assert not verify_signature(
-        "whsec_wrong", requests[-1]["headers"][SIGNATURE_HEADER], requests[-1]["body"]
+    for request in requests:
+        # What a partner's receiver does, with the Standard Webhooks library.
+        assert Webhook(endpoint.signing_secret).verify(request["body"], request["headers"]) == (
+            expected
+        )
+        assert request["headers"]["webhook-id"] == str(event.pk)  # the same on every retry
+        assert request["headers"][EVENT_HEADER] == "deal.won"
+        assert request["headers"][DELIVERY_HEADER] == str(delivery.pk)
+        assert request["path"] == "/hooks/portal"
+    assert expected["data"]["discount"]["lines"] != []
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify(requests[-1]["body"], requests[-1]["headers"])
+    # The previous release's header is still there for receivers written for it.
+    assert verify_signature(
+        endpoint.secret, requests[-1]["headers"][SIGNATURE_HEADER], requests[-1]["body"]
     )
+    assert list(delivery.attempt_log.values_list("number", "response_code", "error")) == [
+        (1, 500, "HTTP 500"),
+        (2, 503, "HTTP 503"),
+        (3, 204, ""),
+    ]
 
 
 @pytest.mark.django_db
@@ -175,9 +193,10 @@ def test_admin_sees_the_log_and_redelivers(
         response = client.post(f"/team/webhooks/deliveries/{delivery.pk}/redeliver/")
     assert response.status_code == 302
     delivery.refresh_from_db()
+    # A new attempt of the same event: the history is kept, not reset.
     assert (delivery.status, delivery.attempts, delivery.last_response_code) == (
         "delivered",
-        1,
+        2,
         204,
     )
     assert len(receiver.received()) == 2
@@ -185,8 +204,22 @@ def test_admin_sees_the_log_and_redelivers(
     # Redeliver again a delivered one: sent once more, with a fresh signature.
     with django_capture_on_commit_callbacks(execute=True):
         redeliver_webhook(delivery, by=alice)
-    assert len(receiver.received()) == 3
+    requests = receiver.received()
+    assert len(requests) == 3
     assert delivery.give_up_at > timezone.now() + timedelta(hours=23)
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.attempts_at_redelivery) == (3, 2)
+    assert list(delivery.attempt_log.values_list("number", "response_code")) == [
+        (1, 500),
+        (2, 204),
+        (3, 204),
+    ]
+    # The receiver deduplicates on the event's id: the same on every attempt.
+    assert {r["headers"]["webhook-id"] for r in requests} == {str(delivery.event_id)}
+    for request in requests:
+        Webhook(endpoint.signing_secret).verify(request["body"], request["headers"])
+    page = client.get("/team/webhooks/").content.decode()
+    assert "HTTP 500" in page and f'data-attempts="{delivery.pk}"' in page
 
     client.force_login(sam)  # a member, not an admin
     assert client.post(f"/team/webhooks/deliveries/{delivery.pk}/redeliver/").status_code == 403

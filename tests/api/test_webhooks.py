@@ -1,18 +1,23 @@
 """Webhook endpoints: only public URLs, admins only, and the signature a receiver checks."""
 
+import base64
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from notifications.webhooks.models import WebhookEndpoint
 from notifications.webhooks.services import create_webhook_endpoint
 from notifications.webhooks.transport import (
-    SIGNATURE_HEADER,
+    new_secret,
     send,
     signature,
+    standard_headers,
+    standard_signature,
     verify_signature,
     vetted_addresses,
 )
@@ -86,7 +91,7 @@ def test_ipv6_addresses_embedding_a_public_ipv4_address_are_accepted(url):
 def test_send_refuses_ipv6_addresses_embedding_a_local_one(url):
     # What a delivery meets when a host's DNS answers such an address after registration.
     with pytest.raises(ValidationError):
-        send(url, "whsec_test", b"{}")
+        send(url, b"{}")
 
 
 def test_a_public_https_url_is_accepted():
@@ -113,6 +118,43 @@ def test_signature_round_trip_and_tampering():
     assert not verify_signature("whsec_test", "garbage", body)
 
 
+def test_standard_signature_matches_the_specifications_example():
+    # The example in the Standard Webhooks libraries' own tests.
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    body = b'{"test": 2432232314}'
+
+    assert standard_signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) == (
+        "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    )
+
+
+def test_new_secrets_are_standard_webhooks_secrets():
+    secret = new_secret()
+
+    assert secret.startswith("whsec_")
+    assert len(base64.b64decode(secret.removeprefix("whsec_"), validate=True)) == 32
+    assert new_secret() != secret
+
+
+def test_an_endpoint_of_the_previous_release_signs_with_its_old_secrets_bytes(alpha, alice):
+    endpoint = create_webhook_endpoint(
+        partner=alpha, by=alice, url=PUBLIC, event_types=["deal.won"]
+    )
+    # As the previous release stored it: no Standard Webhooks secret, the old string as key.
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        secret="whsec_old-style_token-urlsafe", signing_secret=""
+    )
+    endpoint.refresh_from_db()
+    body = b'{"id": 1}'
+    headers = standard_headers(endpoint.secrets_valid_at(timezone.now()), "1", body)
+
+    assert (
+        endpoint.standard_secret
+        == "whsec_" + base64.b64encode(b"whsec_old-style_token-urlsafe").decode()
+    )
+    assert Webhook(endpoint.standard_secret).verify(body, headers) == {"id": 1}
+
+
 def test_admin_registers_an_endpoint_and_sees_the_secret_once(alice_client, alpha, alice):
     response = alice_client.post(
         "/team/webhooks/", {"url": PUBLIC, "event_types": ["deal.won", "deal.lost"]}
@@ -126,9 +168,10 @@ def test_admin_registers_an_endpoint_and_sees_the_secret_once(alice_client, alph
         ["deal.lost", "deal.won"],
         alice,
     )
-    assert endpoint.secret.startswith("whsec_")
-    assert endpoint.secret in response.content.decode()
-    assert endpoint.secret not in alice_client.get("/team/webhooks/").content.decode()
+    assert endpoint.signing_secret.startswith("whsec_")
+    assert endpoint.standard_secret == endpoint.signing_secret == endpoint.secret
+    assert endpoint.signing_secret in response.content.decode()
+    assert endpoint.signing_secret not in alice_client.get("/team/webhooks/").content.decode()
 
 
 def test_a_private_url_is_refused_on_the_page_and_nothing_saved(alice_client):
@@ -138,6 +181,17 @@ def test_a_private_url_is_refused_on_the_page_and_nothing_saved(alice_client):
 
     assert response.status_code == 400
     assert "public addresses" in response.content.decode()
+    assert "WEBHOOK_ALLOWED_HOSTS" in response.content.decode()
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_a_plain_http_url_is_refused_naming_the_allow_list(alice_client):
+    response = alice_client.post(
+        "/team/webhooks/", {"url": "http://93.184.216.34/hook", "event_types": ["deal.won"]}
+    )
+
+    assert response.status_code == 400
+    assert "Use an https URL" in response.content.decode()
     assert "WEBHOOK_ALLOWED_HOSTS" in response.content.decode()
     assert WebhookEndpoint.objects.count() == 0
 
@@ -191,7 +245,7 @@ def test_send_posts_a_signed_body_to_a_local_receiver(settings):
     class Receiver(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.path, self.headers[SIGNATURE_HEADER], body))
+            received.append((self.path, dict(self.headers), body))
             self.send_response(204)
             self.end_headers()
 
@@ -203,19 +257,23 @@ def test_send_posts_a_signed_body_to_a_local_receiver(settings):
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/hooks?x=1"
     body = b'{"type": "deal.won", "deal": 42}'
+    secret = new_secret()
     try:
-        assert send(url, "whsec_test", body) == 204
+        assert send(url, body, headers=standard_headers([secret], "42", body)) == 204
     finally:
         thread.join(timeout=10)
         server.server_close()
 
-    ((path, header, got),) = received
+    ((path, headers, got),) = received
     assert path == "/hooks?x=1" and got == body
-    assert verify_signature("whsec_test", header, got)
+    assert Webhook(secret).verify(got, headers) == {"type": "deal.won", "deal": 42}
+    assert headers["webhook-id"] == "42"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify(got, headers)
 
 
 def test_send_refuses_a_url_that_now_points_inside(settings):
     # Registered while allowed; the allow-list no longer admits it when the event is sent.
     settings.WEBHOOK_ALLOWED_HOSTS = []
     with pytest.raises(ValidationError):
-        send("http://127.0.0.1:9/hook", "whsec_test", b"{}")
+        send("http://127.0.0.1:9/hook", b"{}")

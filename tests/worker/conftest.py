@@ -180,10 +180,19 @@ class Process:
                 self.proc.wait()
 
 
-def start_worker(name: str, broker_url: str, tmp: Path, smtp_port: int = 0, **env) -> Process:
+def start_worker(
+    name: str,
+    broker_url: str,
+    tmp: Path,
+    smtp_port: int = 0,
+    queues: str = "celery,webhooks",
+    **env,
+) -> Process:
+    """A worker on the default queue and, unless told otherwise, the webhooks' one."""
     return Process(
         [
             "worker",
+            f"--queues={queues}",
             "--pool=solo",
             "--loglevel=INFO",
             f"--hostname={name}@%h",
