@@ -30,6 +30,9 @@ class Kind(models.TextChoices):
     PROTECTION_EXPIRED = "protection_expired", _("Protection expired")
     CONFLICT_FLAGGED = "conflict_flagged", _("Possible conflict flagged")
     REVIEW_OVERDUE = "review_overdue", _("Review overdue")
+    CREDIT_TOPPED_UP = "credit_topped_up", _("Credit top-up requested")
+    CREDIT_TOP_UP_APPLIED = "credit_top_up_applied", _("Credit top-up applied")
+    CREDIT_TOP_UP_FAILED = "credit_top_up_failed", _("Credit top-up failed")
 
 
 class Audience(models.TextChoices):
@@ -50,7 +53,9 @@ AUDIENCE = {
 }
 # Kinds that only show in-app unless a user asks for e-mail: they accompany another event
 # that already mails (a win issues the discount; an open stage move is routine).
-EMAIL_OFF_BY_DEFAULT = frozenset({Kind.DISCOUNT_ISSUED, Kind.STAGE_CHANGED})
+EMAIL_OFF_BY_DEFAULT = frozenset(
+    {Kind.DISCOUNT_ISSUED, Kind.STAGE_CHANGED, Kind.CREDIT_TOPPED_UP, Kind.CREDIT_TOP_UP_APPLIED}
+)
 
 
 class Event(models.Model):

@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "notifications",
     "accounts",
     "discounts",
+    # billing before deals: its seed_demo (the deals' demo plus the money loop) is the one
+    # manage.py runs (the first app listed wins a command's name). The floors are in
+    # pyproject.toml, not in this order.
+    "billing",
     "deals",
     "api",
     "partner_portal",
