@@ -423,11 +423,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Billing's internal API has a schema of its own (api.urls INTERNAL_SCHEMA).
+    "PREPROCESSING_HOOKS": ["api.docs.partner_only"],
     "ENUM_NAME_OVERRIDES": {
         "DealStatusEnum": "deals.models.ReviewStatus",
         "StageEnum": "deals.models.Stage",
         "LostReasonEnum": "deals.models.LostReason",
         "EffectiveStatusEnum": "discounts.models.EffectiveStatus",
+        "CloudAccountStatusEnum": "billing.models.CloudAccount.Status",
+        "TopUpStatusEnum": "billing.models.TopUp.Status",
     },
 }
 
