@@ -50,8 +50,12 @@ def _check_open(account_id: str) -> None:
     if taken.exists():
         # Never says whose: it may be another partner's customer.
         raise ValidationError(
-            {"account_id": _("This account is already linked, or being linked, to a partner.")},
-            code="taken",
+            {
+                "account_id": ValidationError(
+                    _("This account is already linked, or being linked, to a partner."),
+                    code="taken",
+                )
+            }
         )
 
 
@@ -271,8 +275,12 @@ def _check_open_other(account: CloudAccount) -> None:
     ).exclude(pk=account.pk)
     if taken.exists():
         raise ValidationError(
-            {"account_id": _("This account is already linked, or being linked, to a partner.")},
-            code="taken",
+            {
+                "account_id": ValidationError(
+                    _("This account is already linked, or being linked, to a partner."),
+                    code="taken",
+                )
+            }
         )
 
 

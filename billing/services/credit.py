@@ -98,8 +98,11 @@ def record_payment(
         partner=partner, kind=CreditEntry.Kind.PAYMENT, reference=reference
     ).exists():
         raise ValidationError(
-            {"reference": _("A payment with this reference is already recorded.")},
-            code="duplicate",
+            {
+                "reference": ValidationError(
+                    _("A payment with this reference is already recorded."), code="duplicate"
+                )
+            }
         )
     entry = _entry(
         credit,
@@ -151,10 +154,8 @@ def top_up(account: CloudAccount, *, partner: Partner, amount, by, note: str = "
     credit = locked_credit(partner)
     if credit.balance < amount:
         raise ValidationError(
-            {
-                "amount": _("Your credit balance is %(balance)s đồng, less than %(amount)s đồng.")
-                % {"balance": vnd(credit.balance), "amount": vnd(amount)}
-            },
+            _("Your credit balance is %(balance)s đồng, less than %(amount)s đồng.")
+            % {"balance": vnd(credit.balance), "amount": vnd(amount)},
             code="insufficient",
         )
     created = TopUp.objects.create(
