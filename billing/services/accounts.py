@@ -129,8 +129,11 @@ def request_cloud_account(
     return account
 
 
-def send_confirmation(account: CloudAccount, *, language: str = "") -> AccountConfirmation:
-    """A new single-use link for the customer, e-mailed after commit (caller's transaction)."""
+def send_confirmation(
+    account: CloudAccount, *, language: str = ""
+) -> tuple[AccountConfirmation, str]:
+    """A new single-use link for the customer, e-mailed after commit (caller's transaction);
+    returns its row and the token (kept only as a hash)."""
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     confirmation = AccountConfirmation.objects.create(
@@ -142,12 +145,15 @@ def send_confirmation(account: CloudAccount, *, language: str = "") -> AccountCo
         expires_at=now + timedelta(days=CONFIRMATION_DAYS),
     )
     transaction.on_commit(lambda: _send_confirmation_email(confirmation.pk, token))
-    return confirmation
+    return confirmation, token
 
 
 @transaction.atomic
-def resend_confirmation(account: CloudAccount, *, by, language: str = "") -> AccountConfirmation:
-    """Send the customer a fresh link (the old ones stop working); only while waiting for it."""
+def resend_confirmation(
+    account: CloudAccount, *, by, language: str = ""
+) -> tuple[AccountConfirmation, str]:
+    """Send the customer a fresh link (the old ones stop working); only while waiting for it.
+    Returns the new link's row and token."""
     require_member(by, account.partner_id)
     locked = CloudAccount.objects.select_for_update().get(pk=account.pk)
     if locked.status != Status.AWAITING_CUSTOMER:

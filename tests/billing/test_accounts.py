@@ -288,3 +288,25 @@ def test_a_second_partner_links_the_account_after_the_first_was_rejected(
     transfer_ownership(customer=other, partner=beta)
     link_account(beta, other, bob, staff, django_capture_on_commit_callbacks)
     assert CloudAccount.objects.filter(account_id="acc-0001", status=S.ACTIVE).get().partner == beta
+
+
+def test_seed_demo_adds_the_money_loop_once():
+    from django.core.management import call_command
+
+    from billing.models import CreditEntry, TopUp
+
+    call_command("seed_demo")
+    first = (CloudAccount.objects.count(), TopUp.objects.count(), CreditEntry.objects.count())
+    call_command("seed_demo")
+    assert (
+        CloudAccount.objects.count(),
+        TopUp.objects.count(),
+        CreditEntry.objects.count(),
+    ) == first
+    assert first == (4, 5, 8)
+    assert set(CloudAccount.objects.values_list("status", flat=True)) == {
+        "active",
+        "awaiting_approval",
+        "awaiting_customer",
+    }
+    assert set(TopUp.objects.values_list("status", flat=True)) == {"applied", "pending", "failed"}
