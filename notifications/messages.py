@@ -59,6 +59,17 @@ TEXTS = {
         "The top-up of %(amount)s VND to %(customer)s's cloud account %(account)s failed "
         "(%(reason)s); the credit is back in your balance."
     ),
+    Kind.STATEMENT_SENT: lambda: _(
+        "Your statement of %(month)s is ready: a commission of %(amount)s VND. Confirm it or "
+        "dispute it."
+    ),
+    Kind.STATEMENT_CONFIRMED: lambda: _("%(partner)s confirmed its statement of %(month)s."),
+    Kind.STATEMENT_DISPUTED: lambda: _(
+        "%(partner)s disputed its statement of %(month)s: %(reason)s"
+    ),
+    Kind.STATEMENT_PAID: lambda: _(
+        "The commission of %(amount)s VND of your statement of %(month)s was paid."
+    ),
     Kind.REVIEW_OVERDUE: lambda: _(
         "The registration “%(deal)s” of %(partner)s for %(customer)s has waited longer than "
         "%(sla)s business days for review (it was due on %(date)s)."
@@ -93,6 +104,7 @@ def message(event: Event) -> str:
         "sla": params.get("sla", "-"),
         "amount": params.get("amount", "-"),
         "account": params.get("account", "-"),
+        "month": params.get("month", "-"),
     }
     if "customer" in params:
         values["customer"] = params["customer"]

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     # manage.py runs (the first app listed wins a command's name). The floors are in
     # pyproject.toml, not in this order.
     "billing",
+    "statements",
     "deals",
     "api",
     "partner_portal",
@@ -484,6 +485,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-orphans": {"task": "deals.tasks.purge_orphans", "schedule": 300.0},
     "purge-submission-keys": {"task": "web.tasks.purge_submission_keys", "schedule": 3600.0},
     "review-overdue": {"task": "deals.tasks.review_overdue", "schedule": 900.0},
+    # Drafts each partner's statement of the previous month once (a unique constraint).
+    "draft-statements": {"task": "statements.tasks.draft_statements", "schedule": 3600.0},
 }
 # Retries of a failed e-mail: after 1, 2, 4, ... times this, at most NOTIFICATION_MAX_ATTEMPTS.
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
