@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from api.docs import api_docs
-from api.views import billing, deals, discounts, events, internal
+from api.views import billing, deals, discounts, events, internal, statements
 from api.views.base import not_found
 
 app_name = "api"
@@ -63,7 +63,21 @@ urlpatterns = [
         name="cloud_account_top_ups",
     ),
     path("v1/events/", events.EventList.as_view(), name="event_list"),
+    path("v1/statements/", statements.StatementList.as_view(), name="statement_list"),
+    path("v1/statements/<int:pk>/", statements.StatementDetail.as_view(), name="statement_detail"),
+    path("v1/statements/<int:pk>/pdf/", statements.StatementPDF.as_view(), name="statement_pdf"),
+    path(
+        "v1/e-invoices/<int:pk>/<str:kind>/",
+        statements.EInvoiceFile.as_view(),
+        name="einvoice_file",
+    ),
     # Billing's internal API: service tokens only (api.views.internal).
+    path(
+        "internal/v1/consumption/",
+        statements.ConsumptionBatch.as_view(),
+        name="internal_consumption",
+    ),
+    path("internal/v1/e-invoices/", statements.EInvoiceCreate.as_view(), name="internal_einvoices"),
     path("internal/v1/top-ups/", internal.TopUpQueue.as_view(), name="internal_top_ups"),
     path(
         "internal/v1/top-ups/<int:pk>/",

@@ -433,6 +433,8 @@ SPECTACULAR_SETTINGS = {
         "EffectiveStatusEnum": "discounts.models.EffectiveStatus",
         "CloudAccountStatusEnum": "billing.models.CloudAccount.Status",
         "TopUpStatusEnum": "billing.models.TopUp.Status",
+        "StatementStatusEnum": "statements.models.Statement.Status",
+        "StatementLineKindEnum": "statements.models.StatementLine.Kind",
     },
 }
 
