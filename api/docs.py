@@ -154,3 +154,17 @@ def api_docs(request):
     """The API reference in the reader's language; the schema itself is at /api/v1/schema/."""
     ctx = reference(_schema(get_language(), timezone.localdate()))
     return render(request, "api/docs.html", ctx)
+
+
+# The two schemas: partners' (/api/v1/schema/) and billing's (/api/internal/v1/schema/).
+INTERNAL_PREFIX = "/api/internal/"
+
+
+def partner_only(endpoints, **kwargs):
+    """drf-spectacular preprocessing hook: billing's operations stay out of the partners'
+    schema and reference."""
+    return [e for e in endpoints if not e[0].startswith(INTERNAL_PREFIX)]
+
+
+def internal_only(endpoints, **kwargs):
+    return [e for e in endpoints if e[0].startswith(INTERNAL_PREFIX)]

@@ -78,6 +78,8 @@ def validation_problem(errors: list[dict], *, code: str = "invalid") -> Response
 
 # Refusals because of the data's state (closed deal, not approved, revoked, ...), not the input.
 STATE_CODES = {
+    "already_applied",
+    "already_failed",
     "already_revoked",
     "closed",
     "conflict",
@@ -85,8 +87,10 @@ STATE_CODES = {
     "no_contract",
     "no_rules",
     "not_action_required",
+    "insufficient",
     "not_allowed",
     "not_approved",
+    "not_linked",
     "race",
     "rate_out_of_range",
     "same_stage",

@@ -49,6 +49,27 @@ TEXTS = {
         "“%(deal)s” of %(partner)s may conflict with another partner's protected claim on "
         "%(customer)s (same tax code or its branch)."
     ),
+    Kind.CREDIT_TOPPED_UP: lambda: _(
+        "%(amount)s VND of credit is on its way to %(customer)s's cloud account %(account)s."
+    ),
+    Kind.CREDIT_TOP_UP_APPLIED: lambda: _(
+        "%(amount)s VND of credit was applied to %(customer)s's cloud account %(account)s."
+    ),
+    Kind.CREDIT_TOP_UP_FAILED: lambda: _(
+        "The top-up of %(amount)s VND to %(customer)s's cloud account %(account)s failed "
+        "(%(reason)s); the credit is back in your balance."
+    ),
+    Kind.STATEMENT_SENT: lambda: _(
+        "Your statement of %(month)s is ready: a commission of %(amount)s VND. Confirm it or "
+        "dispute it."
+    ),
+    Kind.STATEMENT_CONFIRMED: lambda: _("%(partner)s confirmed its statement of %(month)s."),
+    Kind.STATEMENT_DISPUTED: lambda: _(
+        "%(partner)s disputed its statement of %(month)s: %(reason)s"
+    ),
+    Kind.STATEMENT_PAID: lambda: _(
+        "The commission of %(amount)s VND of your statement of %(month)s was paid."
+    ),
     Kind.REVIEW_OVERDUE: lambda: _(
         "The registration “%(deal)s” of %(partner)s for %(customer)s has waited longer than "
         "%(sla)s business days for review (it was due on %(date)s)."
@@ -81,6 +102,9 @@ def message(event: Event) -> str:
         "from_stage": _stage_label(deal, params.get("from_stage", "")) if deal else "-",
         "to_stage": _stage_label(deal, params.get("to_stage", "")) if deal else "-",
         "sla": params.get("sla", "-"),
+        "amount": params.get("amount", "-"),
+        "account": params.get("account", "-"),
+        "month": params.get("month", "-"),
     }
     if "customer" in params:
         values["customer"] = params["customer"]

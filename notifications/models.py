@@ -32,6 +32,13 @@ class Kind(models.TextChoices):
     REVIEW_OVERDUE = "review_overdue", _("Review overdue")
     # Sent to one webhook endpoint on request ("Send a test event"); no one else hears of it.
     WEBHOOK_TEST = "webhook_test", _("Webhook test")
+    CREDIT_TOPPED_UP = "credit_topped_up", _("Credit top-up requested")
+    CREDIT_TOP_UP_APPLIED = "credit_top_up_applied", _("Credit top-up applied")
+    CREDIT_TOP_UP_FAILED = "credit_top_up_failed", _("Credit top-up failed")
+    STATEMENT_SENT = "statement_sent", _("Statement sent")
+    STATEMENT_CONFIRMED = "statement_confirmed", _("Statement confirmed")
+    STATEMENT_DISPUTED = "statement_disputed", _("Statement disputed")
+    STATEMENT_PAID = "statement_paid", _("Statement paid")
 
 
 class Audience(models.TextChoices):
@@ -49,12 +56,17 @@ AUDIENCE = {
     Kind.REVIEW_OVERDUE: Audience.STAFF,
     Kind.DEAL_WON: Audience.BOTH,
     Kind.DEAL_LOST: Audience.BOTH,
+    # The partner's answer to a statement is for staff (and the partner's own admins).
+    Kind.STATEMENT_CONFIRMED: Audience.BOTH,
+    Kind.STATEMENT_DISPUTED: Audience.BOTH,
 }
 # Kinds that only show in-app unless a user asks for e-mail: they accompany another event
 # that already mails (a win issues the discount; an open stage move is routine).
 # Kinds that go to one webhook endpoint only, never to people.
 WEBHOOK_ONLY = frozenset({Kind.WEBHOOK_TEST})
-EMAIL_OFF_BY_DEFAULT = frozenset({Kind.DISCOUNT_ISSUED, Kind.STAGE_CHANGED})
+EMAIL_OFF_BY_DEFAULT = frozenset(
+    {Kind.DISCOUNT_ISSUED, Kind.STAGE_CHANGED, Kind.CREDIT_TOPPED_UP, Kind.CREDIT_TOP_UP_APPLIED}
+)
 
 
 class Event(models.Model):

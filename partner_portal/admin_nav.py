@@ -17,6 +17,10 @@ GROUPS = (
     )),
     ("deals", _("Deals"), ("deals.Deal", "deals.Product", "deals.DayOff")),
     ("discounts", _("Discounts"), ("discounts.Discount", "discounts.CustomerDiscount")),
+    ("billing", _("Billing"), (
+        "billing.CloudAccount", "billing.TopUp", "billing.CreditEntry", "billing.PartnerCredit",
+        "billing.ServiceToken",
+    )),
     ("deliveries", _("Deliveries"), (
         "notifications.Event", "notifications.Delivery", "notifications.WebhookDelivery",
         "notifications.WebhookEndpoint", "notifications.Preference",

@@ -66,6 +66,11 @@ INSTALLED_APPS = [
     "notifications",
     "accounts",
     "discounts",
+    # billing before deals: its seed_demo (the deals' demo plus the money loop) is the one
+    # manage.py runs (the first app listed wins a command's name). The floors are in
+    # pyproject.toml, not in this order.
+    "billing",
+    "statements",
     "deals",
     "api",
     "partner_portal",
@@ -449,11 +454,17 @@ SPECTACULAR_SETTINGS = {
         "api.schema.postprocess",
         "api.webhooks.add_webhook_catalogue",
     ],
+    # Billing's internal API has a schema of its own (api.urls INTERNAL_SCHEMA).
+    "PREPROCESSING_HOOKS": ["api.docs.partner_only"],
     "ENUM_NAME_OVERRIDES": {
         "DealStatusEnum": "deals.models.ReviewStatus",
         "StageEnum": "deals.models.Stage",
         "LostReasonEnum": "deals.models.LostReason",
         "EffectiveStatusEnum": "discounts.models.EffectiveStatus",
+        "CloudAccountStatusEnum": "billing.models.CloudAccount.Status",
+        "TopUpStatusEnum": "billing.models.TopUp.Status",
+        "StatementStatusEnum": "statements.models.Statement.Status",
+        "StatementLineKindEnum": "statements.models.StatementLine.Kind",
     },
 }
 
@@ -513,6 +524,8 @@ CELERY_BEAT_SCHEDULE = {
     "review-overdue": {"task": "deals.tasks.review_overdue", "schedule": 900.0},
     # The worker's liveness, read by /readyz?worker=1 and `manage.py check_worker`.
     "heartbeat": {"task": "partner_portal.tasks.heartbeat", "schedule": 30.0},
+    # Drafts each partner's statement of the previous month once (a unique constraint).
+    "draft-statements": {"task": "statements.tasks.draft_statements", "schedule": 3600.0},
 }
 # Prometheus: /metrics answers these addresses or networks (e.g. "10.0.0.0/8,127.0.0.1") and
 # requests with "Authorization: Bearer <METRICS_TOKEN>"; neither set: /metrics is off (404).

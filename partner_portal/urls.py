@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("partners.urls")),
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
+    path("", include("billing.urls")),
+    path("", include("statements.urls")),
     path("api/", include("api.urls")),
     path("team/", include("api.page_urls")),
     # The sign-in page keeps its old address; allauth's own (/accounts/login/) is the same view.

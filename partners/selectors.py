@@ -154,4 +154,9 @@ def customer_discounts_given(partner: Partner, customer: Customer):
     )
 
 
+def customer_cloud_accounts(partner: Partner, customer: Customer):
+    """The customer's VNG Cloud accounts the partner holds or asked for (billing's model)."""
+    return customer.cloud_accounts.filter(partner=partner).order_by("-created_at", "-pk")
+
+
 # --- The team (issue 16) ---

@@ -1,5 +1,7 @@
 """Writes on partner data. Every function runs inside the caller's transaction or its own."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
@@ -16,6 +18,28 @@ def get_or_create_customer(*, tax_code: str, name: str, address: str = "") -> Cu
     return customer
 
 
+# Work above this floor that must move with a customer's owner (billing's cloud-account links)
+# registers a follower here from its AppConfig.ready. It runs inside the ownership change's
+# transaction, with the customer row locked: an event handled later by the worker would leave
+# a moment where the old partner still holds the link and could top it up. Not a signal: the
+# two services below call it explicitly, and the registration is one line to find.
+OwnershipFollower = Callable[..., None]
+_followers: list[OwnershipFollower] = []
+
+
+def follow_ownership(follower: OwnershipFollower) -> None:
+    """Call `follower(customer=, from_partner_id=, to_partner_id=, at=)` on every move."""
+    if follower not in _followers:
+        _followers.append(follower)
+
+
+def _ownership_moved(customer: Customer, from_partner_id, to_partner_id, at) -> None:
+    for follower in _followers:
+        follower(
+            customer=customer, from_partner_id=from_partner_id, to_partner_id=to_partner_id, at=at
+        )
+
+
 @transaction.atomic
 def transfer_ownership(
     *, customer: Customer, partner: Partner, deal=None, at=None
@@ -23,8 +47,9 @@ def transfer_ownership(
     """Make `partner` the customer's owner from `at` (default now).
 
     Effects: ends another partner's active link at `at` (kept as history) and creates the new
-    link, recording the deal that made it; sets `customer.owner` to `partner`. If `partner`
-    already owns the customer, the existing link is returned unchanged.
+    link, recording the deal that made it; sets `customer.owner` to `partner`; the registered
+    followers move what hangs on the owner (`follow_ownership`). If `partner` already owns
+    the customer, the existing link is returned unchanged.
     """
     at = at or timezone.now()
     # Lock the customer row: two wins for one customer (two partners) queue here, so the
@@ -46,9 +71,11 @@ def transfer_ownership(
         current.ended_at = at
         current.save(update_fields=["ended_at"])
     _set_owner(customer, partner.pk)
-    return CustomerOwnership.objects.create(
+    created = CustomerOwnership.objects.create(
         customer=customer, partner=partner, deal=deal, started_at=at
     )
+    _ownership_moved(customer, current.partner_id if current else None, partner.pk, at)
+    return created
 
 
 def _set_owner(customer: Customer, partner_id: int | None) -> None:
@@ -83,8 +110,8 @@ def undo_ownership(*, customer: Customer, deal, at=None) -> CustomerOwnership | 
     Effects: if the customer's active link is the one `deal` created, it ends at `at`
     (default now) and, when that link had ended another partner's, the other partner gets a
     new active link from `at` (same deal as its old one; both old links kept as history);
-    `customer.owner` follows (the other partner, or nobody). If the customer has moved on
-    since (another win), nothing changes.
+    `customer.owner` and the registered followers follow (the other partner, or nobody). If
+    the customer has moved on since (another win), nothing changes.
     """
     at = at or timezone.now()
     # The same lock as transfer_ownership: a win and an undo on one customer queue.
@@ -107,6 +134,9 @@ def undo_ownership(*, customer: Customer, deal, at=None) -> CustomerOwnership | 
         .first()
     )
     _set_owner(customer, previous.partner_id if previous else None)
+    _ownership_moved(
+        customer, ours.partner_id, previous.partner_id if previous else None, ours.ended_at
+    )
     if previous is None:
         return None
     return CustomerOwnership.objects.create(

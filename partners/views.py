@@ -76,5 +76,6 @@ def customer_detail(request, pk):
         "ownership": customer.active_ownerships[0],
         "deals": selectors.customer_deals(request.partner, customer),
         "customer_discounts": selectors.customer_discounts_given(request.partner, customer),
+        "cloud_accounts": selectors.customer_cloud_accounts(request.partner, customer),
     }
     return render(request, "partners/customer_detail.html", ctx)

@@ -30,6 +30,13 @@ TYPE_FOR_KIND = {
     Kind.DISCOUNT_REVOKED: "discount.revoked",
     Kind.CUSTOMER_DISCOUNT_CREATED: "customer_discount.created",
     Kind.CUSTOMER_DISCOUNT_ENDED: "customer_discount.ended",
+    Kind.CREDIT_TOPPED_UP: "credit.topped_up",
+    Kind.CREDIT_TOP_UP_APPLIED: "credit.top_up_applied",
+    Kind.CREDIT_TOP_UP_FAILED: "credit.top_up_failed",
+    Kind.STATEMENT_SENT: "statement.sent",
+    Kind.STATEMENT_CONFIRMED: "statement.confirmed",
+    Kind.STATEMENT_DISPUTED: "statement.disputed",
+    Kind.STATEMENT_PAID: "statement.paid",
 }
 KIND_FOR_TYPE = {name: str(kind) for kind, name in TYPE_FOR_KIND.items()}
 EVENT_TYPES = tuple(TYPE_FOR_KIND.values())

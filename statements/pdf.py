@@ -1,0 +1,136 @@
+"""A statement as a PDF, in Vietnamese or English, drawn with fpdf2 and the DejaVu fonts
+shipped in statements/fonts/ (Vietnamese glyphs; no network, no system fonts)."""
+
+from pathlib import Path
+
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+
+from statements import selectors
+from web.downloads import private
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+
+
+def _money(value) -> str:
+    return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
+def _rate(value) -> str:
+    return number_format(value, decimal_pos=2, use_l10n=True) + " %"
+
+
+def render_statement_pdf(statement, *, language: str = "vi") -> bytes:
+    with translation.override(language):
+        return _draw(statement)
+
+
+def _draw(statement) -> bytes:
+    pdf = FPDF(orientation="L", format="A4")
+    pdf.set_creator("VNG Cloud Partner Portal")
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_page()
+    month = date_format(statement.month, "YEAR_MONTH_FORMAT")
+    title = _("Statement of %(month)s") % {"month": month}
+    pdf.set_title(title)
+    pdf.set_font("DejaVu", "B", 15)
+    pdf.cell(0, 9, "VNG Cloud — " + title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    partner = statement.partner
+    pdf.cell(
+        0,
+        6,
+        f"{_('Partner')}: {partner.name} ({_('tax code')} {partner.tax_code})",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.cell(
+        0,
+        6,
+        f"{_('Status')}: {statement.get_status_display()}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(3)
+    widths = (62, 36, 40, 28, 18, 28, 18, 28, 20)
+    head = (
+        _("Customer"),
+        _("Product"),
+        _("Days"),
+        _("Consumption (VND)"),
+        _("Partner rate"),
+        _("Partner discount"),
+        _("Customer rate"),
+        _("Customer discount"),
+        _("Commission"),
+    )
+    pdf.set_font("DejaVu", "B", 7.5)
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=5) as table:
+        row = table.row()
+        for text in head:
+            row.cell(text)
+        pdf.set_font("DejaVu", "", 7.5)
+        for line in selectors.lines_of(statement):
+            row = table.row()
+            if line.kind == line.Kind.ADJUSTMENT:
+                row.cell(_("Adjustment") + ": " + line.description, colspan=3)
+                row.cell(_money(line.consumption))
+                row.cell("", colspan=4)
+                row.cell(_money(line.amount))
+                continue
+            row.cell(f"{line.customer.name}\n{line.customer.tax_code}")
+            row.cell(line.product.display_name)
+            row.cell(
+                f"{date_format(line.first_day, 'SHORT_DATE_FORMAT')} – "
+                f"{date_format(line.last_day, 'SHORT_DATE_FORMAT')}"
+            )
+            row.cell(_money(line.consumption))
+            row.cell(_rate(line.partner_rate))
+            row.cell(_money(line.partner_discount))
+            row.cell(_rate(line.customer_rate))
+            row.cell(_money(line.customer_discount))
+            row.cell(_money(line.amount))
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "", 10)
+    for label, value in (
+        (_("Consumption"), statement.consumption),
+        (_("Partner discount"), statement.partner_discount),
+        (_("Customer discounts passed on"), -statement.customer_discount),
+        (_("Adjustments"), statement.adjustments),
+    ):
+        pdf.cell(90, 6, label)
+        pdf.cell(50, 6, _money(value) + " ₫", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.cell(90, 7, _("Commission"))
+    pdf.cell(50, 7, _money(statement.total) + " ₫", align="R", new_x="LMARGIN", new_y="NEXT")
+    invoices = list(selectors.einvoices_of(statement))
+    if invoices:
+        pdf.ln(3)
+        pdf.set_font("DejaVu", "", 9)
+        for invoice in invoices:
+            pdf.cell(
+                0,
+                5,
+                _("E-invoice %(form)s%(series)s no. %(number)s of %(date)s")
+                % {
+                    "form": invoice.form,
+                    "series": invoice.series,
+                    "number": invoice.number,
+                    "date": date_format(invoice.issued_on, "SHORT_DATE_FORMAT"),
+                },
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+    return bytes(pdf.output())
+
+
+def response_for(statement, content: bytes, language: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"statement-{statement.month:%Y-%m}-{language}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return private(response)

@@ -1,0 +1,120 @@
+"""E-invoice references on statements and top-ups: recorded by staff (admin) or billing
+(internal API), never issued here.
+
+The PDF goes through the files package's checks (`deals.files.checks.check_upload`: size,
+real type, active content) and must be a PDF. The files package refuses markup on purpose (a
+browser would run it), so the XML is checked here instead: within the same size limit, parsed
+by defusedxml (well-formed, no DTD, no entities). Both are stored through the same orphan-safe
+storing (`deals.files.storing`), under einvoices/<partner>/<random>/<name>.
+"""
+
+import hashlib
+import uuid
+
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from deals.files.checks import CheckedFile, check_upload
+from deals.files.names import ALLOWED, FileType, clean_name, key_name, megabytes
+from deals.files.storing import StoredFiles, store
+from notifications.activity import record_activity
+from statements.models import EInvoice
+
+XML = FileType("application/xml", "XML", (".xml",))
+STAFF_ONLY = gettext_lazy("Only VNG Cloud staff or billing can record e-invoices.")
+FIELDS = ("form", "series", "number", "authority_code", "buyer_tax_code", "issued_on")
+
+
+def _key(partner_id, name: str) -> str:
+    return f"einvoices/{partner_id}/{uuid.uuid4().hex}/{key_name(name)}"
+
+
+def check_pdf(upload) -> CheckedFile:
+    checked = check_upload(upload)
+    if checked.content_type != ALLOWED["pdf"].content_type:
+        raise ValidationError({"pdf": _("The invoice's PDF must be a PDF file.")}, code="bad_type")
+    return checked
+
+
+def check_xml(upload) -> CheckedFile:
+    name = clean_name(getattr(upload, "name", "") or "invoice.xml")
+    size = upload.size or 0
+    if size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "xml": _("The XML is larger than %(mb)s MB.")
+                % {"mb": megabytes(settings.ATTACHMENT_MAX_BYTES)}
+            },
+            code="too_large",
+        )
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    if not data.strip():
+        raise ValidationError({"xml": _("The XML file is empty.")}, code="empty")
+    try:
+        ElementTree.fromstring(data, forbid_dtd=True)
+    except (ElementTree.ParseError, DefusedXmlException, ValueError):
+        raise ValidationError(
+            {"xml": _("The invoice's XML is not a well-formed XML document.")}, code="bad_type"
+        ) from None
+    if not name.lower().endswith(".xml"):
+        name += ".xml"
+    return CheckedFile(upload, name, XML, len(data), hashlib.sha256(data).hexdigest())
+
+
+def record_einvoice(
+    *, statement=None, top_up=None, by=None, token=None, pdf=None, xml=None, **fields
+) -> EInvoice:
+    """Record an e-invoice of a statement or a top-up (exactly one of them).
+
+    Effects: staff (`by`) or billing (`token`) only; the fields checked (form 1-6, a series
+    such as C26TAA, a number of at most 8 digits, the buyer's tax code of 10 digits or 10+3);
+    the files checked, then stored; one EInvoice (a form, series and number is recorded once);
+    activity `einvoice.recorded`. A refusal leaves nothing in storage.
+    """
+    if token is None and not getattr(by, "is_staff", False):
+        raise PermissionDenied(str(STAFF_ONLY))
+    if (statement is None) == (top_up is None):
+        raise ValidationError(_("An e-invoice belongs to one statement or one top-up."))
+    owner = statement or top_up
+    invoice = EInvoice(
+        statement=statement,
+        top_up=top_up,
+        partner_id=owner.partner_id,
+        recorded_by=by if token is None else None,
+        recorded_by_token=token,
+        **{name: fields.get(name) or "" for name in FIELDS if name != "issued_on"},
+        issued_on=fields.get("issued_on"),
+    )
+    invoice.full_clean(exclude=["pdf", "xml", "statement", "top_up", "partner"])
+    checked = [
+        ("pdf", check_pdf(pdf) if pdf else None),
+        ("xml", check_xml(xml) if xml else None),
+    ]
+    with StoredFiles() as stored:
+        for field, item in checked:
+            if item is not None:
+                name, _thumb = store(item, key=_key(owner.partner_id, item.name), stored=stored)
+                getattr(invoice, field).name = name
+        try:
+            with transaction.atomic():
+                invoice.save()
+                stored.keep()
+                record_activity(
+                    action="einvoice.recorded",
+                    actor=by if token is None else None,
+                    obj=invoice,
+                    data={"number": f"{invoice.form}{invoice.series} {invoice.number}"},
+                )
+        except IntegrityError:
+            raise ValidationError(
+                {"number": _("This form, series and number is already recorded.")},
+                code="duplicate",
+            ) from None
+    return invoice

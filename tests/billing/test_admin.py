@@ -1,0 +1,121 @@
+"""Staff's billing pages in admin: each write goes through its service."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from billing.models import CloudAccount, CreditEntry, PartnerCredit, ServiceToken, TopUp
+from billing.services.accounts import confirm_cloud_account
+from billing.services.credit import top_up
+from tests.billing.conftest import request_account
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def test_staff_record_a_payment_in_admin(staff_client, alpha, staff):
+    url = reverse("admin:billing_creditentry_add")
+    assert staff_client.get(url).status_code == 200
+    response = staff_client.post(
+        url,
+        {"partner": alpha.pk, "amount": "7000000", "reference": "UNC-55", "reason": "Invoice 12"},
+    )
+    assert response.status_code == 302
+    entry = CreditEntry.objects.get()
+    assert (entry.kind, entry.amount, entry.reference, entry.created_by) == (
+        "payment",
+        Decimal(7_000_000),
+        "UNC-55",
+        staff,
+    )
+    again = staff_client.post(
+        url, {"partner": alpha.pk, "amount": "7000000", "reference": "UNC-55"}
+    )
+    assert again.status_code == 200
+    assert b"already recorded" in again.content and b'value="7000000"' in again.content
+    assert PartnerCredit.objects.get(partner=alpha).balance == Decimal(7_000_000)
+
+
+def test_staff_approve_a_confirmed_request(
+    staff_client, alpha, alice, alpha_customer, django_capture_on_commit_callbacks
+):
+    account, token = request_account(
+        alpha, alpha_customer, alice, django_capture_on_commit_callbacks
+    )
+    confirm_cloud_account(token=token)
+    url = reverse("admin:billing_cloudaccount_decide", args=[account.pk])
+    assert staff_client.get(url).status_code == 200
+    response = staff_client.post(url, {"decision": "approve", "account_id": "acc-0001"})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.status == CloudAccount.Status.ACTIVE
+
+
+def test_staff_reject_needs_a_reason(
+    staff_client, alpha, alice, alpha_customer, django_capture_on_commit_callbacks
+):
+    account, _token = request_account(
+        alpha, alpha_customer, alice, django_capture_on_commit_callbacks
+    )
+    url = reverse("admin:billing_cloudaccount_decide", args=[account.pk])
+    refused = staff_client.post(url, {"decision": "reject", "reason": ""})
+    assert refused.status_code == 200 and b"Say why" in refused.content
+    staff_client.post(url, {"decision": "reject", "reason": "Wrong account"})
+    account.refresh_from_db()
+    assert (account.status, account.decision_note) == ("rejected", "Wrong account")
+
+
+def test_staff_fail_a_top_up_with_a_reason(staff_client, alpha, alice, alpha_account, alpha_credit):
+    made = top_up(alpha_account, partner=alpha, amount="1000000", by=alice)
+    url = reverse("admin:billing_topup_changelist")
+    ask = staff_client.post(url, {"action": "fail_selected", ACTION_CHECKBOX_NAME: [made.pk]})
+    assert ask.status_code == 200 and b"Reason" in ask.content
+    staff_client.post(
+        url,
+        {
+            "action": "fail_selected",
+            ACTION_CHECKBOX_NAME: [made.pk],
+            "apply": "1",
+            "reason": "Closed",
+        },
+    )
+    made.refresh_from_db()
+    assert (made.status, made.failure_reason) == ("failed", "Closed")
+    assert PartnerCredit.objects.get(partner=alpha).balance == Decimal(10_000_000)
+
+
+def test_staff_apply_top_ups(staff_client, alpha, alice, alpha_account, alpha_credit):
+    made = top_up(alpha_account, partner=alpha, amount="1000000", by=alice)
+    staff_client.post(
+        reverse("admin:billing_topup_changelist"),
+        {"action": "apply_selected", ACTION_CHECKBOX_NAME: [made.pk]},
+    )
+    assert TopUp.objects.get().status == "applied"
+
+
+def test_staff_make_a_service_token_and_see_its_secret_once(staff_client):
+    response = staff_client.post(
+        reverse("admin:billing_servicetoken_add"), {"name": "Billing prod"}
+    )
+    assert response.status_code == 200
+    token = ServiceToken.objects.get()
+    assert b"vngbill_" in response.content and "no-store" in response["Cache-Control"]
+    assert token.key_hash not in response.content.decode()
+
+
+def test_billing_change_lists_open(staff_client, alpha_account, alpha_credit):
+    for name in ("cloudaccount", "topup", "creditentry", "partnercredit", "servicetoken"):
+        assert staff_client.get(reverse(f"admin:billing_{name}_changelist")).status_code == 200
+    assert (
+        staff_client.get(
+            reverse("admin:billing_cloudaccount_change", args=[alpha_account.pk])
+        ).status_code
+        == 200
+    )

@@ -1,0 +1,84 @@
+"""Staff in admin: CSV import with a per-row report, send and paid actions, the thread,
+e-invoices recorded and searched by number."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from statements.models import Consumption, EInvoice, Statement
+from statements.services.drafting import draft_statements
+from statements.services.workflow import confirm_statement
+from tests.factories import pdf_file
+from tests.statements.conftest import OCTOBER, month_of, send
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def test_csv_import_reports_rows(staff_client, account, vserver):
+    csv = b"account_id,day,product,amount\nacc-0001,2026-10-01,vserver,1000\nacc-0001,2026-10-02,nope,5\n"
+    response = staff_client.post(
+        "/admin/statements/consumption/add/", {"file": SimpleUploadedFile("c.csv", csv)}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-row="2"' in page and "Unknown product code" in page
+    assert Consumption.objects.count() == 1
+    assert staff_client.get("/admin/statements/consumption/").status_code == 200
+
+
+def test_staff_send_reply_and_mark_paid(staff_client, alpha, alice, account, vserver):
+    send(month_of("acc-0001", "vserver", 1000))
+    draft_statements(OCTOBER)
+    statement = Statement.objects.get(partner=alpha)
+    changelist = "/admin/statements/statement/"
+    staff_client.post(changelist, {"action": "send_selected", "_selected_action": [statement.pk]})
+    statement.refresh_from_db()
+    assert statement.status == Statement.Status.SENT
+    assert staff_client.get(f"{changelist}{statement.pk}/change/").status_code == 200
+    staff_client.post(f"{changelist}{statement.pk}/reply/", {"text": "Chúng tôi đã kiểm tra."})
+    assert statement.messages.get().from_staff
+    confirm_statement(statement, by=alice)
+    staff_client.post(
+        changelist,
+        {
+            "action": "mark_paid_selected",
+            "_selected_action": [statement.pk],
+            "apply": "1",
+            "reference": "UNC-9",
+        },
+    )
+    statement.refresh_from_db()
+    assert (statement.status, statement.payment_reference) == (Statement.Status.PAID, "UNC-9")
+
+
+def test_record_and_search_an_einvoice(staff_client, alpha, account, vserver):
+    send(month_of("acc-0001", "vserver", 1000))
+    draft_statements(OCTOBER)
+    statement = Statement.objects.get(partner=alpha)
+    fields = {
+        "statement": statement.pk,
+        "form": "1",
+        "series": "C26TAA",
+        "number": "00000042",
+        "buyer_tax_code": "0301234567",
+        "issued_on": "2026-11-05",
+    }
+    bad = staff_client.post(
+        "/admin/statements/einvoice/add/", {**fields, "buyer_tax_code": "0301234567-1"}
+    )
+    assert bad.status_code == 200 and not EInvoice.objects.exists()
+    staff_client.post(
+        "/admin/statements/einvoice/add/",
+        {**fields, "pdf": SimpleUploadedFile("hd.pdf", pdf_file(), "application/pdf")},
+    )
+    invoice = EInvoice.objects.get()
+    assert invoice.pdf.name.startswith(f"einvoices/{alpha.pk}/")
+    found = staff_client.get("/admin/statements/einvoice/", {"q": "42"}).content.decode()
+    assert f"/admin/statements/einvoice/{invoice.pk}/change/" in found
+    missing = staff_client.get("/admin/statements/einvoice/", {"q": "43"}).content.decode()
+    assert f"/admin/statements/einvoice/{invoice.pk}/change/" not in missing

@@ -1,0 +1,51 @@
+"""Two beat processes drafting the same month at the same moment, on real PostgreSQL with a
+connection each: every partner's statement exists once, with its lines once."""
+
+import threading
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from statements.models import Statement, StatementLine
+from statements.services.drafting import draft_statements
+from tests.statements.conftest import OCTOBER, month_of, send
+
+on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not on_postgres,
+        reason="needs PostgreSQL: SQLite's in-memory test database is not shared between "
+        "threads (run with DATABASE_URL)",
+    ),
+]
+
+
+def test_two_beats_draft_each_statement_exactly_once(alpha, account, october_discounts, vserver):
+    send(month_of("acc-0001", "vserver", 100_000))
+    barrier = threading.Barrier(2)
+    outcomes, lock = [], threading.Lock()
+
+    def beat():
+        try:
+            barrier.wait(timeout=10)
+            result = draft_statements(OCTOBER)
+        except Exception as error:  # reported by the assertion, not lost in the thread
+            result = repr(error)
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=beat) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == [0, 1]
+    statement = Statement.objects.get(partner=alpha, month=OCTOBER)
+    assert StatementLine.objects.filter(statement=statement).count() == 2
+    assert statement.total == 262_000

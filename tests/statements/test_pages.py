@@ -1,0 +1,83 @@
+"""The partner's pages: list, detail, answer, thread, CSV and the PDF in both languages."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from statements.models import Statement
+from statements.services.drafting import draft_statements
+from statements.services.workflow import send_statement
+from tests.statements.conftest import OCTOBER, month_of, send
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sent(alpha, staff, account, october_discounts, vserver):
+    send(month_of("acc-0001", "vserver", 100_000))
+    draft_statements(OCTOBER)
+    return send_statement(Statement.objects.get(partner=alpha, month=OCTOBER), by=staff)
+
+
+def test_a_draft_is_not_shown_and_a_sent_one_is(alpha, alice_client, account, vserver, staff):
+    send(month_of("acc-0001", "vserver", 1000))
+    draft_statements(OCTOBER)
+    draft = Statement.objects.get(partner=alpha)
+    assert alice_client.get(f"/statements/{draft.pk}/").status_code == 404
+    assert f'data-statement="{draft.pk}"' not in alice_client.get("/statements/").content.decode()
+    send_statement(draft, by=staff)
+    page = alice_client.get("/statements/").content.decode()
+    assert f'data-statement="{draft.pk}"' in page
+
+
+def test_detail_shows_lines_and_totals(alice_client, sent):
+    page = alice_client.get(f"/statements/{sent.pk}/").content.decode()
+    assert 'data-total="total">262,000<' in page
+    assert page.count('data-line="consumption"') == 2
+    assert "Công ty Mặt Trời" in page
+
+
+def test_another_partner_gets_404(client, bob, sent):
+    client.force_login(bob)
+    for path in ("", "csv/", "pdf/"):
+        assert client.get(f"/statements/{sent.pk}/{path}").status_code == 404
+    assert client.post(f"/statements/{sent.pk}/confirm/").status_code == 404
+    assert Statement.objects.get(pk=sent.pk).status == Statement.Status.SENT
+
+
+def test_dispute_then_confirm_from_the_page(alice_client, sent):
+    response = alice_client.post(f"/statements/{sent.pk}/dispute/", {"reason": ""})
+    assert response.status_code == 400
+    response = alice_client.post(f"/statements/{sent.pk}/dispute/", {"reason": "Ngày 20 sai"})
+    assert response.status_code == 302
+    page = alice_client.get(f"/statements/{sent.pk}/").content.decode()
+    assert "Ngày 20 sai" in page and 'data-statement-status="disputed"' in page
+    alice_client.post(f"/statements/{sent.pk}/messages/", {"text": "Xin kiểm tra giúp"})
+    alice_client.post(f"/statements/{sent.pk}/confirm/")
+    sent.refresh_from_db()
+    assert sent.status == Statement.Status.CONFIRMED
+    assert sent.messages.count() == 2
+
+
+def test_a_member_cannot_answer(client, sam, sent):
+    client.force_login(sam)
+    client.post(f"/statements/{sent.pk}/confirm/")
+    assert Statement.objects.get(pk=sent.pk).status == Statement.Status.SENT
+
+
+def test_csv(alice_client, sent):
+    response = alice_client.get(f"/statements/{sent.pk}/csv/")
+    text = response.content.decode("utf-8-sig")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "Công ty Mặt Trời" in text and "262000" in text
+
+
+@pytest.mark.parametrize(("lang", "word"), [("vi", "Khách hàng"), ("en", "Customer")])
+def test_pdf_in_both_languages(alice_client, sent, lang, word, settings):
+    response = alice_client.get(f"/statements/{sent.pk}/pdf/?lang={lang}")
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert word in text
+    assert "Công ty Mặt Trời" in text
+    assert "262" in text
