@@ -122,6 +122,25 @@ class CustomerDiscountData(DiscountData):
     customer = serializers.CharField(help_text=_("The customer's name."))
 
 
+class TopUpData(serializers.Serializer):
+    top_up = serializers.IntegerField(help_text=_("The top-up's id."))
+    amount = serializers.DecimalField(max_digits=20, decimal_places=0, help_text=_("VND."))
+    account = serializers.CharField(help_text=_("The customer's VNG Cloud account id."))
+    customer = serializers.CharField(help_text=_("The customer's name."))
+
+
+class StatementData(serializers.Serializer):
+    statement = serializers.IntegerField(help_text=_("The statement's id."))
+    month = serializers.CharField(help_text=_("The month the statement covers."))
+    amount = serializers.DecimalField(
+        max_digits=20, decimal_places=0, help_text=_("The statement's total, VND.")
+    )
+
+
+class StatementDisputedData(StatementData):
+    reason = serializers.CharField(help_text=_("Why, as the partner wrote it."))
+
+
 class TestData(serializers.Serializer):
     message = serializers.CharField()
     endpoint = serializers.IntegerField(help_text=_("The endpoint the test was sent to."))
@@ -149,6 +168,16 @@ _DESCRIPTIONS = {
         CustomerDiscountData,
         _("A customer discount was revoked or ended."),
     ),
+    "credit.topped_up": (TopUpData, _("A top-up of a customer's account was requested.")),
+    "credit.top_up_applied": (TopUpData, _("VNG Cloud's billing applied the top-up.")),
+    "credit.top_up_failed": (
+        TopUpData,
+        _("VNG Cloud's billing could not apply the top-up; the credit was returned."),
+    ),
+    "statement.sent": (StatementData, _("VNG Cloud sent the month's statement.")),
+    "statement.confirmed": (StatementData, _("The partner confirmed the statement.")),
+    "statement.disputed": (StatementDisputedData, _("The partner disputed the statement.")),
+    "statement.paid": (StatementData, _("VNG Cloud marked the statement paid.")),
     TEST_TYPE: (TestData, _("Sent to one endpoint when its admin asks for a test.")),
 }
 assert set(_DESCRIPTIONS) == {*TYPE_FOR_KIND.values(), TEST_TYPE}  # every type documented
