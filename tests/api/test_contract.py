@@ -135,7 +135,7 @@ def test_every_write_declares_the_idempotency_key_and_its_replay(schema):
         (op_id, op) for op_id, (method, _p, op) in _operations(schema).items() if method != "get"
     ]
 
-    assert len(writes) == 7
+    assert len(writes) >= 7  # the deal, stage, note, attachment, token writes at least
     for op_id, op in writes:
         headers = {p["name"]: p for p in op.get("parameters", ()) if p["in"] == "header"}
         assert headers["Idempotency-Key"]["schema"]["pattern"] == r"^[\x21-\x7e]{1,255}$", op_id
@@ -155,7 +155,7 @@ def test_every_answer_declares_the_rate_limit_headers(schema):
 def test_lists_declare_paging(schema):
     lists = {op_id: op for op_id, (m, _p, op) in _operations(schema).items() if "list" in op_id}
 
-    assert len(lists) == 8
+    assert len(lists) >= 8
     for op_id, op in lists.items():
         params = {p["name"]: p for p in op["parameters"] if p["in"] == "query"}
         assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100}
