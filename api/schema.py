@@ -247,10 +247,17 @@ class RateFieldExtension(OpenApiSerializerFieldExtension):
         }
 
 
-def product_codes() -> list[str]:
+def product_codes() -> list[str] | None:
+    """The codes of the products in the database; None before it has its tables (the deploy
+    check makes the schema before any migration has run)."""
+    from django.db import DatabaseError
+
     from deals.models import Product
 
-    return sorted(Product.objects.values_list("code", flat=True))
+    try:
+        return sorted(Product.objects.values_list("code", flat=True))
+    except DatabaseError:
+        return None
 
 
 class ProductCodeFieldExtension(OpenApiSerializerFieldExtension):
@@ -260,7 +267,8 @@ class ProductCodeFieldExtension(OpenApiSerializerFieldExtension):
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
-        schema = {"type": "string", "enum": product_codes()}
+        codes = product_codes()
+        schema = {"type": "string", **({"enum": codes} if codes is not None else {})}
         if self.target.help_text:
             schema["description"] = str(self.target.help_text)
         return schema

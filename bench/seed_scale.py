@@ -22,7 +22,7 @@ import os
 import random
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -81,7 +81,22 @@ class Loader:
         defaults = {
             c: json.dumps(v) if isinstance(v, dict | list) else v for c, v in defaults.items()
         }
-        tuples = ([row.get(c, defaults.get(c)) for c in cols] for row in rows)
+        # Timestamps Django sets on save (auto_now: `updated_at`) take the row's creation
+        # time when the row does not give them.
+        stamped = {
+            f.column
+            for f in model._meta.concrete_fields
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        }
+
+        def value(row, c):
+            if c in row:
+                return row[c]
+            if c in stamped:
+                return row.get("created_at") or datetime.now(UTC)
+            return defaults.get(c)
+
+        tuples = ([value(row, c) for c in cols] for row in rows)
         n = 0
         with self.connection.cursor() as cursor:
             if self.connection.vendor == "postgresql":
