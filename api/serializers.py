@@ -276,6 +276,12 @@ class ProductSerializer(serializers.ModelSerializer):
         fields = ("id", "code", "name", "description")
 
 
+class StaleProblemSerializer(ProblemSerializer):
+    """412: the deal changed since the version in If-Match."""
+
+    current = DealSerializer(help_text=_("The deal as it is now; its ETag is in the header."))
+
+
 class StageChangeResultSerializer(serializers.Serializer):
     deal = DealSerializer()
     discount = DiscountSerializer(allow_null=True, help_text=_("The discount a win issued."))

@@ -8,6 +8,8 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 
+from api.etags import content_etag, none_match
+
 
 class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -57,6 +59,22 @@ class PartnerAPIView(GenericAPIView):
     def dispatch(self, request, *args, **kwargs):
         return in_language(request, super().dispatch, *args, **kwargs)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        """A single resource's 200 carries an ETag (the view's, else one of its JSON); a GET
+        whose If-None-Match names it is answered 304 without a body. Lists have none: they
+        change with every row and a page's JSON would have to be made twice."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method not in ("GET", "HEAD") or response.status_code != 200:
+            return response
+        if self.paginated or getattr(response, "data", None) is None:
+            return response
+        if not response.has_header("ETag"):
+            response["ETag"] = content_etag(response.data)
+        if none_match(request, response["ETag"]):
+            response.status_code = status.HTTP_304_NOT_MODIFIED
+            response.data = None
+        return response
+
     def initial(self, request, *args, **kwargs):
         # Before anything reads the body: a 10 MB JSON document is refused unread.
         try:
@@ -66,6 +84,9 @@ class PartnerAPIView(GenericAPIView):
         if length > body_limit(request):
             raise PayloadTooLarge
         super().initial(request, *args, **kwargs)
+        # An id past the database's bigint names nothing (SQLite would raise on it).
+        if any(isinstance(value, int) and value >= 2**63 for value in kwargs.values()):
+            raise NotFound
         self.check_query_params(request)
 
     def check_query_params(self, request):
