@@ -2,13 +2,14 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from api.docs import api_docs
-from api.views import deals, discounts, events
+from api.views import batch, deals, discounts, events
 from api.views.base import not_found
 
 app_name = "api"
 
 urlpatterns = [
     path("v1/deals/", deals.DealList.as_view(), name="deal_list"),
+    path("v1/deals/batch/", batch.DealBatch.as_view(), name="deal_batch"),
     path("v1/deals/<int:pk>/", deals.DealDetail.as_view(), name="deal_detail"),
     path("v1/deals/<int:pk>/stage/", deals.DealStage.as_view(), name="deal_stage"),
     path("v1/deals/<int:pk>/notes/", deals.DealNotes.as_view(), name="deal_notes"),
