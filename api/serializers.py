@@ -322,6 +322,12 @@ class ProductSerializer(serializers.ModelSerializer):
         fields = ("id", "code", "name", "description")
 
 
+class StaleProblemSerializer(ProblemSerializer):
+    """412: the deal changed since the version in If-Match."""
+
+    current = DealSerializer(help_text=_("The deal as it is now; its ETag is in the header."))
+
+
 class StageChangeResultSerializer(serializers.Serializer):
     deal = DealSerializer()
     discount = DiscountSerializer(allow_null=True, help_text=_("The discount a win issued."))
@@ -551,3 +557,51 @@ class EventQuerySerializer(serializers.Serializer):
     after = serializers.IntegerField(
         required=False, min_value=0, max_value=2**63 - 1, help_text=_("Only events after this id.")
     )
+
+
+# --- batch registration ----------------------------------------------------------------------
+
+BATCH_MAX_ITEMS = 100
+
+
+class BatchItemSerializer(StrictSerializer):
+    key = TextField(
+        required=False,
+        min_length=1,
+        max_length=200,
+        help_text=_(
+            "This item's idempotency key (printable ASCII, no spaces): sent again with the "
+            "same deal, the item answers its first result again and registers nothing."
+        ),
+    )
+    deal = DealRegisterSerializer(help_text=_("The deal, as POST /api/v1/deals/ takes it."))
+
+    def validate_key(self, value):
+        if not all("\x21" <= char <= "\x7e" for char in value):
+            raise serializers.ValidationError(
+                _("Use printable ASCII characters without spaces, e.g. a UUID."), code="invalid"
+            )
+        return value
+
+
+class DealBatchSerializer(StrictSerializer):
+    items = serializers.ListField(
+        child=BatchItemSerializer(), min_length=1, max_length=BATCH_MAX_ITEMS
+    )
+
+
+class BatchResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text=_("The item's position in `items`, from 0."))
+    key = serializers.CharField(allow_null=True)
+    status = serializers.IntegerField(
+        help_text=_("201 registered; otherwise the status the single call would answer.")
+    )
+    replayed = serializers.BooleanField(
+        help_text=_("The first result of this item's key, registered by an earlier call.")
+    )
+    deal = DealSerializer(allow_null=True)
+    problem = ProblemSerializer(allow_null=True, help_text=_("Why the item was refused."))
+
+
+class DealBatchResultSerializer(serializers.Serializer):
+    results = BatchResultSerializer(many=True)

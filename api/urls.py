@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from api.docs import api_docs
-from api.views import billing, deals, discounts, events, internal, statements
+from api.views import batch, billing, deals, discounts, events, internal, statements
 from api.views.base import not_found
 
 app_name = "api"
@@ -18,6 +18,7 @@ INTERNAL_SCHEMA = {
 
 urlpatterns = [
     path("v1/deals/", deals.DealList.as_view(), name="deal_list"),
+    path("v1/deals/batch/", batch.DealBatch.as_view(), name="deal_batch"),
     path("v1/deals/<int:pk>/", deals.DealDetail.as_view(), name="deal_detail"),
     path("v1/deals/<int:pk>/stage/", deals.DealStage.as_view(), name="deal_stage"),
     path("v1/deals/<int:pk>/notes/", deals.DealNotes.as_view(), name="deal_notes"),

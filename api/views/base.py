@@ -8,6 +8,7 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 
+from api.etags import content_etag, none_match
 from api.throttling import TokenRateThrottle, policy_header
 
 
@@ -65,9 +66,22 @@ class PartnerAPIView(GenericAPIView):
         return self._throttles
 
     def finalize_response(self, request, response, *args, **kwargs):
+        """Every answer carries its RateLimit headers. A single resource's 200 carries an ETag
+        (the view's, else one of its JSON); a GET whose If-None-Match names it is answered
+        304 without a body. Lists have none: they change with every row and a page's JSON
+        would have to be made twice."""
         response = super().finalize_response(request, response, *args, **kwargs)
         for name, value in self.rate_limit_headers(request).items():
             response[name] = value
+        if request.method not in ("GET", "HEAD") or response.status_code != 200:
+            return response
+        if self.paginated or getattr(response, "data", None) is None:
+            return response
+        if not response.has_header("ETag"):
+            response["ETag"] = content_etag(response.data)
+        if none_match(request, response["ETag"]):
+            response.status_code = status.HTTP_304_NOT_MODIFIED
+            response.data = None
         return response
 
     def rate_limit_headers(self, request) -> dict[str, str]:
@@ -94,6 +108,9 @@ class PartnerAPIView(GenericAPIView):
         if length > body_limit(request):
             raise PayloadTooLarge
         super().initial(request, *args, **kwargs)
+        # An id past the database's bigint names nothing (SQLite would raise on it).
+        if any(isinstance(value, int) and value >= 2**63 for value in kwargs.values()):
+            raise NotFound
         method = request.method.lower()
         if method in self.http_method_names and hasattr(self, method):
             self.check_query_params(request)  # else 405 comes first

@@ -8,13 +8,14 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from api import serializers as s
 from api.errors import PROBLEM_JSON, service_problem
+from api.etags import if_match_version, is_stale, precondition_failed, quoted
 from api.idempotency import idempotent
 from api.views.base import PartnerAPIView, UpdatedSinceMixin
 from deals import selectors
@@ -45,6 +46,42 @@ DOWNLOAD_TYPES = sorted({kind.content_type for kind in ALLOWED.values()})
 READ_ERRORS = problems(400, 401, 403, 404, 413, 429)
 ERRORS = problems(400, 401, 403, 404, 409, 413, 415, 422, 429)
 
+# Conditional requests (api.etags), declared where they apply.
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201, 304, 412],
+    description=gettext_lazy(
+        "The resource's version: send it back in If-None-Match (GET) or If-Match (changes)."
+    ),
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description=gettext_lazy("The ETag you hold: 304 without a body while it is current."),
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description=gettext_lazy(
+        "The deal's ETag you read: the change is made only if the deal is still at that "
+        "version, else 412 with the current deal. `*` or none: no condition."
+    ),
+)
+NOT_MODIFIED = {
+    304: OpenApiResponse(description=gettext_lazy("Not modified: your copy is current."))
+}
+CONDITIONAL_GET = {"parameters": [IF_NONE_MATCH, ETAG]}
+STALE = {
+    (412, PROBLEM_JSON): OpenApiResponse(
+        response=s.StaleProblemSerializer,
+        description=gettext_lazy("The deal changed since the version in If-Match."),
+    )
+}
+
 
 def deals_with_details(partner):
     """The partner's deals with everything a deal's JSON shows, in two queries."""
@@ -57,8 +94,23 @@ def deals_with_details(partner):
     )
 
 
-def deal_json(view, pk) -> dict:
-    return s.DealSerializer(deals_with_details(view.partner).get(pk=pk)).data
+def deal_read(view, pk) -> tuple[dict, str]:
+    """The deal's JSON and its ETag, from one read."""
+    deal = deals_with_details(view.partner).get(pk=pk)
+    return s.DealSerializer(deal).data, quoted(deal.version)
+
+
+def deal_response(view, pk, *, status_code=200, headers=None) -> Response:
+    data, etag = deal_read(view, pk)
+    return Response(data, status=status_code, headers={"ETag": etag, **(headers or {})})
+
+
+def stale_or_raise(view, pk, exc):
+    """A stale If-Match is 412 with the current deal; any other refusal goes on up."""
+    if not is_stale(exc):
+        raise exc
+    data, etag = deal_read(view, pk)
+    return precondition_failed(data, etag)
 
 
 class DealList(UpdatedSinceMixin, PartnerAPIView):
@@ -90,6 +142,7 @@ class DealList(UpdatedSinceMixin, PartnerAPIView):
     @extend_schema(
         operation_id="deals_create",
         request=s.DealRegisterSerializer,
+        parameters=[ETAG],
         responses={201: s.DealSerializer, **ERRORS},
         summary=gettext_lazy("Register a deal for review"),
     )
@@ -109,25 +162,27 @@ class DealList(UpdatedSinceMixin, PartnerAPIView):
             external_id=data.get("external_id"),
         )
         location = request.build_absolute_uri(reverse("api:deal_detail", args=[deal.pk]))
-        return Response(
-            deal_json(self, deal.pk), status=status.HTTP_201_CREATED, headers={"Location": location}
+        return deal_response(
+            self, deal.pk, status_code=status.HTTP_201_CREATED, headers={"Location": location}
         )
 
 
 class DealDetail(PartnerAPIView):
     @extend_schema(
         operation_id="deals_retrieve",
-        responses={200: s.DealSerializer, **READ_ERRORS},
+        **CONDITIONAL_GET,
+        responses={200: s.DealSerializer, **NOT_MODIFIED, **READ_ERRORS},
         summary=gettext_lazy("A deal"),
     )
     def get(self, request, pk):
         selectors.get_deal_for_partner(self.partner, pk)
-        return Response(deal_json(self, pk))
+        return deal_response(self, pk)
 
     @extend_schema(
         operation_id="deals_resubmit",
         request=s.DealResubmitSerializer,
-        responses={200: s.DealSerializer, **ERRORS},
+        parameters=[IF_MATCH, ETAG],
+        responses={200: s.DealSerializer, **ERRORS, **STALE},
         summary=gettext_lazy(
             "Set your external_id (any deal), or edit and resubmit a deal that VNG Cloud sent "
             "back (action required)"
@@ -142,31 +197,48 @@ class DealDetail(PartnerAPIView):
     @idempotent
     def patch(self, request, pk):
         deal = selectors.get_deal_for_partner(self.partner, pk)
+        version = if_match_version(request)
         data = self.valid(s.DealResubmitSerializer)
-        with transaction.atomic():
-            if "external_id" in data:
-                set_external_id(deal, by=request.user, external_id=data.pop("external_id"))
-                if not data:
-                    return Response(deal_json(self, pk))
-            value = data.get("estimated_value")
-            resubmit_deal(
+        try:
+            self._edit(deal, data, version)
+        except ValidationError as exc:
+            return stale_or_raise(self, pk, exc)
+        return deal_response(self, pk)
+
+    @transaction.atomic
+    def _edit(self, deal, data, version):
+        # The first service call checks the version on the locked row; the lock is held
+        # to the end of this transaction, so the second needs no check of its own.
+        if "external_id" in data:
+            set_external_id(
                 deal,
-                by=request.user,
-                title=data.get("title"),
-                description=data.get("description"),
-                estimated_value=Decimal(value) if value is not None else None,
-                expected_close_date=data.get("expected_close_date"),
-                rates=s.rates_dict(data["rates"]) if "rates" in data else None,
-                note=data.get("note", ""),
+                by=self.request.user,
+                external_id=data.pop("external_id"),
+                expected_version=version,
             )
-        return Response(deal_json(self, pk))
+            if not data:
+                return
+            version = None
+        value = data.get("estimated_value")
+        resubmit_deal(
+            deal,
+            by=self.request.user,
+            title=data.get("title"),
+            description=data.get("description"),
+            estimated_value=Decimal(value) if value is not None else None,
+            expected_close_date=data.get("expected_close_date"),
+            rates=s.rates_dict(data["rates"]) if "rates" in data else None,
+            note=data.get("note", ""),
+            expected_version=version,
+        )
 
 
 class DealStage(PartnerAPIView):
     @extend_schema(
         operation_id="deals_stage",
         request=s.StageChangeSerializer,
-        responses={200: s.StageChangeResultSerializer, **ERRORS},
+        parameters=[IF_MATCH, ETAG],
+        responses={200: s.StageChangeResultSerializer, **ERRORS, **STALE},
         summary=gettext_lazy(
             "Move the deal to another stage; won answers with the issued discount"
         ),
@@ -174,21 +246,28 @@ class DealStage(PartnerAPIView):
     @idempotent
     def post(self, request, pk):
         deal = selectors.get_deal_for_partner(self.partner, pk)
+        version = if_match_version(request)
         data = self.valid(s.StageChangeSerializer)
-        change_stage(
-            deal,
-            data["stage"],
-            by=request.user,
-            note=data.get("note", ""),
-            lost_reason=data.get("lost_reason_text", ""),
-            lost_reason_code=data.get("lost_reason", ""),
-        )
+        try:
+            change_stage(
+                deal,
+                data["stage"],
+                by=request.user,
+                note=data.get("note", ""),
+                lost_reason=data.get("lost_reason_text", ""),
+                lost_reason_code=data.get("lost_reason", ""),
+                expected_version=version,
+            )
+        except ValidationError as exc:
+            return stale_or_raise(self, pk, exc)
         discount = None
         if deal.stage == deal.Stage.WON:
             discount = s.DiscountSerializer(
                 get_discount_for_partner(self.partner, deal.discount.pk)
             ).data
-        return Response({"deal": deal_json(self, pk), "discount": discount})
+        data, etag = deal_read(self, pk)
+        # The deal's new ETag, for a next change with If-Match.
+        return Response({"deal": data, "discount": discount}, headers={"ETag": etag})
 
 
 class DealNotes(PartnerAPIView):

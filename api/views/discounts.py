@@ -12,7 +12,7 @@ from api import serializers as s
 from api.errors import service_problem
 from api.idempotency import idempotent
 from api.views.base import PartnerAPIView, UpdatedSinceMixin
-from api.views.deals import ERRORS, READ_ERRORS
+from api.views.deals import CONDITIONAL_GET, ERRORS, NOT_MODIFIED, READ_ERRORS
 from deals.models import Product
 from discounts import selectors, services
 from partners import selectors as partner_selectors
@@ -43,7 +43,8 @@ class DiscountList(UpdatedSinceMixin, PartnerAPIView):
 class DiscountDetail(PartnerAPIView):
     @extend_schema(
         operation_id="discounts_retrieve",
-        responses={200: s.DiscountSerializer, **READ_ERRORS},
+        **CONDITIONAL_GET,
+        responses={200: s.DiscountSerializer, **NOT_MODIFIED, **READ_ERRORS},
         summary=gettext_lazy("A discount"),
     )
     def get(self, request, pk):
@@ -113,7 +114,8 @@ class CustomerDiscountList(PartnerAPIView):
 class CustomerDiscountDetail(PartnerAPIView):
     @extend_schema(
         operation_id="customer_discounts_retrieve",
-        responses={200: s.CustomerDiscountSerializer, **READ_ERRORS},
+        **CONDITIONAL_GET,
+        responses={200: s.CustomerDiscountSerializer, **NOT_MODIFIED, **READ_ERRORS},
     )
     def get(self, request, pk, cd_pk):
         customer_discount = selectors.get_customer_discount_for_partner(self.partner, pk, cd_pk)
@@ -157,7 +159,8 @@ class CustomerList(UpdatedSinceMixin, PartnerAPIView):
 class CustomerDetail(PartnerAPIView):
     @extend_schema(
         operation_id="customers_retrieve",
-        responses={200: s.CustomerDetailSerializer, **READ_ERRORS},
+        **CONDITIONAL_GET,
+        responses={200: s.CustomerDetailSerializer, **NOT_MODIFIED, **READ_ERRORS},
         summary=gettext_lazy("A customer"),
     )
     def get(self, request, pk):

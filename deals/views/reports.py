@@ -43,6 +43,7 @@ EXPORT_HEADER = (
     _("Registered"),
     _("Last update"),
     _("Closed"),
+    _("Your CRM's id"),
 )
 
 
@@ -73,6 +74,7 @@ def deal_export(request):
             _day(deal.created_at),
             _day(deal.updated_at),
             _day(deal.closed_at),
+            deal.external_id or "",
         ]
         for deal in deals.iterator(chunk_size=2000)
     )

@@ -1,6 +1,9 @@
 """external_id: the partner's own CRM id on a deal, unique per partner, settable at
 registration (API and portal) and by PATCH, filterable, returned with every deal."""
 
+import csv
+import io
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -185,3 +188,15 @@ def test_portal_registration_shows_a_taken_external_id_on_its_field(
     assert response.status_code == 400
     assert response.context["form"].errors["external_id"]
     assert Deal.objects.count() == 1
+
+
+def test_the_deal_csv_has_the_external_id_last(alice_client, alpha, alice):
+    DealFactory(partner=alpha, created_by=alice, title="With", external_id="=SF-1")
+    DealFactory(partner=alpha, created_by=alice, title="Without")
+
+    response = alice_client.get("/deals/export.csv?sort=title")
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][-1] == "Your CRM's id"
+    # Escaped like every cell that a spreadsheet would read as a formula.
+    assert sorted((row[0], row[-1]) for row in rows[1:]) == [("With", "'=SF-1"), ("Without", "")]
