@@ -59,6 +59,12 @@ IDEMPOTENT_REPLAYED = {
     "schema": {"type": "string", "enum": ["true"]},
 }
 
+LOCATION = {
+    "required": True,
+    "description": _("The URL of what was created."),
+    "schema": {"type": "string", "format": "uri"},
+}
+
 
 class PartnerAutoSchema(AutoSchema):
     def _handler(self):
@@ -100,6 +106,8 @@ class PartnerAutoSchema(AutoSchema):
             headers["Retry-After"] = RETRY_AFTER
         if code.startswith("2") and self._idempotent():
             headers["Idempotent-Replayed"] = IDEMPOTENT_REPLAYED
+        if code == "201" and getattr(self.view, "created_location", False):
+            headers["Location"] = LOCATION
         return headers
 
 
