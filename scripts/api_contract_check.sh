@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+export PATH="$PWD/$BIN:$PATH"  # openapi-python-client formats what it writes with ruff
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {
