@@ -34,7 +34,7 @@ RATE_LIMIT_HEADERS = {
             'The rate limit per token (IETF httpapi draft), e.g. `"default";q=300;w=60`: '
             "300 requests in any 60 seconds."
         ),
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "pattern": r'^"default";q=[0-9]+;w=[0-9]+$'},
     },
     "RateLimit": {
         "required": False,
@@ -42,7 +42,7 @@ RATE_LIMIT_HEADERS = {
             'What is left of it, e.g. `"default";r=287;t=41`: 287 requests left; one more '
             "comes back in 41 seconds. Absent when no token was recognised."
         ),
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "pattern": r'^"default";r=[0-9]+;t=[0-9]+$'},
     },
 }
 RETRY_AFTER = {
