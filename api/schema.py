@@ -34,7 +34,7 @@ RATE_LIMIT_HEADERS = {
             'The rate limit per token (IETF httpapi draft), e.g. `"default";q=300;w=60`: '
             "300 requests in any 60 seconds."
         ),
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "pattern": r'^"default";q=[0-9]+;w=[0-9]+$'},
     },
     "RateLimit": {
         "required": False,
@@ -42,7 +42,7 @@ RATE_LIMIT_HEADERS = {
             'What is left of it, e.g. `"default";r=287;t=41`: 287 requests left; one more '
             "comes back in 41 seconds. Absent when no token was recognised."
         ),
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "pattern": r'^"default";r=[0-9]+;t=[0-9]+$'},
     },
 }
 RETRY_AFTER = {
@@ -57,6 +57,12 @@ IDEMPOTENT_REPLAYED = {
         "Idempotency-Key (nothing was written again)."
     ),
     "schema": {"type": "string", "enum": ["true"]},
+}
+
+LOCATION = {
+    "required": True,
+    "description": _("The URL of what was created."),
+    "schema": {"type": "string", "format": "uri"},
 }
 
 
@@ -100,6 +106,8 @@ class PartnerAutoSchema(AutoSchema):
             headers["Retry-After"] = RETRY_AFTER
         if code.startswith("2") and self._idempotent():
             headers["Idempotent-Replayed"] = IDEMPOTENT_REPLAYED
+        if code == "201" and getattr(self.view, "created_location", False):
+            headers["Location"] = LOCATION
         return headers
 
 

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+export PATH="$PWD/$BIN:$PATH"  # openapi-python-client formats what it writes with ruff
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {
@@ -27,6 +28,7 @@ export DEBUG=true ALLOWED_HOSTS=127.0.0.1 SITE_URL="http://127.0.0.1:${port}"
 export SECRET_KEY="contract-check-$(date +%s)-$$-not-a-real-secret-key-0123456789"
 # Generous: schemathesis is to find contract faults, not the limit (tests/api covers 429).
 export API_RATE_LIMIT=100000/minute
+export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
 export DJANGO_SETTINGS_MODULE=partner_portal.settings
 # No broker: e-mails and webhooks go in the web process (REDIS_URL unset).
 unset REDIS_URL CELERY_BROKER_URL || true
@@ -39,7 +41,7 @@ token="$($BIN/python manage.py shell -c "exec(open('scripts/contract/make_token.
 test -n "$token"
 
 $BIN/gunicorn partner_portal.wsgi:application --bind "127.0.0.1:${port}" --workers 2 \
-  --access-logfile /dev/null --error-logfile "${work}/gunicorn.log" &
+  --access-logfile "${work}/access.log" --error-logfile "${work}/gunicorn.log" &
 server_pid=$!
 for _ in $(seq 1 60); do
   curl -fsS -o /dev/null "http://127.0.0.1:${port}/api/v1/schema/" 2>/dev/null && break
@@ -66,4 +68,4 @@ if grep -q "Traceback" "${work}/gunicorn.log"; then
   cat "${work}/gunicorn.log" >&2
   exit 1
 fi
-echo "contract check passed"
+echo "contract check passed: schemathesis sent $(grep -c '"schemathesis/' "${work}/access.log") requests, the generated client $(grep -c '"python-httpx/' "${work}/access.log")"

@@ -115,6 +115,7 @@ def stale_or_raise(view, pk, exc):
 
 class DealList(UpdatedSinceMixin, PartnerAPIView):
     paginated = True
+    created_location = True  # a registration answers 201 with Location (declared in the schema)
     query_serializer = s.DealQuerySerializer
     sorts = {"updated": "updated_at", "value": "estimated_value", "close": "expected_close_date"}
     default_sort = "-updated"

@@ -25,7 +25,11 @@ def map_query(ctx, query):
 
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
-    # Before every call, in every phase (the coverage phase bypasses the map_* hooks).
+    # Before every call, in every phase (the coverage phase bypasses the map_* hooks); only
+    # positive cases: changing a negative case's headers would make schemathesis revalidate
+    # it and send the header it meant to leave out (e.g. Authorization).
+    if case.meta is None or case.meta.generation.mode.is_negative:
+        return
     key = (case.headers or {}).get("Idempotency-Key")
     if isinstance(key, str) and KEY.search(key):
         case.headers["Idempotency-Key"] = f"{key[:200]}-{uuid.uuid4().hex}"

@@ -202,6 +202,7 @@ def test_links_lead_from_a_new_deal_to_its_operations(schema):
     created = _operations(schema)["deals_create"][2]["responses"]["201"]
 
     assert created["links"]["deals_resubmit"]["parameters"] == {"id": "$response.body#/id"}
+    assert created["headers"]["Location"]["required"] is True
     drawn = _operations(schema)["customer_discounts_create"][2]["responses"]["201"]
     assert drawn["links"]["customer_discounts_revoke"]["parameters"] == {
         "id": "$response.body#/discount",
