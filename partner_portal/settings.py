@@ -494,10 +494,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker outage must not hold a web request for long: give up after a few seconds (the
 # event is in the outbox; the sweep hands it over when the broker is back).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Rolling restarts (docs/operations.md, Deploys without downtime): SIGTERM lets a worker finish
+# its running task (acks_late above: a task killed halfway is redelivered, not lost). No task
+# runs longer than CELERY_TASK_TIME_LIMIT. Redis redelivers a task not acknowledged within the
+# visibility timeout, and a retry waiting for its countdown (at most an hour: the e-mail and
+# webhook backoff) counts as not acknowledged: the timeout covers both, or a retry would be
+# delivered twice.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
+LONGEST_TASK_COUNTDOWN = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
-    "visibility_timeout": 2 * 3600,
+    "visibility_timeout": max(2 * 3600, LONGEST_TASK_COUNTDOWN + CELERY_TASK_TIME_LIMIT + 600),
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
