@@ -602,8 +602,8 @@ DJANGO_GUID = {
     "RETURN_HEADER": True,
     "EXPOSE_HEADER": False,
     # Tasks carry the id of the request (or task) that sent them; the worker logs with the
-    # settings below.
-    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=False)],
+    # settings below (partner_portal/celery.py).
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=False, log_parent=False)],
 }
 LOGGING = {
     "version": 1,
