@@ -71,6 +71,9 @@ class Server:
                 "120",
                 "--log-level",
                 "warning",
+                # gunicorn.conf.py recycles workers after GUNICORN_MAX_REQUESTS: not mid-bench.
+                "--max-requests",
+                "0",
             ],
             cwd=ROOT,
             env=server_env(),

@@ -4,6 +4,7 @@ Defaults make `runserver` work on SQLite with local media; production sets DATAB
 SECRET_KEY, ALLOWED_HOSTS and, for object storage, the AWS_* variables (see .env.example).
 """
 
+import importlib.util
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
@@ -111,6 +112,30 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# django-migration-linter (the dev extra) gives `manage.py lintmigrations` to CI; production
+# does not install it. A migration the previous release cannot run beside (a column dropped or
+# renamed while it still reads it, NOT NULL without a database default) fails CI, unless it is
+# listed here with the reason it is safe (docs/operations.md, Deploys without downtime).
+if importlib.util.find_spec("django_migration_linter"):
+    INSTALLED_APPS.append("django_migration_linter")
+MIGRATIONS_LINTER_IGNORED = {
+    # Only migrations shipped before the linter, applied everywhere since; never a new one.
+    "0002_initial": "deals and discounts: the first schema, split in two for the foreign keys "
+    "between apps; no release ran before it",
+    # These three add NOT NULL columns with a Python default only (Django drops the database's):
+    # the release before each would have failed to insert during a rolling deploy. Today they
+    # would get db_default (as notifications 0008_event_request_id does).
+    "0003_void_win": "deals.win_void_reason NOT NULL; shipped before the linter",
+    "0004_product_names_in_both_languages": "product names NOT NULL; shipped before the linter",
+    "0004_stagechange_system_note": "stage change system note NOT NULL; shipped before the linter",
+}
+MIGRATION_LINTER_OPTIONS = {
+    "include_apps": ["web", "partners", "notifications", "accounts", "discounts", "deals", "api"],
+    "ignore_name": list(MIGRATIONS_LINTER_IGNORED),
+    "sql_analyser": "postgresql",
+    "no_cache": True,
+}
 
 ROOT_URLCONF = "partner_portal.urls"
 WSGI_APPLICATION = "partner_portal.wsgi.application"
@@ -498,10 +523,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker outage must not hold a web request for long: give up after a few seconds (the
 # event is in the outbox; the sweep hands it over when the broker is back).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Rolling restarts (docs/operations.md, Deploys without downtime): SIGTERM lets a worker finish
+# its running task (acks_late above: a task killed halfway is redelivered, not lost). No task
+# runs longer than CELERY_TASK_TIME_LIMIT. Redis redelivers a task not acknowledged within the
+# visibility timeout, and a retry waiting for its countdown (at most an hour: the e-mail and
+# webhook backoff) counts as not acknowledged: the timeout covers both, or a retry would be
+# delivered twice.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
+LONGEST_TASK_COUNTDOWN = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
-    "visibility_timeout": 2 * 3600,
+    "visibility_timeout": max(2 * 3600, LONGEST_TASK_COUNTDOWN + CELERY_TASK_TIME_LIMIT + 600),
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
@@ -618,8 +651,8 @@ DJANGO_GUID = {
     "RETURN_HEADER": True,
     "EXPOSE_HEADER": False,
     # Tasks carry the id of the request (or task) that sent them; the worker logs with the
-    # settings below.
-    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=False)],
+    # settings below (partner_portal/celery.py).
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=False, log_parent=False)],
 }
 LOGGING = {
     "version": 1,

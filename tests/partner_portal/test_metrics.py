@@ -174,7 +174,9 @@ def test_the_worker_serves_its_metrics_on_its_port():
         port = probe.getsockname()[1]
     server, thread = worker_metrics.start_server(port, addr="127.0.0.1")
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        # No proxy for a local address; a generous bound for a loaded machine (not a speed test).
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"http://127.0.0.1:{port}/metrics", timeout=60) as response:
             body = response.read().decode()
     finally:
         server.shutdown()
