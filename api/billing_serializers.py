@@ -1,12 +1,31 @@
 """The JSON of the money loop: partners' cloud accounts and top-ups, billing's top-up queue."""
 
+import re
+
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers import StrictSerializer, TextField
 from billing.models import CloudAccount, TopUp
 from billing.services.credit import MAX_AMOUNT
 
 MONEY = {"max_digits": 18, "decimal_places": 0}
+# 1 to MAX_AMOUNT (100 billion) whole đồng, as text.
+AMOUNT_PATTERN = r"^([1-9][0-9]{0,10}|100000000000)$"
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": AMOUNT_PATTERN, "example": "5000000"}, component_name=None
+)
+class AmountField(serializers.DecimalField):
+    """Whole VND as a string ("5000000"): what its schema says, and nothing else (a JSON
+    number, a sign, a decimal point or a blank is refused)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not re.fullmatch(AMOUNT_PATTERN, data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class CloudAccountSerializer(serializers.Serializer):
@@ -36,11 +55,11 @@ class TopUpSerializer(serializers.Serializer):
     failure_reason = serializers.CharField()
 
 
-class TopUpInSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(
+class TopUpInSerializer(StrictSerializer):
+    amount = AmountField(
         **MONEY, min_value=1, max_value=MAX_AMOUNT, help_text=_('Whole VND, e.g. "5000000".')
     )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    note = TextField(required=False, allow_blank=True, max_length=500, default="")
 
 
 class BillingTopUpSerializer(TopUpSerializer):

@@ -16,6 +16,8 @@ One home for each declaration that drf-spectacular cannot read off the views:
   stateful phase) can walk register -> stage -> resubmit, create -> revoke.
 """
 
+import copy
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import (
     OpenApiSerializerExtension,
@@ -167,6 +169,15 @@ def _operations(result: dict) -> dict:
 def postprocess(result, generator, request, public):
     """SPECTACULAR_SETTINGS' POSTPROCESSING_HOOKS (after drf-spectacular's enum hook)."""
     operations = _operations(result)
+    # Any address over API_MAX_URL_LENGTH answers 414 (partner_portal.middleware), before the
+    # token is read: declared on every operation as its 401 is (problem details, the policy).
+    for operation in operations.values():
+        responses = operation.get("responses", {})
+        if "401" in responses and "414" not in responses:
+            responses["414"] = {
+                **copy.deepcopy(responses["401"]),
+                "description": str(_("The address is too long (API_MAX_URL_LENGTH).")),
+            }
     for (source, status), (values, targets) in LINKS.items():
         response = operations.get(source, {}).get("responses", {}).get(status)
         if response is None:
@@ -187,7 +198,10 @@ def postprocess(result, generator, request, public):
 # --- the fields' constraints ------------------------------------------------------------------
 
 NO_NUL = r"^[^\x00]*$"
-NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
+# Python's whitespace (what DRF trims), written out: a JSON Schema's \s is ECMAScript's, which
+# leaves out \x1c-\x1f and \x85 and adds \ufeff.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
 
 
 def _greater(digits: str) -> list[str]:
@@ -228,14 +242,22 @@ class TextFieldExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         field = self.target
-        from api.serializers import TaxCodeField
+        from api.serializers import IdempotencyKeyField, TaxCodeField
         from partners.models import TAX_CODE_PATTERN
 
-        if isinstance(field, TaxCodeField):
+        if isinstance(field, IdempotencyKeyField):
+            schema["pattern"] = r"^[\x21-\x7e]+$"
+        elif isinstance(field, TaxCodeField):
             schema["pattern"] = TAX_CODE_PATTERN
             schema.pop("minLength", None)
         else:
             blank_refused = field.trim_whitespace and not field.allow_blank
+            if field.allow_blank and "oneOf" in schema:
+                # drf-spectacular offers "" as a second choice beside a pattern, but "" also
+                # matches NO_NUL, and a oneOf must match exactly one: one plain string instead.
+                inner = next(c for c in schema.pop("oneOf") if c.get("maxLength") != 0)
+                inner.pop("minLength", None)
+                schema.update(inner)
             schema["pattern"] = NOT_BLANK if blank_refused else NO_NUL
         return schema
 

@@ -564,8 +564,12 @@ class EventQuerySerializer(serializers.Serializer):
 BATCH_MAX_ITEMS = 100
 
 
+class IdempotencyKeyField(TextField):
+    """An idempotency key: printable ASCII without spaces (its schema says so: api.schema)."""
+
+
 class BatchItemSerializer(StrictSerializer):
-    key = TextField(
+    key = IdempotencyKeyField(
         required=False,
         min_length=1,
         max_length=200,

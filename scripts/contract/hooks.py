@@ -6,6 +6,8 @@
 - A valid generated `Idempotency-Key` gets a unique suffix, as a client makes one key per
   write: generated keys repeat ("0", "00", ...), and a key already used with another body is
   a 422 that would hide the operation behind it. Invalid keys are left as they are (400).
+- A generated `If-Match` is dropped from positive cases, as cursors are: only an ETag the
+  server sent names a version, and any other is rightly a 412 (`stale`).
 """
 
 import re
@@ -30,6 +32,8 @@ def before_call(ctx, case, **kwargs):
     # it and send the header it meant to leave out (e.g. Authorization).
     if case.meta is None or case.meta.generation.mode.is_negative:
         return
+    if case.headers and "If-Match" in case.headers:
+        del case.headers["If-Match"]
     key = (case.headers or {}).get("Idempotency-Key")
     if isinstance(key, str) and KEY.search(key):
         case.headers["Idempotency-Key"] = f"{key[:200]}-{uuid.uuid4().hex}"
