@@ -96,7 +96,7 @@ def test_readme_screenshots_are_taken(bench_server, tmp_path):
 
     run("scripts/readme_screenshots.py", bench_server, str(tmp_path))
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["deal.png", "dashboard.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dashboard.png", "deal.png"]
 
 
 def test_load_runs_wrk_and_the_storm(seeded):
@@ -105,6 +105,7 @@ def test_load_runs_wrk_and_the_storm(seeded):
 
     out = run("bench/load.py", "--port", str(free_port()), "--seconds", "1", DATABASE_URL=seeded)
 
+    assert "| floor |" in out and "| deal list |" in out
     assert "storm: 400 posts from 2 processes, 200 discounts" in out
     assert "0 server errors" in out
 
