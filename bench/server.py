@@ -240,6 +240,8 @@ def staff_pages(partner) -> list[tuple[str, str, dict]]:
     small = Partner.objects.exclude(pk=partner.pk).order_by("pk").first()
     rare = Deal.objects.order_by("pk").values_list("title", flat=True)[Deal.objects.count() // 3]
     tax = deal.customer.tax_code[:8]
+    # Page 20 at scale; the last page when a small database (the suite's run) has fewer.
+    page = max(1, min(20, Deal.objects.count() // 100))
     admin = "/admin"
     pages = [
         ("deals", "/deals/deal/"),
@@ -253,7 +255,7 @@ def staff_pages(partner) -> list[tuple[str, str, dict]]:
         ("deals, open", "/deals/deal/?closed_at__isempty=1"),
         ("deals, sort by value", "/deals/deal/?o=-7"),
         ("deals, sort by title", "/deals/deal/?o=1"),
-        ("deals, page 20", "/deals/deal/?p=20"),
+        (f"deals, page {page}", f"/deals/deal/?p={page}"),
         ("deal change page (200 entries)", f"/deals/deal/{deal.pk}/change/"),
         ("discounts", "/discounts/discount/"),
         ("discounts, expired", "/discounts/discount/?current_status=expired"),

@@ -29,6 +29,14 @@ pytestmark = pytest.mark.slow
 XDIST_GROUP = "bench-scripts"
 
 
+@pytest.fixture(autouse=True)
+def _once_per_ci_run(request):
+    """The scripts that make their own SQLite file run in CI's SQLite pass only: in the
+    PostgreSQL pass they would measure nothing new."""
+    if connection.vendor == "postgresql" and "postgres" not in request.keywords:
+        pytest.skip("runs on a SQLite file of its own: ran once in the SQLite pass")
+
+
 def run(*args: str, timeout: int = 600, **env: str) -> str:
     """Run a script with the project's Python from the project folder; its output."""
     environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -96,7 +104,7 @@ def test_readme_screenshots_are_taken(bench_server, tmp_path):
 
     run("scripts/readme_screenshots.py", bench_server, str(tmp_path))
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["deal.png", "dashboard.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dashboard.png", "deal.png"]
 
 
 def test_load_runs_wrk_and_the_storm(seeded):
@@ -105,6 +113,7 @@ def test_load_runs_wrk_and_the_storm(seeded):
 
     out = run("bench/load.py", "--port", str(free_port()), "--seconds", "1", DATABASE_URL=seeded)
 
+    assert "| floor |" in out and "| deal list |" in out
     assert "storm: 400 posts from 2 processes, 200 discounts" in out
     assert "0 server errors" in out
 

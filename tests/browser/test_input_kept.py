@@ -68,7 +68,8 @@ def sign_in_in_a_new_tab(page, live_server):
 def test_an_ended_session_keeps_the_note_dialog_until_signed_in_again(
     page, live_server, login, alice, alpha_deal
 ):
-    login("alice@alpha.test")
+    # Through the form: signing in again must take up the session the dialog was opened in.
+    login("alice@alpha.test", form=True)
     modal = open_dialog(page, live_server, alpha_deal, "add-note")
     modal.locator("textarea[name=text]").fill("Ghi chú dài gõ trong nửa giờ")
     Session.objects.all().delete()  # the session ends on the server (timeout, sign-out)
