@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from api.docs import api_docs
-from api.views import deals, discounts, events
+from api.views import deals, discounts, events, webhooks
 from api.views.base import not_found
 
 app_name = "api"
@@ -43,6 +43,22 @@ urlpatterns = [
     path("v1/customers/<int:pk>/", discounts.CustomerDetail.as_view(), name="customer_detail"),
     path("v1/products/", discounts.ProductList.as_view(), name="product_list"),
     path("v1/events/", events.EventList.as_view(), name="event_list"),
+    path("v1/webhook-endpoints/", webhooks.WebhookEndpointList.as_view(), name="webhook_list"),
+    path(
+        "v1/webhook-endpoints/<int:pk>/",
+        webhooks.WebhookEndpointDetail.as_view(),
+        name="webhook_detail",
+    ),
+    path(
+        "v1/webhook-endpoints/<int:pk>/rotate-secret/",
+        webhooks.WebhookEndpointRotate.as_view(),
+        name="webhook_rotate",
+    ),
+    path(
+        "v1/webhook-endpoints/<int:pk>/test/",
+        webhooks.WebhookEndpointTest.as_view(),
+        name="webhook_test",
+    ),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("v1/docs/", api_docs, name="docs"),
     re_path(r"^.*$", not_found),

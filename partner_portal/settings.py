@@ -432,6 +432,8 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "deals.models.Stage",
         "LostReasonEnum": "deals.models.LostReason",
         "EffectiveStatusEnum": "discounts.models.EffectiveStatus",
+        # The event types (events' `type`, endpoints' `event_types`): the name it always had.
+        "TypeEnum": "notifications.webhooks.events.EVENT_TYPES",
     },
 }
 
