@@ -12,7 +12,11 @@ from api import selectors, services
 from api.forms import TokenForm, WebhookForm
 from notifications.webhooks import selectors as webhook_selectors
 from notifications.webhooks import services as webhooks
-from notifications.webhooks.transport import SIGNATURE_HEADER
+from notifications.webhooks.transport import (
+    ID_HEADER,
+    STANDARD_SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+)
 from partners.access import partner_admin_required, partner_required
 from web.submissions import Outcome, submit_once
 
@@ -129,7 +133,7 @@ def webhook_list(request):
     return _webhook_page(request, form, status=400 if request.method == "POST" else 200)
 
 
-def _webhook_page(request, form, *, created=None, status=200):
+def _webhook_page(request, form, *, created=None, rotated=None, status=200):
     ctx = {
         "form": form,
         "endpoints": webhook_selectors.webhook_endpoints_for_partner(request.partner),
@@ -137,7 +141,8 @@ def _webhook_page(request, form, *, created=None, status=200):
             request.partner, limit=RECENT_DELIVERIES
         ),
         "created": created,
-        "signature_header": SIGNATURE_HEADER,
+        "rotated": rotated,
+        "headers": (ID_HEADER, TIMESTAMP_HEADER, STANDARD_SIGNATURE_HEADER),
     }
     response = render(request, "api/webhook_list.html", ctx, status=status)
     add_never_cache_headers(response)
@@ -169,4 +174,58 @@ def webhook_redeliver(request, pk):
             _("Event #%(event)s is being sent again to %(url)s.")
             % {"event": delivery.event_id, "url": delivery.endpoint.url},
         )
+    return redirect("api_webhooks")
+
+
+@require_POST
+@partner_required
+@partner_admin_required(WEBHOOKS_ADMINS_ONLY)
+def webhook_rotate(request, pk):
+    """A new signing secret, shown on the answer to this POST only (never cached, so the page
+    is answered, not redirected to); the previous one keeps signing for the grace period."""
+    endpoint = webhook_selectors.get_webhook_endpoint_for_partner(request.partner, pk)
+    try:
+        rotated = webhooks.rotate_webhook_secret(endpoint, by=request.user)
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+        return redirect("api_webhooks")
+    return _webhook_page(request, WebhookForm(), rotated=rotated)
+
+
+@require_POST
+@partner_required
+@partner_admin_required(WEBHOOKS_ADMINS_ONLY)
+def webhook_test(request, pk):
+    endpoint = webhook_selectors.get_webhook_endpoint_for_partner(request.partner, pk)
+    try:
+        delivery = webhooks.send_test_webhook(endpoint, by=request.user)
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("A test event (#%(event)s) is on its way to %(url)s; its result is in the log below.")
+            % {"event": delivery.event_id, "url": endpoint.url},
+        )
+    return redirect("api_webhooks")
+
+
+@require_POST
+@partner_required
+@partner_admin_required(WEBHOOKS_ADMINS_ONLY)
+def webhook_pause(request, pk):
+    """Pause the endpoint, or resume it (the form says which)."""
+    endpoint = webhook_selectors.get_webhook_endpoint_for_partner(request.partner, pk)
+    paused = request.POST.get("paused") == "1"
+    try:
+        webhooks.update_webhook_endpoint(endpoint, by=request.user, paused=paused)
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+    else:
+        text = (
+            _("Events are no longer sent to %(url)s until you resume it.")
+            if paused
+            else _("Events are sent to %(url)s again, those held first.")
+        )
+        messages.success(request, text % {"url": endpoint.url})
     return redirect("api_webhooks")

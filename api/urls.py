@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from api.docs import api_docs
-from api.views import batch, billing, deals, discounts, events, internal, statements
+from api.views import batch, billing, deals, discounts, events, internal, statements, webhooks
 from api.views.base import not_found
 
 app_name = "api"
@@ -64,6 +64,22 @@ urlpatterns = [
         name="cloud_account_top_ups",
     ),
     path("v1/events/", events.EventList.as_view(), name="event_list"),
+    path("v1/webhook-endpoints/", webhooks.WebhookEndpointList.as_view(), name="webhook_list"),
+    path(
+        "v1/webhook-endpoints/<int:pk>/",
+        webhooks.WebhookEndpointDetail.as_view(),
+        name="webhook_detail",
+    ),
+    path(
+        "v1/webhook-endpoints/<int:pk>/rotate-secret/",
+        webhooks.WebhookEndpointRotate.as_view(),
+        name="webhook_rotate",
+    ),
+    path(
+        "v1/webhook-endpoints/<int:pk>/test/",
+        webhooks.WebhookEndpointTest.as_view(),
+        name="webhook_test",
+    ),
     path("v1/statements/", statements.StatementList.as_view(), name="statement_list"),
     path("v1/statements/<int:pk>/", statements.StatementDetail.as_view(), name="statement_detail"),
     path("v1/statements/<int:pk>/pdf/", statements.StatementPDF.as_view(), name="statement_pdf"),

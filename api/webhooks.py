@@ -26,7 +26,8 @@ from api.views.deals import deals_with_details
 from deals.models import Deal
 from discounts.selectors import discounts_for_partner
 from notifications.models import Kind
-from notifications.webhooks.events import TEST_TYPE, TYPE_FOR_KIND
+from notifications.webhooks.events import EVENT_TYPES, TEST_TYPE, TYPE_FOR_KIND
+from notifications.webhooks.models import WebhookDelivery
 from notifications.webhooks.transport import (
     ID_HEADER,
     STANDARD_SIGNATURE_HEADER,
@@ -73,6 +74,56 @@ def event_data(events: list) -> list[dict]:
             extra["discount"] = dict(found) if found is not None else None
         result.append(extra)
     return result
+
+
+# --- endpoint management --------------------------------------------------------------------
+
+
+class WebhookEndpointSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    event_types = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_TYPES))
+    paused = serializers.BooleanField(
+        help_text=_("Paused: no events are sent; those waiting are held until it is resumed.")
+    )
+    previous_secret_expires_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_("After a rotation: until when deliveries are also signed with the old secret."),
+    )
+    created_at = serializers.DateTimeField()
+
+
+class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        source="standard_secret",
+        help_text=_("The signing secret (`whsec_` + base64), shown in this answer only."),
+    )
+
+
+class WebhookEndpointInSerializer(s.StrictSerializer):
+    url = s.TextField(max_length=500, help_text=_("A public https URL of your receiver."))
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENT_TYPES), min_length=1, max_length=50
+    )
+
+
+class WebhookEndpointPatchSerializer(s.StrictSerializer):
+    url = s.TextField(max_length=500, required=False)
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENT_TYPES),
+        min_length=1,
+        max_length=50,
+        required=False,
+    )
+    paused = serializers.BooleanField(required=False)
+
+
+class WebhookTestSerializer(serializers.Serializer):
+    delivery = serializers.IntegerField(source="pk")
+    event = serializers.IntegerField(
+        source="event_id", help_text=_("The test event's id: the `webhook-id` of its POST.")
+    )
+    status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices)
 
 
 # --- the catalogue ---------------------------------------------------------------------------

@@ -155,7 +155,7 @@ def start_workers(n: int, tmp: Path) -> list:
     for i in range(n):
         log = tmp / f"bench-worker-{i}.log"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "partner_portal", "worker", "--pool=solo",
+            [sys.executable, "-m", "celery", "-A", "partner_portal", "worker", "-Q", "celery,webhooks", "--pool=solo",
              "--loglevel=INFO", f"--hostname=bench{i}@%h", "--without-gossip",
              "--without-mingle", "--without-heartbeat"],
             cwd=BASE, env=child_env(), stdout=log.open("w"), stderr=subprocess.STDOUT,

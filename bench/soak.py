@@ -637,7 +637,7 @@ def main():
         )  # fmt: skip
         processes.start(
             "worker",
-            [str(BIN / "celery"), "-A", "partner_portal", "worker", "--concurrency", "2",
+            [str(BIN / "celery"), "-A", "partner_portal", "worker", "-Q", "celery,webhooks", "--concurrency", "2",
              "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
             env,
         )  # fmt: skip

@@ -142,7 +142,7 @@ def main():
     env.update(DATABASE_URL=db_url(), DATABASE_POOL="true", LOG_LEVEL="WARNING")
     log = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-webhook-worker.log"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "partner_portal", "worker", "--pool=solo",
+        [sys.executable, "-m", "celery", "-A", "partner_portal", "worker", "-Q", "celery,webhooks", "--pool=solo",
          "--loglevel=INFO", "--hostname=hooksbench@%h", "--without-gossip",
          "--without-mingle", "--without-heartbeat"],
         cwd=BASE, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,

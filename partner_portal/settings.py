@@ -506,6 +506,8 @@ SPECTACULAR_SETTINGS = {
         "StatementLineKindEnum": "statements.models.StatementLine.Kind",
         "AttachmentKindEnum": "deals.models.Attachment.Kind",
         "CloudAccountKindEnum": "billing.models.CloudAccount.Kind",
+        # The event types (events' `type`, endpoints' `event_types`): the name it always had.
+        "TypeEnum": "notifications.webhooks.events.EVENT_TYPES",
     },
 }
 

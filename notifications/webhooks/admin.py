@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications.webhooks import services
-from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
+from notifications.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from web.admin import ScaleAdmin, autocomplete_filter, short_date
 from web.paging import capped_ids
 
@@ -19,18 +19,33 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         "partner",
         "url",
         "event_types",
+        "paused",
+        "previous_secret_expires_at",
         "created_by",
         "created_at",
         "deleted_at",
         "deleted_by",
     )
-    exclude = ("secret",)
+    exclude = ("secret", "signing_secret", "previous_signing_secret")
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False  # deleting the row would take its delivery log; partners mark it deleted
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    """Every POST of the delivery: Redeliver adds to this history."""
+
+    model = WebhookAttempt
+    fields = ("number", "started_at", "response_code", "duration_ms", "error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(WebhookDelivery)
@@ -51,6 +66,7 @@ class WebhookDeliveryAdmin(ScaleAdmin):
     search_help_text = _("A part of the endpoint's URL.")
     list_select_related = ("event", "endpoint")
     readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+    inlines = (WebhookAttemptInline,)
     actions = ("redeliver",)
 
     def search(self, queryset, q):

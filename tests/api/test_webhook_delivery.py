@@ -311,6 +311,22 @@ def test_staff_see_deliveries_in_admin(
 
     assert response.status_code == 200
     assert receiver.url in response.content.decode()
+    delivery = WebhookDelivery.objects.get()
+    page = client.get(f"/admin/notifications/webhookdelivery/{delivery.pk}/change/")
+    assert page.status_code == 200
+    assert "webhook attempts" in page.content.decode().lower()  # the attempts' history
+
+    # Staff's Redeliver: one more attempt of the same event, the history kept.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/admin/notifications/webhookdelivery/",
+            {"action": "redeliver", "_selected_action": [delivery.pk]},
+        )
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)
+    assert list(delivery.attempt_log.values_list("number", flat=True)) == [1, 2]
+    ids = {request["headers"]["webhook-id"] for request in receiver.received()}
+    assert ids == {str(delivery.event_id)}
 
 
 # --- races (PostgreSQL) ---------------------------------------------------------------------------

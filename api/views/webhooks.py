@@ -1,0 +1,165 @@
+"""webhook-endpoints/: the partner's webhook endpoints, managed by its admins' tokens.
+
+The same services as /team/webhooks/ (notifications.webhooks.services): each change checks
+that the token's user is an admin of the partner and writes the activity log. Reads check it
+here, since no service runs.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from api.errors import service_problem
+from api.idempotency import idempotent
+from api.views.base import PartnerAPIView
+from api.views.deals import ERRORS, READ_ERRORS
+from api.webhooks import (
+    WebhookEndpointInSerializer,
+    WebhookEndpointPatchSerializer,
+    WebhookEndpointSerializer,
+    WebhookEndpointWithSecretSerializer,
+    WebhookTestSerializer,
+)
+from notifications.webhooks import selectors
+from notifications.webhooks import services as webhooks
+from partners.access import is_partner_admin
+
+DELETE_ERRORS = {code: value for code, value in ERRORS.items() if code not in (413, 415)}
+
+
+class WebhookView(PartnerAPIView):
+    # Only the partner's admins (their tokens) see or change its endpoints.
+    http_method_names = ["get", "post", "patch", "delete", "head"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not is_partner_admin(request.user, self.partner.pk):
+            raise PermissionDenied(str(webhooks.ADMINS_ONLY))
+
+    def endpoint(self, pk):
+        return selectors.get_webhook_endpoint_for_partner(self.partner, pk)
+
+
+def _json(endpoint) -> dict:
+    return WebhookEndpointSerializer(endpoint).data
+
+
+class WebhookEndpointList(WebhookView):
+    paginated = True
+    default_sort = "pk"
+
+    @extend_schema(
+        operation_id="webhook_endpoints_list",
+        responses={200: WebhookEndpointSerializer(many=True), **READ_ERRORS},
+        summary=gettext_lazy("The partner's webhook endpoints (admins' tokens)"),
+    )
+    def get(self, request):
+        page = self.paginate_queryset(selectors.webhook_endpoints_for_partner(self.partner))
+        return self.get_paginated_response(WebhookEndpointSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="webhook_endpoints_create",
+        request=WebhookEndpointInSerializer,
+        responses={201: WebhookEndpointWithSecretSerializer, **ERRORS},
+        summary=gettext_lazy("Add a webhook endpoint; its signing secret is in this answer only"),
+    )
+    @idempotent
+    def post(self, request):
+        data = self.valid(WebhookEndpointInSerializer)
+        try:
+            created = webhooks.create_webhook_endpoint(
+                partner=self.partner,
+                by=request.user,
+                url=data["url"],
+                event_types=data["event_types"],
+            )
+        except ValidationError as exc:
+            return service_problem(exc)
+        body = WebhookEndpointWithSecretSerializer(created).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class WebhookEndpointDetail(WebhookView):
+    @extend_schema(
+        operation_id="webhook_endpoints_retrieve",
+        responses={200: WebhookEndpointSerializer, **READ_ERRORS},
+        summary=gettext_lazy("A webhook endpoint"),
+    )
+    def get(self, request, pk):
+        return Response(_json(self.endpoint(pk)))
+
+    @extend_schema(
+        operation_id="webhook_endpoints_update",
+        request=WebhookEndpointPatchSerializer,
+        responses={200: WebhookEndpointSerializer, **ERRORS},
+        summary=gettext_lazy("Change a webhook endpoint's URL or events, or pause it"),
+    )
+    @idempotent
+    def patch(self, request, pk):
+        endpoint = self.endpoint(pk)
+        data = self.valid(WebhookEndpointPatchSerializer)
+        try:
+            changed = webhooks.update_webhook_endpoint(
+                endpoint,
+                by=request.user,
+                url=data.get("url"),
+                event_types=data.get("event_types"),
+                paused=data.get("paused"),
+            )
+        except ValidationError as exc:
+            return service_problem(exc)
+        return Response(_json(changed))
+
+    @extend_schema(
+        operation_id="webhook_endpoints_destroy",
+        request=None,
+        responses={204: OpenApiResponse(description=gettext_lazy("Deleted.")), **DELETE_ERRORS},
+        summary=gettext_lazy("Delete a webhook endpoint; its deliveries stay in the log"),
+    )
+    def delete(self, request, pk):
+        try:
+            webhooks.delete_webhook_endpoint(self.endpoint(pk), by=request.user)
+        except ValidationError as exc:
+            return service_problem(exc)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookEndpointRotate(WebhookView):
+    @extend_schema(
+        operation_id="webhook_endpoints_rotate_secret",
+        request=None,
+        responses={200: WebhookEndpointWithSecretSerializer, **ERRORS},
+        summary=gettext_lazy("Rotate the signing secret (the new one is in this answer only)"),
+        description=gettext_lazy(
+            "Until `previous_secret_expires_at` every delivery carries two signatures, one with "
+            "the previous secret and one with the new one, so your receiver can switch at its "
+            "own pace."
+        ),
+    )
+    @idempotent
+    def post(self, request, pk):
+        try:
+            rotated = webhooks.rotate_webhook_secret(self.endpoint(pk), by=request.user)
+        except ValidationError as exc:
+            return service_problem(exc)
+        return Response(WebhookEndpointWithSecretSerializer(rotated).data)
+
+
+class WebhookEndpointTest(WebhookView):
+    @extend_schema(
+        operation_id="webhook_endpoints_test",
+        request=None,
+        responses={202: WebhookTestSerializer, **ERRORS},
+        summary=gettext_lazy("Send a `webhook.test` event to this endpoint"),
+    )
+    @idempotent
+    def post(self, request, pk):
+        try:
+            delivery = webhooks.send_test_webhook(self.endpoint(pk), by=request.user)
+        except ValidationError as exc:
+            return service_problem(exc)
+        body = WebhookTestSerializer(delivery).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
