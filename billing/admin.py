@@ -412,4 +412,4 @@ class ServiceTokenAdmin(ReadOnlyAdmin):
                 done += 1
             except ValidationError as exc:
                 self.message_user(request, f"{token}: {_refusal(exc)}", messages.WARNING)
-        self.message_user(request, gettext("%(n)d token(s) revoked.") % {"n": done})
+        self.message_user(request, gettext("Tokens revoked: %(n)d.") % {"n": done})
