@@ -430,8 +430,10 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "deals.models.Stage",
         "LostReasonEnum": "deals.models.LostReason",
         "EffectiveStatusEnum": "discounts.models.EffectiveStatus",
-        "CloudAccountStatusEnum": "billing.models.CloudAccount.Status",
-        "TopUpStatusEnum": "billing.models.TopUp.Status",
+        "CloudAccountStatusEnum": "billing.models.CloudAccountStatus",
+        "TopUpStatusEnum": "billing.models.TopUpStatus",
+        "CloudAccountKindEnum": "billing.models.CloudAccountKind",
+        "KindEnum": "api.serializers.AttachmentKind",
     },
 }
 
