@@ -117,7 +117,7 @@ def cloud_account_resend(request, pk):
 @partner_required
 def cloud_account_request(request, pk):
     """Link a customer's VNG Cloud account, or ask for a new one."""
-    customer = partner_selectors.get_customer_for_partner(request.partner, pk)
+    customer = partner_selectors.get_customer_for_partner(request.partner, pk, in_force=False)
     form = CloudAccountRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
 
