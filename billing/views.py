@@ -4,6 +4,7 @@ customer's confirmation page (no login: the e-mailed token is the credential).""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,10 +24,10 @@ from web.submissions import Outcome, submit_once
 
 
 def _show_error(form, exc: ValidationError):
-    form.add_error(None, exc) if not hasattr(exc, "error_dict") else _add_fields(form, exc)
-
-
-def _add_fields(form, exc):
+    """A service's refusal on the form: field errors on their fields, the rest above it."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
 
@@ -93,8 +94,6 @@ def cloud_account_top_up(request, pk):
 
 
 def account_url(account) -> str:
-    from django.urls import reverse
-
     return reverse("cloud_account_detail", args=[account.pk])
 
 
