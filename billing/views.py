@@ -180,5 +180,7 @@ def cloud_account_confirm(request, token):
             status = 404
         response = render(request, "billing/confirm.html", ctx, status=status)
     response["Content-Language"] = language
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the address
+    # The token is in the address: no other site sees it in a Referer. ("no-referrer" would
+    # make the browser send "Origin: null" with the form, which CSRF protection refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response
