@@ -20,6 +20,11 @@ from partners.models import tax_code_validator
 MAX_VND = 10**18 - 1  # Deal.estimated_value has 18 digits
 
 
+# The schema keeps calling the attachment kinds "KindEnum" now that cloud accounts have a kind
+# too (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] imports this name).
+AttachmentKind = Attachment.Kind
+
+
 class TextField(serializers.CharField):
     """A string and nothing else: 42 or true where text belongs is a type error, not "42".
 

@@ -175,12 +175,8 @@ class CloudAccountAdmin(ReadOnlyAdmin):
             try:
                 accounts.approve_cloud_account(account, by=request.user)
                 done += 1
-            except (ValidationError, PermissionDenied) as exc:
-                self.message_user(
-                    request,
-                    f"{account}: {_refusal(exc) if isinstance(exc, ValidationError) else exc}",
-                    messages.WARNING,
-                )
+            except ValidationError as exc:
+                self.message_user(request, f"{account}: {_refusal(exc)}", messages.WARNING)
         if done:
             self.message_user(request, gettext("%(n)d cloud account(s) linked.") % {"n": done})
 
@@ -412,4 +408,4 @@ class ServiceTokenAdmin(ReadOnlyAdmin):
                 done += 1
             except ValidationError as exc:
                 self.message_user(request, f"{token}: {_refusal(exc)}", messages.WARNING)
-        self.message_user(request, gettext("%(n)d token(s) revoked.") % {"n": done})
+        self.message_user(request, gettext("Tokens revoked: %(n)d.") % {"n": done})

@@ -416,3 +416,9 @@ class ServiceToken(models.Model):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+
+# Module-level names for the API schema's enum names (SPECTACULAR_SETTINGS imports them).
+CloudAccountKind = CloudAccount.Kind
+CloudAccountStatus = CloudAccount.Status
+TopUpStatus = TopUp.Status

@@ -4,6 +4,7 @@ customer's confirmation page (no login: the e-mailed token is the credential).""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,10 +24,10 @@ from web.submissions import Outcome, submit_once
 
 
 def _show_error(form, exc: ValidationError):
-    form.add_error(None, exc) if not hasattr(exc, "error_dict") else _add_fields(form, exc)
-
-
-def _add_fields(form, exc):
+    """A service's refusal on the form: field errors on their fields, the rest above it."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
 
@@ -93,8 +94,6 @@ def cloud_account_top_up(request, pk):
 
 
 def account_url(account) -> str:
-    from django.urls import reverse
-
     return reverse("cloud_account_detail", args=[account.pk])
 
 
@@ -117,7 +116,7 @@ def cloud_account_resend(request, pk):
 @partner_required
 def cloud_account_request(request, pk):
     """Link a customer's VNG Cloud account, or ask for a new one."""
-    customer = partner_selectors.get_customer_for_partner(request.partner, pk)
+    customer = partner_selectors.get_customer_for_partner(request.partner, pk, in_force=False)
     form = CloudAccountRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
 
@@ -181,5 +180,7 @@ def cloud_account_confirm(request, token):
             status = 404
         response = render(request, "billing/confirm.html", ctx, status=status)
     response["Content-Language"] = language
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the address
+    # The token is in the address: no other site sees it in a Referer. ("no-referrer" would
+    # make the browser send "Origin: null" with the form, which CSRF protection refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -101,6 +101,11 @@ DATA_LABELS = {
     "customer_discounts_revoked": _("Customer discounts revoked"),
     "customer_discounts_ended": _("Customer discounts ended"),
     "discount_revoked": _("Discount revoked"),
+    # The money loop (billing.activity)
+    "amount": _("Amount (VND)"),
+    "reference": _("Reference"),
+    "account": _("Account"),
+    "top_up": _("Top-up"),
 }
 
 

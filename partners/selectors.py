@@ -24,16 +24,17 @@ def _reverse_model(name: str):
     return Customer._meta.get_field(name).related_model
 
 
-def owned_customers(partner: Partner, *, today=None) -> QuerySet[Customer]:
+def owned_customers(partner: Partner, *, today=None, in_force: bool = True) -> QuerySet[Customer]:
     """Customers the partner owns now.
 
-    Each has `active_ownerships` (the one active link, with its deal) and
-    `active_customer_discounts` (the partner's customer discounts in force for it today).
+    Each has `active_ownerships` (the one active link, with its deal) and, unless `in_force`
+    is off (a page that does not show them), `active_customer_discounts` (the partner's
+    customer discounts in force for it today).
     """
     today = today or timezone.localdate()
     active = CustomerOwnership.objects.filter(partner=partner, ended_at__isnull=True)
     customer_discount = _reverse_model("customer_discounts")
-    in_force = (
+    in_force_discounts = (
         customer_discount.objects.filter(
             discount__partner=partner,
             status=customer_discount.Status.ACTIVE,
@@ -48,14 +49,18 @@ def owned_customers(partner: Partner, *, today=None) -> QuerySet[Customer]:
     # id goes in as a bigint: btree_gin's trigram index (0004_customer_owner) compares owner_id
     # with bigints only, and a plain literal 1 would leave the owner out of that index.
     owner = Cast(Value(partner.pk), BigIntegerField())
-    return Customer.objects.filter(owner_id=owner).prefetch_related(
-        Prefetch(
-            "ownerships",
-            queryset=active.select_related("deal"),
-            to_attr="active_ownerships",
-        ),
-        Prefetch("customer_discounts", queryset=in_force, to_attr="active_customer_discounts"),
-    )
+    prefetches = [
+        Prefetch("ownerships", queryset=active.select_related("deal"), to_attr="active_ownerships")
+    ]
+    if in_force:
+        prefetches.append(
+            Prefetch(
+                "customer_discounts",
+                queryset=in_force_discounts,
+                to_attr="active_customer_discounts",
+            )
+        )
+    return Customer.objects.filter(owner_id=owner).prefetch_related(*prefetches)
 
 
 def _reverse_lines(customer_discount):
@@ -125,13 +130,15 @@ def customer_page(partner: Partner, *, q: str = "", cursor: str = ""):
     )
 
 
-def get_customer_for_partner(partner: Partner, pk) -> Customer:
+def get_customer_for_partner(partner: Partner, pk, *, in_force: bool = True) -> Customer:
     """The partner's customer, or 404. Checked against the active ownership too (not only
-    `Customer.owner`), so one customer's page never rests on the copy alone."""
+    `Customer.owner`), so one customer's page never rests on the copy alone. `in_force` as
+    in `owned_customers`."""
     active = CustomerOwnership.objects.filter(
         customer=OuterRef("pk"), partner=partner, ended_at__isnull=True
     )
-    return get_object_or_404(owned_customers(partner).filter(Exists(active)), pk=pk)
+    customers = owned_customers(partner, in_force=in_force)
+    return get_object_or_404(customers.filter(Exists(active)), pk=pk)
 
 
 def active_ownership(customer: Customer) -> CustomerOwnership | None:

@@ -70,7 +70,8 @@ def customer_export(request):
 
 @partner_required
 def customer_detail(request, pk):
-    customer = selectors.get_customer_for_partner(request.partner, pk)
+    # The page lists every customer discount given (below), not the ones in force.
+    customer = selectors.get_customer_for_partner(request.partner, pk, in_force=False)
     ctx = {
         "customer": customer,
         "ownership": customer.active_ownerships[0],

@@ -14,7 +14,7 @@ from notifications.activity import record_activity
 from partners.access import require_staff
 
 # Another prefix than the partners' API tokens: a secret says which API it belongs to.
-TOKEN_PREFIX = "vngbill_"
+TOKEN_PREFIX = "vbill_"  # + 6 characters: the 12 the prefix column holds
 STAFF_ONLY_TOKENS = gettext_lazy("Only VNG Cloud staff can manage billing's service tokens.")
 
 

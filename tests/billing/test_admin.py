@@ -106,7 +106,7 @@ def test_staff_make_a_service_token_and_see_its_secret_once(staff_client):
     )
     assert response.status_code == 200
     token = ServiceToken.objects.get()
-    assert b"vngbill_" in response.content and "no-store" in response["Cache-Control"]
+    assert b"vbill_" in response.content and "no-store" in response["Cache-Control"]
     assert token.key_hash not in response.content.decode()
 
 
