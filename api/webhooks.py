@@ -235,6 +235,7 @@ assert set(_DESCRIPTIONS) == {*TYPE_FOR_KIND.values(), TEST_TYPE}  # every type 
 
 _DEAL_EXAMPLE = {
     "id": 42,
+    "external_id": "CRM-0042",
     "title": "Cloud migration for Example Retail",
     "description": "Move 40 VMs to vServer.",
     "customer": {"id": 7, "name": "Example Retail JSC", "tax_code": "0312345678"},
@@ -263,6 +264,7 @@ _DISCOUNT_EXAMPLE = {
     "status": "active",
     "lines": [{"product": "vserver", "product_name": "vServer", "rate": "12.00"}],
     "created_at": "2026-11-20T08:15:00Z",
+    "updated_at": "2026-11-20T08:15:00Z",
     "revoked_at": None,
 }
 _EXAMPLE_EXTRA = {
@@ -274,10 +276,27 @@ _EXAMPLE_EXTRA = {
 }
 
 
+_TOP_UP_EXAMPLE = {
+    "top_up": 17,
+    "amount": "5000000",
+    "account": "vng-123456",
+    "customer": "Example Retail JSC",
+}
+_STATEMENT_EXAMPLE = {"statement": 31, "month": "November 2026", "amount": "12750000"}
+# The money loop's events name no deal: their data is the top-up's or the statement's.
+_NO_DEAL_EXAMPLES = {
+    TopUpData: _TOP_UP_EXAMPLE,
+    StatementData: _STATEMENT_EXAMPLE,
+    StatementDisputedData: {**_STATEMENT_EXAMPLE, "reason": "The vServer line is counted twice."},
+}
+
+
 def example_data(name: str) -> dict:
     data_class = _DESCRIPTIONS[name][0]
     if data_class is TestData:
         return {"message": "A test event from the VNG Cloud Partner Portal.", "endpoint": 3}
+    if data_class in _NO_DEAL_EXAMPLES:
+        return dict(_NO_DEAL_EXAMPLES[data_class])
     fields = data_class().fields
     data = {"deal": _DEAL_EXAMPLE}
     if "discount" in fields:
@@ -331,7 +350,9 @@ def catalogue() -> list[OpenApiWebhook]:
             "id": 1234,
             "type": name,
             "created_at": "2026-11-20T08:15:00Z",
-            "deal": 42 if name != TEST_TYPE else None,
+            "deal": None
+            if name == TEST_TYPE or _DESCRIPTIONS[name][0] in _NO_DEAL_EXAMPLES
+            else 42,
             "data": example_data(name),
         }
         hooks.append(

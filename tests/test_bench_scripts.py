@@ -24,9 +24,22 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = pytest.mark.slow
-# The scripts collect the static files into the project's staticfiles/, as the soak does: one
-# xdist worker runs them all (tests/conftest.py).
+# One xdist worker runs them all (tests/conftest.py).
 XDIST_GROUP = "bench-scripts"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _own_static_root(tmp_path_factory):
+    """The scripts collect the static files into a folder of their own (STATIC_ROOT): the
+    project's staticfiles/, which the other workers' servers read, is never rewritten under
+    them (a half-written one failed an admin page in another worker)."""
+    before = os.environ.get("STATIC_ROOT")
+    os.environ["STATIC_ROOT"] = str(tmp_path_factory.mktemp("static"))
+    yield
+    if before is None:
+        os.environ.pop("STATIC_ROOT", None)
+    else:
+        os.environ["STATIC_ROOT"] = before
 
 
 @pytest.fixture(autouse=True)

@@ -40,7 +40,8 @@ def database_url():
 
 def test_a_short_soak_balances_its_books(database_url, tmp_path):
     out = tmp_path / "soak.json"
-    env = {**os.environ, "DATABASE_URL": database_url}
+    # Its own STATIC_ROOT: the project's staticfiles/ is read by the other workers' servers.
+    env = {**os.environ, "DATABASE_URL": database_url, "STATIC_ROOT": str(tmp_path / "static")}
     run = subprocess.run(
         [sys.executable, "bench/soak.py", "--minutes", "0.5", "--clients", "8", "--json", out],
         cwd=ROOT,
