@@ -436,6 +436,7 @@ SPECTACULAR_SETTINGS = {
         "TopUpStatusEnum": "billing.models.TopUp.Status",
         "StatementStatusEnum": "statements.models.Statement.Status",
         "StatementLineKindEnum": "statements.models.StatementLine.Kind",
+        "AttachmentKindEnum": "deals.models.Attachment.Kind",
     },
 }
 
