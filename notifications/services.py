@@ -365,7 +365,13 @@ def reads_in_admin(user) -> bool:
 
 
 def link_for(event: Event, *, in_admin: bool) -> str:
-    """Where the notification leads: the deal page, or for staff the deal in admin."""
+    """Where the notification leads: the deal (or statement) page, or for staff the same in
+    admin."""
+    statement = (event.params or {}).get("statement")
+    if event.deal_id is None and statement:  # statement.* events (the statements app's URLs)
+        if in_admin:
+            return reverse("admin:statements_statement_change", args=[statement])
+        return reverse("statement_detail", args=[statement])
     if event.deal_id is None:
         return reverse("notification_list")
     if in_admin:

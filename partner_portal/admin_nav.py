@@ -21,6 +21,10 @@ GROUPS = (
         "billing.CloudAccount", "billing.TopUp", "billing.CreditEntry", "billing.PartnerCredit",
         "billing.ServiceToken",
     )),
+    ("statements", _("Statements"), (
+        "statements.Statement", "statements.Consumption", "statements.Adjustment",
+        "statements.EInvoice",
+    )),
     ("deliveries", _("Deliveries"), (
         "notifications.Event", "notifications.Delivery", "notifications.WebhookDelivery",
         "notifications.WebhookEndpoint", "notifications.Preference",

@@ -67,11 +67,12 @@ INSTALLED_APPS = [
     "notifications",
     "accounts",
     "discounts",
-    # billing before deals: its seed_demo (the deals' demo plus the money loop) is the one
-    # manage.py runs (the first app listed wins a command's name). The floors are in
-    # pyproject.toml, not in this order.
-    "billing",
+    # statements, then billing, before deals: each one's seed_demo extends the next one's
+    # (the deals' demo, the money loop's accounts and credit, then consumption and
+    # statements); manage.py runs the first listed (the first app wins a command's name).
+    # The floors are in pyproject.toml, not in this order.
     "statements",
+    "billing",
     "deals",
     "api",
     "partner_portal",

@@ -28,7 +28,13 @@ from notifications.activity import record_activity
 from partners.access import require_staff
 from statements.models import Adjustment, Consumption, Statement
 from statements.rates import ZERO, Rates, share
-from statements.services.drafting import month_end, month_start, next_month, redraft
+from statements.services.drafting import (
+    lock_month,
+    month_end,
+    month_start,
+    next_month,
+    redraft,
+)
 
 MAX_ROWS = 5000
 MAX_AMOUNT = Decimal(10) ** 15
@@ -259,6 +265,7 @@ def _settle(deltas, report: Report) -> None:
         by_month[(partner_id, month_start(day))].append((customer_id, product_id, day, delta))
     to_redraft = set()
     for (partner_id, month), changes in sorted(by_month.items()):
+        lock_month(partner_id, month)
         statement = (
             Statement.objects.select_for_update().filter(partner_id=partner_id, month=month).first()
         )
@@ -280,6 +287,7 @@ def first_open_month(partner_id, after: date) -> tuple[date, Statement | None]:
     its row locked."""
     month = next_month(after)
     while True:
+        lock_month(partner_id, month)
         statement = (
             Statement.objects.select_for_update().filter(partner_id=partner_id, month=month).first()
         )
@@ -331,6 +339,7 @@ def add_adjustment(*, partner, month: date, amount, reason: str, by) -> Adjustme
     not sent yet); re-drafts that statement if it exists; activity `statement.adjusted`."""
     require_staff(by, STAFF_ONLY_IMPORT)
     month = month_start(month)
+    lock_month(partner.pk, month)
     statement = Statement.objects.select_for_update().filter(partner=partner, month=month).first()
     target_month, target = month, statement
     if statement is not None and statement.status != Statement.Status.DRAFT:

@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -30,6 +30,26 @@ def next_month(month: date) -> date:
 def previous_month(today: date | None = None) -> date:
     today = today or timezone.localdate()
     return month_start(month_start(today) - timedelta(days=1))
+
+
+# The advisory locks' namespace (high bits of the 64-bit key): "ST".
+_LOCK_SPACE = 0x5354 << 44
+
+
+def lock_month(partner_id: int, month: date) -> None:
+    """Serialise everything that reads or changes one partner's month (drafting, re-drafting,
+    sending, storing consumption or an adjustment for it) until the transaction ends.
+
+    The statement row cannot be the lock: it may not exist yet, and a batch of consumption
+    stored while the month is being drafted would otherwise be read by neither. PostgreSQL's
+    transaction-level advisory lock (re-entrant in one transaction); SQLite writes one at a
+    time anyway.
+    """
+    if connection.vendor != "postgresql":
+        return
+    key = _LOCK_SPACE | (int(partner_id) << 16) | (month.year * 12 + month.month - 1) % 65536
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 @dataclass
@@ -142,6 +162,7 @@ def draft_statement(partner: Partner, month: date) -> tuple[Statement, bool]:
     Returns (statement, created).
     """
     month = month_start(month)
+    lock_month(partner.pk, month)
     statement, created = Statement.objects.get_or_create(partner=partner, month=month)
     if created:
         _fill(statement)
@@ -157,6 +178,8 @@ def draft_statement(partner: Partner, month: date) -> tuple[Statement, bool]:
 def redraft(statement: Statement) -> bool:
     """Recompute a statement if it is still a draft (in the caller's transaction, the row
     locked here); a sent statement stays as it was sent. True if it was recomputed."""
+    key = Statement.objects.filter(pk=statement.pk).values_list("partner_id", "month").get()
+    lock_month(*key)
     locked = Statement.objects.select_for_update().get(pk=statement.pk)
     if locked.status != Statement.Status.DRAFT:
         return False

@@ -15,6 +15,7 @@ from notifications.models import Kind
 from notifications.services import record_event
 from partners.access import require_member, require_partner_admin, require_staff
 from statements.models import Statement, StatementMessage
+from statements.services.drafting import lock_month
 
 Status = Statement.Status
 STAFF_ONLY = gettext_lazy("Only VNG Cloud staff can send statements or mark them paid.")
@@ -23,6 +24,8 @@ MAX_TEXT = 4000
 
 
 def _locked(statement: Statement) -> Statement:
+    # The month's lock first (as drafting and consumption take it), then the row.
+    lock_month(*Statement.objects.filter(pk=statement.pk).values_list("partner_id", "month").get())
     return Statement.objects.select_for_update().select_related("partner").get(pk=statement.pk)
 
 

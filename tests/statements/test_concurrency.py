@@ -49,3 +49,46 @@ def test_two_beats_draft_each_statement_exactly_once(alpha, account, october_dis
     statement = Statement.objects.get(partner=alpha, month=OCTOBER)
     assert StatementLine.objects.filter(statement=statement).count() == 2
     assert statement.total == 262_000
+
+
+def test_consumption_stored_while_the_month_is_drafted_is_never_lost(alpha, account, vserver):
+    """Billing's batch is uncommitted when the beat drafts: the beat waits for it (the month's
+    lock) and its draft counts the batch."""
+    import time
+
+    from django.db import transaction
+
+    send(month_of("acc-0001", "vserver", 1000, days=10))  # committed: the beat sees Alpha
+    stored, drafting = threading.Event(), threading.Event()
+    outcomes = []
+
+    def billing():
+        try:
+            with transaction.atomic():
+                send(month_of("acc-0001", "vserver", 1000)[10:])  # the 11th to the 31st
+                stored.set()
+                drafting.wait(timeout=10)
+                time.sleep(0.5)  # the beat is (most likely) waiting on the lock by now
+        except Exception as error:
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    def beat():
+        try:
+            stored.wait(timeout=10)
+            drafting.set()
+            outcomes.append(draft_statements(OCTOBER))
+        except Exception as error:
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=billing), threading.Thread(target=beat)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert outcomes == [1]
+    assert Statement.objects.get(partner=alpha, month=OCTOBER).consumption == 31 * 1000

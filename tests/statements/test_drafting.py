@@ -221,3 +221,14 @@ def test_staff_adjustment_goes_on_the_next_open_statement(alpha, staff, account,
     send_statement(statement, by=staff)
     later = add_adjustment(partner=alpha, month=OCTOBER, amount=300, reason="Bonus", by=staff)
     assert later.month == NOVEMBER
+
+
+def test_the_command_and_the_task_draft_once(alpha, account, vserver):
+    from django.core.management import call_command
+
+    from statements.tasks import draft_statements as task
+
+    send(month_of("acc-0001", "vserver", 1000))
+    call_command("draft_statements", "--month", "2026-10")
+    assert task("2026-10-01") == 0
+    assert Statement.objects.filter(partner=alpha, month=OCTOBER).count() == 1

@@ -81,3 +81,23 @@ def test_pdf_in_both_languages(alice_client, sent, lang, word, settings):
     assert word in text
     assert "Công ty Mặt Trời" in text
     assert "262" in text
+
+
+def test_sending_mails_the_partner_a_link_to_the_statement(
+    alpha, alice, staff, account, vserver, django_capture_on_commit_callbacks, mailoutbox
+):
+    send(month_of("acc-0001", "vserver", 1000))
+    draft_statements(OCTOBER)
+    statement = Statement.objects.get(partner=alpha)
+    with django_capture_on_commit_callbacks(execute=True):
+        send_statement(statement, by=staff)
+    mails = [m for m in mailoutbox if alice.email in m.to]
+    assert mails, [m.to for m in mailoutbox]
+    assert f"/statements/{statement.pk}/" in mails[-1].body
+
+
+def test_pages_stay_within_the_query_budget(alice_client, sent, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        assert alice_client.get("/statements/").status_code == 200
+    with django_assert_max_num_queries(8):
+        assert alice_client.get(f"/statements/{sent.pk}/").status_code == 200
