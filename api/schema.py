@@ -242,10 +242,13 @@ class TextFieldExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         field = self.target
-        from api.serializers import IdempotencyKeyField, TaxCodeField
+        from api.serializers import HttpUrlField, IdempotencyKeyField, TaxCodeField
         from partners.models import TAX_CODE_PATTERN
 
-        if isinstance(field, IdempotencyKeyField):
+        if isinstance(field, HttpUrlField):
+            schema["pattern"] = r"^[hH][tT][tT][pP][sS]?://[^\x00\s]+$"
+            schema["format"] = "uri"
+        elif isinstance(field, IdempotencyKeyField):
             schema["pattern"] = r"^[\x21-\x7e]+$"
         elif isinstance(field, TaxCodeField):
             schema["pattern"] = TAX_CODE_PATTERN

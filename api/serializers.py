@@ -569,6 +569,11 @@ class EventQuerySerializer(serializers.Serializer):
 BATCH_MAX_ITEMS = 100
 
 
+class HttpUrlField(TextField):
+    """An http(s) address (its schema says so: api.schema); which hosts are allowed is the
+    webhooks' vetting's to say (notifications.webhooks)."""
+
+
 class IdempotencyKeyField(TextField):
     """An idempotency key: printable ASCII without spaces (its schema says so: api.schema)."""
 

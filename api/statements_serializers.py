@@ -141,5 +141,5 @@ class EInvoiceInSerializer(serializers.Serializer):
 
 class PDFQuerySerializer(serializers.Serializer):
     lang = serializers.ChoiceField(
-        choices=[("vi", "Tiếng Việt"), ("en", "English")], required=False
+        choices=[("vi", "Tiếng Việt"), ("en", "English")], required=False, allow_blank=True
     )

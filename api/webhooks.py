@@ -101,14 +101,14 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
 
 
 class WebhookEndpointInSerializer(s.StrictSerializer):
-    url = s.TextField(max_length=500, help_text=_("A public https URL of your receiver."))
+    url = s.HttpUrlField(max_length=500, help_text=_("A public https URL of your receiver."))
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPES), min_length=1, max_length=50
     )
 
 
 class WebhookEndpointPatchSerializer(s.StrictSerializer):
-    url = s.TextField(max_length=500, required=False)
+    url = s.HttpUrlField(max_length=500, required=False)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPES),
         min_length=1,

@@ -40,7 +40,11 @@ token="$($BIN/python manage.py shell -c "exec(open('scripts/contract/make_token.
   | sed -n 's/^CONTRACT_TOKEN=//p')"
 test -n "$token"
 
-$BIN/gunicorn partner_portal.wsgi:application --bind "127.0.0.1:${port}" --workers 2 \
+# gunicorn.conf.py's logging (JSON to the console) would take the two files below over: its
+# request-line limit is all the check needs from it.
+: > "${work}/gunicorn.conf.py"
+$BIN/gunicorn partner_portal.wsgi:application -c "${work}/gunicorn.conf.py" \
+  --bind "127.0.0.1:${port}" --workers 2 --limit-request-line 8190 \
   --access-logfile "${work}/access.log" --error-logfile "${work}/gunicorn.log" &
 server_pid=$!
 for _ in $(seq 1 60); do
