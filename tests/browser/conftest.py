@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import sqlite3
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,13 +79,19 @@ def demo(live_server, transactional_db) -> dict[str, str]:
     if connection.vendor != "sqlite" or not connection.is_in_memory_db():
         return _seed_demo_signed_in()
     connection.ensure_connection()
+    media = Path(django_settings.MEDIA_ROOT)  # each test's own (tests/conftest.py)
     if not _SNAPSHOT:
         sessions = _seed_demo_signed_in()
         copy = sqlite3.connect(":memory:", check_same_thread=False)
         connection.connection.backup(copy)
-        _SNAPSHOT.update(copy=copy, sessions=sessions)
+        # The files the demo stored (e-invoices' PDF and XML) go with the rows that name them.
+        files = Path(tempfile.mkdtemp(prefix="demo-media-"))
+        if media.is_dir():
+            shutil.copytree(media, files, dirs_exist_ok=True)
+        _SNAPSHOT.update(copy=copy, sessions=sessions, media=files)
     else:
         _SNAPSHOT["copy"].backup(connection.connection)
+        shutil.copytree(_SNAPSHOT["media"], media, dirs_exist_ok=True)
         # The previous test's flush made the content types again, under other ids.
         ContentType.objects.clear_cache()
     return _SNAPSHOT["sessions"]
