@@ -4,10 +4,8 @@ revoking billing's service tokens. The ledger and the top-ups are read-only."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -22,34 +20,15 @@ from billing.models import (
 )
 from billing.services import accounts, credit, tokens
 from partners.models import Partner
-from web.admin import NewestInline, ScaleAdmin, autocomplete_filter, money, short_date
-
-
-def _refusal(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
-def _page(admin_obj, request, template, title, **ctx):
-    ctx = {
-        **admin_obj.admin_site.each_context(request),
-        "opts": admin_obj.opts,
-        "title": title,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        **ctx,
-    }
-    return TemplateResponse(request, template, ctx)
-
-
-class ReadOnlyAdmin(ScaleAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # The change page shows the row read-only; actions need "view" only.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from web.admin import (
+    NewestInline,
+    ReadOnlyAdmin,
+    admin_page,
+    autocomplete_filter,
+    money,
+    refusal_text,
+    short_date,
+)
 
 
 class LinkInline(NewestInline):
@@ -158,8 +137,8 @@ class CloudAccountAdmin(ReadOnlyAdmin):
                     self.message_user(request, gettext("The request is rejected."))
                 return redirect(reverse("admin:billing_cloudaccount_change", args=[pk]))
             except ValidationError as exc:
-                form.add_error(None, _refusal(exc))
-        return _page(
+                form.add_error(None, refusal_text(exc))
+        return admin_page(
             self,
             request,
             "admin/billing/decide.html",
@@ -176,7 +155,7 @@ class CloudAccountAdmin(ReadOnlyAdmin):
                 accounts.approve_cloud_account(account, by=request.user)
                 done += 1
             except ValidationError as exc:
-                self.message_user(request, f"{account}: {_refusal(exc)}", messages.WARNING)
+                self.message_user(request, f"{account}: {refusal_text(exc)}", messages.WARNING)
         if done:
             self.message_user(request, gettext("%(n)d cloud account(s) linked.") % {"n": done})
 
@@ -247,7 +226,7 @@ class CreditEntryAdmin(ReadOnlyAdmin):
             except ValidationError as exc:
                 for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
                     form.add_error(field if field in form.fields else None, errors)
-        return _page(
+        return admin_page(
             self, request, "admin/billing/form.html", gettext("Record a payment"), form=form
         )
 
@@ -310,7 +289,7 @@ class TopUpAdmin(ReadOnlyAdmin):
                 _made, changed = credit.apply_top_up(top_up, by=request.user)
                 done += changed
             except ValidationError as exc:
-                self.message_user(request, f"{top_up}: {_refusal(exc)}", messages.WARNING)
+                self.message_user(request, f"{top_up}: {refusal_text(exc)}", messages.WARNING)
         self.message_user(request, gettext("%(n)d top-up(s) applied.") % {"n": done})
 
     @admin.action(description=_("Mark selected top-ups failed (returns the credit)…"))
@@ -325,12 +304,12 @@ class TopUpAdmin(ReadOnlyAdmin):
                     )
                     done += changed
                 except ValidationError as exc:
-                    self.message_user(request, f"{top_up}: {_refusal(exc)}", messages.WARNING)
+                    self.message_user(request, f"{top_up}: {refusal_text(exc)}", messages.WARNING)
             self.message_user(
                 request, gettext("%(n)d top-up(s) failed; their credit was returned.") % {"n": done}
             )
             return None
-        return _page(
+        return admin_page(
             self,
             request,
             "admin/billing/fail_confirmation.html",
@@ -378,10 +357,10 @@ class ServiceTokenAdmin(ReadOnlyAdmin):
                     by=request.user, name=form.cleaned_data["name"]
                 )
             except ValidationError as exc:
-                form.add_error(None, _refusal(exc))
+                form.add_error(None, refusal_text(exc))
             else:
                 # The secret exists only in this answer.
-                response = _page(
+                response = admin_page(
                     self,
                     request,
                     "admin/billing/token_created.html",
@@ -391,7 +370,7 @@ class ServiceTokenAdmin(ReadOnlyAdmin):
                 )
                 response["Cache-Control"] = "no-store"
                 return response
-        return _page(
+        return admin_page(
             self,
             request,
             "admin/billing/form.html",
@@ -407,5 +386,5 @@ class ServiceTokenAdmin(ReadOnlyAdmin):
                 tokens.revoke_service_token(token, by=request.user)
                 done += 1
             except ValidationError as exc:
-                self.message_user(request, f"{token}: {_refusal(exc)}", messages.WARNING)
+                self.message_user(request, f"{token}: {refusal_text(exc)}", messages.WARNING)
         self.message_user(request, gettext("Tokens revoked: %(n)d.") % {"n": done})

@@ -4,10 +4,8 @@ statement's thread, marking paid, adjustments, recording e-invoices. Rows are re
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -23,40 +21,18 @@ from statements.models import (
     StatementMessage,
 )
 from statements.services import consumption, drafting, einvoices, workflow
-from web.admin import NewestInline, ScaleAdmin, autocomplete_filter, money, short_date
+from web.admin import (
+    NewestInline,
+    ReadOnlyAdmin,
+    admin_page,
+    autocomplete_filter,
+    money,
+    refusal_text,
+    short_date,
+)
+from web.admin_writes import add_refusal
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
-
-
-def _refusal(exc) -> str:
-    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-
-
-def _page(admin_obj, request, template, title, **ctx):
-    ctx = {
-        **admin_obj.admin_site.each_context(request),
-        "opts": admin_obj.opts,
-        "title": title,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        **ctx,
-    }
-    return TemplateResponse(request, template, ctx)
-
-
-def _form_errors(form, exc: ValidationError):
-    for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
-class ReadOnlyAdmin(ScaleAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ImportForm(forms.Form):
@@ -119,7 +95,7 @@ class ConsumptionAdmin(ReadOnlyAdmin):
                     report = consumption.import_csv(upload.read(), by=request.user)
                 except PermissionDenied as exc:
                     form.add_error(None, str(exc))
-        return _page(
+        return admin_page(
             self,
             request,
             "admin/statements/import.html",
@@ -243,8 +219,8 @@ class StatementAdmin(ReadOnlyAdmin):
                 self.message_user(request, gettext("Your answer is in the thread."))
                 return redirect(reverse("admin:statements_statement_change", args=[pk]))
             except ValidationError as exc:
-                _form_errors(form, exc)
-        return _page(
+                add_refusal(form, exc)
+        return admin_page(
             self, request, "admin/statements/form.html", gettext("Answer the partner"), form=form
         )
 
@@ -254,7 +230,7 @@ class StatementAdmin(ReadOnlyAdmin):
             try:
                 done += bool(write(statement))
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"{statement}: {_refusal(exc)}", messages.WARNING)
+                self.message_user(request, f"{statement}: {refusal_text(exc)}", messages.WARNING)
         self.message_user(request, done_message % {"n": done})
 
     @admin.action(description=_("Re-draft selected drafts from the consumption now"))
@@ -288,7 +264,7 @@ class StatementAdmin(ReadOnlyAdmin):
                 gettext("%(n)d statement(s) marked paid."),
             )
             return None
-        return _page(
+        return admin_page(
             self,
             request,
             "admin/statements/action_form.html",
@@ -349,8 +325,8 @@ class AdjustmentAdmin(ReadOnlyAdmin):
                 self.message_user(request, gettext("Adjustment added."))
                 return redirect(reverse("admin:statements_adjustment_changelist"))
             except ValidationError as exc:
-                _form_errors(form, exc)
-        return _page(
+                add_refusal(form, exc)
+        return admin_page(
             self, request, "admin/statements/form.html", gettext("Add an adjustment"), form=form
         )
 
@@ -431,8 +407,8 @@ class EInvoiceAdmin(ReadOnlyAdmin):
                 self.message_user(request, gettext("E-invoice recorded."))
                 return redirect(reverse("admin:statements_einvoice_changelist"))
             except ValidationError as exc:
-                _form_errors(form, exc)
-        return _page(
+                add_refusal(form, exc)
+        return admin_page(
             self,
             request,
             "admin/statements/form.html",

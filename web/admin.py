@@ -26,11 +26,12 @@ from django.contrib.admin.utils import (
 )
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -169,6 +170,38 @@ class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
             obj.pk,
             label,
         )
+
+
+class ReadOnlyAdmin(ScaleAdmin):
+    """Rows only services write (ledgers, statements, consumption): staff read them, and act
+    through the admin's actions and pages, which call the services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The change page shows the row read-only; actions need "view" only.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def admin_page(model_admin, request, template: str, title, **ctx) -> TemplateResponse:
+    """A page of the admin's own (a form for an action, a report) in the admin's frame."""
+    ctx = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": title,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        **ctx,
+    }
+    return TemplateResponse(request, template, ctx)
+
+
+def refusal_text(error) -> str:
+    """A service's refusal as one line for messages.error."""
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
 class AutocompleteFilter(_AutocompleteFilter):
