@@ -26,6 +26,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "access",
         ("revoked_at", admin.EmptyFieldListFilter),
         autocomplete_filter("partner", _("partner")),
+        "is_sandbox",
     )
     search_fields = ("name", "prefix", "partner__name", "created_by__email")
     list_select_related = ("partner", "created_by")

@@ -18,6 +18,17 @@ class TokenForm(forms.Form):
         initial=ApiToken.Access.READ,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
+    environment = forms.ChoiceField(
+        label=_("Environment"),
+        choices=[
+            ("production", _("Production: your organisation's real deals")),
+            ("sandbox", _("Sandbox: test data, registrations approved automatically")),
+        ],
+        initial="production",
+        # Left out (an older form, a script): production, as before the sandbox.
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
 
 
 class WebhookForm(forms.Form):

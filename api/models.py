@@ -27,6 +27,9 @@ class ApiToken(models.Model):
         verbose_name=_("partner"),
     )
     name = models.CharField(_("name"), max_length=100)
+    # A sandbox token acts on the partner's sandbox organisation (`partner.sandbox`), never on
+    # its real data; the token still belongs to the partner and follows its creator's role.
+    is_sandbox = models.BooleanField(_("sandbox"), default=False, db_default=False)
     access = models.CharField(
         _("access"), max_length=20, choices=Access.choices, default=Access.READ
     )
@@ -68,6 +71,11 @@ class ApiToken(models.Model):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+    @property
+    def acting_partner(self):
+        """The organisation the token reads and changes: the partner, or its sandbox."""
+        return self.partner.sandbox if self.is_sandbox else self.partner
 
     @property
     def can_write(self):

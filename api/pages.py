@@ -45,6 +45,7 @@ def token_list(request):
                 by=request.user,
                 name=form.cleaned_data["name"],
                 access=form.cleaned_data["access"],
+                sandbox=form.cleaned_data["environment"] == "sandbox",
             )
             page = _token_page(request, TokenForm(), created=created, secret=secret)
             again = _(

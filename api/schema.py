@@ -5,7 +5,8 @@ One home for each declaration that drf-spectacular cannot read off the views:
 - `PartnerAutoSchema` (REST_FRAMEWORK's DEFAULT_SCHEMA_CLASS): the `Idempotency-Key` request
   header on every operation decorated with `api.idempotency.idempotent`; `cursor` and `limit`
   on every list; the response headers `RateLimit-Policy` and `RateLimit` (every answer),
-  `Retry-After` (429) and `Idempotent-Replayed` (a replayed 2xx).
+  `Sandbox` (every partner API answer to a sandbox token), `Retry-After` (429) and
+  `Idempotent-Replayed` (a replayed 2xx).
 - `StrictSerializerExtension`: `additionalProperties: false` on every request body made by a
   `StrictSerializer` (the server refuses unknown fields with 400).
 - The fields' own constraints sit on the fields (api/serializers.py: `TextField`, `RateField`,
@@ -61,6 +62,15 @@ IDEMPOTENT_REPLAYED = {
     "schema": {"type": "string", "enum": ["true"]},
 }
 
+SANDBOX = {
+    "required": False,
+    "description": _(
+        "`true` on every answer to a sandbox token: the request acted on the organisation's "
+        "sandbox (test data, approved automatically), not on its real deals. Absent otherwise."
+    ),
+    "schema": {"type": "string", "enum": ["true"]},
+}
+
 LOCATION = {
     "required": True,
     "description": _("The URL of what was created."),
@@ -103,6 +113,8 @@ class PartnerAutoSchema(AutoSchema):
     def _get_response_headers_for_code(self, status_code, direction="response"):
         headers = dict(super()._get_response_headers_for_code(status_code, direction))
         headers.update(RATE_LIMIT_HEADERS)
+        if getattr(self.view, "sandbox_header", False):
+            headers["Sandbox"] = SANDBOX
         code = str(status_code)
         if code == "429":
             headers["Retry-After"] = RETRY_AFTER

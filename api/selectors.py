@@ -20,10 +20,11 @@ def get_token_for_partner(partner, pk) -> ApiToken:
 
 
 def token_for_secret(secret: str) -> ApiToken | None:
-    """The active token with this secret, its partner and its creator's membership: one query."""
+    """The active token with this secret, its partner (and that partner's sandbox) and its
+    creator's membership: one query."""
     return (
         ApiToken.objects.filter(key_hash=hash_key(secret), revoked_at__isnull=True)
-        .select_related("partner", "created_by__membership")
+        .select_related("partner__sandbox", "created_by__membership")
         .first()
     )
 

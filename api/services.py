@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from api.models import ApiToken, IdempotencyKey
+from deals.services.sandbox import ensure_sandbox
 from notifications.activity import record_activity
 from partners.access import check_partner_admin
 from partners.models import Partner
@@ -31,14 +32,21 @@ ADMINS_ONLY = gettext_lazy("Only an admin of your organisation can manage API to
 
 @transaction.atomic
 def create_api_token(
-    *, partner: Partner, by, name: str, access: str = ApiToken.Access.READ
+    *,
+    partner: Partner,
+    by,
+    name: str,
+    access: str = ApiToken.Access.READ,
+    sandbox: bool = False,
 ) -> tuple[ApiToken, str]:
     """Create a token for `partner`; returns it with its secret (the only time it exists).
 
     Effects: `by` must be an admin of `partner` (ValidationError "forbidden" otherwise); a
     name is required and access must be read or read_write; one ApiToken is saved with the
     SHA-256 of the secret and its first characters (to recognise it in the list). The token
-    acts as `by` from then on.
+    acts as `by` from then on. With `sandbox`, the token acts on the partner's sandbox
+    organisation, made now if it has none (`deals.services.sandbox.ensure_sandbox`, which
+    also copies contracts recorded since); the activity entry says which kind it is.
     """
     check_partner_admin(partner, by, ADMINS_ONLY)
     name = " ".join((name or "").split())
@@ -49,18 +57,20 @@ def create_api_token(
         errors["access"] = _("Choose read only or read and write.")
     if errors:
         raise ValidationError(errors)
+    if sandbox:
+        ensure_sandbox(partner, by=by)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         partner=partner,
+        is_sandbox=sandbox,
         name=name[:100],
         access=access,
         key_hash=hash_key(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         created_by=by,
     )
-    record_activity(
-        action="api.token_created", actor=by, obj=token, data={"name": token.name, "access": access}
-    )
+    data = {"name": token.name, "access": access, **({"sandbox": True} if sandbox else {})}
+    record_activity(action="api.token_created", actor=by, obj=token, data=data)
     return token, secret
 
 

@@ -22,6 +22,7 @@ register_actions(
         "deal.attachments_added": _("Added attachments"),
         "deal.external_id_set": _("Set a deal's CRM id"),
         "review.taken": _("Took a registration for review"),
+        "partner.sandbox_created": _("Created the organisation's sandbox"),
         "review.released": _("Gave back a registration taken for review"),
     }
 )

@@ -23,6 +23,7 @@ from deals.models import (
 )
 from deals.views.content import download_response
 from discounts.rates import RateInput, rate_problem
+from partners.admin import sandbox_filter
 from web.admin import (
     LabelledInlineFormSet,
     NewestInline,
@@ -272,6 +273,7 @@ class DealAdmin(ServiceAdminMixin, ScaleAdmin):
         autocomplete_filter("partner", _("partner")),
         autocomplete_filter("customer", _("customer")),
         ("closed_at", admin.EmptyFieldListFilter),
+        sandbox_filter("partner"),
     )
     # Title, customer name (trigram indexes) and tax code: selectors.search_deals.
     search_fields = ("title", "customer__name", "customer__tax_code")

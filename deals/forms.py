@@ -207,7 +207,7 @@ class DealRegistrationForm(DealFormMixin, forms.Form):
 
     def clean_customer_tax_code(self):
         tax_code = self.cleaned_data["customer_tax_code"].strip()
-        self.known_customer = Customer.objects.filter(tax_code=tax_code).first()
+        self.known_customer = Customer.objects.filter(tax_code=tax_code, sandbox=None).first()
         return tax_code
 
     def clean(self):

@@ -12,6 +12,8 @@ history:
   aggregate over a window of 12 weeks or 12 months. These are computed together and cached
   for CACHE_SECONDS; the page says when they were computed.
 
+The sandboxes' test data (`partners.selectors.production`) is in no figure.
+
 Every figure carries the admin change-list parameters of exactly its rows (Django admin's own
 `?field__lookup=value` parameters), so a number is a link to the rows behind it.
 """
@@ -43,6 +45,7 @@ from deals.models import OPEN_STAGES, Deal, DealCounter, StageChange
 from deals.reports import REPORT_MONTHS, month_starts
 from discounts.models import Discount
 from partners.models import Partner
+from partners.selectors import production, production_partners
 
 CACHE_SECONDS = 10 * 60
 WEEKS = 12
@@ -82,8 +85,10 @@ def open_counters() -> list[tuple]:
     """Approved, open deals by partner and stage: (partner id, partner name, stage, count,
     value) from the counters, one query for both pipeline tables."""
     return list(
-        DealCounter.objects.filter(
-            is_open=True, status=Deal.Status.APPROVED, stage__in=OPEN_STAGES, count__gt=0
+        production(
+            DealCounter.objects.filter(
+                is_open=True, status=Deal.Status.APPROVED, stage__in=OPEN_STAGES, count__gt=0
+            )
         ).values_list("partner_id", "partner__name", "stage", "count", "value")
     )
 
@@ -157,7 +162,8 @@ def inactive_partners(today: date | None = None) -> list[InactivePartner]:
     cutoff = midnight(today - timedelta(days=INACTIVE_DAYS))
     newest = StageChange.objects.filter(partner=OuterRef("pk")).order_by("-at", "-pk")
     partners = (
-        Partner.objects.filter(status=Partner.Status.ACTIVE, created_at__lt=cutoff)
+        production_partners()
+        .filter(status=Partner.Status.ACTIVE, created_at__lt=cutoff)
         .annotate(last=Subquery(newest.values("at")[:1]))
         .filter(Q(last__lt=cutoff) | Q(last__isnull=True))
         .order_by(F("last").asc(nulls_first=True), "name", "pk")
@@ -203,7 +209,7 @@ def registrations_by_week(today: date) -> list[Period]:
     """Deals registered in each of the last WEEKS weeks (Monday to Sunday)."""
     weeks = week_starts(today)
     rows = (
-        Deal.objects.filter(created_at__gte=midnight(weeks[0]))
+        production(Deal.objects.filter(created_at__gte=midnight(weeks[0])))
         .annotate(week=TruncWeek("created_at"))
         .values("week")
         .annotate(n=Count("pk"))
@@ -240,7 +246,7 @@ def _review_spans(since: date) -> list[tuple[date, date, int]]:
     (approve, send back, reject) fell on or after `since`: one aggregate over the
     `deal_reviewed_figures` index."""
     rows = (
-        Deal.objects.filter(reviewed_at__gte=midnight(since), status__in=DECIDED)
+        production(Deal.objects.filter(reviewed_at__gte=midnight(since), status__in=DECIDED))
         .annotate(
             submitted=TruncDate(Coalesce("submitted_at", "created_at")),
             reviewed=TruncDate("reviewed_at"),
@@ -339,7 +345,9 @@ def partner_results(today: date) -> list[PartnerResult]:
     win rate and the median days to win; most closed first."""
     first = month_starts(today, REPORT_MONTHS)[0]
     since = {"closed_at__gte": _iso(midnight(first))}
-    closed = Deal.objects.filter(closed_at__gte=midnight(first), stage__in=Deal.CLOSING_STAGES)
+    closed = production(
+        Deal.objects.filter(closed_at__gte=midnight(first), stage__in=Deal.CLOSING_STAGES)
+    )
     counts = (
         closed.values("partner_id", "partner__name")
         .annotate(
@@ -381,7 +389,7 @@ def discounts_by_month(today: date) -> list[Period]:
     """Partner discounts issued in each of the last REPORT_MONTHS months."""
     months = month_starts(today, REPORT_MONTHS)
     rows = (
-        Discount.objects.filter(created_at__gte=midnight(months[0]))
+        production(Discount.objects.filter(created_at__gte=midnight(months[0])))
         .annotate(month=TruncMonth("created_at"))
         .values("month")
         .annotate(n=Count("pk"))

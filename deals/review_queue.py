@@ -23,22 +23,27 @@ from django.db.models.functions import Coalesce, Left
 
 from deals.business_days import Calendar, Clock, clock, overdue_before
 from deals.models import Deal, DiscountRule
-from deals.selectors import TAX_ROOT_LENGTH, protected_claims
+from deals.selectors import TAX_ROOT_LENGTH, protected_claims, same_realm, with_realm
 from deals.services.review import REVIEWABLE
+from partners.selectors import production
 from web.paging import COUNT_CAP, CappedCount, KeysetPage, keyset_page
 
 ORDERING = ("submitted_at", "pk")
 
 
 def waiting() -> QuerySet[Deal]:
-    """Every registration waiting for review."""
-    return Deal.objects.filter(status=Deal.Status.PENDING)
+    """Every registration waiting for review; the sandboxes' are approved by themselves
+    (deals.services.sandbox) and are no reviewer's work."""
+    return production(Deal.objects.filter(status=Deal.Status.PENDING))
 
 
 def _same_company(queryset: QuerySet[Deal]) -> QuerySet[Deal]:
-    """Rows of `queryset` whose customer is the outer deal's company (tax-code root)."""
-    return queryset.alias(root=Left("customer__tax_code", TAX_ROOT_LENGTH)).filter(
-        root=Left(OuterRef("customer__tax_code"), TAX_ROOT_LENGTH)
+    """Rows of `queryset` whose customer is the outer deal's company (tax-code root), in the
+    same realm (a sandbox's test customer is never a real company's duplicate)."""
+    return (
+        with_realm(queryset)
+        .alias(root=Left("customer__tax_code", TAX_ROOT_LENGTH))
+        .filter(same_realm(), root=Left(OuterRef("customer__tax_code"), TAX_ROOT_LENGTH))
     )
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Left
+from django.db.models.functions import Coalesce, Left
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -224,10 +224,22 @@ def conflicting_claims(deal: Deal, day=None) -> QuerySet[Deal]:
     root). For staff only: a partner must never learn which partner or deal it is."""
     return (
         protected_claims(day)
-        .filter(same_company(deal.customer.tax_code))
+        # A sandbox's deals meet only its own test customers (its realm), and real deals only
+        # real customers: a test claim never blocks a real win, nor a real one a test.
+        .filter(same_company(deal.customer.tax_code), customer__sandbox=deal.customer.sandbox_id)
         .exclude(partner_id=deal.partner_id)
         .select_related("partner")
     )
+
+
+def same_realm(prefix: str = "customer__") -> Q:
+    """The outer deal's realm (its customer's sandbox, 0 for the real customers), as a filter
+    on an annotated `realm` (see `with_realm`), for subqueries compared row by row."""
+    return Q(realm=Coalesce(OuterRef(f"{prefix}sandbox_id"), 0))
+
+
+def with_realm(queryset: QuerySet[Deal]) -> QuerySet[Deal]:
+    return queryset.alias(realm=Coalesce("customer__sandbox_id", 0))
 
 
 def with_conflict_flag(queryset: QuerySet[Deal], day=None) -> QuerySet[Deal]:
@@ -243,7 +255,7 @@ def with_conflict_flag(queryset: QuerySet[Deal], day=None) -> QuerySet[Deal]:
         .filter(tax_root=Left(OuterRef("customer__tax_code"), TAX_ROOT_LENGTH))
         .exclude(partner_id=OuterRef("partner_id"))
     )
-    return queryset.annotate(has_conflict=Exists(others))
+    return queryset.annotate(has_conflict=Exists(with_realm(others).filter(same_realm())))
 
 
 # --- possible duplicates (staff) ---------------------------------------------------------------

@@ -5,6 +5,7 @@ from datetime import date
 from celery import shared_task
 
 from deals.files.storing import purge_orphans as purge
+from deals.services import sandbox
 from deals.services.overdue import review_overdue_events as overdue
 from deals.services.protection import protection_reminders as remind
 
@@ -25,3 +26,15 @@ def purge_orphans() -> str:
 def review_overdue(today: str | None = None) -> int:
     """`today` (ISO date) is for tests and catch-up runs; the schedule passes none."""
     return overdue(today=date.fromisoformat(today) if today else None)
+
+
+@shared_task(name="deals.tasks.approve_sandbox_registration", ignore_result=True)
+def approve_sandbox_registration(deal_id: int) -> bool:
+    """Sent with a countdown after a sandbox registration commits; True if it approved it."""
+    return sandbox.approve_sandbox_registration(deal_id) is not None
+
+
+@shared_task(name="deals.tasks.approve_sandbox_registrations", ignore_result=True)
+def approve_sandbox_registrations() -> int:
+    """The sweep behind the countdown: a hand-off lost, or made while the broker was down."""
+    return sandbox.approve_due_sandbox_registrations()

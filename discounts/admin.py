@@ -17,6 +17,7 @@ from discounts.models import (
 from discounts.rates import RateInput
 from discounts.selectors import effective_status_filter, staff_search, with_effective_status
 from partners import admin as partner_admin
+from partners.admin import sandbox_filter
 from partners.models import Contract, CustomerOwnership
 from web.admin import ScaleAdmin, autocomplete_filter, short_date
 from web.admin_writes import ServiceAdminMixin, adopt, refusals
@@ -107,6 +108,7 @@ class DiscountAdmin(ScaleAdmin):
         autocomplete_filter("partner", _("partner")),
         autocomplete_filter("customer", _("customer")),
         "valid_until",
+        sandbox_filter("partner"),
     )
     search_fields = ("deal__title", "customer__name", "customer__tax_code")
     search_help_text = _("Deal title, customer name or the start of its tax code.")
@@ -201,6 +203,7 @@ class CustomerDiscountAdmin(ScaleAdmin):
         autocomplete_filter("discount__partner", _("partner")),
         autocomplete_filter("customer", _("customer")),
         "valid_until",
+        sandbox_filter("discount__partner"),
     )
     search_fields = ("customer__name", "customer__tax_code", "discount__deal__title")
     search_help_text = _("Customer name, the start of its tax code, or the deal title.")

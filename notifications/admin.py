@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications import services
 from notifications.activity import VIA_LABELS, action_choices, action_label, describe_changes
 from notifications.models import Activity, Delivery, Event, Preference
+from partners.admin import sandbox_filter
 from web.admin import ScaleAdmin, autocomplete_filter, short_date
 from web.paging import capped_ids, probe_ids
 
@@ -41,6 +42,7 @@ class EventAdmin(ScaleAdmin):
         "kind",
         autocomplete_filter("partner", _("partner")),
         ("fanned_out_at", admin.EmptyFieldListFilter),
+        sandbox_filter("partner"),
     )
     search_fields = ("deal__title",)
     search_help_text = _("Deal title.")
@@ -185,6 +187,7 @@ class ActivityAdmin(ScaleAdmin):
         autocomplete_filter("partner", _("partner")),
         autocomplete_filter("actor", _("actor")),
         ViaFilter,
+        sandbox_filter("partner"),
     )
     search_fields = ("object_repr",)
     search_help_text = _("The object's name or e-mail address.")

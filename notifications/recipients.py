@@ -2,7 +2,8 @@
 
 Partner events go to the partner's active admins and the deal's creator (while still a member
 of that partner); staff events go to the active staff in the reviewers group and to the
-addresses in STAFF_NOTIFICATION_EMAILS. A user without an e-mail address still gets the in-app
+addresses in STAFF_NOTIFICATION_EMAILS; a sandbox's events go to no person (only to its
+webhook endpoints). A user without an e-mail address still gets the in-app
 notification; a deactivated user gets nothing; a partner without admins is not an error.
 """
 
@@ -13,7 +14,7 @@ from django.contrib.auth import get_user_model
 
 from notifications.models import AUDIENCE, WEBHOOK_ONLY, Audience, Event, Kind, Preference
 from partners.access import membership_of
-from partners.models import Membership
+from partners.models import Membership, Partner
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,20 @@ def _staff_addresses(known: set[str]) -> tuple[list, list[str]]:
     return [u for u in users if u.is_active], bare
 
 
+def _in_sandbox(event: Event) -> bool:
+    """A sandbox's event: its webhook endpoints hear of it, never a person (its partner's
+    people work in the real organisation; staff never review a sandbox)."""
+    partner_id = event.partner_id or (event.deal.partner_id if event.deal_id else None)
+    return (
+        partner_id is not None
+        and Partner.objects.filter(pk=partner_id, sandbox_of__isnull=False).exists()
+    )
+
+
 def recipients_for(event: Event) -> list[Recipient]:
-    """Every person the event goes to, once each, with their language and e-mail choice."""
-    if event.kind in WEBHOOK_ONLY:
+    """Every person the event goes to, once each, with their language and e-mail choice;
+    nobody for a sandbox's event."""
+    if event.kind in WEBHOOK_ONLY or _in_sandbox(event):
         return []
     users = []
     if event.audience in (Audience.PARTNER, Audience.BOTH):

@@ -575,11 +575,16 @@ CELERY_BEAT_SCHEDULE = {
     "purge-orphans": {"task": "deals.tasks.purge_orphans", "schedule": 300.0},
     "purge-submission-keys": {"task": "web.tasks.purge_submission_keys", "schedule": 3600.0},
     "review-overdue": {"task": "deals.tasks.review_overdue", "schedule": 900.0},
+    # The sandboxes' registrations the countdown task missed (docs/api.md, Sandbox).
+    "sandbox-approvals": {"task": "deals.tasks.approve_sandbox_registrations", "schedule": 60.0},
     # The worker's liveness, read by /readyz?worker=1 and `manage.py check_worker`.
     "heartbeat": {"task": "partner_portal.tasks.heartbeat", "schedule": 30.0},
     # Drafts each partner's statement of the previous month once (a unique constraint).
     "draft-statements": {"task": "statements.tasks.draft_statements", "schedule": 3600.0},
 }
+# A sandbox registration (a sandbox API token's) is approved by the system this many seconds
+# after it is submitted (deals.services.sandbox).
+SANDBOX_AUTO_APPROVE_SECONDS = env.int("SANDBOX_AUTO_APPROVE_SECONDS", default=30)
 # Prometheus: /metrics answers these addresses or networks (e.g. "10.0.0.0/8,127.0.0.1") and
 # requests with "Authorization: Bearer <METRICS_TOKEN>"; neither set: /metrics is off (404).
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])

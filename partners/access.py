@@ -16,6 +16,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
@@ -94,18 +95,25 @@ def partner_admin_required(message: str, *, read_only_get: bool = False):
     return decorator
 
 
+def _of_partner(partner_id) -> Q:
+    """Memberships of the partner, or of the partner whose sandbox it is: a sandbox token acts
+    as its creator, whose membership is the real organisation's."""
+    return Q(partner_id=partner_id) | Q(partner__sandbox__pk=partner_id)
+
+
 def is_partner_admin(user, partner_id) -> bool:
-    """An admin of the partner; staff may step in for one."""
+    """An admin of the partner (or of the partner whose sandbox it is); staff may step in."""
     if user.is_staff:
         return True
     return Membership.objects.filter(
-        user=user, partner_id=partner_id, role=Membership.Role.ADMIN
+        _of_partner(partner_id), user=user, role=Membership.Role.ADMIN
     ).exists()
 
 
 def require_member(user, partner_id) -> None:
-    """Staff or a member of the partner; PermissionDenied(OWN_ORGANISATION_ONLY) otherwise."""
-    if user.is_staff or Membership.objects.filter(user=user, partner_id=partner_id).exists():
+    """Staff or a member of the partner (or of the partner whose sandbox it is);
+    PermissionDenied(OWN_ORGANISATION_ONLY) otherwise."""
+    if user.is_staff or Membership.objects.filter(_of_partner(partner_id), user=user).exists():
         return
     raise PermissionDenied(str(OWN_ORGANISATION_ONLY))
 

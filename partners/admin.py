@@ -16,7 +16,7 @@ from partners.models import (
     CustomerOwnership,
     Membership,
 )
-from partners.selectors import customer_match
+from partners.selectors import customer_match, sandbox_partners
 from web.admin import (
     AutocompleteLookupsAllowed,
     NewestInline,
@@ -25,6 +25,43 @@ from web.admin import (
     short_date,
 )
 from web.paging import capped_ids
+
+
+def sandbox_filter(partner_field: str):
+    """A list filter that leaves the sandboxes' test data out unless asked: `?sandbox=only`
+    lists only it, `?sandbox=all` both. `partner_field` names the row's partner ("" for the
+    partner itself)."""
+    lookup = f"{partner_field}__in" if partner_field else "pk__in"
+
+    class SandboxFilter(admin.SimpleListFilter):
+        title = _("sandbox")
+        parameter_name = "sandbox"
+
+        def lookups(self, request, model_admin):
+            return (("only", _("Sandboxes only")), ("all", _("Real and sandbox")))
+
+        def choices(self, changelist):
+            yield {
+                "selected": self.value() not in ("only", "all"),
+                "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+                "display": _("Real only"),
+            }
+            for value, title in self.lookup_choices:
+                yield {
+                    "selected": self.value() == value,
+                    "query_string": changelist.get_query_string({self.parameter_name: value}),
+                    "display": title,
+                }
+
+        def queryset(self, request, queryset):
+            if self.value() == "all":
+                return queryset
+            if self.value() == "only":
+                return queryset.filter(**{lookup: sandbox_partners()})
+            # One hashed NOT IN over the few sandboxes: the list's index order stays.
+            return queryset.exclude(**{lookup: sandbox_partners()})
+
+    return SandboxFilter
 
 
 class MembershipInline(admin.TabularInline):
@@ -99,7 +136,7 @@ class ContractInline(admin.TabularInline):
 
 class PartnerAdmin(admin.ModelAdmin):
     list_display = ("name", "tax_code", "status", "created_at")
-    list_filter = ("status",)
+    list_filter = ("status", sandbox_filter(""))
     search_fields = ("name", "tax_code")
     inlines = (ContractInline, MembershipInline)
 
@@ -121,7 +158,7 @@ class ContractAdmin(admin.ModelAdmin):
         "max_discount_rate",
         "discount_validity_days",
     )
-    list_filter = (autocomplete_filter("partner", _("partner")),)
+    list_filter = (autocomplete_filter("partner", _("partner")), sandbox_filter("partner"))
     search_fields = ("number", "partner__name")
     list_select_related = ("partner",)
 
@@ -143,7 +180,7 @@ class CustomerAdmin(ScaleAdmin):
     list_select_related = ("owner",)
     # (name, id) and the tax code's unique index.
     sortable_by = ("name", "tax_code")
-    list_filter = (autocomplete_filter("owner", _("current owner")),)
+    list_filter = (autocomplete_filter("owner", _("current owner")), sandbox_filter("sandbox"))
     search_fields = ("name", "tax_code")
     search_help_text = _("A part of the name, or the start of the tax code.")
     readonly_fields = ("owner",)
@@ -182,6 +219,7 @@ class CustomerOwnershipAdmin(ScaleAdmin):
         autocomplete_filter("partner", _("partner")),
         autocomplete_filter("customer", _("customer")),
         ("ended_at", admin.EmptyFieldListFilter),
+        sandbox_filter("partner"),
     )
     search_fields = ("customer__name", "customer__tax_code")
     search_help_text = _("Customer name or the start of its tax code.")

@@ -59,3 +59,26 @@ class AddUniqueConstraintConcurrently(migrations.AddConstraint):
         if self.allow_migrate_model(schema_editor.connection.alias, model):
             name = schema_editor.quote_name(self.constraint.name)
             schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+
+
+class DropUniqueKeepIndexes(migrations.AlterField):
+    """AlterField from `unique=True` to `db_index=True` that, on PostgreSQL, only drops the
+    column's unique constraint: its `_like` index (prefix searches) stays, and no plain index
+    is built on a big table while it is locked (the equality lookups keep the `_like` index and
+    the partial unique indexes that replace the constraint). A plain AlterField elsewhere."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        column = model._meta.get_field(self.name).column
+        names = schema_editor._constraint_names(model, [column], unique=True, primary_key=False)
+        # The model's own (partial) unique indexes on the column are the replacements: kept.
+        kept = {constraint.name for constraint in model._meta.constraints}
+        for name in sorted(set(names) - kept):
+            schema_editor.execute(schema_editor._delete_unique_sql(model, name))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        raise migrations.exceptions.IrreversibleError(
+            "Sandbox rows share tax codes with real ones: the unique constraint cannot return."
+        )

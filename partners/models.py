@@ -65,9 +65,8 @@ class Partner(models.Model):
         SUSPENDED = "suspended", _("Suspended")
 
     name = models.CharField(_("name"), max_length=200)
-    tax_code = models.CharField(
-        _("tax code"), max_length=14, unique=True, validators=[tax_code_validator]
-    )
+    # Unique among real partners (partner_tax_code_unique); a sandbox carries its partner's.
+    tax_code = models.CharField(_("tax code"), max_length=14, validators=[tax_code_validator])
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
     )
@@ -77,14 +76,37 @@ class Partner(models.Model):
         default=False,
         help_text=_("Everyone in the organisation must set up two-factor sign-in."),
     )
+    # Set on a partner's sandbox organisation (deals.services.sandbox): the partner whose
+    # sandbox API tokens act on it. Its deals, customers and discounts are test data that
+    # VNG Cloud's queues, reports and statements leave out (`production_partners`).
+    sandbox_of = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="sandbox",
+        verbose_name=_("sandbox of"),
+    )
 
     class Meta:
         verbose_name = _("partner")
         verbose_name_plural = _("partners")
         ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tax_code"],
+                condition=Q(sandbox_of__isnull=True),
+                name="partner_tax_code_unique",
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.sandbox_of_id is not None
 
     def contract_on(self, day):
         """The contract in force on `day`, or None."""
@@ -176,8 +198,22 @@ class Customer(models.Model):
     """An end-customer company, known by its tax code."""
 
     name = models.CharField(_("name"), max_length=200)
+    # Unique among real customers, and within each sandbox (the constraints below).
     tax_code = models.CharField(
-        _("tax code"), max_length=14, unique=True, validators=[tax_code_validator]
+        _("tax code"), max_length=14, db_index=True, validators=[tax_code_validator]
+    )
+    # The sandbox organisation whose test customer this is (None: a real customer). A
+    # sandbox registers real tax codes without touching the real customer: its deals, wins
+    # and ownership stay on its own rows.
+    sandbox = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,  # customer_sandbox_tax_code_unique starts with it
+        related_name="+",
+        verbose_name=_("sandbox"),
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -218,6 +254,16 @@ class Customer(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(tax_code__regex=TAX_CODE_PATTERN), name="customer_tax_code_format"
+            ),
+            models.UniqueConstraint(
+                fields=["tax_code"],
+                condition=Q(sandbox__isnull=True),
+                name="customer_tax_code_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["sandbox", "tax_code"],
+                condition=Q(sandbox__isnull=False),
+                name="customer_sandbox_tax_code_unique",
             ),
         ]
 

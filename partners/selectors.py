@@ -18,6 +18,31 @@ from web.paging import (  # noqa: F401 (clean_search is read from here by the ap
 )
 
 
+def sandbox_partners() -> QuerySet[Partner]:
+    """Every sandbox organisation: test data VNG Cloud's queues, reports and statements
+    leave out."""
+    return Partner.objects.filter(sandbox_of__isnull=False)
+
+
+def production(queryset: QuerySet, partner_field: str = "partner") -> QuerySet:
+    """`queryset` without the sandboxes' rows (`partner_field` names the partner).
+
+    `NOT IN (SELECT id ... sandboxes)`: one hashed subplan over the small partner table, no
+    join per row, so an index scan in list order stays one."""
+    return queryset.exclude(**{f"{partner_field}__in": sandbox_partners()})
+
+
+def production_partners() -> QuerySet[Partner]:
+    """The real partners: every partner but the sandboxes."""
+    return Partner.objects.filter(sandbox_of__isnull=True)
+
+
+def customer_realm(partner: Partner) -> Partner | None:
+    """Where `partner`'s customers live: its own sandbox rows for a sandbox, else the real
+    ones (None)."""
+    return partner if partner.sandbox_of_id else None
+
+
 def _reverse_model(name: str):
     """The model behind a reverse relation of Customer: partners is the ground floor and
     imports nothing from the apps above it."""

@@ -10,10 +10,17 @@ from partners.models import Customer, CustomerOwnership, Partner
 
 
 @transaction.atomic
-def get_or_create_customer(*, tax_code: str, name: str, address: str = "") -> Customer:
-    """The customer with this tax code; created with `name` if it is new (names are not updated)."""
+def get_or_create_customer(
+    *, tax_code: str, name: str, address: str = "", sandbox: Partner | None = None
+) -> Customer:
+    """The customer with this tax code; created with `name` if it is new (names are not updated).
+
+    `sandbox`: a sandbox organisation's own test customer with this tax code, never the real
+    one (a sandbox win must not move a real customer)."""
     customer, _created = Customer.objects.get_or_create(
-        tax_code=tax_code.strip(), defaults={"name": name.strip(), "address": address.strip()}
+        tax_code=tax_code.strip(),
+        sandbox=sandbox,
+        defaults={"name": name.strip(), "address": address.strip()},
     )
     return customer
 

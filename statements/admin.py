@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import TopUp
-from partners.models import Partner
+from partners.selectors import production_partners
 from statements.models import (
     Adjustment,
     Consumption,
@@ -278,7 +278,7 @@ class StatementAdmin(ReadOnlyAdmin):
 class AdjustmentForm(forms.Form):
     partner = forms.ModelChoiceField(
         label=_("Partner"),
-        queryset=Partner.objects.order_by("name"),
+        queryset=production_partners().order_by("name"),
         widget=forms.NumberInput,
         help_text=_("The partner's id (shown in its address in admin)."),
     )

@@ -47,7 +47,8 @@ def body_limit(request) -> int:
 
 
 class PartnerAPIView(GenericAPIView):
-    # Every API view: the token's partner is `self.partner`; errors are problem details.
+    # Every API view: the token's partner (or its sandbox) is `self.partner`; errors are
+    # problem details.
     # (A comment, not a docstring: the schema would show it on every operation.)
 
     # No OPTIONS: the OpenAPI schema describes the operations; DRF's metadata would need one
@@ -56,6 +57,7 @@ class PartnerAPIView(GenericAPIView):
     query_serializer = None
     paginated = False  # a list: GET takes cursor and limit
     sorts: dict[str, str] = {}
+    sandbox_header = True  # `Sandbox: true` on a sandbox token's answers (api.schema)
 
     def dispatch(self, request, *args, **kwargs):
         return in_language(request, super().dispatch, *args, **kwargs)
@@ -73,6 +75,9 @@ class PartnerAPIView(GenericAPIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         for name, value in self.rate_limit_headers(request).items():
             response[name] = value
+        # The token as authenticated, never authenticating here (a 413 comes before that).
+        if self.sandbox_header and getattr(request.__dict__.get("_auth"), "is_sandbox", False):
+            response["Sandbox"] = "true"
         if request.method not in ("GET", "HEAD") or response.status_code != 200:
             return response
         if self.paginated or getattr(response, "data", None) is None:
@@ -129,7 +134,8 @@ class PartnerAPIView(GenericAPIView):
 
     @property
     def partner(self):
-        return self.request.auth.partner
+        """The organisation the token acts on: its partner, or that partner's sandbox."""
+        return self.request.auth.acting_partner
 
     def query(self) -> dict:
         """The list's filters from the query string, checked (400 on a bad value)."""

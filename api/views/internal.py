@@ -95,6 +95,7 @@ class InternalAPIView(PartnerAPIView):
     authentication_classes = [ServiceTokenAuthentication]
     permission_classes = [ServiceTokenOnly]
     throttle_classes = [ServiceTokenThrottle]
+    sandbox_header = False  # billing has no sandbox
 
     @property
     def partner(self):  # billing acts for no partner

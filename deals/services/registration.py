@@ -17,12 +17,14 @@ from django.utils.translation import gettext as _
 from deals import counters
 from deals.models import Deal, DiscountRule, Product, StageChange
 from deals.selectors import conflicting_claims
+from deals.services.sandbox import schedule_approval
 from deals.services.sync import check_external_id_free, check_version, clean_external_id
 from discounts.rates import NO_CONTRACT, check_deal_rates
 from notifications.activity import changes_between, record_activity
 from notifications.models import Kind
 from notifications.services import record_events
 from partners.models import Contract, Customer, Partner, tax_code_validator
+from partners.selectors import customer_realm
 from partners.services import get_or_create_customer
 
 
@@ -91,13 +93,14 @@ def has_conflicting_claim(deal: Deal, day: date | None = None) -> bool:
     return conflicting_claims(deal, day).exists()
 
 
-def _check_customer(tax_code: str, name: str) -> Customer | None:
-    """The known customer for `tax_code`, or None if a new one may be made with `name`."""
+def _check_customer(tax_code: str, name: str, realm: Partner | None) -> Customer | None:
+    """The known customer for `tax_code` (among the sandbox `realm`'s test customers, or the
+    real ones), or None if a new one may be made with `name`."""
     try:
         tax_code_validator(tax_code)
     except ValidationError as error:
         raise ValidationError({"customer_tax_code": error.messages}) from error
-    customer = Customer.objects.filter(tax_code=tax_code).first()
+    customer = Customer.objects.filter(tax_code=tax_code, sandbox=realm).first()
     if customer is None and not name.strip():
         raise ValidationError(
             {"customer_name": _("This tax code is new to the portal: give the customer's name.")}
@@ -135,7 +138,9 @@ def register_deal(
       partner holds a protected claim on the customer or the same company (tax-code root, see
       `has_conflicting_claim`), so the reviewer sees it;
     - events "deal registered" and, with such a claim, "possible conflict flagged" (staff);
-    - an activity entry with the customer, value and rates.
+    - an activity entry with the customer, value and rates;
+    - in a sandbox: its approval by the system, after the commit and a delay
+      (`deals.services.sandbox.schedule_approval`).
     Nothing is saved if any check fails.
     """
     today = timezone.localdate()
@@ -151,12 +156,13 @@ def register_deal(
         today=today,
     )
     check_deal_rates(partner, rates, today)
-    known = _check_customer(tax_code, customer_name)
+    realm = customer_realm(partner)
+    known = _check_customer(tax_code, customer_name, realm)
     _check_not_duplicate(partner=partner, customer=known, title=title)
     # The partner row lock above also orders two registrations with one external id.
     external_id = clean_external_id(external_id)
     check_external_id_free(partner, external_id)
-    customer = known or get_or_create_customer(tax_code=tax_code, name=customer_name)
+    customer = known or get_or_create_customer(tax_code=tax_code, name=customer_name, sandbox=realm)
     deal = Deal.objects.create(
         partner=partner,
         customer=customer,
@@ -191,6 +197,7 @@ def register_deal(
             **({"external_id": external_id} if external_id else {}),
         },
     )
+    schedule_approval(deal)
     return deal
 
 
@@ -258,7 +265,8 @@ def resubmit_deal(
       of what changed (system note CHANGED, shown in the reader's language);
     - events "deal resubmitted" and, if another partner holds a protected claim on the same
       company, "possible conflict flagged" (staff);
-    - an activity entry with each changed value before and after.
+    - an activity entry with each changed value before and after;
+    - in a sandbox: its approval by the system after a delay (`schedule_approval`).
     """
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     check_version(deal, expected_version)
@@ -319,6 +327,7 @@ def resubmit_deal(
         changes=changes_between(logged, _logged(deal)),
         data={"note": note.strip()} if note.strip() else {},
     )
+    schedule_approval(deal)
     return deal
 
 

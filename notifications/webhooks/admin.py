@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 
 from notifications.webhooks import services
 from notifications.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from partners.admin import sandbox_filter
 from web.admin import ScaleAdmin, autocomplete_filter, short_date
 from web.paging import capped_ids
 
@@ -12,7 +13,7 @@ from web.paging import capped_ids
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ("url", "partner", "created_by", "created_at", "deleted_at")
-    list_filter = (autocomplete_filter("partner", _("partner")),)
+    list_filter = (autocomplete_filter("partner", _("partner")), sandbox_filter("partner"))
     search_fields = ("url", "partner__name")
     list_select_related = ("partner", "created_by")
     readonly_fields = (
@@ -61,7 +62,11 @@ class WebhookDeliveryAdmin(ScaleAdmin):
     )
     # (created_at, id), and (status, created_at, id) for the status filter.
     sortable_by = ("created_at",)
-    list_filter = ("status", autocomplete_filter("endpoint__partner", _("partner")))
+    list_filter = (
+        "status",
+        autocomplete_filter("endpoint__partner", _("partner")),
+        sandbox_filter("endpoint__partner"),
+    )
     search_fields = ("endpoint__url",)
     search_help_text = _("A part of the endpoint's URL.")
     list_select_related = ("event", "endpoint")

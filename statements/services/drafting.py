@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from notifications.activity import record_activity
 from partners.models import Partner
+from partners.selectors import sandbox_partners
 from statements.models import Adjustment, Consumption, Statement, StatementLine
 from statements.rates import ZERO, Rates, share
 
@@ -196,7 +197,7 @@ def redraft(statement: Statement) -> bool:
 
 
 def partners_to_draft(month: date) -> list[int]:
-    """Partners with consumption or adjustments in `month` and no statement of it yet."""
+    """Real partners with consumption or adjustments in `month` and no statement of it yet."""
     month = month_start(month)
     ids = set(
         Consumption.objects.filter(day__gte=month, day__lte=month_end(month), partner__isnull=False)
@@ -205,6 +206,8 @@ def partners_to_draft(month: date) -> list[int]:
     )
     ids |= set(Adjustment.objects.filter(month=month).values_list("partner_id", flat=True))
     ids -= set(Statement.objects.filter(month=month).values_list("partner_id", flat=True))
+    # A sandbox holds no real money: it is never drafted, whatever reached it.
+    ids -= set(sandbox_partners().values_list("pk", flat=True))
     return sorted(ids)
 
 
