@@ -16,6 +16,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "name",
         "partner",
         "prefix",
+        "is_sandbox",
         "access",
         "created_by",
         "created_at",

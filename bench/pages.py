@@ -41,7 +41,9 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--partner-only", action="store_true", help="leave out the staff pages")
     parser.add_argument("--staff", action="store_true", help="only the staff pages")
-    parser.add_argument("--only", default="", help="only the pages whose name holds this")
+    parser.add_argument(
+        "--only", default="", help="only the pages whose name holds this (any case)"
+    )
     args = parser.parse_args()
     # Staff sign in with 2FA in production; the bench's session is made directly (no sign-in
     # round trip), so the 2FA set-up page is not what is timed.
@@ -64,7 +66,10 @@ def main():
     else:
         targets = pages(partner) + ([] if args.partner_only else staff)
     if args.only:
-        targets = [t for t in targets if t[0] == "floor" or args.only in t[0]]
+        # Case-insensitive: `--only api` means the "API: ..." pages, not only the one whose
+        # name happens to hold the path /api/.
+        only = args.only.casefold()
+        targets = [t for t in targets if t[0] == "floor" or only in t[0].casefold()]
     print(
         f"database: {connection.vendor} {connection.settings_dict['NAME']}, "
         f"{Deal.objects.count():,} deals, busiest partner {partner.deals.count():,}"

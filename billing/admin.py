@@ -19,7 +19,7 @@ from billing.models import (
     TopUp,
 )
 from billing.services import accounts, credit, tokens
-from partners.models import Partner
+from partners.selectors import production_partners
 from web.admin import (
     NewestInline,
     ReadOnlyAdmin,
@@ -163,7 +163,7 @@ class CloudAccountAdmin(ReadOnlyAdmin):
 class PaymentForm(forms.Form):
     partner = forms.ModelChoiceField(
         label=_("Partner"),
-        queryset=Partner.objects.order_by("name"),
+        queryset=production_partners().order_by("name"),  # a sandbox holds no money
         widget=forms.NumberInput,
         help_text=_("The partner's id (shown in its address in admin)."),
     )

@@ -23,7 +23,7 @@ from deals import review_queue as queue
 from deals.business_days import calendar, sla_days
 from deals.models import Deal, Product
 from deals.services.queue import Decision, act_on_many
-from partners.models import Partner
+from partners.selectors import production_partners
 from web.charts import bar_chart, compact_vnd
 from web.export import csv_response
 
@@ -75,7 +75,7 @@ class QueueFilterForm(forms.Form):
         # Partners are many: an autocomplete through admin's own search, never a full list.
         widget = PartnerAutocomplete(Deal._meta.get_field("partner"), site)
         self.fields["partner"] = forms.ModelChoiceField(
-            label=_("Partner"), queryset=Partner.objects.all(), required=False, widget=widget
+            label=_("Partner"), queryset=production_partners(), required=False, widget=widget
         )
 
 

@@ -260,6 +260,12 @@ def with_conflict_flag(queryset: QuerySet[Deal], day=None) -> QuerySet[Deal]:
 
 # --- possible duplicates (staff) ---------------------------------------------------------------
 
+
+def real_customers() -> QuerySet[Customer]:
+    """The customers staff compare: a sandbox's test customers copy real tax codes and names."""
+    return Customer.objects.filter(sandbox__isnull=True)
+
+
 # Names at least this similar (pg_trgm similarity, 0..1) are shown as possible duplicates.
 NAME_SIMILARITY = 0.5
 DUPLICATE_GROUPS = 100
@@ -278,7 +284,7 @@ def possible_duplicates(limit: int = DUPLICATE_GROUPS) -> list[dict]:
     ]
     groups += [(_("Similar names"), ids) for ids in _similar_names(limit)]
     ids = {pk for _reason, members in groups for pk in members}
-    customers = Customer.objects.in_bulk(ids)
+    customers = real_customers().in_bulk(ids)
     deals: dict[int, list] = {}
     for deal in Deal.objects.filter(customer_id__in=ids).select_related("partner").order_by("-pk"):
         deals.setdefault(deal.customer_id, []).append(deal)
@@ -293,7 +299,8 @@ def possible_duplicates(limit: int = DUPLICATE_GROUPS) -> list[dict]:
 
 def _root_groups(limit: int) -> list[tuple[str, list[int]]]:
     roots = (
-        Customer.objects.annotate(root=Left("tax_code", TAX_ROOT_LENGTH))
+        real_customers()
+        .annotate(root=Left("tax_code", TAX_ROOT_LENGTH))
         .values("root")
         .annotate(n=Count("pk"))
         .filter(n__gt=1)
@@ -302,7 +309,7 @@ def _root_groups(limit: int) -> list[tuple[str, list[int]]]:
     )
     groups = []
     for root in roots:
-        ids = Customer.objects.filter(same_company(root, prefix="")).values_list("pk", flat=True)
+        ids = real_customers().filter(same_company(root, prefix="")).values_list("pk", flat=True)
         groups.append((root, sorted(ids)))
     return groups
 
@@ -315,6 +322,7 @@ def _similar_names(limit: int) -> list[list[int]]:
                 SELECT a.id, b.id FROM partners_customer a
                 JOIN partners_customer b ON a.id < b.id AND a.name %% b.name
                 WHERE left(a.tax_code, 10) <> left(b.tax_code, 10)
+                  AND a.sandbox_id IS NULL AND b.sandbox_id IS NULL
                   AND similarity(a.name, b.name) >= %s
                 ORDER BY similarity(a.name, b.name) DESC, a.id LIMIT %s
                 """,
@@ -326,7 +334,7 @@ def _similar_names(limit: int) -> list[list[int]]:
 
 def _similar_names_in_python(limit: int, scan: int = 2000) -> list[list[int]]:
     """SQLite (demo) fallback: one name contains the other, over the newest `scan` customers."""
-    rows = list(Customer.objects.order_by("-pk").values_list("pk", "name", "tax_code")[:scan])
+    rows = list(real_customers().order_by("-pk").values_list("pk", "name", "tax_code")[:scan])
     names = [(pk, " ".join(name.casefold().split()), tax_root(code)) for pk, name, code in rows]
     pairs = []
     for i, (pk_a, name_a, root_a) in enumerate(names):

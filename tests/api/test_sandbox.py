@@ -361,3 +361,22 @@ def test_the_overdue_job_and_statements_leave_the_sandbox_out(both, alpha, staff
             created_by=staff,
         )
     assert partners_to_draft(month) == [alpha.pk]
+
+
+def test_sandbox_customers_are_no_possible_duplicates(sandbox_api, alpha, alice, vserver):
+    from deals.selectors import possible_duplicates
+
+    DealFactory(partner=alpha, created_by=alice, customer__tax_code=TAX_CODE)
+    register(sandbox_api, customer_tax_code=TAX_CODE + "-001")  # same company, test customer
+
+    assert possible_duplicates() == []
+
+
+def test_the_review_queue_gauges_leave_the_sandbox_out(both, client, settings):
+    settings.METRICS_TOKEN = "metrics-secret"
+    scrape = client.get("/metrics", HTTP_AUTHORIZATION="Bearer metrics-secret")
+
+    lines = scrape.content.decode().splitlines()
+    assert [line.split()[-1] for line in lines if line.startswith("portal_review_queue ")] == [
+        "1.0"
+    ]

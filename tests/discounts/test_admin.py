@@ -49,7 +49,7 @@ def test_discount_admin_lists_with_filters(staff_client, discount, beta_discount
     assert response.status_code == 200
     assert set(response.context["cl"].result_list) == {discount, beta_discount}
     filter_titles = [str(spec.title) for spec in response.context["cl"].filter_specs]
-    assert filter_titles == ["status", "partner", "customer", "valid until"]
+    assert filter_titles == ["status", "partner", "customer", "valid until", "sandbox"]
 
 
 def test_discount_admin_filters_by_partner(staff_client, discount, beta_discount):

@@ -218,7 +218,7 @@ class Command(BaseCommand):
 
     def _partner(self, name, tax_code, contract_no, max_rate, today, staff):
         partner, _created = Partner.objects.get_or_create(
-            tax_code=tax_code, defaults={"name": name}
+            tax_code=tax_code, sandbox_of=None, defaults={"name": name}
         )
         if not Contract.objects.filter(number=contract_no).exists():
             create_contract(
