@@ -281,6 +281,16 @@ def test_api_token_create_and_webhooks_page(ui):
     expect(ui.page.locator("#new-token")).to_be_visible()
     ui.check("token-created")
     assert list(ApiToken.objects.values_list("name", flat=True)) == ["ERP sync"]
+    # A sandbox token: the list then says which token is which.
+    ui.go("/team/tokens/")
+    ui.page.fill("input[name=name]", "ERP tests")
+    ui.page.locator("input[name=environment][value=sandbox]").check()
+    ui.page.locator("main form button[type=submit]").first.click()
+    expect(ui.page.locator("#new-token")).to_be_visible()
+    kinds = ui.page.locator("td[data-token-environment] .badge")
+    expect(kinds).to_have_count(2)
+    assert ApiToken.objects.get(name="ERP tests").is_sandbox is True
+    ui.check("token-sandbox")
     ui.go("/team/webhooks/")
     ui.check("webhooks")
 
