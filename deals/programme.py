@@ -16,7 +16,6 @@ Every figure carries the admin change-list parameters of exactly its rows (Djang
 `?field__lookup=value` parameters), so a number is a link to the rows behind it.
 """
 
-import hashlib
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from deals.models import OPEN_STAGES, Deal, DealCounter, StageChange
 from deals.reports import REPORT_MONTHS, month_starts
 from discounts.models import Discount
 from partners.models import Partner
+from web.digests import sha256_hex
 
 CACHE_SECONDS = 10 * 60
 WEEKS = 12
@@ -416,7 +416,7 @@ def window_figures(cal: Calendar, today: date | None = None) -> WindowFigures:
     CACHE_SECONDS for the same day, promise and days off."""
     today = today or timezone.localdate()
     sla = sla_days()
-    days_off = hashlib.sha256(repr(sorted(cal.extra)).encode()).hexdigest()[:16]
+    days_off = sha256_hex(repr(sorted(cal.extra)))[:16]
     # The version: a release that changes these classes must not read an older one's.
     key = f"programme:v1:{today.isoformat()}:{sla}:{days_off}"
     figures = cache.get(key)
