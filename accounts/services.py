@@ -2,7 +2,6 @@
 organisation's two-factor rule, sessions, a partner's suspension. Every function runs in its
 own transaction; /team/ and Django admin call the same ones."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -20,6 +19,7 @@ from accounts.models import Invitation
 from notifications.activity import record_activity
 from partners.access import STAFF_ONLY_SUSPEND, require_staff
 from partners.models import Membership, Partner, User
+from web.digests import sha256_hex
 
 INVITATION_DAYS = 7
 
@@ -28,8 +28,7 @@ class TeamError(Exception):
     """A team change the rules refuse; the message says why, in the reader's language."""
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+_token_hash = sha256_hex  # the invitation's token has 256 random bits (web.digests)
 
 
 def _lock_admins(partner: Partner) -> list[int]:

@@ -8,7 +8,6 @@ their JSON, for `If-None-Match` (304). Both are the same in either language: the
 representation differs only by `Content-Language`.
 """
 
-import hashlib
 import json
 
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.utils.encoders import JSONEncoder
 
 from api.errors import problem
+from web.digests import sha256_hex
 
 STALE = "stale"
 
@@ -28,7 +28,7 @@ def quoted(version: str) -> str:
 def content_etag(data) -> str:
     """A strong ETag of a JSON body: equal bodies, equal tags."""
     raw = json.dumps(data, sort_keys=True, cls=JSONEncoder, separators=(",", ":"))
-    return quoted(hashlib.sha256(raw.encode()).hexdigest()[:32])
+    return quoted(sha256_hex(raw)[:32])
 
 
 def _tags(header: str) -> list[str]:

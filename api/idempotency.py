@@ -7,7 +7,6 @@ callers get the same answer. If the first request fails, its row rolls back with
 key is free for a retry. Only successful (2xx) answers are kept, for 24 hours per token.
 """
 
-import hashlib
 import json
 import re
 from functools import wraps
@@ -23,18 +22,11 @@ from rest_framework.utils.encoders import JSONEncoder
 from api.errors import problem
 from api.models import IdempotencyKey
 from api.services import IDEMPOTENCY_TTL
+from web.digests import sha256_hex, upload_digest
 
 HEADER = "Idempotency-Key"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces (also in the schema)
 _VALID_KEY = re.compile(KEY_PATTERN)
-
-
-def _file_digest(upload) -> list:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return [upload.name, upload.size, digest.hexdigest()]
 
 
 def fingerprint(request) -> str:
@@ -46,7 +38,7 @@ def fingerprint(request) -> str:
     data = request.data
     if hasattr(data, "lists"):
         body = sorted(
-            [key, _file_digest(value) if hasattr(value, "chunks") else value]
+            [key, upload_digest(value) if hasattr(value, "chunks") else value]
             for key, values in data.lists()
             for value in values
         )
@@ -55,7 +47,7 @@ def fingerprint(request) -> str:
     raw = json.dumps(
         [request.method, request.path, body], sort_keys=True, cls=JSONEncoder, default=str
     )
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return sha256_hex(raw)
 
 
 def _key(request) -> str | None:

@@ -1,6 +1,5 @@
 """Writes on API tokens and idempotency keys; the team pages and the API call these."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from deals.services.sandbox import ensure_sandbox
 from notifications.activity import record_activity
 from partners.access import check_partner_admin
 from partners.models import Partner
+from web.digests import sha256_hex
 
 TOKEN_PREFIX = "pp_"
 # last_used_at is written at most this often per token, not on every request.
@@ -22,9 +22,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
-def hash_key(secret: str) -> str:
-    """SHA-256 is enough: the secret has 256 random bits, so no one can guess it from the hash."""
-    return hashlib.sha256(secret.encode()).hexdigest()
+hash_key = sha256_hex  # the secret has 256 random bits: its SHA-256 is enough (web.digests)
 
 
 ADMINS_ONLY = gettext_lazy("Only an admin of your organisation can manage API tokens.")

@@ -18,7 +18,6 @@ Every figure carries the admin change-list parameters of exactly its rows (Djang
 `?field__lookup=value` parameters), so a number is a link to the rows behind it.
 """
 
-import hashlib
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from deals.reports import REPORT_MONTHS, month_starts
 from discounts.models import Discount
 from partners.models import Partner
 from partners.selectors import production, production_partners
+from web.digests import sha256_hex
 
 CACHE_SECONDS = 10 * 60
 WEEKS = 12
@@ -424,7 +424,7 @@ def window_figures(cal: Calendar, today: date | None = None) -> WindowFigures:
     CACHE_SECONDS for the same day, promise and days off."""
     today = today or timezone.localdate()
     sla = sla_days()
-    days_off = hashlib.sha256(repr(sorted(cal.extra)).encode()).hexdigest()[:16]
+    days_off = sha256_hex(repr(sorted(cal.extra)))[:16]
     # The version: a release that changes these classes must not read an older one's.
     key = f"programme:v1:{today.isoformat()}:{sla}:{days_off}"
     figures = cache.get(key)

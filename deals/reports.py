@@ -7,7 +7,6 @@ a year of closed deals (a fifth of a second for a partner with 100,000 of them),
 `closed_deal_figures` keeps them in the cache until one of the partner's deals closes.
 """
 
-import hashlib
 import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from deals.models import Deal, DealCounter
 from discounts import counters as discount_counters
+from web.digests import sha256_hex
 
 REPORT_MONTHS = 12
 
@@ -147,7 +147,7 @@ def closed_deal_figures(partner, today: date | None = None) -> ClosedDealFigures
         .order_by("stage", "status")
         .values_list("stage", "status", "count", "value")
     )
-    state = hashlib.sha256(repr(list(closed)).encode()).hexdigest()[:20]
+    state = sha256_hex(repr(list(closed)))[:20]
     # The version: a release that changes these classes must not read an older one's.
     key = f"reports:v1:{partner.pk}:{today.isoformat()}:{state}"
     figures = cache.get(key)

@@ -10,7 +10,6 @@ counted only up to COUNT_CAP rows ("1,000+"): an exact COUNT(*) of a partner's w
 history on every request is what made the lists slow.
 """
 
-import hashlib
 from dataclasses import dataclass, replace
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -27,6 +26,8 @@ from django.db.models import (
     Subquery,
     prefetch_related_objects,
 )
+
+from web.digests import sha256_hex
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -107,7 +108,7 @@ def _values(obj, ordering: tuple[str, ...]) -> list[str]:
 
 def _scope_key(scope: str) -> str:
     # A short digest keeps the cursor small whatever the filters (a long search, say).
-    return hashlib.sha256(scope.encode()).hexdigest()[:16]
+    return sha256_hex(scope)[:16]
 
 
 def cursor_after(row, *, ordering: tuple[str, ...], scope: str) -> str:

@@ -18,7 +18,6 @@ POST without a key (a page rendered before this existed) is not guarded. Rows ol
 SUBMISSION_KEY_TTL are deleted by `purge_submission_keys` (a command and a beat task).
 """
 
-import hashlib
 import json
 import re
 import secrets
@@ -33,6 +32,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from web.digests import sha256_hex, upload_digest
 from web.htmx import done
 from web.models import SubmissionKey
 
@@ -67,14 +67,6 @@ def _key(request) -> str | None:
     return key if _VALID_KEY.match(key) else None
 
 
-def _file_digest(upload) -> list:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return [upload.name, upload.size, digest.hexdigest()]
-
-
 def fingerprint(request) -> str:
     """What makes two submissions "the same": the path, the fields and the files' contents."""
     fields = sorted(
@@ -84,12 +76,12 @@ def fingerprint(request) -> str:
         for value in values
     )
     files = sorted(
-        [name, *_file_digest(upload)]
+        [name, *upload_digest(upload)]
         for name, uploads in request.FILES.lists()
         for upload in uploads
     )
     raw = json.dumps([request.path, fields, files], sort_keys=True)
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return sha256_hex(raw)
 
 
 def submit_once(request, write: Callable[[], Outcome]) -> HttpResponse:

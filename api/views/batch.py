@@ -1,7 +1,6 @@
 """deals/batch/: up to 100 registrations in one call, each through register_deal in its own
 transaction, each with its own result and, with a `key`, its own idempotency."""
 
-import hashlib
 import json
 from decimal import Decimal
 
@@ -24,6 +23,7 @@ from api.services import IDEMPOTENCY_TTL
 from api.views.base import PartnerAPIView
 from api.views.deals import ERRORS, deal_read
 from deals.services import register_deal
+from web.digests import sha256_hex
 
 # Item keys live beside the Idempotency-Key header's keys of the same token, in their own
 # namespace: an item key never replays a single call's answer, nor the other way round.
@@ -32,7 +32,7 @@ KEY_PREFIX = "batch-item:"
 
 def _fingerprint(raw_deal) -> str:
     body = json.dumps(raw_deal, sort_keys=True, cls=JSONEncoder, default=str)
-    return hashlib.sha256(body.encode()).hexdigest()
+    return sha256_hex(body)
 
 
 class DealBatch(PartnerAPIView):

@@ -1,6 +1,5 @@
 """Customers' cloud accounts: request, the customer's confirmation, approval, following owners."""
 
-import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -20,6 +19,7 @@ from billing.models import ACCOUNT_ID_PATTERN, AccountConfirmation, CloudAccount
 from notifications.activity import record_activity
 from partners.access import require_member, require_staff
 from partners.models import Customer, Partner
+from web.digests import sha256_hex
 
 # How long the customer's confirmation link works.
 CONFIRMATION_DAYS = 7
@@ -27,8 +27,7 @@ STAFF_ONLY_APPROVE = gettext_lazy("Only VNG Cloud staff can approve or reject a 
 Status = CloudAccount.Status
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+token_hash = sha256_hex  # the link's token has 256 random bits (web.digests)
 
 
 def _clean_account_id(value: str) -> str:
