@@ -60,6 +60,10 @@ def recipients_for(event: Event) -> list[Recipient]:
     """Every person the event goes to, once each, with their language and e-mail choice."""
     if event.kind in WEBHOOK_ONLY:
         return []
+    if event.audience == Audience.CUSTOMER:
+        params = event.params or {}
+        language = params.get("language") or settings.LANGUAGE_CODE
+        return [Recipient(None, params["email"], language, True)] if params.get("email") else []
     users = []
     if event.audience in (Audience.PARTNER, Audience.BOTH):
         users += _partner_users(event)
