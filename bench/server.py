@@ -247,6 +247,7 @@ def money_pages(partner, api: dict) -> list[tuple[str, str, dict]]:
         ("money: API cloud-accounts", "/api/v1/cloud-accounts/", api),
         ("money: API statements", "/api/v1/statements/", api),
         ("money: API statement", f"/api/v1/statements/{statement.pk}/", api),
+        ("money: API statement lines", f"/api/v1/statements/{statement.pk}/lines/", api),
     ]
 
 

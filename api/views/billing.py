@@ -1,11 +1,9 @@
 """cloud-accounts/, cloud-accounts/{id}/, cloud-accounts/{id}/top-ups/ (partners)."""
 
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api import billing_serializers as s
@@ -38,19 +36,17 @@ class CloudAccountList(PartnerAPIView):
         responses={201: s.CloudAccountSerializer, **ERRORS},
         summary=gettext_lazy(
             "Ask to link a customer's VNG Cloud account (or a new one); the customer confirms "
-            "by e-mail, then VNG Cloud approves. Send an Idempotency-Key so a retry asks once"
+            "by e-mail, then VNG Cloud approves. Another partner's customer is 404. Send an "
+            "Idempotency-Key so a retry asks once"
         ),
     )
     @idempotent
     def post(self, request):
         data = self.valid(s.CloudAccountInSerializer)
-        try:
-            customer = partner_selectors.get_customer_for_partner(
-                self.partner, data.pop("customer"), in_force=False
-            )
-        except Http404:
-            # Never says whose it is: the id may be another partner's customer.
-            raise ValidationError({"customer": [_NOT_YOURS]}) from None
+        # Another partner's customer answers 404, as its id does everywhere in the API.
+        customer = partner_selectors.get_customer_for_partner(
+            self.partner, data.pop("customer"), in_force=False
+        )
         account = request_cloud_account(
             partner=self.partner, customer=customer, by=request.user, **data
         )
@@ -62,9 +58,6 @@ class CloudAccountList(PartnerAPIView):
             status=status.HTTP_201_CREATED,
             headers={"Location": location},
         )
-
-
-_NOT_YOURS = gettext_lazy("This company is not one of your customers now.")
 
 
 class CloudAccountDetail(PartnerAPIView):
