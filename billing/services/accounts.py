@@ -37,7 +37,8 @@ def token_hash(token: str) -> str:
 def confirmation_token(confirmation: AccountConfirmation) -> str:
     """The link's token, derived from the row and SECRET_KEY (as Django's password-reset
     tokens are): the database keeps only its hash, and the e-mail, sent later by the outbox's
-    worker, can still be written. Rotating SECRET_KEY ends the links not yet used."""
+    worker, can still be written. A link already sent survives a SECRET_KEY rotation (its hash
+    is what is looked up); an e-mail still waiting then would carry one that does not open."""
     value = f"{confirmation.pk}:{confirmation.created_at.timestamp()}:{confirmation.email}"
     return salted_hmac("billing.AccountConfirmation", value, algorithm="sha256").hexdigest()
 
