@@ -44,6 +44,39 @@ class CloudAccountSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class CloudAccountInSerializer(StrictSerializer):
+    customer = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text=_("One of your customers (its id).")
+    )
+    kind = serializers.ChoiceField(
+        choices=CloudAccount.Kind.choices,
+        help_text=_("`existing`: link the account `account_id`; `new`: ask VNG Cloud for one."),
+    )
+    account_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=64,
+        help_text=_("The existing account's id, as VNG Cloud shows it (kind `existing`)."),
+    )
+    name = TextField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text=_("The new account's name (kind `new`)."),
+    )
+    email = serializers.EmailField(
+        max_length=254, help_text=_("The customer's address: the confirmation link goes there.")
+    )
+    language = serializers.ChoiceField(
+        choices=[("vi", "vi"), ("en", "en")],
+        required=False,
+        default="vi",
+        help_text=_("The confirmation e-mail's subject language (its body has both)."),
+    )
+
+
 class TopUpSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     cloud_account = serializers.IntegerField(source="cloud_account_id")

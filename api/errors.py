@@ -92,6 +92,7 @@ STATE_CODES = {
     "not_allowed",
     "not_approved",
     "not_linked",
+    "not_owner",
     "paused",
     "race",
     "rate_out_of_range",

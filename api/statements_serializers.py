@@ -86,8 +86,16 @@ class StatementSerializer(serializers.Serializer):
 
 
 class StatementDetailSerializer(StatementSerializer):
-    lines = StatementLineSerializer(many=True, source="ordered_lines")
+    lines = serializers.SerializerMethodField(
+        help_text=_("Where its lines are: `GET statements/{id}/lines/`, a page at a time.")
+    )
     einvoices = EInvoiceSerializer(many=True, source="ordered_einvoices")
+
+    @extend_schema_field(serializers.URLField())
+    def get_lines(self, statement):
+        request = self.context.get("request")
+        path = reverse("api:statement_lines", args=[statement.pk])
+        return request.build_absolute_uri(path) if request else path
 
 
 class ConsumptionRowSerializer(serializers.Serializer):

@@ -82,6 +82,9 @@ urlpatterns = [
     ),
     path("v1/statements/", statements.StatementList.as_view(), name="statement_list"),
     path("v1/statements/<int:pk>/", statements.StatementDetail.as_view(), name="statement_detail"),
+    path(
+        "v1/statements/<int:pk>/lines/", statements.StatementLines.as_view(), name="statement_lines"
+    ),
     path("v1/statements/<int:pk>/pdf/", statements.StatementPDF.as_view(), name="statement_pdf"),
     path(
         "v1/e-invoices/<int:pk>/<str:kind>/",

@@ -23,6 +23,7 @@ from rest_framework import serializers
 
 from api import serializers as s
 from api.views.deals import deals_with_details
+from billing.models import CloudAccountStatus
 from deals.models import Deal
 from discounts.selectors import discounts_for_partner
 from notifications.models import Kind
@@ -180,6 +181,37 @@ class TopUpData(serializers.Serializer):
     customer = serializers.CharField(help_text=_("The customer's name."))
 
 
+class CloudAccountData(serializers.Serializer):
+    cloud_account = serializers.IntegerField(
+        help_text=_("The cloud account's id (`GET /api/v1/cloud-accounts/{id}/`).")
+    )
+    account = serializers.CharField(
+        help_text=_("The customer's VNG Cloud account id; blank for a new account until approved.")
+    )
+    name = serializers.CharField(help_text=_("The account's name (a new account's)."))
+    customer = serializers.CharField(help_text=_("The customer's name."))
+    status = serializers.ChoiceField(
+        choices=CloudAccountStatus.choices, help_text=_("The account's status after the event.")
+    )
+
+
+class CloudAccountReasonData(CloudAccountData):
+    reason = serializers.CharField(help_text=_("Why, as VNG Cloud wrote it."))
+
+
+class CloudAccountCancelledData(CloudAccountData):
+    by = serializers.ChoiceField(
+        choices=[("partner", "partner"), ("ownership", "ownership")],
+        help_text=_("`partner`: your organisation withdrew it; `ownership`: the customer moved."),
+    )
+
+
+class CloudAccountMovedData(CloudAccountData):
+    to_you = serializers.BooleanField(
+        help_text=_("True: the account came to you with its customer; false: it left.")
+    )
+
+
 class StatementData(serializers.Serializer):
     statement = serializers.IntegerField(help_text=_("The statement's id."))
     month = serializers.CharField(help_text=_("The month the statement covers."))
@@ -229,6 +261,27 @@ _DESCRIPTIONS = {
     "statement.confirmed": (StatementData, _("The partner confirmed the statement.")),
     "statement.disputed": (StatementDisputedData, _("The partner disputed the statement.")),
     "statement.paid": (StatementData, _("VNG Cloud marked the statement paid.")),
+    "cloud_account.requested": (
+        CloudAccountData,
+        _("A link of a customer's cloud account was requested; the customer confirms by e-mail."),
+    ),
+    "cloud_account.confirmed": (
+        CloudAccountData,
+        _("The customer confirmed the link; VNG Cloud approves it next."),
+    ),
+    "cloud_account.approved": (
+        CloudAccountData,
+        _("VNG Cloud approved the link: the account is yours to top up."),
+    ),
+    "cloud_account.rejected": (CloudAccountReasonData, _("VNG Cloud rejected the link.")),
+    "cloud_account.cancelled": (
+        CloudAccountCancelledData,
+        _("The link request was withdrawn, or ended because the customer moved."),
+    ),
+    "cloud_account.moved": (
+        CloudAccountMovedData,
+        _("A linked account followed its customer to or from you (`to_you`)."),
+    ),
     TEST_TYPE: (TestData, _("Sent to one endpoint when its admin asks for a test.")),
 }
 assert set(_DESCRIPTIONS) == {*TYPE_FOR_KIND.values(), TEST_TYPE}  # every type documented
@@ -283,11 +336,26 @@ _TOP_UP_EXAMPLE = {
     "customer": "Example Retail JSC",
 }
 _STATEMENT_EXAMPLE = {"statement": 31, "month": "November 2026", "amount": "12750000"}
+_CLOUD_ACCOUNT_EXAMPLE = {
+    "cloud_account": 12,
+    "account": "vng-123456",
+    "name": "",
+    "customer": "Example Retail JSC",
+    "status": "awaiting_customer",
+}
 # The money loop's events name no deal: their data is the top-up's or the statement's.
 _NO_DEAL_EXAMPLES = {
     TopUpData: _TOP_UP_EXAMPLE,
     StatementData: _STATEMENT_EXAMPLE,
     StatementDisputedData: {**_STATEMENT_EXAMPLE, "reason": "The vServer line is counted twice."},
+    CloudAccountData: _CLOUD_ACCOUNT_EXAMPLE,
+    CloudAccountReasonData: {
+        **_CLOUD_ACCOUNT_EXAMPLE,
+        "status": "rejected",
+        "reason": "The account belongs to another company.",
+    },
+    CloudAccountCancelledData: {**_CLOUD_ACCOUNT_EXAMPLE, "status": "cancelled", "by": "partner"},
+    CloudAccountMovedData: {**_CLOUD_ACCOUNT_EXAMPLE, "status": "active", "to_you": True},
 }
 
 

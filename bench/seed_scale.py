@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_scale_1m \\
         .venv/bin/python bench/seed_scale.py --deals 1000000
+    DATABASE_URL=... .venv/bin/python bench/seed_scale.py --money-only   # an already seeded one
 
 Creates the database if it does not exist, migrates it, and loads (into an empty database):
 partners (one per 5,000 deals, at least 5) with an admin user each (password
@@ -11,7 +12,10 @@ attachment row each; a discount with a line and a customer ownership for each wo
 first win per customer); a customer discount on every 20th discount; for the staff pages a
 staff user (`staff@vng.bench`, same password, with a TOTP authenticator), an event with an
 in-app delivery per deal, a webhook endpoint per partner with a webhook delivery for every 5th
-event, and an activity-log entry for every 2nd deal; then the dashboard counters. PostgreSQL is loaded with COPY (secondary indexes dropped during the load and
+event, and an activity-log entry for every 2nd deal; then the dashboard counters; then the
+money loop (`seed_money`: --accounts linked cloud accounts, --months of daily consumption,
+top-ups and the ledger, last month's statements drafted and sent; `--money-only` adds it to a
+database seeded without it, `--no-money` leaves it out). PostgreSQL is loaded with COPY (secondary indexes dropped during the load and
 rebuilt after, foreign-key triggers off for the session); SQLite (small N only) with
 executemany. Prints the time of each step.
 """
@@ -239,10 +243,284 @@ def staff_rows(loader, fates, partner_of, n_partners, now, done):
     )
 
 
+# --- The money loop (issue 25) -------------------------------------------------------------
+
+
+def money_models():
+    from billing.models import CloudAccount, CloudAccountLink, CreditEntry, PartnerCredit, TopUp
+    from statements.models import Consumption, EInvoice
+
+    return (
+        CloudAccount,
+        CloudAccountLink,
+        PartnerCredit,
+        TopUp,
+        CreditEntry,
+        Consumption,
+        EInvoice,
+    )
+
+
+def seed_money(connection, *, accounts: int, months: int, rng, done) -> None:
+    """Programme-scale money data on a database that holds the deals' data: about `accounts`
+    linked cloud accounts (one per owned customer, spread as the ownerships are: the busiest
+    partner holds about half), each linked since its customer's ownership started; `months`
+    of daily consumption of one product (every other account two) from the day after the link
+    started; three top-ups per account (each 10th account's last one pending, each 25th's
+    failed and returned) on a ledger fed by the partner's payments; then last month's
+    statements drafted by the real `draft_statements` (timed) and marked sent, each with an
+    e-invoice reference. Pending requests (each 50th) give the lists something to wait for.
+    """
+    from billing.models import CloudAccount, CloudAccountLink, CreditEntry, PartnerCredit, TopUp
+    from partners.models import CustomerOwnership, Partner, User
+    from statements.models import Consumption, EInvoice, Statement
+    from statements.services.drafting import draft_statements, previous_month
+
+    if CloudAccount.objects.exists():
+        sys.exit("The database already holds cloud accounts; the money step runs once.")
+    loader = Loader(connection)
+    pg = connection.vendor == "postgresql"
+    models = money_models()
+    now = datetime.now().astimezone()
+    today = now.date()
+    first_day = today - timedelta(days=round(months * 30.44))
+    staff_id = User.objects.filter(is_staff=True).order_by("pk").values_list("pk", flat=True)[0]
+    admin_of = dict(
+        Partner.objects.filter(memberships__role="admin").values_list("pk", "memberships__user")
+    )
+    owned = list(
+        CustomerOwnership.objects.filter(ended_at__isnull=True)
+        .order_by("customer_id")
+        .values_list("customer_id", "partner_id", "deal_id", "started_at")
+    )
+    stride = max(1, len(owned) // max(1, accounts))
+    picked = owned[::stride][:accounts]
+    # Requests still in progress: further owned customers, each 50th.
+    linked = {o[0] for o in picked}
+    pending = [o for o in owned if o[0] not in linked][::50]
+    with connection.cursor() as cursor:
+        dropped = []
+        if pg:
+            cursor.execute("SET session_replication_role = replica")
+            dropped = secondary_indexes(connection, [m._meta.db_table for m in models])
+            for name, _definition in dropped:
+                cursor.execute(f'DROP INDEX "{name}"')
+
+    def account_row(k, customer, partner, started, status):
+        return {
+            "id": k,
+            "customer_id": customer,
+            "partner_id": partner,
+            "kind": "existing",
+            "account_id": f"vng-{k:07d}",
+            "name": f"Account {k}",
+            "email": f"it{customer}@customer.bench",
+            "status": status,
+            "credit": Decimal(0),
+            "requested_by_id": admin_of[partner],
+            "created_at": started - timedelta(days=2),
+            "confirmed_at": started - timedelta(days=1) if status != "awaiting_customer" else None,
+            "decided_at": started if status == "active" else None,
+            "decided_by_id": staff_id if status == "active" else None,
+        }
+
+    rows = [account_row(k, c, p, s, "active") for k, (c, p, _d, s) in enumerate(picked, start=1)]
+    rows += [
+        account_row(
+            len(picked) + k,
+            c,
+            p,
+            now - timedelta(days=k % 5),
+            "awaiting_customer" if k % 2 else "awaiting_approval",
+        )
+        for k, (c, p, _d, _s) in enumerate(pending, start=1)
+    ]
+    # Top-ups: three per linked account, the ledger follows them in time order.
+    top_ups, ledger = [], {}
+    for k, (_c, p, _d, started) in enumerate(picked, start=1):
+        span = max(1, int((now - max(started, now - timedelta(days=365))).total_seconds()))
+        times = sorted(now - timedelta(seconds=rng.randrange(span)) for _ in range(3))
+        for n_, at in enumerate(times):
+            last = n_ == 2
+            status = (
+                "pending"
+                if last and k % 10 == 0
+                else "failed"
+                if last and k % 25 == 0
+                else "applied"
+            )
+            tid = len(top_ups) + 1
+            amount = Decimal(rng.randrange(10, 200) * 100_000)
+            decided = None if status == "pending" else at + timedelta(hours=1)
+            top_ups.append(
+                {
+                    "id": tid,
+                    "partner_id": p,
+                    "cloud_account_id": k,
+                    "amount": amount,
+                    "status": status,
+                    "requested_by_id": admin_of[p],
+                    "created_at": at,
+                    "decided_at": decided,
+                    "decided_by_id": staff_id if decided else None,
+                    "billing_reference": f"BILL-{tid}" if status == "applied" else "",
+                    "failure_reason": "Account suspended" if status == "failed" else "",
+                }
+            )
+            if status == "applied":
+                rows[k - 1]["credit"] += amount
+            ledger.setdefault(p, []).append((at, "top_up", -amount, tid))
+            if status == "failed":
+                ledger[p].append((decided, "top_up_returned", amount, tid))
+    done("cloud accounts", loader.load(CloudAccount, rows))
+    done(
+        "cloud account links",
+        loader.load(
+            CloudAccountLink,
+            (
+                {
+                    "id": k,
+                    "cloud_account_id": k,
+                    "partner_id": p,
+                    "started_at": s,
+                    "ended_at": None,
+                    "start_reason": "approved",
+                    "end_reason": "",
+                }
+                for k, (_c, p, _d, s) in enumerate(picked, start=1)
+            ),
+        ),
+    )
+    done("top-ups", loader.load(TopUp, top_ups))
+    entries, credits = [], []
+    for p, moves in sorted(ledger.items()):
+        taken = -sum(amount for _at, kind, amount, _t in moves if kind == "top_up")
+        opening = now - timedelta(days=400)
+        moves.append((opening, "payment", taken + Decimal(50_000_000), None))
+        moves += [
+            (opening + timedelta(days=31 * m), "payment", Decimal(20_000_000), None)
+            for m in range(1, 13)
+        ]
+        balance = Decimal(0)
+        for at, kind, amount, tid in sorted(moves, key=lambda m: m[0]):
+            balance += amount
+            entries.append(
+                {
+                    "id": len(entries) + 1,
+                    "partner_id": p,
+                    "kind": kind,
+                    "amount": amount,
+                    "balance_after": balance,
+                    "reason": "Payment received" if kind == "payment" else f"Top-up {tid}",
+                    "reference": f"BANK-{p}-{len(entries) + 1}"
+                    if kind == "payment"
+                    else f"top-up {tid}",
+                    "top_up_id": tid,
+                    "created_by_id": staff_id if kind != "top_up" else admin_of[p],
+                    "created_at": at,
+                }
+            )
+        credits.append({"partner_id": p, "balance": balance, "updated_at": now})
+    loader.load(PartnerCredit, credits)
+    done("credit entries", loader.load(CreditEntry, entries))
+
+    def consumption_rows():
+        k_id = 0
+        yesterday = today - timedelta(days=1)
+        for k, (customer, partner, deal, started) in enumerate(picked, start=1):
+            products = [1 + deal % 5] + ([1 + (deal + 1) % 5] if k % 2 == 0 else [])
+            day = max(started.date() + timedelta(days=1), first_day)
+            while day <= yesterday:
+                for product in products:
+                    k_id += 1
+                    yield {
+                        "id": k_id,
+                        "cloud_account_id": k,
+                        "day": day,
+                        "product_id": product,
+                        "amount": Decimal(20_000 + (k * 7919 + day.toordinal() * 31) % 480_000),
+                        "partner_id": partner,
+                        "customer_id": customer,
+                        "source": "api",
+                        "received_at": now,
+                        "corrections": 0,
+                    }
+                day += timedelta(days=1)
+
+    done("consumption", loader.load(Consumption, consumption_rows()))
+    with connection.cursor() as cursor:
+        for _name, definition in dropped:
+            cursor.execute(definition)
+        if pg:
+            cursor.execute("SET session_replication_role = DEFAULT")
+    done(f"rebuilt {len(dropped)} money indexes", len(dropped))
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+        if pg:
+            for model in models:
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+    done("sequences, analyze", 0)
+    month = previous_month(today)
+    began = time.perf_counter()
+    made = draft_statements(month)
+    print(
+        f"draft_statements({month:%Y-%m}): {made} statements drafted in "
+        f"{time.perf_counter() - began:.1f} s",
+        flush=True,
+    )
+    sent = Statement.objects.filter(month=month, status="draft")
+    sent.update(status="sent", sent_at=now, sent_by_id=staff_id)
+    done(
+        "statements sent, e-invoices",
+        loader.load(
+            EInvoice,
+            (
+                {
+                    "id": k,
+                    "statement_id": s.pk,
+                    "top_up_id": None,
+                    "partner_id": s.partner_id,
+                    "form": "1",
+                    "series": f"C{today:%y}TAA",
+                    "number": f"{k}",
+                    "authority_code": f"M1-{today:%y}-BENCH-{k:08d}",
+                    "buyer_tax_code": s.partner.tax_code,
+                    "issued_on": today,
+                    "pdf": "",
+                    "xml": "",
+                    "recorded_by_id": staff_id,
+                    "recorded_by_token_id": None,
+                    "created_at": now,
+                }
+                for k, s in enumerate(
+                    Statement.objects.filter(month=month).select_related("partner").order_by("pk"),
+                    start=1,
+                )
+            ),
+        ),
+    )
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [EInvoice]):
+            cursor.execute(sql)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--accounts", type=int, default=20_000, help="linked cloud accounts (money step)"
+    )
+    parser.add_argument("--months", type=int, default=12, help="months of daily consumption")
+    parser.add_argument(
+        "--money-only",
+        action="store_true",
+        help="only the money step, on a database already seeded with deals",
+    )
+    parser.add_argument("--no-money", action="store_true", help="leave out the money step")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
@@ -270,9 +548,14 @@ def main():
     from partners.models import Contract, Customer, CustomerOwnership, Membership, Partner, User
     from partners.services import sync_customer_owners
 
+    rng = random.Random(args.seed)
+    if args.money_only:
+        if not Deal.objects.exists():
+            sys.exit("--money-only needs a database seeded with deals (run without it first).")
+        money_step(connection, args, rng)
+        return
     if Deal.objects.exists():
         sys.exit("The database already holds deals; seed an empty one (drop it first).")
-    rng = random.Random(args.seed)
     n = args.deals
     started = time.perf_counter()
     loader = Loader(connection)
@@ -658,6 +941,24 @@ def main():
         f"seeded {n:,} deals for {n_partners} partners in {time.perf_counter() - started:.1f} s; "
         f"busiest partner: admin1@partner.bench / {PASSWORD}"
     )
+    if not args.no_money:
+        money_step(connection, args, rng)
+
+
+def money_step(connection, args, rng) -> None:
+    """The money step, in one transaction, with its own timings."""
+    from django.db import transaction
+
+    started = step = time.perf_counter()
+
+    def done(label, count):
+        nonlocal step
+        print(f"{label:<28} {count:>10,} rows  {time.perf_counter() - step:6.1f} s", flush=True)
+        step = time.perf_counter()
+
+    with transaction.atomic():
+        seed_money(connection, accounts=args.accounts, months=args.months, rng=rng, done=done)
+    print(f"seeded the money loop in {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

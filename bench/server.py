@@ -220,6 +220,34 @@ def pages(partner) -> list[tuple[str, str, dict]]:
             "/api/v1/customers/?" + urlencode({"updated_since": since}),
             api,
         ),
+        *money_pages(partner, api),
+    ]
+
+
+def money_pages(partner, api: dict) -> list[tuple[str, str, dict]]:
+    """The partner's money pages (issue 25), when the seed's money step ran: the busiest
+    partner's cloud accounts, ledger, top-ups and last month's statement (the largest)."""
+    from billing.models import CloudAccount, TopUp
+    from statements.models import Statement
+
+    account = CloudAccount.objects.filter(partner=partner, status="active").order_by("pk").first()
+    statement = Statement.objects.filter(partner=partner).exclude(status="draft").first()
+    if account is None or statement is None:
+        return []
+    top_up = TopUp.objects.filter(partner=partner).order_by("pk").first()
+    return [
+        ("money: cloud accounts", "/cloud-accounts/", {}),
+        ("money: cloud account (3 top-ups)", f"/cloud-accounts/{account.pk}/", {}),
+        ("money: credit ledger", "/cloud-accounts/credit/", {}),
+        ("money: top-ups", "/cloud-accounts/top-ups/", {}),
+        ("money: top-up", f"/cloud-accounts/top-ups/{top_up.pk}/", {}),
+        ("money: customer with an account", f"/customers/{account.customer_id}/", {}),
+        ("money: statements", "/statements/", {}),
+        ("money: statement (last month)", f"/statements/{statement.pk}/", {}),
+        ("money: API cloud-accounts", "/api/v1/cloud-accounts/", api),
+        ("money: API statements", "/api/v1/statements/", api),
+        ("money: API statement", f"/api/v1/statements/{statement.pk}/", api),
+        ("money: API statement lines", f"/api/v1/statements/{statement.pk}/lines/", api),
     ]
 
 

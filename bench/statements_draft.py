@@ -9,6 +9,11 @@ seeding.
 
     DATABASE_URL=postgres://.../portal_bench_statements \\
         .venv/bin/python bench/statements_draft.py [--accounts 20000] [--partners 200]
+
+On a database seeded by `bench/seed_scale.py` (its money step: 12 months of consumption), give
+a month it holds and did not draft, e.g. `--month 2026-10`: nothing is seeded, the month's
+statements are drafted and timed, then deleted again (`--keep` keeps them). A month with a
+sent statement is refused: sent statements are never deleted.
 """
 
 import argparse
@@ -136,13 +141,20 @@ def main():
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--partners", type=int, default=200)
     parser.add_argument("--products", type=int, default=2)
+    parser.add_argument("--month", default="", help="YYYY-MM (default 2026-10)")
+    parser.add_argument("--keep", action="store_true", help="keep the drafted statements")
     args = parser.parse_args()
+    global MONTH
+    if args.month:
+        MONTH = date.fromisoformat(f"{args.month}-01")
     call_command("migrate", verbosity=0)
+    if Statement.objects.filter(month=MONTH).exclude(status="draft").exists():
+        raise SystemExit(f"{MONTH:%Y-%m} has sent statements: give a month not drafted yet.")
     if not Consumption.objects.filter(day__gte=MONTH, day__lte=month_end(MONTH)).exists():
         began = time.perf_counter()
         seed(args.accounts, args.partners, args.products)
         print(f"seeded in {time.perf_counter() - began:.0f} s")
-    Statement.objects.filter(month=MONTH).delete()
+    Statement.objects.filter(month=MONTH, status="draft").delete()
     rows = Consumption.objects.filter(day__gte=MONTH, day__lte=month_end(MONTH)).count()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -154,6 +166,11 @@ def main():
         f"{rows:,} consumption rows, {made} statements, {lines:,} lines drafted in {took:.1f} s "
         f"({took / max(made, 1) * 1000:.0f} ms a statement)"
     )
+    began = time.perf_counter()
+    again = draft_statements(MONTH)
+    print(f"the hourly run once they exist: {again} drafted in {time.perf_counter() - began:.1f} s")
+    if not args.keep:
+        Statement.objects.filter(month=MONTH, status="draft").delete()
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from billing.documents import top_up_documents
 from billing.models import (
     CloudAccount,
     CloudAccountLink,
@@ -278,8 +280,37 @@ class TopUpAdmin(ReadOnlyAdmin):
         "decided_by_token",
         "billing_reference",
         "failure_reason",
+        "einvoices",
     )
     actions = ("apply_selected", "fail_selected")
+
+    @admin.display(description=_("e-invoices"))
+    def einvoices(self, obj):
+        """The top-up's e-invoices with their files, and the way to record one."""
+
+        def links(invoice):
+            return format_html_join(
+                " ",
+                '<a href="{}">{}</a>',
+                (
+                    (reverse("admin:statements_einvoice_file", args=[invoice.pk, k]), k.upper())
+                    for k in ("pdf", "xml")
+                    if getattr(invoice, k)
+                ),
+            )
+
+        invoices = top_up_documents([obj]).get(obj.pk, [])
+        listed = format_html_join(
+            "", "<li data-einvoice>{} {}</li>", ((i, links(i)) for i in invoices)
+        )
+        record = format_html(
+            '<a href="{}?top_up={}">{}</a>',
+            reverse("admin:statements_einvoice_add"),
+            obj.pk,
+            gettext("Record the e-invoice"),
+        )
+        listed = format_html("<ul>{}</ul>", listed) if invoices else ""
+        return format_html("{}{}", listed, record)
 
     @admin.action(description=_("Mark selected top-ups applied"))
     def apply_selected(self, request, queryset):

@@ -12,3 +12,10 @@ class BillingConfig(AppConfig):
 
         # The links follow the customers' ownership, in the ownership change's transaction.
         register_ownership_follower()
+
+        from billing.services.accounts import confirmation_email
+        from notifications.models import Kind
+        from notifications.services import register_email_renderer
+
+        # The customer's confirmation e-mail goes through the outbox, written here.
+        register_email_renderer(Kind.CLOUD_ACCOUNT_CONFIRMATION, confirmation_email)

@@ -54,6 +54,17 @@ def top_ups_for_partner(partner: Partner) -> QuerySet[TopUp]:
     return TopUp.objects.filter(partner=partner).select_related("cloud_account__customer")
 
 
+def top_up_page(partner: Partner, *, cursor: str = ""):
+    """The partner's top-ups, newest first, on the (partner, created_at, id) index."""
+    return keyset_page(
+        top_ups_for_partner(partner),
+        ordering=("-created_at", "-pk"),
+        cursor=cursor,
+        scope=f"top-ups|{partner.pk}",
+        count=False,
+    )
+
+
 def get_top_up_for_partner(partner: Partner, pk) -> TopUp:
     return get_object_or_404(top_ups_for_partner(partner), pk=pk)
 

@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import selectors
+from billing.documents import top_up_documents
 from billing.forms import CloudAccountRequestForm, TopUpForm
 from billing.services.accounts import (
+    cancel_cloud_account,
     confirm_cloud_account,
     open_confirmation,
     request_cloud_account,
@@ -44,6 +46,21 @@ def credit_ledger(request):
     page = selectors.ledger_page(request.partner, cursor=request.GET.get("cursor", ""))
     ctx = {"page": page, "balance": selectors.balance(request.partner)}
     return render(request, "billing/credit_ledger.html", ctx)
+
+
+@partner_required
+def top_up_list(request):
+    page = selectors.top_up_page(request.partner, cursor=request.GET.get("cursor", ""))
+    ctx = {"page": page, "balance": selectors.balance(request.partner)}
+    return render(request, "billing/top_up_list.html", ctx)
+
+
+@partner_required
+def top_up_detail(request, pk):
+    """A top-up, billing's answer, and its e-invoices (PDF and XML) once recorded."""
+    top_up_ = selectors.get_top_up_for_partner(request.partner, pk)
+    ctx = {"top_up": top_up_, "einvoices": top_up_documents([top_up_]).get(top_up_.pk, [])}
+    return render(request, "billing/top_up_detail.html", ctx)
 
 
 def _detail_ctx(request, account, form=None) -> dict:
@@ -108,6 +125,22 @@ def cloud_account_resend(request, pk):
     else:
         messages.success(
             request, _("A new confirmation link was sent to %(email)s.") % {"email": account.email}
+        )
+    return redirect(account_url(account))
+
+
+@require_POST
+@partner_required
+def cloud_account_cancel(request, pk):
+    """Withdraw the partner's own request while it waits for the customer or for VNG Cloud."""
+    account = selectors.get_cloud_account_for_partner(request.partner, pk)
+    try:
+        cancel_cloud_account(account, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The request was cancelled; the customer's link no longer works.")
         )
     return redirect(account_url(account))
 

@@ -70,6 +70,29 @@ TEXTS = {
     Kind.STATEMENT_PAID: lambda: _(
         "The commission of %(amount)s VND of your statement of %(month)s was paid."
     ),
+    Kind.CLOUD_ACCOUNT_REQUESTED: lambda: _(
+        "A link of %(customer)s's cloud account %(account)s was requested; the customer "
+        "confirms it by e-mail."
+    ),
+    Kind.CLOUD_ACCOUNT_CONFIRMED: lambda: _(
+        "%(customer)s confirmed the link of its cloud account %(account)s; VNG Cloud approves "
+        "it next."
+    ),
+    Kind.CLOUD_ACCOUNT_APPROVED: lambda: _(
+        "%(customer)s's cloud account %(account)s is linked to you; you can top it up."
+    ),
+    Kind.CLOUD_ACCOUNT_REJECTED: lambda: _(
+        "VNG Cloud rejected the link of %(customer)s's cloud account %(account)s: %(reason)s"
+    ),
+    Kind.CLOUD_ACCOUNT_CANCELLED: lambda: _(
+        "Your organisation cancelled the link request of %(customer)s's cloud account %(account)s."
+    ),
+    Kind.CLOUD_ACCOUNT_MOVED: lambda: _(
+        "%(customer)s's cloud account %(account)s is no longer linked to you: the customer moved."
+    ),
+    Kind.CLOUD_ACCOUNT_CONFIRMATION: lambda: _(
+        "A confirmation link for the cloud account %(account)s was e-mailed to the customer."
+    ),
     Kind.REVIEW_OVERDUE: lambda: _(
         "The registration “%(deal)s” of %(partner)s for %(customer)s has waited longer than "
         "%(sla)s business days for review (it was due on %(date)s)."
@@ -103,15 +126,36 @@ def message(event: Event) -> str:
         "to_stage": _stage_label(deal, params.get("to_stage", "")) if deal else "-",
         "sla": params.get("sla", "-"),
         "amount": params.get("amount", "-"),
-        "account": params.get("account", "-"),
+        "account": params.get("account") or params.get("name") or "-",
         "month": params.get("month", "-"),
     }
     if "customer" in params:
         values["customer"] = params["customer"]
     text = TEXTS[Kind(event.kind)]() % values
+    text = _other_wording(event.kind, params, values) or text
     if event.kind == Kind.CONFLICT_FLAGGED and params.get("on") == "win":
         text += " " + _("The partner tried to win it; the win was refused.")
     return text
+
+
+def _other_wording(kind: str, params: dict, values: dict) -> str:
+    """The cloud account events that read differently for the side they reach."""
+    if kind == Kind.CLOUD_ACCOUNT_MOVED and params.get("to_you"):
+        return (
+            _(
+                "%(customer)s's cloud account %(account)s is now linked to you: the customer is yours."
+            )
+            % values
+        )
+    if kind == Kind.CLOUD_ACCOUNT_CANCELLED and params.get("by") == "ownership":
+        return (
+            _(
+                "The link request of %(customer)s's cloud account %(account)s was cancelled: the "
+                "customer moved to another partner."
+            )
+            % values
+        )
+    return ""
 
 
 def title(event: Event) -> str:

@@ -39,12 +39,28 @@ class Kind(models.TextChoices):
     STATEMENT_CONFIRMED = "statement_confirmed", _("Statement confirmed")
     STATEMENT_DISPUTED = "statement_disputed", _("Statement disputed")
     STATEMENT_PAID = "statement_paid", _("Statement paid")
+    CLOUD_ACCOUNT_REQUESTED = "cloud_account_requested", _("Cloud account link requested")
+    CLOUD_ACCOUNT_CONFIRMED = (
+        "cloud_account_confirmed",
+        _("Cloud account confirmed by the customer"),
+    )
+    CLOUD_ACCOUNT_APPROVED = "cloud_account_approved", _("Cloud account linked")
+    CLOUD_ACCOUNT_REJECTED = "cloud_account_rejected", _("Cloud account request rejected")
+    CLOUD_ACCOUNT_CANCELLED = "cloud_account_cancelled", _("Cloud account request cancelled")
+    CLOUD_ACCOUNT_MOVED = "cloud_account_moved", _("Cloud account moved with its customer")
+    # The customer's own e-mail with its one-time link (the customer is not a portal user).
+    CLOUD_ACCOUNT_CONFIRMATION = (
+        "cloud_account_confirmation",
+        _("Cloud account confirmation link (to the customer)"),
+    )
 
 
 class Audience(models.TextChoices):
     PARTNER = "partner", _("the partner's admins and the deal's creator")
     STAFF = "staff", _("staff reviewers")
     BOTH = "both", _("the partner and staff")
+    # The address in the event's params (`email`): a customer, who has no account here.
+    CUSTOMER = "customer", _("the customer's e-mail address")
 
 
 # Who hears of each kind. Registrations, resubmissions, conflicts and overdue reviews are for
@@ -59,13 +75,24 @@ AUDIENCE = {
     # The partner's answer to a statement is for staff (and the partner's own admins).
     Kind.STATEMENT_CONFIRMED: Audience.BOTH,
     Kind.STATEMENT_DISPUTED: Audience.BOTH,
+    # A customer's confirmation is staff's cue to approve the link.
+    Kind.CLOUD_ACCOUNT_CONFIRMED: Audience.BOTH,
+    Kind.CLOUD_ACCOUNT_CONFIRMATION: Audience.CUSTOMER,
 }
 # Kinds that only show in-app unless a user asks for e-mail: they accompany another event
 # that already mails (a win issues the discount; an open stage move is routine).
 # Kinds that go to one webhook endpoint only, never to people.
 WEBHOOK_ONLY = frozenset({Kind.WEBHOOK_TEST})
 EMAIL_OFF_BY_DEFAULT = frozenset(
-    {Kind.DISCOUNT_ISSUED, Kind.STAGE_CHANGED, Kind.CREDIT_TOPPED_UP, Kind.CREDIT_TOP_UP_APPLIED}
+    {
+        Kind.DISCOUNT_ISSUED,
+        Kind.STAGE_CHANGED,
+        Kind.CREDIT_TOPPED_UP,
+        Kind.CREDIT_TOP_UP_APPLIED,
+        # The partner made the request or withdrew it itself.
+        Kind.CLOUD_ACCOUNT_REQUESTED,
+        Kind.CLOUD_ACCOUNT_CANCELLED,
+    }
 )
 
 

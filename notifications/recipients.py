@@ -72,6 +72,10 @@ def recipients_for(event: Event) -> list[Recipient]:
     nobody for a sandbox's event."""
     if event.kind in WEBHOOK_ONLY or _in_sandbox(event):
         return []
+    if event.audience == Audience.CUSTOMER:
+        params = event.params or {}
+        language = params.get("language") or settings.LANGUAGE_CODE
+        return [Recipient(None, params["email"], language, True)] if params.get("email") else []
     users = []
     if event.audience in (Audience.PARTNER, Audience.BOTH):
         users += _partner_users(event)

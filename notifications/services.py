@@ -365,8 +365,15 @@ def reads_in_admin(user) -> bool:
 
 
 def link_for(event: Event, *, in_admin: bool) -> str:
-    """Where the notification leads: the deal (or statement) page, or for staff the same in
-    admin."""
+    """Where the notification leads: the deal (statement, cloud account) page, or for staff
+    the same in admin."""
+    account = (event.params or {}).get("cloud_account")
+    if event.deal_id is None and account:  # cloud_account.* events (the billing app's URLs)
+        if in_admin:
+            return reverse("admin:billing_cloudaccount_change", args=[account])
+        if event.kind == event.Kind.CLOUD_ACCOUNT_MOVED and not (event.params or {}).get("to_you"):
+            return reverse("cloud_account_list")  # it is no longer the partner's to open
+        return reverse("cloud_account_detail", args=[account])
     statement = (event.params or {}).get("statement")
     if event.deal_id is None and statement:  # statement.* events (the statements app's URLs)
         if in_admin:
@@ -379,8 +386,19 @@ def link_for(event: Event, *, in_admin: bool) -> str:
     return event.deal.get_absolute_url()
 
 
+# kind -> renderer(delivery) -> EmailMultiAlternatives: an e-mail an app above writes its own
+# way (the customer's confirmation link, `billing`), still sent, retried and kept here.
+_email_renderers: dict = {}
+
+
+def register_email_renderer(kind: str, renderer) -> None:
+    _email_renderers[str(kind)] = renderer
+
+
 def _email(delivery: Delivery) -> EmailMultiAlternatives:
     event = delivery.event
+    if event.kind in _email_renderers:
+        return _email_renderers[event.kind](delivery)
     with translation.override(delivery.language or settings.LANGUAGE_CODE):
         ctx = {
             "title": title(event),

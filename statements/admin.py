@@ -5,6 +5,7 @@ statement's thread, marking paid, adjustments, recording e-invoices. Rows are re
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -31,6 +32,7 @@ from web.admin import (
     short_date,
 )
 from web.admin_writes import add_refusal
+from web.downloads import file_download
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 
@@ -385,6 +387,28 @@ class EInvoiceAdmin(ReadOnlyAdmin):
         "recorded_by_token",
         "created_at",
     )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/file/<str:kind>/",
+                self.admin_site.admin_view(self.file_view),
+                name="statements_einvoice_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request, pk, kind):
+        """Staff download an e-invoice's PDF or XML (as partners do, never inline)."""
+        if not self.has_view_permission(request) or kind not in ("pdf", "xml"):
+            raise PermissionDenied
+        invoice = get_object_or_404(EInvoice, pk=pk)
+        stored = invoice.pdf if kind == "pdf" else invoice.xml
+        if not stored:
+            raise Http404
+        content_type = "application/pdf" if kind == "pdf" else "application/xml"
+        name = f"e-invoice-{invoice.form}{invoice.series}-{invoice.number}.{kind}"
+        return file_download(stored, name=name, content_type=content_type)
 
     def get_search_results(self, request, queryset, search_term):
         """The exact number, typed with or without its leading zeros (any length)."""

@@ -7,4 +7,9 @@ class StatementsConfig(AppConfig):
     verbose_name = _("Statements")
 
     def ready(self):
+        from billing.documents import register_top_up_documents
         from statements import activity  # noqa: F401 - names the app's activity-log actions
+        from statements.selectors import einvoices_of_top_ups
+
+        # The top-up pages (billing's, a floor below) show a top-up's e-invoices.
+        register_top_up_documents(einvoices_of_top_ups)

@@ -266,6 +266,11 @@ class StatementLine(models.Model):
         verbose_name = _("statement line")
         verbose_name_plural = _("statement lines")
         ordering = ("kind", "customer__name", "product__name", "first_day", "pk")
+        indexes = [
+            # A statement's lines a page at a time (keyset on the id): drafting creates them
+            # in the order they are read, so the id is that order.
+            models.Index(fields=["statement", "id"], name="statementline_statement_id"),
+        ]
 
     def __str__(self):
         return f"{self.statement}: {self.amount}"

@@ -26,7 +26,7 @@ def statement_list(request):
 def _detail_ctx(request, statement, **extra):
     return {
         "statement": statement,
-        "lines": list(selectors.lines_of(statement)),
+        "page": selectors.line_page(statement, cursor=request.GET.get("cursor", "")),
         "thread": list(statement.messages.select_related("author")),
         "einvoices": list(selectors.einvoices_of(statement)),
         "can_answer": request.membership.is_admin

@@ -102,6 +102,27 @@ def test_seed_scale_then_pages_answer_every_page(seeded):
 
     assert "| floor |" in out
     assert "| deal list" in out or "| deals" in out
+    # The seed's money step: the partner's money pages are listed and answer.
+    assert "| money: statement (last month) |" in out
+    assert "| money: API statement lines |" in out
+
+
+def test_seed_scale_money_only_adds_the_money_loop_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'money.sqlite3'}"
+    run("bench/seed_scale.py", "--deals", "60", "--no-money", DATABASE_URL=url)
+
+    out = run("bench/seed_scale.py", "--money-only", "--months", "2", DATABASE_URL=url)
+
+    assert "cloud accounts" in out and "statements drafted" in out
+    again = subprocess.run(
+        [sys.executable, "bench/seed_scale.py", "--money-only"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode != 0
+    assert "already holds cloud accounts" in again.stderr
 
 
 def test_first_visit_signs_in_and_stays_within_its_budget(bench_server):

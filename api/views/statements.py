@@ -37,13 +37,30 @@ class StatementDetail(PartnerAPIView):
     @extend_schema(
         operation_id="statements_retrieve",
         responses={200: s.StatementDetailSerializer, **READ_ERRORS},
-        summary=gettext_lazy("A statement: lines by customer and product, totals, e-invoices"),
+        summary=gettext_lazy("A statement: totals, e-invoices, and where its lines are"),
     )
     def get(self, request, pk):
         statement = selectors.get_statement_for_partner(self.partner, pk)
-        statement.ordered_lines = list(selectors.lines_of(statement))
         statement.ordered_einvoices = list(selectors.einvoices_of(statement))
         return Response(s.StatementDetailSerializer(statement, context={"request": request}).data)
+
+
+class StatementLines(PartnerAPIView):
+    paginated = True
+    default_sort = "pk"  # drafting creates the lines in reading order
+
+    @extend_schema(
+        operation_id="statement_lines_list",
+        responses={200: s.StatementLineSerializer(many=True), **READ_ERRORS},
+        summary=gettext_lazy(
+            "A statement's lines by customer and product (adjustments first), a page at a time"
+        ),
+    )
+    def get(self, request, pk):
+        statement = selectors.get_statement_for_partner(self.partner, pk)
+        lines = statement.lines.select_related("customer", "product")
+        page = self.paginate_queryset(lines)
+        return self.get_paginated_response(s.StatementLineSerializer(page, many=True).data)
 
 
 class ConsumptionBatch(InternalAPIView):

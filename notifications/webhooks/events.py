@@ -37,6 +37,12 @@ TYPE_FOR_KIND = {
     Kind.STATEMENT_CONFIRMED: "statement.confirmed",
     Kind.STATEMENT_DISPUTED: "statement.disputed",
     Kind.STATEMENT_PAID: "statement.paid",
+    Kind.CLOUD_ACCOUNT_REQUESTED: "cloud_account.requested",
+    Kind.CLOUD_ACCOUNT_CONFIRMED: "cloud_account.confirmed",
+    Kind.CLOUD_ACCOUNT_APPROVED: "cloud_account.approved",
+    Kind.CLOUD_ACCOUNT_REJECTED: "cloud_account.rejected",
+    Kind.CLOUD_ACCOUNT_CANCELLED: "cloud_account.cancelled",
+    Kind.CLOUD_ACCOUNT_MOVED: "cloud_account.moved",
 }
 KIND_FOR_TYPE = {name: str(kind) for kind, name in TYPE_FOR_KIND.items()}
 EVENT_TYPES = tuple(TYPE_FOR_KIND.values())

@@ -9,8 +9,9 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from deals.models import Product
 from notifications.activity import record_activity
-from partners.models import Partner
+from partners.models import Customer, Partner
 from partners.selectors import sandbox_partners
 from statements.models import Adjustment, Consumption, Statement, StatementLine
 from statements.rates import ZERO, Rates, share
@@ -111,6 +112,29 @@ def consumption_lines(partner_id, month: date) -> list[StatementLine]:
     return lines
 
 
+def _reading_order(lines: list[StatementLine]):
+    """The order the statement is read in (`selectors.lines_of`): adjustments, then by
+    customer and product name and first day. Lines are created in it, so a page of lines is
+    a range of ids (`selectors.line_page`)."""
+    customers = dict(
+        Customer.objects.filter(pk__in={line.customer_id for line in lines}).values_list(
+            "pk", "name"
+        )
+    )
+    products = dict(Product.objects.values_list("pk", "name"))
+
+    def key(line):
+        return (
+            line.kind,
+            customers.get(line.customer_id, ""),
+            line.customer_id or 0,
+            products.get(line.product_id, ""),
+            line.first_day or date.min,
+        )
+
+    return key
+
+
 def _fill(statement: Statement) -> Statement:
     """(Re)compute a draft's lines and totals (the caller holds the statement's row)."""
     lines = consumption_lines(statement.partner_id, statement.month)
@@ -128,6 +152,7 @@ def _fill(statement: Statement) -> Statement:
         )
     for line in lines:
         line.statement = statement
+    lines.sort(key=_reading_order(lines))
     StatementLine.objects.filter(statement=statement).delete()
     StatementLine.objects.bulk_create(lines)
     consumption_only = [line for line in lines if line.kind == StatementLine.Kind.CONSUMPTION]

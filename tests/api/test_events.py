@@ -30,7 +30,10 @@ def test_every_partner_kind_has_one_api_name():
     assert not reviewers_only & set(TYPE_FOR_KIND)  # the reviewers' business
     # A test event goes to one endpoint on request: no one subscribes to it or polls it.
     assert Kind.WEBHOOK_TEST not in TYPE_FOR_KIND
-    assert set(TYPE_FOR_KIND) | reviewers_only | {Kind.WEBHOOK_TEST} == set(Kind)
+    # The customer's confirmation e-mail is the customer's, not the partner's news.
+    customer_only = {Kind.CLOUD_ACCOUNT_CONFIRMATION}
+    assert not customer_only & set(TYPE_FOR_KIND)
+    assert set(TYPE_FOR_KIND) | reviewers_only | customer_only | {Kind.WEBHOOK_TEST} == set(Kind)
 
 
 def test_lists_the_partners_events_oldest_first_and_never_another_partners(

@@ -32,9 +32,12 @@ def request_account(partner, customer, by, capture, **fields) -> tuple:
 
 
 def link_account(partner, customer, by, staff, capture, **fields):
+    """A linked account; its events delivered (a later event of the partner would otherwise
+    wait for them: the outbox keeps a partner's events in order)."""
     account, token = request_account(partner, customer, by, capture, **fields)
-    confirm_cloud_account(token=token)
-    return approve_cloud_account(account, by=staff)
+    with capture(execute=True):
+        confirm_cloud_account(token=token)
+        return approve_cloud_account(account, by=staff)
 
 
 @pytest.fixture

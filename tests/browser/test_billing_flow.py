@@ -55,3 +55,24 @@ def test_the_customer_confirms_outside_the_portal(ui):
     ui.check("confirmed")
     account.refresh_from_db()
     assert account.status == CloudAccount.Status.AWAITING_APPROVAL
+
+
+def test_a_partner_opens_its_top_ups_and_cancels_a_pending_request(ui):
+    account = CloudAccount.objects.get(account_id="vng-demo-a03")
+    newest = TopUp.objects.filter(partner=account.partner).order_by("-created_at", "-pk").first()
+    ui.login(account.requested_by.email)
+    ui.menu("/cloud-accounts/")
+    ui.page.locator("a[href='/cloud-accounts/top-ups/']").click()
+    ui.page.wait_for_url(f"{ui.base}/cloud-accounts/top-ups/")
+    ui.check("top-ups")
+    ui.page.locator(f"[data-top-up='{newest.pk}'] a").first.click()
+    ui.page.wait_for_url(f"{ui.base}/cloud-accounts/top-ups/{newest.pk}/")
+    expect(ui.page.locator(f"[data-amount='{newest.amount}']")).to_be_visible()
+    ui.check("top-up")
+    ui.go(f"/cloud-accounts/{account.pk}/")
+    ui.page.locator("form[data-form=cancel-request] button[type=submit]").click()
+    ui.page.wait_for_url(f"{ui.base}/cloud-accounts/{account.pk}/")
+    expect(ui.page.locator(".alert-success, [data-toast]").first).to_be_visible()
+    ui.check("request-cancelled")
+    account.refresh_from_db()
+    assert account.status == CloudAccount.Status.CANCELLED

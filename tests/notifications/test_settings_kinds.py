@@ -26,8 +26,11 @@ def test_settings_offer_a_partner_user_only_the_partners_events(alice_client):
 
     assert [label for label in REVIEWERS_ONLY if label in labels] == []
     assert "Registration approved" in labels and "Deal won" in labels
-    assert len(labels) == len(Kind) - len(REVIEWERS_ONLY) - 1  # not the webhooks' test event
+    # Not the webhooks' test event, nor the customer's own confirmation e-mail.
+    assert len(labels) == len(Kind) - len(REVIEWERS_ONLY) - 2
     assert "Webhook test" not in labels
+    assert "Cloud account confirmation link (to the customer)" not in labels
+    assert "Cloud account linked" in labels
 
 
 def test_settings_offer_staff_the_reviewers_events(client, staff):

@@ -80,7 +80,13 @@ def test_partner_reads_its_statements_and_pdf(alpha_api, sent):
     listing = alpha_api.get("/api/v1/statements/").json()["results"]
     assert [(row["id"], row["total"]) for row in listing] == [(sent.pk, "262000")]
     detail = alpha_api.get(f"/api/v1/statements/{sent.pk}/").json()
-    assert [line["amount"] for line in detail["lines"]] == ["150000", "112000"]
+    assert detail["lines"].endswith(f"/api/v1/statements/{sent.pk}/lines/")
+    lines = alpha_api.get(f"/api/v1/statements/{sent.pk}/lines/").json()
+    assert [line["amount"] for line in lines["results"]] == ["150000", "112000"]
+    first = alpha_api.get(f"/api/v1/statements/{sent.pk}/lines/", {"limit": 1}).json()
+    rest = alpha_api.get(first["next"]).json()
+    assert [line["amount"] for line in first["results"] + rest["results"]] == ["150000", "112000"]
+    assert rest["next"] is None
     assert detail["pdf_url"].endswith(f"/api/v1/statements/{sent.pk}/pdf/")
     pdf = alpha_api.get(f"/api/v1/statements/{sent.pk}/pdf/", {"lang": "vi"})
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
@@ -91,6 +97,7 @@ def test_another_partner_gets_404_from_the_api(beta, bob, sent):
     beta_api = ApiClient(make_token(beta, bob)[1])
     assert beta_api.get(f"/api/v1/statements/{sent.pk}/").status_code == 404
     assert beta_api.get(f"/api/v1/statements/{sent.pk}/pdf/").status_code == 404
+    assert beta_api.get(f"/api/v1/statements/{sent.pk}/lines/").status_code == 404
     assert beta_api.get("/api/v1/statements/").json()["results"] == []
 
 

@@ -101,3 +101,55 @@ def test_pages_stay_within_the_query_budget(alice_client, sent, django_assert_ma
         assert alice_client.get("/statements/").status_code == 200
     with django_assert_max_num_queries(8):
         assert alice_client.get(f"/statements/{sent.pk}/").status_code == 200
+
+
+def test_detail_pages_many_lines_fifty_at_a_time_in_reading_order(alice_client, sent):
+    from statements.models import StatementLine
+
+    StatementLine.objects.bulk_create(
+        StatementLine(statement=sent, kind="consumption", consumption=i, amount=i)
+        for i in range(1, 61)
+    )
+    page = alice_client.get(f"/statements/{sent.pk}/")
+    first = page.content.decode()
+    assert first.count("data-line=") == 50
+    cursor = page.context["page"].next_cursor
+    assert cursor
+    rest = alice_client.get(f"/statements/{sent.pk}/", {"cursor": cursor})
+    assert rest.content.decode().count("data-line=") == 62 - 50
+    assert rest.context["page"].next_cursor == ""
+    shown = [line.pk for line in page.context["page"].object_list + rest.context["page"].rows]
+    assert shown == sorted(
+        StatementLine.objects.filter(statement=sent).values_list("pk", flat=True)
+    )
+
+
+def test_drafting_creates_lines_in_reading_order(
+    alpha, alice, staff, account, vserver, django_capture_on_commit_callbacks
+):
+    """The page reads lines by id: drafting must create them as `lines_of` orders them."""
+    from partners.services import transfer_ownership
+    from statements.selectors import lines_of
+    from tests.billing.conftest import link_account
+    from tests.factories import CustomerFactory
+    from tests.statements.conftest import backdate_links
+
+    # A second customer whose name sorts before the first one's ("Công ty Mặt Trời").
+    early = CustomerFactory(name="An Phát")
+    transfer_ownership(customer=early, partner=alpha)
+    second = link_account(
+        alpha,
+        early,
+        alice,
+        staff,
+        django_capture_on_commit_callbacks,
+        account_id="acc-0002",
+        email="it@anphat.test",
+    )
+    backdate_links(second)
+    send(month_of("acc-0001", "vserver", 1000) + month_of("acc-0002", "vserver", 2000))
+    draft_statements(OCTOBER)
+    statement = Statement.objects.get(partner=alpha, month=OCTOBER)
+    by_id = list(statement.lines.order_by("pk").values_list("customer__name", flat=True))
+    assert by_id == [line.customer.name for line in lines_of(statement)]
+    assert by_id[0] == "An Phát"

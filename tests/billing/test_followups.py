@@ -1,0 +1,331 @@
+"""Top-up pages with their e-invoices, cloud account events through the outbox (the customer's
+e-mail a delivery like any other), a partner cancelling its own request, and the API asking
+for a link."""
+
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from billing.models import AccountConfirmation, CloudAccount
+from billing.services.accounts import cancel_cloud_account, reject_cloud_account
+from billing.services.credit import top_up
+from notifications.models import Delivery, Event
+from notifications.webhooks.events import payload
+from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
+from partners.services import transfer_ownership
+from statements.models import EInvoice
+from tests.api.conftest import ApiClient, make_token
+from tests.billing.conftest import link_account, request_account
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+S = CloudAccount.Status
+
+
+@pytest.fixture(autouse=True)
+def _generous_rate_limit(settings):
+    settings.API_RATE_LIMIT = "10000/minute"
+
+
+@pytest.fixture
+def alpha_top_up(alpha, alice, alpha_account, alpha_credit):
+    return top_up(alpha_account, partner=alpha, amount=2_000_000, by=alice, note="May")
+
+
+@pytest.fixture
+def top_up_invoice(alpha, alpha_top_up, staff):
+    invoice = EInvoice(
+        top_up=alpha_top_up,
+        partner=alpha,
+        form="1",
+        series="C26TAA",
+        number="123",
+        buyer_tax_code="0312345678",
+        issued_on=date(2026, 11, 30),
+        recorded_by=staff,
+    )
+    invoice.pdf.save("inv.pdf", ContentFile(b"%PDF-1.4 top-up invoice"), save=False)
+    invoice.xml.save("inv.xml", ContentFile(b"<HDon>top-up</HDon>"), save=False)
+    invoice.save()
+    return invoice
+
+
+def _bob_client(client, bob):
+    client.force_login(bob)
+    return client
+
+
+# --- top-up pages ---------------------------------------------------------------------------
+
+
+def test_top_up_list_and_page_show_the_top_up_and_download_its_einvoice(
+    alice_client, alpha_top_up, top_up_invoice
+):
+    listing = alice_client.get(reverse("top_up_list"))
+    assert listing.status_code == 200
+    assert f'data-top-up="{alpha_top_up.pk}"' in listing.content.decode()
+    page = alice_client.get(reverse("top_up_detail", args=[alpha_top_up.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-amount="2000000"' in html
+    assert "E-invoice 1C26TAA no. 123" in html
+    pdf_url = reverse("statement_einvoice", args=[top_up_invoice.pk, "pdf"])
+    xml_url = reverse("statement_einvoice", args=[top_up_invoice.pk, "xml"])
+    assert pdf_url in html and xml_url in html
+    pdf = alice_client.get(pdf_url)
+    assert pdf.status_code == 200
+    assert b"".join(pdf.streaming_content) == b"%PDF-1.4 top-up invoice"
+    assert "attachment" in pdf["Content-Disposition"]
+
+
+def test_top_up_page_without_einvoice_says_so(alice_client, alpha_top_up):
+    page = alice_client.get(reverse("top_up_detail", args=[alpha_top_up.pk]))
+    assert "No e-invoice recorded yet." in page.content.decode()
+
+
+def test_another_partners_top_up_and_its_einvoice_answer_404(
+    client, bob, alpha_top_up, top_up_invoice
+):
+    beta_client = _bob_client(client, bob)
+    assert beta_client.get(reverse("top_up_detail", args=[alpha_top_up.pk])).status_code == 404
+    url = reverse("statement_einvoice", args=[top_up_invoice.pk, "pdf"])
+    assert beta_client.get(url).status_code == 404
+    listing = beta_client.get(reverse("top_up_list")).content.decode()
+    assert f'data-top-up="{alpha_top_up.pk}"' not in listing
+
+
+def test_admin_top_up_page_shows_and_downloads_its_einvoice(
+    client, staff, alpha_top_up, top_up_invoice
+):
+    client.force_login(staff)
+    page = client.get(reverse("admin:billing_topup_change", args=[alpha_top_up.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    file_url = reverse("admin:statements_einvoice_file", args=[top_up_invoice.pk, "xml"])
+    assert file_url in html
+    assert f"{reverse('admin:statements_einvoice_add')}?top_up={alpha_top_up.pk}" in html
+    xml = client.get(file_url)
+    assert b"".join(xml.streaming_content) == b"<HDon>top-up</HDon>"
+
+
+def test_admin_einvoice_file_is_for_staff_only(alice_client, top_up_invoice):
+    url = reverse("admin:statements_einvoice_file", args=[top_up_invoice.pk, "pdf"])
+    assert alice_client.get(url).status_code == 302  # to the admin's login
+
+
+# --- events through the outbox --------------------------------------------------------------
+
+
+def test_request_writes_events_and_the_customers_mail_is_an_outbox_delivery(
+    alpha, alice, alpha_customer, django_capture_on_commit_callbacks
+):
+    account, token = request_account(
+        alpha, alpha_customer, alice, django_capture_on_commit_callbacks
+    )
+    assert list(Event.objects.order_by("pk").values_list("kind", "partner_id")) == [
+        ("cloud_account_requested", alpha.pk),
+        ("cloud_account_confirmation", None),
+    ]
+    delivery = Delivery.objects.get(event__kind="cloud_account_confirmation")
+    assert (delivery.channel, delivery.email, delivery.user, delivery.status) == (
+        "email",
+        "it@customer.test",
+        None,
+        "sent",
+    )
+    assert [m.to for m in mail.outbox] == [["it@customer.test"]]
+    # Only the hash is stored; the e-mailed token opens the request.
+    confirmation = AccountConfirmation.objects.get()
+    assert token not in confirmation.token_hash
+    assert confirmation.cloud_account == account
+
+
+def test_confirm_approve_reject_cancel_each_write_their_event(
+    alpha, alice, staff, alpha_customer, django_capture_on_commit_callbacks
+):
+    link_account(alpha, alpha_customer, alice, staff, django_capture_on_commit_callbacks)
+    other = CustomerFactory()
+    transfer_ownership(customer=other, partner=alpha)
+    rejected, _t = request_account(
+        alpha, other, alice, django_capture_on_commit_callbacks, account_id="acc-0002"
+    )
+    reject_cloud_account(rejected, by=staff, reason="Not the customer's account")
+    third = CustomerFactory()
+    transfer_ownership(customer=third, partner=alpha)
+    cancelled, _t = request_account(
+        alpha, third, alice, django_capture_on_commit_callbacks, account_id="acc-0003"
+    )
+    cancel_cloud_account(cancelled, by=alice)
+    kinds = list(
+        Event.objects.exclude(kind="cloud_account_confirmation")
+        .order_by("pk")
+        .values_list("kind", flat=True)
+    )
+    assert kinds == [
+        "cloud_account_requested",
+        "cloud_account_confirmed",
+        "cloud_account_approved",
+        "cloud_account_requested",
+        "cloud_account_rejected",
+        "cloud_account_requested",
+        "cloud_account_cancelled",
+    ]
+    rejected_event = Event.objects.get(kind="cloud_account_rejected")
+    assert payload(rejected_event)["type"] == "cloud_account.rejected"
+    assert rejected_event.params["reason"] == "Not the customer's account"
+    assert Event.objects.get(kind="cloud_account_cancelled").params["by"] == "partner"
+
+
+def test_a_confirmed_request_reaches_staff_and_the_partner_by_email(
+    alpha, alice, staff, alpha_customer, django_capture_on_commit_callbacks, settings
+):
+    settings.STAFF_NOTIFICATION_EMAILS = ["review@vng.test"]
+    _account, token = request_account(
+        alpha, alpha_customer, alice, django_capture_on_commit_callbacks
+    )
+    mail.outbox.clear()
+    from billing.services.accounts import confirm_cloud_account
+
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_cloud_account(token=token)
+    assert sorted(address for m in mail.outbox for address in m.to) == sorted(
+        [alice.email, "review@vng.test"]
+    )
+
+
+def test_a_subscribed_endpoint_gets_the_cloud_account_webhooks(
+    alpha, alice, staff, alpha_customer, django_capture_on_commit_callbacks
+):
+    endpoint = WebhookEndpoint.objects.create(
+        partner=alpha,
+        url="https://crm.example/hooks",
+        secret="s",
+        event_types=["cloud_account.approved"],
+        created_by=alice,
+    )
+    account = link_account(alpha, alpha_customer, alice, staff, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery.event.kind == "cloud_account_approved"
+    assert payload(delivery.event)["data"] == {
+        "cloud_account": account.pk,
+        "account": "acc-0001",
+        "name": "",
+        "customer": "Công ty Mặt Trời",
+        "status": "active",
+    }
+
+
+def test_ownership_moving_writes_moved_for_both_and_cancels_pending_requests(
+    alpha, alice, beta, staff, alpha_customer, django_capture_on_commit_callbacks
+):
+    linked = link_account(alpha, alpha_customer, alice, staff, django_capture_on_commit_callbacks)
+    pending, _t = request_account(
+        alpha, alpha_customer, alice, django_capture_on_commit_callbacks, account_id="acc-0009"
+    )
+    transfer_ownership(customer=alpha_customer, partner=beta)
+    moved = Event.objects.filter(kind="cloud_account_moved").order_by("partner_id")
+    assert [(e.partner_id, e.params["to_you"], e.params["cloud_account"]) for e in moved] == [
+        (alpha.pk, False, linked.pk),
+        (beta.pk, True, linked.pk),
+    ]
+    cancelled = Event.objects.get(kind="cloud_account_cancelled")
+    assert (cancelled.partner_id, cancelled.params["by"]) == (alpha.pk, "ownership")
+    pending.refresh_from_db()
+    assert pending.status == S.CANCELLED
+
+
+# --- the partner cancels its own request ----------------------------------------------------
+
+
+def test_partner_cancels_its_pending_request_and_the_link_stops_working(
+    alice_client, client, alpha, alice, alpha_customer, django_capture_on_commit_callbacks
+):
+    account, token = request_account(
+        alpha, alpha_customer, alice, django_capture_on_commit_callbacks
+    )
+    detail = alice_client.get(reverse("cloud_account_detail", args=[account.pk]))
+    assert 'data-form="cancel-request"' in detail.content.decode()
+    response = alice_client.post(reverse("cloud_account_cancel", args=[account.pk]))
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert (account.status, account.decided_at is not None) == (S.CANCELLED, True)
+    assert AccountConfirmation.objects.get().expires_at <= account.decided_at
+    page = client.post(reverse("cloud_account_confirm", args=[token]) + "?lang=en")
+    assert page.status_code == 410
+    account.refresh_from_db()
+    assert account.status == S.CANCELLED
+    # The account id is free again: the same account can be asked for anew.
+    again, _t = request_account(alpha, alpha_customer, alice, django_capture_on_commit_callbacks)
+    assert again.status == S.AWAITING_CUSTOMER
+
+
+def test_cancel_refuses_a_linked_account(alice_client, alpha_account):
+    response = alice_client.post(reverse("cloud_account_cancel", args=[alpha_account.pk]))
+    assert response.status_code == 302
+    alpha_account.refresh_from_db()
+    assert alpha_account.status == S.ACTIVE
+    assert not Event.objects.filter(kind="cloud_account_cancelled").exists()
+
+
+def test_cancel_is_post_only_and_another_partner_gets_404(
+    alice_client, client, bob, alpha, alice, alpha_customer, django_capture_on_commit_callbacks
+):
+    account, _t = request_account(alpha, alpha_customer, alice, django_capture_on_commit_callbacks)
+    url = reverse("cloud_account_cancel", args=[account.pk])
+    assert alice_client.get(url).status_code == 405
+    assert _bob_client(client, bob).post(url).status_code == 404
+    account.refresh_from_db()
+    assert account.status == S.AWAITING_CUSTOMER
+
+
+# --- the API asks for a link ----------------------------------------------------------------
+
+
+def test_api_requests_a_link_once_per_idempotency_key(alpha, alice, alpha_customer):
+    api = ApiClient(make_token(alpha, alice)[1])
+    body = {
+        "customer": alpha_customer.pk,
+        "kind": "existing",
+        "account_id": "acc-7777",
+        "email": "IT@Customer.test",
+        "language": "en",
+    }
+    headers = {"Idempotency-Key": "link-7777"}
+    first = api.post("/api/v1/cloud-accounts/", body, headers=headers)
+    second = api.post("/api/v1/cloud-accounts/", body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    account = CloudAccount.objects.get()
+    assert first["Location"].endswith(f"/api/v1/cloud-accounts/{account.pk}/")
+    assert (account.account_id, account.email, account.status, account.requested_by) == (
+        "acc-7777",
+        "it@customer.test",
+        S.AWAITING_CUSTOMER,
+        alice,
+    )
+    assert AccountConfirmation.objects.get().language == "en"
+    assert Event.objects.filter(kind="cloud_account_requested").count() == 1
+
+
+def test_api_answers_404_for_another_partners_customer(beta, bob, alpha_customer):
+    api = ApiClient(make_token(beta, bob)[1])
+    response = api.post(
+        "/api/v1/cloud-accounts/",
+        {"customer": alpha_customer.pk, "kind": "new", "name": "X", "email": "a@b.test"},
+    )
+    assert response.status_code == 404
+    assert "Alpha" not in response.content.decode()
+    assert CloudAccount.objects.count() == 0
+
+
+def test_api_read_only_token_cannot_request(alpha, alice, alpha_customer):
+    api = ApiClient(make_token(alpha, alice, access="read")[1])
+    response = api.post(
+        "/api/v1/cloud-accounts/",
+        {"customer": alpha_customer.pk, "kind": "new", "name": "X", "email": "a@b.test"},
+    )
+    assert response.status_code == 403
+    assert CloudAccount.objects.count() == 0
