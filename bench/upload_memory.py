@@ -165,6 +165,12 @@ def main():
     parser.add_argument("--mb", type=int, default=200, help="size of the uploaded file")
     parser.add_argument("--s3", action="store_true", help="store on moto's S3 server")
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="a database to use instead of a new SQLite file (the test suite passes a copy of "
+        "its migrated one, so the script does not apply every migration again)",
+    )
     args = parser.parse_args()
     size = args.mb * 1024 * 1024
 
@@ -174,7 +180,7 @@ def main():
         "DJANGO_SETTINGS_MODULE": "partner_portal.settings",
         "DEBUG": "true",
         "SECRET_KEY": "bench-only",
-        "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
+        "DATABASE_URL": args.database_url or f"sqlite:///{work / 'bench.sqlite3'}",
         "MEDIA_ROOT": str(work / "media"),
         "ATTACHMENT_MAX_BYTES": str(size + CHUNK),
         "AXES_ENABLED": "false",

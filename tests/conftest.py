@@ -33,6 +33,55 @@ def pytest_collection_modifyitems(items):
         if params and "ui" in params:
             group += "@" + params["ui"][0]  # the viewport: desktop or phone
         item.add_marker(pytest.mark.xdist_group(group))
+    # xdist hands the groups out in the order collected: the longest first (the bench
+    # scripts, then the browser flows), so no long group starts last and leaves one core
+    # working alone at the end. A file moves as a whole (its module fixtures are built once)
+    # and keeps its place among the files of its tier.
+    tiers: dict[str, int] = {}
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        tiers[path] = min(tiers.get(path, 3), _tier(item))
+    items.sort(key=lambda item: tiers[item.nodeid.split("::")[0]])
+
+
+def _tier(item) -> int:
+    if getattr(item.module, "XDIST_GROUP", None) == "bench-scripts":
+        return 0
+    if "browser" in item.keywords:
+        return 1
+    return 2 if "slow" in item.keywords else 3
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """The test database on SQLite starts as a copy of the migrated template
+    (tests/migrated.py) instead of applying every migration in each test process."""
+    from django.core import management
+    from django.db import connections
+
+    from tests import migrated
+
+    real = management.call_command
+
+    def call_command(name, *args, **kwargs):
+        connection = connections[kwargs.get("database", "default")]
+        creating = (
+            name == "migrate"
+            and connection.vendor == "sqlite"
+            and connection.is_in_memory_db()
+            and not connection.introspection.table_names()  # a new, empty test database
+        )
+        if not creating:
+            return real(name, *args, **kwargs)
+        copied = migrated.restore_into(connection)
+        result = real(name, *args, **kwargs)  # applies what the copy lacks, if anything
+        if not copied:
+            migrated.save_from(connection)
+        return result
+
+    management.call_command = call_command  # Django's create_test_db imports it when called
+    yield
+    management.call_command = real
 
 
 @pytest.fixture(autouse=True)
