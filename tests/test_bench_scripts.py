@@ -127,8 +127,8 @@ def test_seed_scale_then_pages_answer_every_page(seeded):
     assert "| money: API statement lines |" in out
 
 
-def test_seed_scale_money_only_adds_the_money_loop_once(tmp_path):
-    url = f"sqlite:///{tmp_path / 'money.sqlite3'}"
+def test_seed_scale_money_only_adds_the_money_loop_once(migrated_sqlite):
+    url = migrated_sqlite("money")
     run("bench/seed_scale.py", "--deals", "60", "--no-money", DATABASE_URL=url)
 
     out = run("bench/seed_scale.py", "--money-only", "--months", "2", DATABASE_URL=url)
