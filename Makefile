@@ -10,10 +10,11 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 # pytest-xdist: one worker per core, each with its own test database, live server and Chromium.
-# A file's tests stay on one worker (tests/conftest.py groups them; the browser flows by size).
+# A file's tests stay on one worker (tests/conftest.py groups them; the browser flows by size),
+# and the groups go out longest first in the order tests/conftest.py sorts them (not by count).
 # TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= auto
-XDIST := $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadgroup)
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
 
 .PHONY: run serve test check install install-dev lint format messages migrate seed clean
 

@@ -5,7 +5,6 @@ person's membership and role exactly as they would for a click in the portal. It
 while that person is an active admin of the partner (`ApiToken.stopped_because`).
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,9 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.utils.encoders import JSONEncoder
 
 from partners.models import Membership
+from web.models import SecretToken
 
 
-class ApiToken(models.Model):
+class ApiToken(SecretToken):
     class Access(models.TextChoices):
         READ = "read", _("Read only")
         READ_WRITE = "read_write", _("Read and write")
@@ -26,51 +26,22 @@ class ApiToken(models.Model):
         related_name="api_tokens",
         verbose_name=_("partner"),
     )
-    name = models.CharField(_("name"), max_length=100)
     # A sandbox token acts on the partner's sandbox organisation (`partner.sandbox`), never on
     # its real data; the token still belongs to the partner and follows its creator's role.
     is_sandbox = models.BooleanField(_("sandbox"), default=False, db_default=False)
     access = models.CharField(
         _("access"), max_length=20, choices=Access.choices, default=Access.READ
     )
-    # Only the SHA-256 of the secret is kept; the secret itself is shown once, at creation.
-    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
-    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("revoked by"),
-    )
 
-    class Meta:
+    class Meta(SecretToken.Meta):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
-        ordering = ("-created_at", "-pk")
         constraints = [
             models.CheckConstraint(
                 condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=models.F("created_at")),
                 name="api_token_revoked_after_created",
             ),
         ]
-
-    def __str__(self):
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_active(self):
-        return self.revoked_at is None
 
     @property
     def acting_partner(self):

@@ -4,9 +4,9 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from api.models import ApiToken
-from api.services import hash_key
 from notifications.models import Event
 from notifications.webhooks.events import KIND_FOR_TYPE, PARTNER_KINDS
+from web import tokens
 
 
 def tokens_for_partner(partner) -> QuerySet[ApiToken]:
@@ -22,11 +22,8 @@ def get_token_for_partner(partner, pk) -> ApiToken:
 def token_for_secret(secret: str) -> ApiToken | None:
     """The active token with this secret, its partner (and that partner's sandbox) and its
     creator's membership: one query."""
-    return (
-        ApiToken.objects.filter(key_hash=hash_key(secret), revoked_at__isnull=True)
-        .select_related("partner__sandbox", "created_by__membership")
-        .first()
-    )
+    found = ApiToken.objects.select_related("partner__sandbox", "created_by__membership")
+    return tokens.active_with_secret(found, secret)
 
 
 def events_for_partner(partner, *, type: str = "", after: int | None = None) -> QuerySet[Event]:

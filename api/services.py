@@ -1,6 +1,5 @@
 """Writes on API tokens and idempotency keys; the team pages and the API call these."""
 
-import secrets
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -14,15 +13,10 @@ from deals.services.sandbox import ensure_sandbox
 from notifications.activity import record_activity
 from partners.access import check_partner_admin
 from partners.models import Partner
-from web.digests import sha256_hex
+from web import tokens
 
 TOKEN_PREFIX = "pp_"
-# last_used_at is written at most this often per token, not on every request.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 IDEMPOTENCY_TTL = timedelta(hours=24)
-
-
-hash_key = sha256_hex  # the secret has 256 random bits: its SHA-256 is enough (web.digests)
 
 
 ADMINS_ONLY = gettext_lazy("Only an admin of your organisation can manage API tokens.")
@@ -57,15 +51,10 @@ def create_api_token(
         raise ValidationError(errors)
     if sandbox:
         ensure_sandbox(partner, by=by)
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    key = tokens.new_secret(TOKEN_PREFIX)
+    secret = key.pop("secret")
     token = ApiToken.objects.create(
-        partner=partner,
-        is_sandbox=sandbox,
-        name=name[:100],
-        access=access,
-        key_hash=hash_key(secret),
-        prefix=secret[: len(TOKEN_PREFIX) + 6],
-        created_by=by,
+        partner=partner, is_sandbox=sandbox, name=name[:100], access=access, created_by=by, **key
     )
     data = {"name": token.name, "access": access, **({"sandbox": True} if sandbox else {})}
     record_activity(action="api.token_created", actor=by, obj=token, data=data)
@@ -80,23 +69,13 @@ def revoke_api_token(token: ApiToken, *, by) -> ApiToken:
     compare-and-set, so a second revocation is refused (ValidationError) and changes nothing.
     """
     check_partner_admin(token.partner, by, ADMINS_ONLY)
-    changed = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=by
-    )
-    token.refresh_from_db()
-    if not changed:
+    if not tokens.revoke(token, by=by):
         raise ValidationError(_("This token was already revoked."), code="already_revoked")
     record_activity(action="api.token_revoked", actor=by, obj=token, data={"name": token.name})
     return token
 
 
-def touch_token(token: ApiToken, *, now=None) -> None:
-    """Record the token's use, at most once a minute (one UPDATE, no read)."""
-    now = now or timezone.now()
-    if token.last_used_at and now - token.last_used_at < LAST_USED_RESOLUTION:
-        return
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    token.last_used_at = now
+touch_token = tokens.touch  # at most one UPDATE a minute (web/tokens.py)
 
 
 def purge_idempotency_keys(*, now=None) -> int:

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from web.models import SecretToken
+
 # VND has no minor unit; 18 digits hold any programme's money.
 MONEY = {"max_digits": 18, "decimal_places": 0}
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$"
@@ -380,42 +382,13 @@ class CreditEntry(models.Model):
         return f"{self.get_kind_display()} {self.amount}"
 
 
-class ServiceToken(models.Model):
+class ServiceToken(SecretToken):
     """A token for VNG Cloud's billing system on the internal API; created by staff in
     admin, never by or for a partner. Only the SHA-256 of the secret is kept."""
 
-    name = models.CharField(_("name"), max_length=100)
-    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
-    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("revoked by"),
-    )
-
-    class Meta:
+    class Meta(SecretToken.Meta):
         verbose_name = _("billing service token")
         verbose_name_plural = _("billing service tokens")
-        ordering = ("-created_at", "-pk")
-
-    def __str__(self):
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_active(self):
-        return self.revoked_at is None
 
 
 # Module-level names for the API schema's enum names (SPECTACULAR_SETTINGS imports them).

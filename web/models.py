@@ -39,3 +39,42 @@ class SubmissionKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class SecretToken(models.Model):
+    """What every bearer token of the portal holds: a name, the SHA-256 of its secret (the
+    secret itself is shown once, when made; web/tokens.py), the first characters to recognise
+    it by, who made it, when it was last used and who revoked it. Partners' API tokens and
+    billing's service tokens are both this, with their own tables."""
+
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
