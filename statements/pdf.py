@@ -156,6 +156,10 @@ def _draw(statement) -> bytes:
 
 def response_for(statement, content: bytes, language: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
-    name = f"statement-{statement.month:%Y-%m}-{language}.pdf"
+    name = download_name(statement, language)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return private(response)
+
+
+def download_name(statement, language: str) -> str:
+    return f"statement-{statement.month:%Y-%m}-{language}.pdf"

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from partners.access import partner_required
 from statements import selectors
+from statements.documents import pdf_download
 from statements.services.workflow import add_message, confirm_statement, dispute_statement
 from web.downloads import file_download
 from web.export import csv_response
@@ -138,13 +139,11 @@ def statement_csv(request, pk):
 
 @partner_required
 def statement_pdf(request, pk):
-    from statements.pdf import render_statement_pdf, response_for
-
     statement = selectors.get_statement_for_partner(request.partner, pk)
     language = request.GET.get("lang") or translation.get_language()
     if language not in ("vi", "en"):
         raise Http404
-    return response_for(statement, render_statement_pdf(statement, language=language), language)
+    return pdf_download(statement, language)
 
 
 @partner_required
