@@ -1,9 +1,11 @@
-"""A sent statement's PDFs, drawn once by the worker and kept in the default storage.
+"""A sent statement's documents (its PDF and CSV in each language), made once by the worker
+and kept in the default storage.
 
-Drawing the busiest partner's PDF takes some 20 s (14,624 lines, bench/RESULTS.md), too long
-for a download. A sent statement's amounts are frozen, but its PDF also prints its status, the
+Drawing the busiest partner's PDF takes some 20 s (14,624 lines, bench/RESULTS.md) and its
+CSV 4-5 s, too long for a download. A sent statement's amounts are frozen, but its PDF also prints its status, the
 partner's name and tax code and its e-invoice references, which may change after sending. The
-stored name carries a fingerprint of all of them (and of LAYOUT), so a change makes a new name:
+stored name carries a fingerprint of all of them (and of LAYOUT), so a change makes a new name
+(the CSV, which prints none of them, follows the PDF's name to keep one rule):
 nothing stored is ever stale, only missing. Each change that alters one enqueues the drawing
 (`enqueue_documents`); a download that finds no file draws it on the spot and stores it. Drafts
 are drawn on each download (their figures change). Stale names are removed by the next drawing.
@@ -17,9 +19,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from statements import selectors
 from statements.models import Statement
+from web.export import csv_response
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +34,7 @@ LANGUAGES = ("vi", "en")
 # Bump when the PDF's drawing or wording changes, so every kept file is drawn again.
 LAYOUT = "1"
 TASK = "statements.tasks.store_statement_documents"
-PDF = "application/pdf"
+CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 
 
 def is_kept(statement: Statement) -> bool:
@@ -48,17 +55,25 @@ def fingerprint(statement: Statement) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
-def stored_name(statement: Statement, language: str, *, mark: str | None = None) -> str:
+def stored_name(
+    statement: Statement, language: str, kind: str = "pdf", *, mark: str | None = None
+) -> str:
     mark = mark or fingerprint(statement)
-    return f"{folder(statement)}statement-{statement.pk}-{language}-{mark}.pdf"
+    return f"{folder(statement)}statement-{statement.pk}-{language}-{mark}.{kind}"
 
 
-def store_pdf(statement: Statement, language: str, *, name: str | None = None) -> bytes:
-    """Draw the PDF and keep it under its name; returns its bytes."""
-    from statements.pdf import render_statement_pdf
+def render(statement: Statement, language: str, kind: str) -> bytes:
+    from statements import pdf
 
-    content = render_statement_pdf(statement, language=language)
-    name = name or stored_name(statement, language)
+    if kind == "pdf":
+        return pdf.render_statement_pdf(statement, language=language)
+    return render_statement_csv(statement, language=language)
+
+
+def store(statement: Statement, language: str, kind: str, *, name: str | None = None) -> bytes:
+    """Make the document and keep it under its name; returns its bytes."""
+    content = render(statement, language, kind)
+    name = name or stored_name(statement, language, kind)
     # Two downloads racing both draw; the second one's save finds the name taken and keeps
     # its copy under another name, which the next drawing removes.
     if not default_storage.exists(name):
@@ -67,16 +82,17 @@ def store_pdf(statement: Statement, language: str, *, name: str | None = None) -
 
 
 def store_documents(*, statement_id: int) -> list[str]:
-    """Draw what is missing of a kept statement's PDFs (both languages) and remove the stale
-    ones; returns the names kept. A draft (or a deleted statement) keeps nothing."""
+    """Make what is missing of a kept statement's documents (PDF and CSV, both languages) and
+    remove the stale ones; returns the names kept. A draft (or a deleted one) keeps nothing."""
     statement = Statement.objects.select_related("partner").filter(pk=statement_id).first()
     if statement is None or not is_kept(statement):
         return []
     mark = fingerprint(statement)
-    names = [stored_name(statement, language, mark=mark) for language in LANGUAGES]
-    for language, name in zip(LANGUAGES, names, strict=True):
+    made = [(lang, kind) for kind in CONTENT_TYPES for lang in LANGUAGES]
+    names = [stored_name(statement, lang, kind, mark=mark) for lang, kind in made]
+    for (language, kind), name in zip(made, names, strict=True):
         if not default_storage.exists(name):
-            store_pdf(statement, language, name=name)
+            store(statement, language, kind, name=name)
     _remove_others(statement, keep=names)
     return names
 
@@ -108,17 +124,76 @@ def _enqueue(statement_id: int) -> None:
         logger.exception("could not store the documents of statement %s", statement_id)
 
 
-def pdf_download(statement: Statement, language: str):
-    """The statement's PDF as a download: a kept statement's stored file (drawn and stored now
-    if missing), a draft's drawn for this request."""
-    from statements.pdf import download_name, render_statement_pdf, response_for
-    from web.downloads import stored_download
+def download(statement: Statement, language: str, kind: str = "pdf"):
+    """The statement's PDF or CSV as a download: a kept statement's stored file (made and
+    stored now if missing), a draft's made for this request."""
+    from web.downloads import private, stored_download
 
     if not is_kept(statement):
-        return response_for(statement, render_statement_pdf(statement, language=language), language)
-    name = stored_name(statement, language)
-    if default_storage.exists(name):
-        return stored_download(
-            default_storage, name, name=download_name(statement, language), content_type=PDF
-        )
-    return response_for(statement, store_pdf(statement, language, name=name), language)
+        content = render(statement, language, kind)
+    else:
+        name = stored_name(statement, language, kind)
+        if default_storage.exists(name):
+            return stored_download(
+                default_storage,
+                name,
+                name=download_name(statement, language, kind),
+                content_type=CONTENT_TYPES[kind],
+            )
+        content = store(statement, language, kind, name=name)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[kind])
+    response["Content-Disposition"] = content_disposition_header(
+        True, download_name(statement, language, kind)
+    )
+    return private(response)
+
+
+def download_name(statement: Statement, language: str, kind: str) -> str:
+    return f"statement-{statement.month:%Y-%m}-{language}.{kind}"
+
+
+def render_statement_csv(statement: Statement, *, language: str) -> bytes:
+    """Every line and the totals, UTF-8 with a BOM (web.export's rules), headed in `language`."""
+    with translation.override(language):
+        return csv_response("statement", _csv_header(), _csv_rows(statement)).content
+
+
+def _csv_header() -> list[str]:
+    return [
+        _("Kind"),
+        _("Customer"),
+        _("Tax code"),
+        _("Product"),
+        _("From"),
+        _("To"),
+        _("Consumption (VND)"),
+        _("Partner rate (%)"),
+        _("Partner discount (VND)"),
+        _("Customer rate (%)"),
+        _("Customer discount (VND)"),
+        _("Commission (VND)"),
+        _("Description"),
+    ]
+
+
+def _csv_rows(statement: Statement):
+    for line in selectors.lines_of(statement):
+        yield [
+            line.get_kind_display(),
+            line.customer.name if line.customer else "",
+            line.customer.tax_code if line.customer else "",
+            line.product.display_name if line.product else "",
+            line.first_day.isoformat() if line.first_day else "",
+            line.last_day.isoformat() if line.last_day else "",
+            line.consumption,
+            line.partner_rate,
+            line.partner_discount,
+            line.customer_rate,
+            line.customer_discount,
+            line.amount,
+            line.description,
+        ]
+    yield (
+        [_("Total"), "", "", "", "", "", statement.consumption, "", statement.partner_discount]
+        + ["", statement.customer_discount, statement.total, ""]
+    )

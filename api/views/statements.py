@@ -113,10 +113,10 @@ class StatementPDF(PartnerAPIView):
         summary=gettext_lazy("The statement as a PDF (lang=vi or en)"),
     )
     def get(self, request, pk):
-        from statements.documents import pdf_download
+        from statements.documents import download
 
         statement = selectors.get_statement_for_partner(self.partner, pk)
-        return pdf_download(statement, self.query().get("lang") or "vi")
+        return download(statement, self.query().get("lang") or "vi")
 
 
 class EInvoiceFile(PartnerAPIView):

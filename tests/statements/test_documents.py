@@ -62,16 +62,34 @@ def text_of(content: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def test_sending_stores_both_pdfs(sent):
+def test_sending_stores_both_pdfs_and_both_csvs(sent):
     mark = documents.fingerprint(sent)
     assert stored(sent) == [
+        f"statement-{sent.pk}-en-{mark}.csv",
         f"statement-{sent.pk}-en-{mark}.pdf",
+        f"statement-{sent.pk}-vi-{mark}.csv",
         f"statement-{sent.pk}-vi-{mark}.pdf",
     ]
     for language, word in (("vi", "Khách hàng"), ("en", "Customer")):
         with default_storage.open(documents.stored_name(sent, language)) as kept:
             text = text_of(kept.read())
         assert word in text and "Công ty Mặt Trời" in text and "262" in text
+        with default_storage.open(documents.stored_name(sent, language, "csv")) as kept:
+            text = kept.read().decode("utf-8-sig")
+        assert text.startswith(word) or word in text.splitlines()[0]
+        assert "Công ty Mặt Trời" in text and "262000" in text
+
+
+def test_the_csv_download_serves_the_stored_file(alice_client, sent, monkeypatch):
+    name = documents.stored_name(sent, "en", "csv")
+    default_storage.delete(name)
+    default_storage.save(name, ContentFile(b"the stored one"))
+    monkeypatch.setattr(documents, "render_statement_csv", lambda *a, **k: pytest.fail("made"))
+    response = alice_client.get(f"/statements/{sent.pk}/csv/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="statement-2026-10-en.csv"'
+    assert body(response) == b"the stored one"
 
 
 def test_a_download_serves_the_stored_file_without_drawing(alice_client, sent, no_drawing):
@@ -100,7 +118,7 @@ def test_a_missing_file_is_drawn_and_stored_by_the_first_download(alice_client, 
 
 def test_a_draft_is_never_stored(draft):
     assert store_statement_documents(draft.pk) == []
-    response = documents.pdf_download(draft, "vi")
+    response = documents.download(draft, "vi")
     assert response.status_code == 200 and "Khách hàng" in text_of(body(response))
     assert stored(draft) == []
     assert Statement.objects.get(pk=draft.pk).status == Statement.Status.DRAFT
@@ -114,7 +132,7 @@ def test_a_change_of_what_the_pdf_prints_draws_it_again(
         confirm_statement(sent, by=alice)
     sent.refresh_from_db()
     confirmed = stored(sent)
-    assert len(confirmed) == 2 and set(confirmed).isdisjoint(before)
+    assert len(confirmed) == 4 and set(confirmed).isdisjoint(before)
     assert "Confirmed" in text_of(body(alice_client.get(f"/statements/{sent.pk}/pdf/?lang=en")))
     with django_capture_on_commit_callbacks(execute=True):
         record_einvoice(
@@ -128,15 +146,19 @@ def test_a_change_of_what_the_pdf_prints_draws_it_again(
             issued_on=date(2026, 11, 5),
         )
     invoiced = stored(sent)
-    assert len(invoiced) == 2 and set(invoiced).isdisjoint(confirmed)
+    assert len(invoiced) == 4 and set(invoiced).isdisjoint(confirmed)
     text = text_of(body(alice_client.get(f"/statements/{sent.pk}/pdf/?lang=en")))
     assert "C26TAA no. 123" in text
 
 
 def test_the_task_draws_only_what_is_missing(sent, no_drawing):
     names = store_statement_documents(sent.pk)
-    assert names == [documents.stored_name(sent, "vi"), documents.stored_name(sent, "en")]
-    assert len(stored(sent)) == 2
+    assert names == [
+        documents.stored_name(sent, language, kind)
+        for kind in ("pdf", "csv")
+        for language in ("vi", "en")
+    ]
+    assert len(stored(sent)) == 4
 
 
 def test_the_api_serves_the_stored_file(alpha, alice, sent, no_drawing):
@@ -148,7 +170,7 @@ def test_the_api_serves_the_stored_file(alpha, alice, sent, no_drawing):
 
 
 def test_another_partner_gets_404_while_the_file_is_stored(client, bob, beta, sent):
-    assert len(stored(sent)) == 2
+    assert len(stored(sent)) == 4
     client.force_login(bob)
     assert client.get(f"/statements/{sent.pk}/pdf/?lang=vi").status_code == 404
     api = ApiClient(make_token(beta, bob)[1])
@@ -168,8 +190,9 @@ def test_on_s3_sending_stores_both_and_the_download_redirects_to_the_object(
         sent = send_statement(draft, by=staff)
     mark = documents.fingerprint(sent)
     assert s3.keys() == [
-        f"statements/{sent.pk}/statement-{sent.pk}-en-{mark}.pdf",
-        f"statements/{sent.pk}/statement-{sent.pk}-vi-{mark}.pdf",
+        f"statements/{sent.pk}/statement-{sent.pk}-{language}-{mark}.{kind}"
+        for language in ("en", "vi")
+        for kind in ("csv", "pdf")
     ]
     monkeypatch.setattr(pdf, "render_statement_pdf", lambda *a, **k: pytest.fail("drawn"))
     response = alice_client.get(f"/statements/{sent.pk}/pdf/?lang=vi")
