@@ -98,6 +98,8 @@ def store_documents(*, statement_id: int) -> list[str]:
 
 
 def _remove_others(statement: Statement, *, keep: list[str]) -> None:
+    # A change committed meanwhile may have stored newer names that this removes: harmless,
+    # its own task (or the next download) makes them again.
     try:
         _dirs, files = default_storage.listdir(folder(statement))
     except FileNotFoundError:
