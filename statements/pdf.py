@@ -3,14 +3,12 @@ shipped in statements/fonts/ (Vietnamese glyphs; no network, no system fonts).""
 
 from pathlib import Path
 
-from django.http import HttpResponse
 from django.utils import translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from statements import selectors
-from web.downloads import private
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
@@ -152,10 +150,3 @@ def _draw(statement) -> bytes:
                 new_y="NEXT",
             )
     return bytes(pdf.output())
-
-
-def response_for(statement, content: bytes, language: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    name = f"statement-{statement.month:%Y-%m}-{language}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return private(response)

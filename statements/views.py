@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from partners.access import partner_required
 from statements import selectors
+from statements.documents import LANGUAGES, download
 from statements.services.workflow import add_message, confirm_statement, dispute_statement
 from web.downloads import file_download
-from web.export import csv_response
 
 
 @partner_required
@@ -96,55 +96,21 @@ def statement_message(request, pk):
 @partner_required
 def statement_csv(request, pk):
     statement = selectors.get_statement_for_partner(request.partner, pk)
-    header = [
-        _("Kind"),
-        _("Customer"),
-        _("Tax code"),
-        _("Product"),
-        _("From"),
-        _("To"),
-        _("Consumption (VND)"),
-        _("Partner rate (%)"),
-        _("Partner discount (VND)"),
-        _("Customer rate (%)"),
-        _("Customer discount (VND)"),
-        _("Commission (VND)"),
-        _("Description"),
-    ]
-    rows = [
-        [
-            line.get_kind_display(),
-            line.customer.name if line.customer else "",
-            line.customer.tax_code if line.customer else "",
-            line.product.display_name if line.product else "",
-            line.first_day.isoformat() if line.first_day else "",
-            line.last_day.isoformat() if line.last_day else "",
-            line.consumption,
-            line.partner_rate,
-            line.partner_discount,
-            line.customer_rate,
-            line.customer_discount,
-            line.amount,
-            line.description,
-        ]
-        for line in selectors.lines_of(statement)
-    ]
-    rows.append(
-        [_("Total"), "", "", "", "", "", statement.consumption, "", statement.partner_discount]
-        + ["", statement.customer_discount, statement.total, ""]
-    )
-    return csv_response(f"statement-{statement.month:%Y-%m}.csv", header, rows)
+    return download(statement, _language(request), "csv")
 
 
 @partner_required
 def statement_pdf(request, pk):
-    from statements.pdf import render_statement_pdf, response_for
-
     statement = selectors.get_statement_for_partner(request.partner, pk)
     language = request.GET.get("lang") or translation.get_language()
-    if language not in ("vi", "en"):
+    if language not in LANGUAGES:
         raise Http404
-    return response_for(statement, render_statement_pdf(statement, language=language), language)
+    return download(statement, language)
+
+
+def _language(request) -> str:
+    language = translation.get_language()
+    return language if language in LANGUAGES else LANGUAGES[0]
 
 
 @partner_required

@@ -22,20 +22,30 @@ def private(response: HttpResponse) -> HttpResponse:
 
 def open_stored(field_file):
     """The stored file opened for reading; a missing object is a 404 (and an error logged)."""
+    return _open(field_file.storage, field_file.name)
+
+
+def _open(storage, stored: str):
     try:
-        return field_file.storage.open(field_file.name, "rb")
+        return storage.open(stored, "rb")
     except FileNotFoundError:
-        logger.error("stored object %s is missing from storage", field_file.name)
+        logger.error("stored object %s is missing from storage", stored)
         raise Http404 from None
 
 
 def file_download(field_file, *, name: str, content_type: str) -> HttpResponse:
     """`field_file` as a download named `name`: streamed (local) or a presigned redirect (S3)."""
-    storage = field_file.storage
+    return stored_download(
+        field_file.storage, field_file.name, name=name, content_type=content_type
+    )
+
+
+def stored_download(storage, stored: str, *, name: str, content_type: str) -> HttpResponse:
+    """The object `stored` of `storage` as a download named `name` (see file_download)."""
     disposition = content_disposition_header(True, name)
     if getattr(storage, "querystring_auth", False):
         url = storage.url(
-            field_file.name,
+            stored,
             parameters={
                 "ResponseContentDisposition": disposition,
                 "ResponseContentType": content_type,
@@ -44,7 +54,7 @@ def file_download(field_file, *, name: str, content_type: str) -> HttpResponse:
         response = HttpResponseRedirect(url)
     else:
         response = FileResponse(
-            open_stored(field_file), as_attachment=True, filename=name, content_type=content_type
+            _open(storage, stored), as_attachment=True, filename=name, content_type=content_type
         )
     response["Content-Disposition"] = disposition
     return private(response)

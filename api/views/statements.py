@@ -113,11 +113,10 @@ class StatementPDF(PartnerAPIView):
         summary=gettext_lazy("The statement as a PDF (lang=vi or en)"),
     )
     def get(self, request, pk):
-        from statements.pdf import render_statement_pdf, response_for
+        from statements.documents import download
 
         statement = selectors.get_statement_for_partner(self.partner, pk)
-        language = self.query().get("lang") or "vi"
-        return response_for(statement, render_statement_pdf(statement, language=language), language)
+        return download(statement, self.query().get("lang") or "vi")
 
 
 class EInvoiceFile(PartnerAPIView):

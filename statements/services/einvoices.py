@@ -23,6 +23,7 @@ from deals.files.checks import CheckedFile, check_upload
 from deals.files.names import ALLOWED, FileType, clean_name, key_name, megabytes
 from deals.files.storing import StoredFiles, store
 from notifications.activity import record_activity
+from statements.documents import enqueue_documents
 from statements.models import EInvoice
 
 XML = FileType("application/xml", "XML", (".xml",))
@@ -76,7 +77,8 @@ def record_einvoice(
     Effects: staff (`by`) or billing (`token`) only; the fields checked (form 1-6, a series
     such as C26TAA, a number of at most 8 digits, the buyer's tax code of 10 digits or 10+3);
     the files checked, then stored; one EInvoice (a form, series and number is recorded once);
-    activity `einvoice.recorded`. A refusal leaves nothing in storage.
+    activity `einvoice.recorded`; a statement's PDFs (which list its e-invoices) drawn again
+    after commit. A refusal leaves nothing in storage.
     """
     if token is None and not getattr(by, "is_staff", False):
         raise PermissionDenied(str(STAFF_ONLY))
@@ -112,6 +114,8 @@ def record_einvoice(
                     obj=invoice,
                     data={"number": f"{invoice.form}{invoice.series} {invoice.number}"},
                 )
+                if statement is not None:
+                    enqueue_documents(statement)
         except IntegrityError:
             raise ValidationError(
                 {"number": _("This form, series and number is already recorded.")},

@@ -14,6 +14,7 @@ from notifications.activity import record_activity
 from notifications.models import Kind
 from notifications.services import record_event
 from partners.access import require_member, require_partner_admin, require_staff
+from statements.documents import enqueue_documents
 from statements.models import Statement, StatementMessage
 from statements.services.drafting import lock_month
 
@@ -60,7 +61,8 @@ def _clean(text: str) -> str:
 
 @transaction.atomic
 def send_statement(statement: Statement, *, by) -> Statement:
-    """Staff send a draft: its amounts freeze; event `statement.sent`; activity."""
+    """Staff send a draft: its amounts freeze; event `statement.sent`; activity; after commit
+    its PDFs are drawn into storage (by the worker), so downloads serve the stored files."""
     require_staff(by, STAFF_ONLY)
     locked = _locked(statement)
     _refuse(locked, (Status.DRAFT,))
@@ -69,12 +71,14 @@ def send_statement(statement: Statement, *, by) -> Statement:
     params = _params(locked)
     record_activity(action="statement.sent", actor=by, obj=locked, data=params)
     record_event(Kind.STATEMENT_SENT, partner=locked.partner, actor=by, params=params)
+    enqueue_documents(locked)
     return locked
 
 
 @transaction.atomic
 def confirm_statement(statement: Statement, *, by) -> Statement:
-    """The partner's admin confirms a sent (or disputed) statement; event and activity."""
+    """The partner's admin confirms a sent (or disputed) statement; event and activity; its
+    PDFs (which print the status) drawn again after commit."""
     require_partner_admin(by, statement.partner_id, ADMINS_ONLY)
     locked = _locked(statement)
     _refuse(locked, (Status.SENT, Status.DISPUTED))
@@ -87,13 +91,14 @@ def confirm_statement(statement: Statement, *, by) -> Statement:
     params = _params(locked)
     record_activity(action="statement.confirmed", actor=by, obj=locked, data=params)
     record_event(Kind.STATEMENT_CONFIRMED, partner=locked.partner, actor=by, params=params)
+    enqueue_documents(locked)
     return locked
 
 
 @transaction.atomic
 def dispute_statement(statement: Statement, *, by, reason: str) -> Statement:
     """The partner's admin disputes a sent statement with a reason, which opens the thread;
-    event `statement.disputed`; activity."""
+    event `statement.disputed`; activity; its PDFs drawn again after commit."""
     require_partner_admin(by, statement.partner_id, ADMINS_ONLY)
     try:
         reason = _clean(reason)
@@ -108,6 +113,7 @@ def dispute_statement(statement: Statement, *, by, reason: str) -> Statement:
     params = _params(locked, reason=reason[:200])
     record_activity(action="statement.disputed", actor=by, obj=locked, data=params)
     record_event(Kind.STATEMENT_DISPUTED, partner=locked.partner, actor=by, params=params)
+    enqueue_documents(locked)
     return locked
 
 
@@ -127,7 +133,8 @@ def add_message(statement: Statement, *, by, text: str) -> StatementMessage:
 
 @transaction.atomic
 def mark_paid(statement: Statement, *, by, reference: str = "") -> Statement:
-    """Staff mark a confirmed statement paid (the commission transferred); event and activity."""
+    """Staff mark a confirmed statement paid (the commission transferred); event and activity;
+    its PDFs drawn again after commit."""
     require_staff(by, STAFF_ONLY)
     locked = _locked(statement)
     _refuse(locked, (Status.CONFIRMED,))
@@ -137,4 +144,5 @@ def mark_paid(statement: Statement, *, by, reference: str = "") -> Statement:
     params = _params(locked, reference=locked.payment_reference)
     record_activity(action="statement.paid", actor=by, obj=locked, data=params)
     record_event(Kind.STATEMENT_PAID, partner=locked.partner, actor=by, params=params)
+    enqueue_documents(locked)
     return locked
