@@ -328,3 +328,58 @@ def test_admin_list_shows_money_and_dates_as_the_portal(staff_client, alpha_deal
     assert "100000000" not in html
     assert timezone.localtime(alpha_deal.updated_at).strftime("%H:%M %d/%m/%Y") in html
     assert "Ngày" not in html
+
+
+# The lists with rows in `programme` (no expired discounts, customer discounts, deliveries or
+# notes there).
+LISTS_WITH_ROWS = tuple(
+    url
+    for url in LISTS
+    if not any(
+        empty in url
+        for empty in ("expired", "active&q", "customerdiscount", "event/?q", "deliver", "note")
+    )
+)
+
+
+@pytest.mark.parametrize("url", LISTS_WITH_ROWS)
+def test_change_list_rows_are_djangos_markup(staff_client, programme, url):
+    from django.contrib.admin.templatetags.admin_list import results
+
+    response = staff_client.get(url)
+
+    cl = response.context["cl"]
+    djangos = ["".join(row) for row in results(cl)]
+    html = response.content.decode()
+    assert djangos, url
+    # Each row as Django's own items_for_result makes it, links and kept filters included.
+    for row in djangos:
+        assert f"<tr>{row}</tr>" in html
+    assert html.count("<tr>") == len(djangos) + 1  # the header row
+
+
+@pytest.mark.parametrize("selected", [False, True])
+def test_autocomplete_filter_box_is_djangos_markup(staff_client, alpha, selected):
+    from admin_auto_filters.filters import AutocompleteSelect
+    from django import forms
+    from django.contrib import admin
+
+    from web.admin import FastAutocompleteSelect
+
+    def render(widget_class):
+        box = widget_class(Deal._meta.get_field("partner"), admin.site)
+        field = forms.ModelChoiceField(
+            queryset=type(alpha).objects.all(), widget=box, required=False
+        )
+        widget = field.widget
+        attrs = {"id": "id-partner__id__exact-dal-filter"}
+        return widget.render("partner__id__exact", str(alpha.pk) if selected else "", attrs)
+
+    fast = render(FastAutocompleteSelect)
+
+    assert fast == render(AutocompleteSelect)
+    assert (f'<option value="{alpha.pk}" selected>' in fast) is selected
+    page = staff_client.get(
+        "/admin/deals/deal/", {"partner__id__exact": alpha.pk} if selected else {}
+    )
+    assert fast in page.content.decode()
