@@ -383,3 +383,37 @@ def test_autocomplete_filter_box_is_djangos_markup(staff_client, alpha, selected
         "/admin/deals/deal/", {"partner__id__exact": alpha.pk} if selected else {}
     )
     assert fast in page.content.decode()
+
+
+def test_deal_change_page_management_forms_are_djangos_markup(staff_client, alpha_deal):
+    from django.forms.formsets import BaseFormSet
+
+    response = staff_client.get(f"/admin/deals/deal/{alpha_deal.pk}/change/")
+
+    html = response.content.decode()
+    formsets = [inline.formset for inline in response.context["inline_admin_formsets"]]
+    assert len(formsets) == 4
+    for formset in formsets:
+        djangos = str(BaseFormSet.management_form.func(formset))
+        assert str(formset.management_form) == djangos
+        assert djangos in html
+
+
+def test_review_queue_filter_boxes_are_djangos_markup(staff_client, alpha, vserver):
+    from django import forms
+    from django.contrib import admin
+
+    from deals.admin_views import QueueFilterForm
+
+    form = QueueFilterForm({"partner": alpha.pk, "product": vserver.pk}, site=admin.site)
+    ours = [str(form["partner"]), str(form["product"])]
+    for name in ("partner", "product"):
+        # Django's own Select.render over the same widget: its templates.
+        field = form.fields[name]
+        field.widget.render = forms.Select.render.__get__(field.widget)
+    djangos = [str(form["partner"]), str(form["product"])]
+
+    assert ours == djangos
+    assert f'<option value="{vserver.pk}" selected>' in ours[1]
+    page = staff_client.get("/admin/review/", {"partner": alpha.pk, "product": vserver.pk})
+    assert ours[1] in page.content.decode()

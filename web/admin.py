@@ -16,6 +16,7 @@ with `icontains` over joined columns and sorts by anything. Here:
 
 from admin_auto_filters.filters import AutocompleteFilter as _AutocompleteFilter
 from admin_auto_filters.filters import AutocompleteSelect
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import (
@@ -30,14 +31,21 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.forms.formsets import DELETION_FIELD_NAME
+from django.forms.formsets import (
+    DELETION_FIELD_NAME,
+    INITIAL_FORM_COUNT,
+    MAX_NUM_FORM_COUNT,
+    MIN_NUM_FORM_COUNT,
+    TOTAL_FORM_COUNT,
+    ManagementForm,
+)
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
@@ -165,12 +173,11 @@ class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
     def action_checkbox(self, obj):
         # Django's own markup, written out: its form widget renders a template per row,
         # a third of the list's rendering time.
-        label = format_html(gettext("Select this object for an action - {}"), str(obj))
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            label,
+        # (Django's format_html twice, as one format: the same markup.)
+        label = gettext("Select this object for an action - {}").format(escape(str(obj)))
+        return SafeString(
+            f'<input type="checkbox" name="{helpers.ACTION_CHECKBOX_NAME}" '
+            f'value="{escape(obj.pk)}" class="action-select" aria-label="{label}">'
         )
 
 
@@ -206,12 +213,17 @@ def refusal_text(error) -> str:
     return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
-class FastAutocompleteSelect(AutocompleteSelect):
-    """The filter's search box as Django's select templates write it, without rendering
-    them: three templates through the form renderer per filter, twice per change list.
-    The same markup, byte for byte (tests/test_admin_scale.py)."""
+class QuickSelectMixin:
+    """A select box as Django's select templates write it, without rendering them (three
+    templates through the form renderer per box). The same markup, byte for byte
+    (tests/test_admin_scale.py); a widget with templates of its own keeps them."""
 
     def render(self, name, value, attrs=None, renderer=None):
+        if (self.template_name, self.option_template_name) != (
+            "django/forms/widgets/select.html",
+            "django/forms/widgets/select_option.html",
+        ):
+            return super().render(name, value, attrs, renderer)
         widget = self.get_context(name, value, attrs)["widget"]
         options = []
         for group_name, group, _index in widget["optgroups"]:
@@ -229,6 +241,14 @@ class FastAutocompleteSelect(AutocompleteSelect):
             f'<select name="{conditional_escape(widget["name"])}"{_html_attrs(widget["attrs"])}>'
             f"{''.join(options)}\n</select>"
         )
+
+
+class QuickSelect(QuickSelectMixin, forms.Select):
+    pass
+
+
+class FastAutocompleteSelect(QuickSelectMixin, AutocompleteSelect):
+    """An autocomplete filter's search box (rendered twice per deal list)."""
 
 
 def _html_attrs(attrs: dict) -> str:
@@ -309,7 +329,46 @@ def money(field: str, description) -> object:
     return column
 
 
-class LabelledInlineFormSet(BaseInlineFormSet):
+class _QuickManagementForm(ManagementForm):
+    """An inline's four hidden counts written out (Django renders each through the form
+    template engine: 16 of the deal page's 30 widgets). The same markup; a bound form (a
+    refused save shown again) keeps Django's rendering."""
+
+    def render(self, template_name=None, context=None, renderer=None):
+        if self.is_bound or template_name or context or renderer or self.auto_id != "id_%s":
+            return super().render(template_name, context, renderer)
+        inputs = []
+        for name in self.fields:
+            key = self.add_prefix(name)
+            value = self.initial.get(name)
+            shown = "" if value in ("", None) else f' value="{escape(value)}"'
+            inputs.append(
+                f'<input type="hidden" name="{escape(key)}"{shown} id="id_{escape(key)}">'
+            )
+        return SafeString("".join(inputs))
+
+
+class QuickManagementFormMixin:
+    """A formset whose management form is _QuickManagementForm while unbound."""
+
+    @cached_property
+    def management_form(self):
+        if self.is_bound:
+            return super().management_form
+        return _QuickManagementForm(
+            auto_id=self.auto_id,
+            prefix=self.prefix,
+            initial={
+                TOTAL_FORM_COUNT: self.total_form_count(),
+                INITIAL_FORM_COUNT: self.initial_form_count(),
+                MIN_NUM_FORM_COUNT: self.min_num,
+                MAX_NUM_FORM_COUNT: self.max_num,
+            },
+            renderer=self.renderer,
+        )
+
+
+class LabelledInlineFormSet(QuickManagementFormMixin, BaseInlineFormSet):
     """An editable tabular inline: its fields have no <label> (the column's title stands
     above them), so each is named for screen readers after its column."""
 
@@ -321,7 +380,7 @@ class LabelledInlineFormSet(BaseInlineFormSet):
                 field.widget.attrs["aria-label"] = str(label)
 
 
-class NewestFormSet(BaseInlineFormSet):
+class NewestFormSet(QuickManagementFormMixin, BaseInlineFormSet):
     """The inline's newest `limit` rows (in the inline's ordering), and whether there are
     more: a deal with 2,000 history entries renders 20.
 

@@ -24,7 +24,7 @@ from django.contrib.admin.templatetags.admin_list import (
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.utils import display_for_field, display_for_value, lookup_field
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch
 from django.utils.html import conditional_escape, escape
@@ -63,14 +63,15 @@ def fast_results(cl):
         return
     columns = _columns(cl)
     link_query = _link_query(cl)
+    empty = cl.model_admin.get_empty_value_display()
     for result in cl.result_list:
-        cells = [_cell(cl, result, column, link_query) for column in columns]
+        cells = [_cell(cl, result, column, link_query, empty) for column in columns]
         yield ResultList(None, [SafeString("".join(cells))])
 
 
 def _columns(cl) -> list[tuple]:
-    """(field name, CSS class, links?, cell tag) of each column: what Django's
-    items_for_result works out again for every cell."""
+    """(field name, CSS class, links?, cell tag, how to read the value) of each column:
+    what Django's items_for_result works out again for every cell."""
     links = cl.list_display_links
     columns, first = [], True
     for index, name in enumerate(cl.list_display):
@@ -83,8 +84,24 @@ def _columns(cl) -> list[tuple]:
         tag = "th" if link and first else "td"
         if link:
             first = False
-        columns.append((name, f"field-{_coerce_field_name(name, index)}", link, tag))
+        css = f"field-{_coerce_field_name(name, index)}"
+        columns.append((name, css, link, tag, _reader(cl, name)))
     return columns
+
+
+def _reader(cl, name):
+    """lookup_field for one column, its dispatch done once: a callable or an admin method
+    (asking the model's fields for them first raises and catches an exception per cell)."""
+    model_admin = cl.model_admin
+    if callable(name):
+        return lambda obj: (None, name, name(obj))
+    if isinstance(name, str) and name != "__str__" and hasattr(model_admin, name):
+        try:
+            cl.lookup_opts.get_field(name)
+        except FieldDoesNotExist:
+            method = getattr(model_admin, name)
+            return lambda obj: (None, method, method(obj))
+    return lambda obj: lookup_field(name, obj, model_admin)
 
 
 def _link_query(cl) -> str:
@@ -98,13 +115,11 @@ def _link_query(cl) -> str:
     return kept[len(url) :]
 
 
-def _cell(cl, result, column, link_query) -> str:
-    name, css, link, tag = column
-    model_admin = cl.model_admin
-    empty = model_admin.get_empty_value_display()
+def _cell(cl, result, column, link_query, empty) -> str:
+    name, css, link, tag, read = column
     classes = css
     try:
-        f, attr, value = lookup_field(name, result, model_admin)
+        f, attr, value = read(result)
     except ObjectDoesNotExist:
         shown = empty
     else:
