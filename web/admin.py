@@ -48,6 +48,7 @@ from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from web.paging import COUNT_CAP, capped_count, clean_search
 
@@ -120,6 +121,57 @@ class AutocompleteLookupsAllowed:
         return lookup in names or super().lookup_allowed(lookup, value, request)
 
 
+class QuickSelectMixin:
+    """A select box as Django's select templates write it, without rendering them (three
+    templates through the form renderer per box). The same markup, byte for byte
+    (tests/test_admin_scale.py); a widget with templates of its own keeps them."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if (self.template_name, self.option_template_name) != (
+            "django/forms/widgets/select.html",
+            "django/forms/widgets/select_option.html",
+        ):
+            return super().render(name, value, attrs, renderer)
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = []
+        for group_name, group, _index in widget["optgroups"]:
+            if group_name:
+                options.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            for option in group:
+                options.append(
+                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                    f"{_html_attrs(option['attrs'])}>{conditional_escape(option['label'])}"
+                    "</option>\n"
+                )
+            if group_name:
+                options.append("\n  </optgroup>")
+        return SafeString(
+            f'<select name="{conditional_escape(widget["name"])}"{_html_attrs(widget["attrs"])}>'
+            f"{''.join(options)}\n</select>"
+        )
+
+
+class QuickSelect(QuickSelectMixin, forms.Select):
+    pass
+
+
+def _html_attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html in Python."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class QuickActionForm(helpers.ActionForm):
+    """Admin's action box, its select written out (QuickSelect)."""
+
+    action = forms.ChoiceField(label=_("Action:"), widget=QuickSelect)
+
+
 class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
     """A change list for a big table: capped count, no facets, 50 rows a page.
 
@@ -128,6 +180,7 @@ class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
     """
 
     paginator = CappedPaginator
+    action_form = QuickActionForm
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 25  # as the portal's lists
@@ -213,53 +266,8 @@ def refusal_text(error) -> str:
     return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
-class QuickSelectMixin:
-    """A select box as Django's select templates write it, without rendering them (three
-    templates through the form renderer per box). The same markup, byte for byte
-    (tests/test_admin_scale.py); a widget with templates of its own keeps them."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        if (self.template_name, self.option_template_name) != (
-            "django/forms/widgets/select.html",
-            "django/forms/widgets/select_option.html",
-        ):
-            return super().render(name, value, attrs, renderer)
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = []
-        for group_name, group, _index in widget["optgroups"]:
-            if group_name:
-                options.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in group:
-                options.append(
-                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                    f"{_html_attrs(option['attrs'])}>{conditional_escape(option['label'])}"
-                    "</option>\n"
-                )
-            if group_name:
-                options.append("\n  </optgroup>")
-        return SafeString(
-            f'<select name="{conditional_escape(widget["name"])}"{_html_attrs(widget["attrs"])}>'
-            f"{''.join(options)}\n</select>"
-        )
-
-
-class QuickSelect(QuickSelectMixin, forms.Select):
-    pass
-
-
 class FastAutocompleteSelect(QuickSelectMixin, AutocompleteSelect):
     """An autocomplete filter's search box (rendered twice per deal list)."""
-
-
-def _html_attrs(attrs: dict) -> str:
-    """django/forms/widgets/attrs.html in Python."""
-    return "".join(
-        f" {conditional_escape(name)}"
-        if value is True
-        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
 
 
 _media_added: set = set()
@@ -346,6 +354,10 @@ class _QuickManagementForm(ManagementForm):
                 f'<input type="hidden" name="{escape(key)}"{shown} id="id_{escape(key)}">'
             )
         return SafeString("".join(inputs))
+
+    # Django binds these to its own render.
+    __str__ = render
+    __html__ = render
 
 
 class QuickManagementFormMixin:
