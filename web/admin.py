@@ -48,7 +48,6 @@ from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from web.paging import COUNT_CAP, capped_count, clean_search
 
@@ -167,9 +166,11 @@ def _html_attrs(attrs: dict) -> str:
 
 
 class QuickActionForm(helpers.ActionForm):
-    """Admin's action box, its select written out (QuickSelect)."""
+    """Admin's action box, its select written out (QuickSelect; admin sets its choices)."""
 
-    action = forms.ChoiceField(label=_("Action:"), widget=QuickSelect)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].widget = QuickSelect()
 
 
 class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
