@@ -7,11 +7,13 @@ barely changes (gunicorn's wall-clock p50 on a shared machine moves with the loa
 Django's test client with the bench settings (DEBUG off), the same pages and sessions as
 bench/pages.py. Prints the median `time.process_time()` and wall time per page (SQL waiting
 is in the wall time only). `--profile NAME` runs cProfile over that page's requests and
-prints the functions with the most cumulative and own time.
+prints the functions with the most cumulative and own time (`--dump FILE` keeps it for
+pstats).
 """
 
 import argparse
 import cProfile
+import os
 import pstats
 import statistics
 import time
@@ -26,9 +28,8 @@ def main():
     parser.add_argument("--staff", action="store_true", help="only the staff pages")
     parser.add_argument("--only", default="", help="only the pages whose name holds this")
     parser.add_argument("--profile", default="", help="profile the page of exactly this name")
+    parser.add_argument("--dump", default="", help="also write the profile to this file (pstats)")
     args = parser.parse_args()
-    import os
-
     os.environ.setdefault("STAFF_REQUIRE_2FA", "false")
     setup_django()
     collectstatic()  # the manifest storage needs it, as the server does
@@ -78,9 +79,10 @@ def main():
         print(f"| {name} | {statistics.median(cpu):.1f} | {statistics.median(wall):.1f} |")
         if profiler:
             stats = pstats.Stats(profiler).strip_dirs()
-            stats.sort_stats("cumulative").print_stats(int(os.environ.get("PROF_N", "60")))
-            stats.dump_stats("/tmp/cpu.prof")
+            stats.sort_stats("cumulative").print_stats(60)
             stats.sort_stats("tottime").print_stats(30)
+            if args.dump:
+                stats.dump_stats(args.dump)
 
 
 if __name__ == "__main__":
