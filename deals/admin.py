@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -218,9 +219,9 @@ class ReviewForm(forms.Form):
 
 
 class ProtectionForm(forms.Form):
-    until = forms.DateField(
-        label=_("Protected until"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    # Admin's own calendar, in the staff member's language (its names come from admin's
+    # JavaScript catalogue): a browser's date picker speaks the browser's language.
+    until = forms.DateField(label=_("Protected until"), widget=AdminDateWidget)
 
 
 class VoidWinForm(forms.Form):

@@ -24,6 +24,7 @@ from deals.business_days import calendar, sla_days
 from deals.models import Deal, Product
 from deals.services.queue import Decision, act_on_many
 from partners.selectors import production_partners
+from web.admin import QuickSelect, QuickSelectMixin
 from web.charts import bar_chart, compact_vnd
 from web.export import csv_response
 
@@ -49,7 +50,7 @@ def queue_summary(request) -> dict:
     return {"review_counts": counts}
 
 
-class PartnerAutocomplete(AutocompleteSelect):
+class PartnerAutocomplete(QuickSelectMixin, AutocompleteSelect):
     """Admin's partner autocomplete, showing "All partners" while none is chosen (admin's
     own widget leaves the box blank)."""
 
@@ -68,6 +69,7 @@ class QueueFilterForm(forms.Form):
         queryset=Product.objects.order_by("name"),
         required=False,
         empty_label=gettext_lazy("All products"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, site, **kwargs):

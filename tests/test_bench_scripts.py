@@ -145,6 +145,13 @@ def test_seed_scale_money_only_adds_the_money_loop_once(migrated_sqlite):
     assert "already holds cloud accounts" in again.stderr
 
 
+def test_cpu_times_every_staff_page_in_process(seeded):
+    out = run("bench/cpu.py", "--staff", "--requests", "1", "--warmup", "0", DATABASE_URL=seeded)
+
+    assert "| floor |" in out
+    assert "| staff: deals |" in out and "| review queue |" in out
+
+
 def test_first_visit_signs_in_and_stays_within_its_budget(bench_server):
     needs_chromium()
 

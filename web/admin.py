@@ -15,6 +15,8 @@ with `icontains` over joined columns and sorts by anything. Here:
 """
 
 from admin_auto_filters.filters import AutocompleteFilter as _AutocompleteFilter
+from admin_auto_filters.filters import AutocompleteSelect
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import (
@@ -29,14 +31,22 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.forms.formsets import DELETION_FIELD_NAME
+from django.forms.formsets import (
+    DELETION_FIELD_NAME,
+    INITIAL_FORM_COUNT,
+    MAX_NUM_FORM_COUNT,
+    MIN_NUM_FORM_COUNT,
+    TOTAL_FORM_COUNT,
+    ManagementForm,
+)
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from web.paging import COUNT_CAP, capped_count, clean_search
@@ -110,6 +120,59 @@ class AutocompleteLookupsAllowed:
         return lookup in names or super().lookup_allowed(lookup, value, request)
 
 
+class QuickSelectMixin:
+    """A select box as Django's select templates write it, without rendering them (three
+    templates through the form renderer per box). The same markup, byte for byte
+    (tests/test_admin_scale.py); a widget with templates of its own keeps them."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if (self.template_name, self.option_template_name) != (
+            "django/forms/widgets/select.html",
+            "django/forms/widgets/select_option.html",
+        ):
+            return super().render(name, value, attrs, renderer)
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = []
+        for group_name, group, _index in widget["optgroups"]:
+            if group_name:
+                options.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            for option in group:
+                options.append(
+                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                    f"{_html_attrs(option['attrs'])}>{conditional_escape(option['label'])}"
+                    "</option>\n"
+                )
+            if group_name:
+                options.append("\n  </optgroup>")
+        return SafeString(
+            f'<select name="{conditional_escape(widget["name"])}"{_html_attrs(widget["attrs"])}>'
+            f"{''.join(options)}\n</select>"
+        )
+
+
+class QuickSelect(QuickSelectMixin, forms.Select):
+    pass
+
+
+def _html_attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html in Python."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class QuickActionForm(helpers.ActionForm):
+    """Admin's action box, its select written out (QuickSelect; admin sets its choices)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].widget = QuickSelect()
+
+
 class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
     """A change list for a big table: capped count, no facets, 50 rows a page.
 
@@ -118,6 +181,7 @@ class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
     """
 
     paginator = CappedPaginator
+    action_form = QuickActionForm
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 25  # as the portal's lists
@@ -163,12 +227,11 @@ class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
     def action_checkbox(self, obj):
         # Django's own markup, written out: its form widget renders a template per row,
         # a third of the list's rendering time.
-        label = format_html(gettext("Select this object for an action - {}"), str(obj))
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            label,
+        # (Django's format_html twice, as one format: the same markup.)
+        label = gettext("Select this object for an action - {}").format(escape(str(obj)))
+        return SafeString(
+            f'<input type="checkbox" name="{helpers.ACTION_CHECKBOX_NAME}" '
+            f'value="{escape(obj.pk)}" class="action-select" aria-label="{label}">'
         )
 
 
@@ -204,10 +267,26 @@ def refusal_text(error) -> str:
     return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
+class FastAutocompleteSelect(QuickSelectMixin, AutocompleteSelect):
+    """An autocomplete filter's search box (rendered twice per deal list)."""
+
+
+_media_added: set = set()
+
+
 class AutocompleteFilter(_AutocompleteFilter):
     """A filter by a related row chosen in a search box (`?<field>__id__exact=<id>`)."""
 
     field_pk = "id"
+    widget_cls = FastAutocompleteSelect
+
+    def _add_media(self, model_admin, widget):
+        # The library merges the widget's media into the admin class's on every request;
+        # the result is the same each time, so once per admin class and filter.
+        key = (type(model_admin), type(self))
+        if key not in _media_added:
+            super()._add_media(model_admin, widget)
+            _media_added.add(key)
 
 
 def autocomplete_filter(field: str, title, parameter: str = "") -> type[AutocompleteFilter]:
@@ -259,7 +338,50 @@ def money(field: str, description) -> object:
     return column
 
 
-class LabelledInlineFormSet(BaseInlineFormSet):
+class _QuickManagementForm(ManagementForm):
+    """An inline's four hidden counts written out (Django renders each through the form
+    template engine: 16 of the deal page's 30 widgets). The same markup; a bound form (a
+    refused save shown again) keeps Django's rendering."""
+
+    def render(self, template_name=None, context=None, renderer=None):
+        if self.is_bound or template_name or context or renderer or self.auto_id != "id_%s":
+            return super().render(template_name, context, renderer)
+        inputs = []
+        for name in self.fields:
+            key = self.add_prefix(name)
+            value = self.initial.get(name)
+            shown = "" if value in ("", None) else f' value="{escape(value)}"'
+            inputs.append(
+                f'<input type="hidden" name="{escape(key)}"{shown} id="id_{escape(key)}">'
+            )
+        return SafeString("".join(inputs))
+
+    # Django binds these to its own render.
+    __str__ = render
+    __html__ = render
+
+
+class QuickManagementFormMixin:
+    """A formset whose management form is _QuickManagementForm while unbound."""
+
+    @cached_property
+    def management_form(self):
+        if self.is_bound:
+            return super().management_form
+        return _QuickManagementForm(
+            auto_id=self.auto_id,
+            prefix=self.prefix,
+            initial={
+                TOTAL_FORM_COUNT: self.total_form_count(),
+                INITIAL_FORM_COUNT: self.initial_form_count(),
+                MIN_NUM_FORM_COUNT: self.min_num,
+                MAX_NUM_FORM_COUNT: self.max_num,
+            },
+            renderer=self.renderer,
+        )
+
+
+class LabelledInlineFormSet(QuickManagementFormMixin, BaseInlineFormSet):
     """An editable tabular inline: its fields have no <label> (the column's title stands
     above them), so each is named for screen readers after its column."""
 
@@ -271,7 +393,7 @@ class LabelledInlineFormSet(BaseInlineFormSet):
                 field.widget.attrs["aria-label"] = str(label)
 
 
-class NewestFormSet(BaseInlineFormSet):
+class NewestFormSet(QuickManagementFormMixin, BaseInlineFormSet):
     """The inline's newest `limit` rows (in the inline's ordering), and whether there are
     more: a deal with 2,000 history entries renders 20.
 

@@ -9,6 +9,7 @@ in test_staff_review.py.
 
 import io
 import re
+from datetime import date
 
 import pytest
 from django.core.management import call_command
@@ -154,3 +155,39 @@ def test_every_staff_page_in_both_languages_passes_axe_fits_and_is_translated(st
 
     untranslated = {label: english_left(vi[label], en[label]) for label in vi}
     assert {label: words for label, words in untranslated.items() if words} == {}
+
+
+def test_protection_date_is_picked_in_a_vietnamese_calendar(staff_ui):
+    """Admin's calendar (not the browser's date picker, which speaks the browser's language)
+    names the month and the days in Vietnamese, and the date it writes is saved."""
+    ui = staff_ui
+    deal = (
+        Deal.objects.filter(status=Deal.Status.APPROVED, closed_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    ui.speak("vi")
+    sign_in_as_staff(ui)
+
+    ui.go(f"/admin/deals/deal/{deal.pk}/protection/")
+    ui.page.click("#calendarlink0")
+    calendar = ui.page.locator("#calendarbox0")
+    caption = calendar.locator("caption").inner_text()
+    days = calendar.locator("th").all_inner_texts()
+    today = calendar.locator("a", has_text="Hôm nay").inner_text()  # "Today"
+    months = (deal.protected_until.year * 12 + deal.protected_until.month) - (
+        date.today().year * 12 + date.today().month
+    )
+    for _month in range(months + 1):  # past the date it is protected until now
+        calendar.locator(".calendarnav-next").click()
+    calendar.locator("td a", has_text=re.compile(r"^15$")).click()
+    typed = ui.page.input_value("#id_until")
+    ui.page.locator("input.default[type=submit]").click()
+    ui.page.wait_for_url(f"{ui.base}/admin/deals/deal/{deal.pk}/change/")
+
+    assert caption.lower().startswith("tháng "), caption
+    assert days == ["CN", "2", "3", "4", "5", "6", "7"] and today == "Hôm nay"
+    assert re.fullmatch(r"\d\d/\d\d/\d{4}", typed), typed
+    deal.refresh_from_db()
+    assert deal.protected_until.strftime("%d/%m/%Y") == typed
+    assert ui.errors == []

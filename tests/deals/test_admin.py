@@ -406,3 +406,37 @@ def test_admin_product_form_has_both_languages(staff_client):
     html = staff_client.get(reverse("admin:deals_product_add")).content.decode()
     for field in ("name", "name_vi", "description", "description_vi"):
         assert f'name="{field}"' in html
+
+
+def test_admin_protection_date_picker_speaks_vietnamese(staff_client, staff, alpha_deal, settings):
+    """The protection date is picked in admin's calendar, whose month and day names come
+    from admin's JavaScript catalogue in the page's language (a browser's own date picker
+    speaks the browser's), loaded as a same-origin script the portal's CSP allows."""
+    import json
+    from datetime import timedelta
+
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    url = reverse("admin:deals_deal_protection", args=[alpha_deal.pk])
+
+    html = staff_client.get(url).content.decode()
+    catalogue = staff_client.get(reverse("admin:jsi18n"))
+
+    assert 'class="vDateField"' in html and 'type="date"' not in html
+    for script in ("/admin/jsi18n/", "admin/js/calendar.js", "admin/js/admin/DateTimeShortcuts.js"):
+        assert f'src="{script}' in html or script in html, script
+    assert "script-src 'self'" in catalogue["Content-Security-Policy"]
+    assert catalogue["Content-Language"] == "vi"
+    body = catalogue.content.decode()
+    start = body.index("const newcatalog = ") + len("const newcatalog = ")
+    names = json.loads(body[start : body.index("};", start) + 1])
+    # What the calendar shows: the month in its caption, the days' initials, the shortcuts.
+    assert names["January"] == "Tháng Một" and names["December"] == "Tháng Mười Hai"
+    assert names["one letter Sunday\x04S"] == "CN" and names["one letter Monday\x04M"] == "2"
+    assert (names["Today"], names["Tomorrow"], names["Cancel"]) == ("Hôm nay", "Ngày mai", "Hủy bỏ")
+    # The calendar writes the date as Vietnamese staff read it, and the form takes it.
+    until = alpha_deal.protected_until + timedelta(days=30)
+    response = staff_client.post(url, {"until": until.strftime("%d/%m/%Y")})
+    assert response.status_code == 302
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.protected_until == until
+    assert StageChange.objects.get(deal=alpha_deal).by == staff
