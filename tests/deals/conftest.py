@@ -666,13 +666,20 @@ def _client(endpoint):
     )
 
 
+@pytest.fixture(scope="session")
+def s3_client(moto_endpoint):
+    """One boto3 client to look into the S3 server: building one per test (botocore loads
+    the S3 model each time) cost more CPU than most of the S3 tests themselves."""
+    return _client(moto_endpoint)
+
+
 @pytest.fixture
-def s3(settings, s3_gateway, moto_endpoint):
+def s3(settings, s3_gateway, s3_client):
     """Django's default storage on a fresh, private bucket of the S3 server (through the
     gateway), built by the same function production settings use. Yields a helper to look
     into the bucket directly."""
     bucket = f"portal-{uuid.uuid4().hex[:12]}"
-    client = _client(moto_endpoint)
+    client = s3_client
     client.create_bucket(Bucket=bucket)
     s3_gateway.reset()
 
