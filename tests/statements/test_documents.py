@@ -17,7 +17,7 @@ from statements.services.einvoices import record_einvoice
 from statements.services.workflow import confirm_statement, send_statement
 from statements.tasks import store_statement_documents
 from tests.api.conftest import ApiClient, make_token
-from tests.deals.conftest import moto_endpoint, s3, s3_gateway  # noqa: F401 - fixtures
+from tests.deals.conftest import moto_endpoint, s3, s3_client, s3_gateway  # noqa: F401 - fixtures
 from tests.deals.test_s3 import fetch
 from tests.statements.conftest import OCTOBER, month_of, send
 
