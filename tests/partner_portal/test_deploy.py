@@ -1,15 +1,15 @@
 """The deploy check with production settings: what an operator runs before going live."""
 
-import importlib.util
 import os
 import secrets
 import subprocess
 import sys
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+
+from tests.fresh_settings import fresh_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,16 +29,9 @@ def production_environment(**env):
 
 
 def production_settings(**env):
-    """The settings module as a production process reads it from `env`: a fresh copy of
-    partner_portal/settings.py executed here under that environment (the environment is put
-    back afterwards), without the cost of a Django process per case."""
-    spec = importlib.util.spec_from_file_location(
-        "production_settings", ROOT / "partner_portal" / "settings.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    with mock.patch.dict(os.environ, production_environment(**env), clear=True):
-        spec.loader.exec_module(module)
-    return module
+    """The settings module as a production process reads it from `env` (settings.py executed
+    afresh here, without the cost of a Django process per case)."""
+    return fresh_settings(production_environment(**env))
 
 
 def manage(*args, **env):
