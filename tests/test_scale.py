@@ -15,8 +15,16 @@ from django.utils import timezone
 from deals.models import Deal, Note, StageChange
 from deals.services import change_stage
 from discounts.models import Discount
-from partners.models import Customer, CustomerOwnership
-from tests.factories import CustomerFactory, DealFactory
+from partners.models import Customer, CustomerOwnership, User
+from tests.built_once import built_once
+from tests.factories import (
+    ContractFactory,
+    CustomerFactory,
+    DealFactory,
+    MembershipFactory,
+    PartnerFactory,
+    ProductFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -219,14 +227,52 @@ def test_a_word_matching_many_rows_far_down_the_list_says_more_than_the_cap(
     assert "More than 1,000 deals" in response.content.decode()
 
 
-def test_discount_list_pages_by_cursor(alice_client, alpha, alice, vserver):
-    for deal in make_deals(alpha, alice, 27, approved=True, stage="proposal"):
-        change_stage(deal, Deal.Stage.WON, by=alice)
+class TestTwentySevenWins:
+    """27 won Alpha deals, their customers sharing two names, built once for the class
+    (tests/built_once.py); each test reads them in a savepoint of its own."""
 
-    pages = pages_of(alice_client, "/discounts/", {"status": "active"})
+    @pytest.fixture(scope="class")
+    @classmethod
+    def won(cls, django_db_setup, django_db_blocker, tmp_path_factory):
+        with built_once(django_db_blocker, tmp_path_factory):
+            alpha = PartnerFactory(name="Alpha Cloud Solutions")
+            ContractFactory(partner=alpha)
+            alice = MembershipFactory(
+                partner=alpha, user__email="alice@alpha.test", role="admin"
+            ).user
+            ProductFactory(code="vserver", name="vServer")
+            for i in range(27):
+                deal = DealFactory(
+                    partner=alpha,
+                    created_by=alice,
+                    approved=True,
+                    stage="proposal",
+                    title=f"Deal {i:03d}",
+                    customer=CustomerFactory(name=f"Công ty {i % 2}"),  # many equal names
+                )
+                change_stage(deal, Deal.Stage.WON, by=alice)
+            yield {"alpha": alpha.pk, "alice": alice.pk}
 
-    expected = list(Discount.objects.filter(partner=alpha).order_by("-created_at", "-pk"))
-    assert pages == [expected[:25], expected[25:]]
+    @pytest.fixture
+    def alice_client(self, db, client, won):
+        client.force_login(User.objects.get(pk=won["alice"]))
+        return client
+
+    def test_discount_list_pages_by_cursor(self, alice_client, won):
+        pages = pages_of(alice_client, "/discounts/", {"status": "active"})
+
+        expected = list(
+            Discount.objects.filter(partner_id=won["alpha"]).order_by("-created_at", "-pk")
+        )
+        assert pages == [expected[:25], expected[25:]]
+
+    def test_customer_list_pages_by_name_and_id(self, alice_client):
+        pages = pages_of(alice_client, "/customers/", {})
+
+        rows = sum(pages, [])
+        assert [len(p) for p in pages] == [25, 2]
+        assert [(c.name, c.pk) for c in rows] == sorted((c.name, c.pk) for c in rows)
+        assert len({c.pk for c in rows}) == 27
 
 
 def pages_of(client, url, params):
@@ -238,25 +284,6 @@ def pages_of(client, url, params):
         if not cursor:
             return out
         response = client.get(url, {**params, "cursor": cursor})
-
-
-def test_customer_list_pages_by_name_and_id(alice_client, alpha, alice, vserver):
-    for i in range(27):
-        deal = DealFactory(
-            partner=alpha,
-            created_by=alice,
-            approved=True,
-            stage="proposal",
-            customer=CustomerFactory(name=f"Công ty {i % 2}"),  # many equal names
-        )
-        change_stage(deal, Deal.Stage.WON, by=alice)
-
-    pages = pages_of(alice_client, "/customers/", {})
-
-    rows = sum(pages, [])
-    assert [len(p) for p in pages] == [25, 2]
-    assert [(c.name, c.pk) for c in rows] == sorted((c.name, c.pk) for c in rows)
-    assert len({c.pk for c in rows}) == 27
 
 
 def test_customer_search_for_a_word_in_every_name_pages_through_the_list(alice_client, alpha):

@@ -381,18 +381,12 @@ def test_last_login_is_recorded(client, alice, sign_in):
 
 
 def _setting_in_a_fresh_process(name, **env):
+    """The setting as a process started with `env` reads it (settings.py executed afresh)."""
     import os
-    import subprocess
-    import sys
 
-    code = (
-        f"from django.conf import settings; import django; django.setup(); print(settings.{name})"
-    )
-    environ = {**os.environ, "SECRET_KEY": "x" * 50, **env}
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
+    from tests.fresh_settings import fresh_settings
+
+    return str(getattr(fresh_settings({**os.environ, "SECRET_KEY": "x" * 50, **env}), name))
 
 
 def test_staff_2fa_is_on_by_default_when_debug_is_off():

@@ -30,7 +30,11 @@ steps = st.lists(
 
 
 class StageMachineProperties(TestCase):
-    def make_world(self):
+    """Each example starts from the same world, built once (hypothesis rolls back between
+    examples); its deals and users are read afresh in every example."""
+
+    @classmethod
+    def setUpTestData(cls):
         alpha, beta = PartnerFactory(), PartnerFactory()
         ContractFactory(partner=alpha)
         ContractFactory(partner=beta)
@@ -45,7 +49,13 @@ class StageMachineProperties(TestCase):
             DealFactory(partner=beta, customer=shared, created_by=bob, approved=True),
             DealFactory(partner=beta, created_by=bob),  # pending: never moves
         ]
-        return deals, [alice, sam, bob, staff]
+        cls.deal_pks = [deal.pk for deal in deals]
+        cls.user_pks = [user.pk for user in (alice, sam, bob, staff)]
+
+    def make_world(self):
+        deals = [Deal.objects.get(pk=pk) for pk in self.deal_pks]
+        user_model = UserFactory._meta.model
+        return deals, [user_model.objects.get(pk=pk) for pk in self.user_pks]
 
     @settings(
         max_examples=60,

@@ -18,7 +18,7 @@ def main(redirect_uri: str, users: list[str]) -> None:
     from django.core.management import call_command
     from oauth2_provider.models import Application
 
-    call_command("migrate", verbosity=0)
+    call_command("migrate", run_syncdb=True, verbosity=0)
     Application.objects.create(
         name="Partner Portal",
         client_id=CLIENT_ID,

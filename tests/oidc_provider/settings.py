@@ -33,3 +33,6 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "tests.oidc_provider.urls.Validator",
     "SCOPES": {"openid": "OpenID Connect", "email": "E-mail", "profile": "Profile"},
 }
+# The provider's tables are created straight from its models (`migrate --run-syncdb`), not by
+# replaying each app's migration history: a fresh database per test run, a second of CPU less.
+MIGRATION_MODULES = {app: None for app in ("auth", "contenttypes", "sessions", "oauth2_provider")}
