@@ -5,7 +5,8 @@ from urllib.parse import urlencode
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils import dateformat
+from django.utils.formats import get_format
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -37,11 +38,20 @@ def queue_url(context, **changes) -> str:
     return reverse("admin:review_queue") + (f"?{query}" if query else "")
 
 
-def _day(value, fmt: str) -> str:
-    """`{{ value|date:fmt }}`: in the current time zone, in the language's format."""
-    if value is None:
-        return ""
-    return date_format(template_localtime(value), fmt)
+class _Days:
+    """`{{ value|date:"SHORT_DATE_FORMAT" }}` for one page: the language's format looked up
+    once, each day written once (a page's rows share a few days)."""
+
+    def __init__(self, name: str):
+        self.format, self.seen = get_format(name), {}
+
+    def __call__(self, value) -> str:
+        if value is None:
+            return ""
+        value = template_localtime(value)
+        if value not in self.seen:
+            self.seen[value] = dateformat.format(value, self.format)
+        return self.seen[value]
 
 
 @register.simple_tag(takes_context=True)
@@ -69,6 +79,7 @@ def queue_rows(context) -> str:
     you, give_back = escape(_("You")), escape(_("Give back"))
     take_over, take = escape(_("Take over")), escape(_("Take"))
     dash = '<span class="quiet">—</span>'
+    short_date, short_datetime = _Days("SHORT_DATE_FORMAT"), _Days("SHORT_DATETIME_FORMAT")
     me = context["request"].user.pk
     out = []
     for index, row in enumerate(rows):
@@ -114,7 +125,7 @@ def queue_rows(context) -> str:
             taken = (
                 f"{escape(reviewer.get_full_name() or reviewer.email)}<br>"
                 f'<span class="quiet nowrap">'
-                f"{_day(deal.review_taken_at, 'SHORT_DATETIME_FORMAT')}</span>"
+                f"{short_datetime(deal.review_taken_at)}</span>"
             )
             if can_act:
                 taken += "<br>" + button.format("take_over", take_over)
@@ -139,10 +150,10 @@ def queue_rows(context) -> str:
             f'          <td class="num">{escape(intcomma(deal.estimated_value))}</td>\n'
             f'          <td><span class="queue-age" data-age>{clock.age}</span><br>'
             f'<span class="quiet nowrap">{sent} '
-            f"{_day(deal.submitted_at or deal.created_at, 'SHORT_DATE_FORMAT')}</span></td>\n"
+            f"{short_date(deal.submitted_at or deal.created_at)}</span></td>\n"
             f'          <td><span class="sla sla-{state}" data-sla="{state}">'
             f"{escape(clock.state_label)}</span><br>"
-            f'<span class="quiet nowrap">{due} {_day(clock.due, "SHORT_DATE_FORMAT")}</span>'
+            f'<span class="quiet nowrap">{due} {short_date(clock.due)}</span>'
             f"</td>\n"
             f"          <td>\n"
             f"            {flags}\n"
