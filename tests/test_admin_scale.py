@@ -528,3 +528,29 @@ def test_closed_and_refused_deal_fieldsets_are_djangos_markup(staff_client, alph
     djangos, ours = _fieldsets_both_ways(response)
     assert 'name="title"' not in ours
     assert ours == djangos
+
+
+def test_deal_change_page_autocomplete_boxes_are_djangos_markup(
+    staff_client, alpha_deal, monkeypatch
+):
+    """The customer box and the rules' product boxes (FastAutocompleteSelect): the page is
+    the same as with Django's AutocompleteSelect rendering them through its templates."""
+    import re
+
+    from django import forms
+
+    from web.admin import FastAutocompleteSelect
+
+    page = f"/admin/deals/deal/{alpha_deal.pk}/change/"
+
+    def html():
+        content = staff_client.get(page).content.decode()
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", content)
+
+    form = staff_client.get(page).context["adminform"].form
+    assert isinstance(form.fields["customer"].widget.widget, FastAutocompleteSelect)
+    ours = html()
+    monkeypatch.setattr(FastAutocompleteSelect, "render", forms.Widget.render)
+    djangos = html()
+    assert ours.count('class="admin-autocomplete') >= 3  # customer, a rule, the empty rule
+    assert ours == djangos
