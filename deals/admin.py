@@ -28,6 +28,7 @@ from partners.admin import sandbox_filter
 from web.admin import (
     LabelledInlineFormSet,
     NewestInline,
+    QuickAutocompleteMixin,
     ScaleAdmin,
     autocomplete_filter,
     money,
@@ -67,7 +68,7 @@ class DiscountRuleForm(forms.ModelForm):
         return rate
 
 
-class DiscountRuleInline(admin.TabularInline):
+class DiscountRuleInline(QuickAutocompleteMixin, admin.TabularInline):
     """Staff may adjust the registered rates while reviewing, not after the deal closed."""
 
     model = DiscountRule
@@ -254,7 +255,7 @@ class StaffStageForm(forms.Form):
 
 
 @admin.register(Deal)
-class DealAdmin(ServiceAdminMixin, ScaleAdmin):
+class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
     list_display = (
         "title",
         "conflict",

@@ -21,7 +21,15 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Coalesce, Left
 
-from deals.business_days import Calendar, Clock, clock, overdue_before
+from deals.business_days import (
+    Calendar,
+    Clock,
+    clock,
+    local_day,
+    midnight,
+    overdue_before,
+    sla_days,
+)
 from deals.models import Deal, DiscountRule
 from deals.selectors import TAX_ROOT_LENGTH, protected_claims, same_realm, with_realm
 from deals.services.review import REVIEWABLE
@@ -148,10 +156,13 @@ def queue_page(
         count=False,
     )
     errors = errors or {}
-    rows = [
-        QueueRow(deal, clock(cal, _submitted(deal), today), errors.get(deal.pk, ""))
-        for deal in page.rows
-    ]
+    sla, clocks = sla_days(), {}  # one clock per day of submission: a page shares a few
+    rows = []
+    for deal in page.rows:
+        day = local_day(_submitted(deal))
+        if day not in clocks:
+            clocks[day] = clock(cal, midnight(day), today, sla)
+        rows.append(QueueRow(deal, clocks[day], errors.get(deal.pk, "")))
     return page, rows
 
 

@@ -473,3 +473,84 @@ def test_review_queue_filter_boxes_are_djangos_markup(staff_client, alpha, vserv
     assert f'<option value="{vserver.pk}" selected>' in ours[1]
     page = staff_client.get("/admin/review/", {"partner": alpha.pk, "product": vserver.pk})
     assert ours[1] in page.content.decode()
+
+
+def _fieldsets_both_ways(response) -> tuple[str, str]:
+    """The page's fieldsets through Django's `admin/includes/fieldset.html` and through
+    `{% scale_fieldset %}`, as the change form includes them."""
+    from django.template import Context, Template
+
+    context = Context({"adminform": response.context["adminform"]})
+    djangos = Template(
+        '{% for fieldset in adminform %}{% include "admin/includes/fieldset.html" with'
+        ' heading_level=2 prefix="fieldset" id_prefix=0 id_suffix=forloop.counter0 %}'
+        "{% endfor %}"
+    ).render(context)
+    ours = Template(
+        "{% load admin_rows %}{% for fieldset in adminform %}{% scale_fieldset fieldset"
+        ' heading_level=2 prefix="fieldset" id_prefix=0 id_suffix=forloop.counter0 %}'
+        "{% endfor %}"
+    ).render(context)
+    return djangos, ours
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_deal_change_page_fieldsets_are_djangos_markup(staff_client, alpha_deal, language):
+    from django.utils import translation
+
+    response = staff_client.get(f"/admin/deals/deal/{alpha_deal.pk}/change/")
+    with translation.override(language):
+        djangos, ours = _fieldsets_both_ways(response)
+
+    assert 'class="readonly"' in ours and 'name="title"' in ours
+    assert ours == djangos
+    html = response.content.decode()
+    page_language = _fieldsets_both_ways(response)[1]
+    assert all(fieldset in html for fieldset in page_language.split("</fieldset>\n"))
+
+
+def test_closed_and_refused_deal_fieldsets_are_djangos_markup(staff_client, alpha_deal, vserver):
+    page = f"/admin/deals/deal/{alpha_deal.pk}/change/"
+    form = staff_client.get(page).context["adminform"].form
+    data = {name: "" for name in form.fields} | {"estimated_value": "not a number"}
+    # An invalid post: the fields' errors shown in the same markup.
+    response = staff_client.post(page, data)
+    djangos, ours = _fieldsets_both_ways(response)
+    assert "errorlist" in ours
+    assert ours == djangos
+
+    from django.utils import timezone
+
+    alpha_deal.__class__.objects.filter(pk=alpha_deal.pk).update(
+        stage="lost", closed_at=timezone.now()
+    )
+    response = staff_client.get(page)
+    djangos, ours = _fieldsets_both_ways(response)
+    assert 'name="title"' not in ours
+    assert ours == djangos
+
+
+def test_deal_change_page_autocomplete_boxes_are_djangos_markup(
+    staff_client, alpha_deal, monkeypatch
+):
+    """The customer box and the rules' product boxes (FastAutocompleteSelect): the page is
+    the same as with Django's AutocompleteSelect rendering them through its templates."""
+    import re
+
+    from django import forms
+
+    from web.admin import FastAutocompleteSelect
+
+    page = f"/admin/deals/deal/{alpha_deal.pk}/change/"
+
+    def html():
+        content = staff_client.get(page).content.decode()
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", content)
+
+    form = staff_client.get(page).context["adminform"].form
+    assert isinstance(form.fields["customer"].widget.widget, FastAutocompleteSelect)
+    ours = html()
+    monkeypatch.setattr(FastAutocompleteSelect, "render", forms.Widget.render)
+    djangos = html()
+    assert ours.count('class="admin-autocomplete') >= 3  # customer, a rule, the empty rule
+    assert ours == djangos

@@ -271,6 +271,19 @@ class FastAutocompleteSelect(QuickSelectMixin, AutocompleteSelect):
     """An autocomplete filter's search box (rendered twice per deal list)."""
 
 
+class QuickAutocompleteMixin:
+    """A ModelAdmin or inline whose `autocomplete_fields` render as FastAutocompleteSelect:
+    admin's AutocompleteSelect, the same markup, without its select templates (the deal
+    page draws its customer box and a product box per discount rule and the empty one)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = FastAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 _media_added: set = set()
 
 

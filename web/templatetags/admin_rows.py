@@ -28,7 +28,7 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch
 from django.utils.html import conditional_escape, escape
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -152,3 +152,97 @@ def _cell(cl, result, column, link_query, empty) -> str:
         else:
             shown = f'<a href="{escape(url + link_query)}">{shown}</a>'
     return f'<{tag} class="{classes}">{shown}</{tag}>'
+
+
+@register.simple_tag
+def scale_fieldset(fieldset, heading_level=2, prefix="fieldset", id_prefix=0, id_suffix=0):
+    """Admin's `admin/includes/fieldset.html` for one fieldset, written out: the same
+    markup byte for byte (tests/test_admin_scale.py compares it with Django's), without a
+    template variable resolved per field (a page of 22 fields spent ~8 ms in that template).
+    The fields' own pieces (label, widget, errors, read-only contents) are Django's."""
+    name, collapsible = fieldset.name, fieldset.is_collapsible
+    heading = f"{prefix}-{id_prefix}-{id_suffix}-heading"
+    labelled = f' aria-labelledby="{heading}"' if name else ""
+    out = [f'<fieldset class="module aligned {escape(fieldset.classes)}"{labelled}>\n    ']
+    if name:
+        level = heading_level or 2
+        out.append(
+            f"\n        {'<details><summary>' if collapsible else ''}\n"
+            f'        <h{level} id="{heading}" class="fieldset-heading">{escape(name)}</h{level}>\n'
+            f"        {'</summary>' if collapsible else ''}\n    "
+        )
+    out.append("\n    ")
+    if fieldset.description:
+        out.append(f'\n        <div class="description">{fieldset.description}</div>\n    ')
+    out.append("\n    ")
+    for line in fieldset:
+        out.append(_fieldline(line))
+    out.append(f"\n    {'</details>' if name and collapsible else ''}\n</fieldset>\n")
+    return mark_safe("".join(out))
+
+
+MULTILINE = '<div class="flex-container form-multiline">'
+
+
+def _fieldline(line) -> str:
+    fields = list(line)
+    single = len(line.fields) == 1
+    classes = "".join(
+        f" field-{field.field['name'] if field.is_readonly else field.field.name}"
+        for field in fields
+        if (field.field["name"] if field.is_readonly else field.field.name)
+    )
+    errors = line.errors() if single else ""
+    out = [
+        f'\n        <div class="form-row{" errors" if single and errors else ""}'
+        f'{"" if line.has_visible_field else " hidden"}{escape(classes)}">\n'
+        f"            {errors if single else MULTILINE}"
+        f"\n            "
+    ]
+    for field in fields:
+        out.append(_field(field, single))
+    out.append(f"\n            {'' if single else '</div>'}\n        </div>\n    ")
+    return "".join(out)
+
+
+def _field(field, single: bool) -> str:
+    readonly = field.is_readonly
+    if readonly:
+        name, hidden, help_text = field.field["name"], False, field.field["help_text"]
+        id_for_label = ""
+    else:
+        bound = field.field
+        name, hidden, help_text = bound.name, bound.is_hidden, bound.help_text
+        id_for_label = bound.id_for_label
+    own_errors = field.errors() if not single and not readonly else ""
+    box = ""
+    if not single:
+        box = f" fieldBox{f' field-{escape(name)}' if name else ''}"
+        box += " errors" if not readonly and field.errors() else ""
+        box += " hidden" if hidden else ""
+    box += " checkbox-row" if field.is_checkbox else ""
+    if field.is_checkbox:
+        inner = f"\n                                {field.field}{field.label_tag()}\n                            "
+    else:
+        value = (
+            f'\n                                    <div class="readonly">{field.contents()}</div>\n                                '
+            if readonly
+            else f"\n                                    {field.field}\n                                "
+        )
+        inner = f"\n                                {field.label_tag()}\n                                {value}\n                            "
+    help_html = ""
+    if help_text:
+        help_id = f' id="{escape(id_for_label)}_helptext"' if id_for_label else ""
+        help_html = (
+            f'\n                        <div class="help{" hidden" if hidden else ""}"{help_id}>\n'
+            f"                            <div>{help_text}</div>\n"
+            f"                        </div>\n                    "
+        )
+    return (
+        f"\n                <div>\n                    {own_errors}\n"
+        f'                        <div class="flex-container{box}">\n'
+        f"                            {inner}\n"
+        f"                        </div>\n"
+        f"                    {help_html}\n"
+        f"                </div>\n            "
+    )
