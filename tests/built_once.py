@@ -24,21 +24,16 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import translation
 
+from tests.settings_for_tests import EVERY_TEST
+
 
 @contextmanager
 def built_once(django_db_blocker, tmp_path_factory):
     """Open the outer transaction, with the settings tests/conftest.py gives every test."""
     with (
         django_db_blocker.unblock(),
-        override_settings(
-            # The same as tests/conftest.py's autouse fixtures, which are per test.
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-            STAFF_NOTIFICATION_EMAILS=["sales-ops@vngcloud.test"],
-            CELERY_BROKER_URL="",
-            STAFF_REQUIRE_2FA=False,
-            MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
-        ),
+        # The settings tests/conftest.py gives every test, which its fixtures set per test.
+        override_settings(**EVERY_TEST, MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))),
         translation.override("en"),
     ):
         atomic = transaction.atomic()

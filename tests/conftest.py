@@ -19,6 +19,7 @@ from tests.factories import (
     ProductFactory,
     UserFactory,
 )
+from tests.settings_for_tests import EVERY_TEST
 
 
 def pytest_collection_modifyitems(items):
@@ -93,14 +94,8 @@ def _plain_static_and_local_media(settings, tmp_path):
     }
     if "FileSystemStorage" in settings.STORAGES["default"]["BACKEND"]:
         settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # Hashing test passwords with PBKDF2 would dominate the suite's time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STAFF_NOTIFICATION_EMAILS = ["sales-ops@vngcloud.test"]
-    # Events are delivered in-process unless a test starts real workers (tests/worker).
-    settings.CELERY_BROKER_URL = ""
-    # Staff in admin need 2FA by default in production; the 2FA tests turn it on themselves.
-    settings.STAFF_REQUIRE_2FA = False
+    for name, value in EVERY_TEST.items():
+        setattr(settings, name, value)
 
 
 @pytest.fixture(autouse=True)
