@@ -213,6 +213,19 @@
   document.addEventListener("htmx:load", function (event) { syncLostReason(event.target); });
   document.addEventListener("DOMContentLoaded", function () { syncLostReason(); });
 
+  // The API reference folds each entry's tables (<details data-unfold-on-target>): a link to
+  // an entry (#deals_create, #schema-Deal), followed in the page or opened from elsewhere,
+  // unfolds the entry it names.
+  function unfoldTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    var entry = target && target.closest("article");
+    var details = entry && entry.querySelector("details[data-unfold-on-target]");
+    if (details) { details.open = true; }
+  }
+  window.addEventListener("hashchange", unfoldTarget);
+  document.addEventListener("DOMContentLoaded", unfoldTarget);
+
   // Upload progress for forms with a <progress data-upload-progress>.
   document.addEventListener("htmx:xhr:progress", function (event) {
     var form = event.target.closest ? event.target.closest("form") : null;
