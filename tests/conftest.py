@@ -26,13 +26,18 @@ def pytest_collection_modifyitems(items):
     """How pytest-xdist shares the tests out (`make test`: -n auto --dist loadgroup): a file's
     tests stay together on one worker, so its module fixtures (a second Django process, a
     worker, a seeded database) are built once; but the browser flows at each size go to their
-    own group, so the largest file does not keep one core busy while the other waits."""
+    own group, as do the parts of a file that names the parameter splitting it
+    (XDIST_SPLIT_BY: the staff pages' walk), so no long file keeps one core busy while the
+    other waits."""
     for item in items:
         # A module may name a group it shares with others (XDIST_GROUP: the bench scripts).
         group = getattr(item.module, "XDIST_GROUP", None) or item.nodeid.split("::")[0]
         params = getattr(item, "callspec", None) and item.callspec.params
         if params and "ui" in params:
             group += "@" + params["ui"][0]  # the viewport: desktop or phone
+        split = getattr(item.module, "XDIST_SPLIT_BY", None)  # a parameter that splits a file
+        if params and split in params:
+            group += f"@{params[split]}"
         item.add_marker(pytest.mark.xdist_group(group))
     # xdist hands the groups out in the order collected: the longest first (the bench
     # scripts, then the browser flows), so no long group starts last and leaves one core

@@ -133,7 +133,11 @@ def login(page, live_server):
 # The partner flows (test_partner_flows.py) run at two sizes and in both languages, each
 # asserting what a user would see as broken: a console error, a page wider than the screen,
 # a serious or critical axe-core violation. One browser and one live server serve them all.
+# A failed test leaves a screenshot of its last page in ARTIFACTS; BROWSER_SCREENSHOTS=1 also
+# keeps one of every checked page (a look at each page at each size and in each language),
+# which costs the suite about a tenth of the browser tests' time.
 ARTIFACTS = Path(__file__).parent / "artifacts"
+SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "") not in ("", "0")
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 SERIOUS = ("serious", "critical")
 
@@ -184,7 +188,8 @@ class UI:
         self.page.wait_for_url(self.base + href + "*")
 
     def check(self, label: str):
-        """No horizontal overflow, no serious axe violation; a screenshot for the artefacts."""
+        """No horizontal overflow, no serious axe violation; a screenshot for the artefacts
+        when asked (BROWSER_SCREENSHOTS=1)."""
         self.page.wait_for_load_state("load")
         overflow = self.page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -211,9 +216,13 @@ class UI:
             ]
             assert not serious, f"{label}: axe violations {serious}"
             _AXED.add(state)
-        ARTIFACTS.mkdir(exist_ok=True)
         self.checked += 1
-        shot = ARTIFACTS / f"{self.name}-{self.checked:02d}-{label}-{self.size}-{self.lang}.png"
+        if SCREENSHOTS:
+            self.screenshot(f"{self.checked:02d}-{label}")
+
+    def screenshot(self, label: str):
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / f"{self.name}-{label}-{self.size}-{self.lang}.png"
         self.page.screenshot(path=str(shot))
 
     def _state(self) -> tuple:
@@ -263,5 +272,22 @@ def ui(request, browser, live_server, settings, demo):
     page.on("console", lambda m: _console(tab, m))
     page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
     yield tab
+    close(request, tab, context)
+
+
+def close(request, tab: UI, context):
+    """The end of a tab: a screenshot of where a failed test stopped, then no console error."""
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        tab.screenshot("failed")
     context.close()
     assert tab.errors == [], f"console errors: {tab.errors}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """The call's report on the test item, for close() to see whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.report_call = report

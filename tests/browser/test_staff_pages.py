@@ -7,15 +7,13 @@ The review queue's work (take, approve, send back) and the programme view's link
 in test_staff_review.py.
 """
 
-import io
 import re
 from datetime import date
 
 import pytest
-from django.core.management import call_command
 
 from deals.models import Deal
-from tests.browser.conftest import UI, VIEWPORTS, _console
+from tests.browser.conftest import UI, VIEWPORTS, _console, close
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,9 +40,14 @@ STAFF_PAGES = [
 ]
 
 
+# The walk goes in parts, each a test of its own, so pytest-xdist's workers share it
+# (tests/conftest.py groups a file's tests by XDIST_SPLIT_BY).
+PARTS = 4
+XDIST_SPLIT_BY = "part"
+
+
 @pytest.fixture
-def staff_ui(browser, live_server, settings):
-    call_command("seed_demo", stdout=io.StringIO())
+def staff_ui(request, browser, live_server, settings, demo):
     context = browser.new_context(viewport=VIEWPORTS["desktop"], reduced_motion="reduce")
     page = context.new_page()
     tab = UI(page=page, base=live_server.url, lang="vi", size="desktop", name="staff-pages")
@@ -59,8 +62,7 @@ def staff_ui(browser, live_server, settings):
 
     tab.speak = speak
     yield tab
-    context.close()
-    assert tab.errors == [], f"console errors: {tab.errors}"
+    close(request, tab, context)
 
 
 def sign_in_as_staff(ui):
@@ -115,10 +117,10 @@ OWN_WORDS = """() => {
 }"""
 
 
-def walk(ui, deal):
-    """Every staff page: checked, and its own words."""
+def walk(ui, deal, pages):
+    """Each page: checked, and its own words."""
     words = {}
-    for label, path in STAFF_PAGES:
+    for label, path in pages:
         ui.go(path.format(deal=deal.pk))
         ui.page.wait_for_load_state("load")
         assert ui.errors == [], f"{label} ({ui.lang}): console errors {ui.errors}"
@@ -144,14 +146,16 @@ def english_left(vi: set[str], en: set[str]) -> list[str]:
     )
 
 
-def test_every_staff_page_in_both_languages_passes_axe_fits_and_is_translated(staff_ui):
+@pytest.mark.parametrize("part", range(PARTS))
+def test_every_staff_page_in_both_languages_passes_axe_fits_and_is_translated(staff_ui, part):
     ui = staff_ui
+    pages = STAFF_PAGES[part::PARTS]
     deal = Deal.objects.filter(stage_changes__isnull=False).order_by("pk").first()
     ui.speak("vi")
     sign_in_as_staff(ui)
-    vi = walk(ui, deal)
+    vi = walk(ui, deal, pages)
     ui.speak("en")
-    en = walk(ui, deal)
+    en = walk(ui, deal, pages)
 
     untranslated = {label: english_left(vi[label], en[label]) for label in vi}
     assert {label: words for label, words in untranslated.items() if words} == {}

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from deals.models import Deal
-from tests.browser.conftest import UI, VIEWPORTS, _console
+from tests.browser.conftest import UI, VIEWPORTS, _console, close
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,8 +31,7 @@ def staff_ui(request, browser, live_server, settings, demo):
     page.on("console", lambda m: _console(tab, m))
     page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
     yield tab
-    context.close()
-    assert tab.errors == [], f"console errors: {tab.errors}"
+    close(request, tab, context)
 
 
 def sign_in_as_staff(ui):
