@@ -42,6 +42,13 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { startToasts(); });
+  // The toasts sit above everything, dialogs too: on a phone they covered a dialog's buttons
+  // until they faded. Opening a dialog sends them away.
+  document.addEventListener("show.bs.modal", function () {
+    document.querySelectorAll("[data-toast].show").forEach(function (el) {
+      bootstrap.Toast.getOrCreateInstance(el).hide();
+    });
+  });
 
   // Our own file picker says which files were chosen, in the page's language.
   document.addEventListener("change", function (event) {
