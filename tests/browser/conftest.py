@@ -135,7 +135,7 @@ def login(page, live_server):
 # a serious or critical axe-core violation. One browser and one live server serve them all.
 # A failed test leaves a screenshot of its last page in ARTIFACTS; BROWSER_SCREENSHOTS=1 also
 # keeps one of every checked page (a look at each page at each size and in each language),
-# which costs the suite about a tenth of the browser tests' time.
+# about 0.1 s each, a twentieth of the browser tests' time.
 ARTIFACTS = Path(__file__).parent / "artifacts"
 SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "") not in ("", "0")
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}

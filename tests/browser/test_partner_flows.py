@@ -2,8 +2,9 @@
 
 Each test gets a `ui` (tests/browser/conftest.py): a tab on the seeded demo data, logged out,
 at one size and in one language. `ui.check(label)` asserts the page fits the screen and has no
-serious or critical axe-core violation, and saves a screenshot to tests/browser/artifacts/;
-the fixture fails the test on any console error.
+serious or critical axe-core violation (a screenshot in tests/browser/artifacts/ when
+BROWSER_SCREENSHOTS=1 asks, or when the test fails); the fixture fails the test on any console
+error.
 """
 
 import csv

@@ -2,7 +2,7 @@
 1280 px, in Vietnamese and English, on the demo data (`seed_demo`).
 
 Each page state passes `UI.check` (tests/browser/conftest.py): no horizontal overflow, no
-serious or critical axe-core violation, a screenshot in tests/browser/artifacts/.
+serious or critical axe-core violation (a screenshot in tests/browser/artifacts/ when asked).
 """
 
 import pytest
