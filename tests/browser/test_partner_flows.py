@@ -216,6 +216,9 @@ def test_customer_discount_revoke_then_create(ui):
     row = ui.page.locator(f"[data-customer-discount='{existing.pk}']")
     row.locator("button[type=submit]").click()
     expect(ui.page.locator("[data-toast]")).to_have_count(1)
+    # The page after the revoke has its toast before its deferred scripts ran; the dialog
+    # link opens in place only once htmx has started (under load, a click came first).
+    ui.page.wait_for_load_state("load")
     existing.refresh_from_db()
     assert existing.status == "revoked"
 
