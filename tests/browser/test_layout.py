@@ -14,6 +14,9 @@ from tests.browser.conftest import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+# The API reference's axe runs (a few seconds each) go to pytest-xdist by language, apart from
+# the rest of the file (tests/conftest.py), so the two workers share them.
+XDIST_SPLIT_BY = "lang"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
