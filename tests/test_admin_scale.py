@@ -554,3 +554,85 @@ def test_deal_change_page_autocomplete_boxes_are_djangos_markup(
     djangos = html()
     assert ours.count('class="admin-autocomplete') >= 3  # customer, a rule, the empty rule
     assert ours == djangos
+
+
+# The history inlines' template before `{% newest_inline %}` wrote it out (a loop per cell).
+NEWEST_LOOP = """{% load i18n admin_urls %}{% with formset=inline_admin_formset.formset %}
+<div class="inline-group" id="{{ formset.prefix }}-group">
+  <div class="tabular inline-related last-related">
+{{ formset.management_form }}
+<fieldset class="module {{ inline_admin_formset.classes }}" aria-labelledby="{{ formset.prefix }}-heading">
+  <h2 id="{{ formset.prefix }}-heading" class="inline-heading">{{ inline_admin_formset.opts.verbose_name_plural|capfirst }}</h2>
+  <table>
+    <thead><tr>{% for name, title in formset.columns %}<th class="column-{{ name }}" scope="col">{{ title|capfirst }}</th>{% endfor %}</tr></thead>
+    <tbody>{% for row in formset.rows %}
+      <tr class="form-row has_original">{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% empty %}
+      <tr><td colspan="{{ formset.columns|length }}">{% translate "None" %}</td></tr>{% endfor %}
+    </tbody>
+  </table>
+</fieldset>
+  </div>
+</div>
+{% if formset.has_more %}
+<p class="inline-more">{% blocktranslate with limit=formset.limit %}The newest {{ limit }} are shown.{% endblocktranslate %}
+<a href="{% url inline_admin_formset.opts.opts|admin_urlname:'changelist' %}?{{ formset.fk.name }}__id__exact={{ formset.instance.pk }}">{% blocktranslate with name=inline_admin_formset.opts.verbose_name_plural %}See all {{ name }}{% endblocktranslate %}</a></p>
+{% endif %}{% endwith %}
+"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_deal_change_page_history_tables_are_the_loops_markup(
+    staff_client, alpha_deal, alice, language, settings
+):
+    """The three history tables written by `{% newest_inline %}`: the former template's
+    markup byte for byte, in both languages, for a table with more than 20 rows (the link to
+    all of them), one with fewer and an empty one; the page shows them."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from web.templatetags.admin_rows import newest_inline
+
+    now = timezone.now()
+    StageChange.objects.bulk_create(
+        StageChange(
+            deal=alpha_deal,
+            partner=alpha_deal.partner,
+            from_stage="proposal",
+            to_stage="negotiation",
+            by=alice if i % 2 else None,
+            at=now - timedelta(minutes=i),
+            note=f"entry <{i}> & co",
+        )
+        for i in range(25)
+    )
+    Note.objects.bulk_create(
+        Note(deal=alpha_deal, author=alice, text=f"note {i}") for i in range(3)
+    )
+    page = f"/admin/deals/deal/{alpha_deal.pk}/change/"
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    with translation.override(language):
+        response = staff_client.get(page)
+        inlines = response.context["inline_admin_formsets"][1:]
+        assert [len(inline.formset.rows) for inline in inlines] == [20, 3, 0]
+        html = response.content.decode()
+        for inline in inlines:
+            djangos = Template(NEWEST_LOOP).render(Context({"inline_admin_formset": inline}))
+            ours = newest_inline(inline)
+            assert ours == djangos
+            assert ours in html
+    assert html.count('<tr class="form-row has_original">') == 23
+    assert "entry &lt;0&gt; &amp; co" in html and "entry &lt;20&gt;" not in html
+    assert f"/admin/deals/stagechange/?deal__id__exact={alpha_deal.pk}" in html
+    assert f"/admin/deals/note/?deal__id__exact={alpha_deal.pk}" not in html
+    assert ("Xem tất cả" in html) == (language == "vi")
+
+
+def test_history_formset_class_is_built_once_and_keeps_its_inline(staff_client, alpha_deal):
+    page = f"/admin/deals/deal/{alpha_deal.pk}/change/"
+    first = staff_client.get(page).context["inline_admin_formsets"]
+    second = staff_client.get(page).context["inline_admin_formsets"]
+    for one, other in zip(first[1:], second[1:], strict=True):
+        assert type(one.formset).__mro__[1] is type(other.formset).__mro__[1]
+        assert one.formset.inline is one.opts and other.formset.inline is other.opts
+        assert str(one.formset.media) == str(other.formset.media)
