@@ -69,3 +69,35 @@ def test_the_project_uses_it(settings):
 
     assert settings.FORM_RENDERER == "web.form_renderer.QuickRenderer"
     assert isinstance(get_default_renderer(), QuickRenderer)
+
+
+class LabelForm(forms.Form):
+    required_css_class = "required"
+    plain = forms.CharField(label="Tên & <số>")
+    safe = forms.CharField(label=mark_safe("<b>bold</b>"), required=False)
+    asked = forms.CharField(label="Why?", required=False)
+    empty = forms.CharField(label="", required=False)
+    spaced = forms.CharField(label="  padded  ", required=False)
+    box = forms.MultipleChoiceField(
+        choices=[("a", "A")], widget=forms.CheckboxSelectMultiple, required=False
+    )
+    hidden = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+@pytest.mark.parametrize("auto_id", ["id_%s", "", False])
+def test_labels_are_djangos_markup(auto_id):
+    forms_ = {
+        renderer: LabelForm(auto_id=auto_id, renderer=renderer, label_suffix=suffix)
+        for renderer, suffix in ((DjangoTemplates(), ":"), (QuickRenderer(), ":"))
+    }
+    djangos, ours = forms_.values()
+    for name in LabelForm.base_fields:
+        for kwargs in (
+            {},
+            {"attrs": {"class": "x", "data-on": True, "off": False}},
+            {"contents": "Other <b>", "tag": "legend"},
+            {"label_suffix": ""},
+        ):
+            expected = djangos[name].label_tag(**kwargs)
+            assert ours[name].label_tag(**kwargs) == expected, (name, kwargs)
+    assert str(ours) == str(djangos)

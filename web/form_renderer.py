@@ -2,8 +2,9 @@
 
 Every input widget (text, hidden, number, checkbox, date, ...) renders `input.html`, which
 includes `attrs.html`: two templates through the renderer for each box, ~0.25 ms apiece, a
-tenth of the staff deal page. Here the same markup is built in Python, byte for byte
-(tests/test_form_renderer.py compares it with the templates for every input widget), as
+tenth of the staff deal page; each field's label_tag renders `label.html` the same way. Here
+the same markup is built in Python, byte for byte (tests/test_form_renderer.py compares it
+with the templates for every input widget and for labels), as
 long as the template the renderer would load is Django's own: a project or app template
 overriding one of them is rendered as before.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 import django.forms
 from django.forms.renderers import DjangoTemplates
 from django.template.defaultfilters import stringformat
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, mark_safe
 
@@ -38,6 +40,7 @@ INPUT_TEMPLATES = frozenset(
     )
 )
 _ATTRS, _INPUT = "django/forms/widgets/attrs.html", "django/forms/widgets/input.html"
+LABEL, _LABEL_ATTRS = "django/forms/label.html", "django/forms/attrs.html"
 
 
 def _text(value) -> str:
@@ -65,24 +68,46 @@ def input_html(widget: dict) -> str:
     )
 
 
+def _attrs(attrs) -> str:
+    """django/forms/widgets/attrs.html (and django/forms/attrs.html, the same loop)."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{_text(value)}"'
+        for name, value in (attrs or {}).items()
+        if value is not False
+    )
+
+
+def label_html(context: dict) -> str:
+    """django/forms/label.html (a field's label_tag), as the renderer returns it (stripped)."""
+    label = conditional_escape(localize(context["label"]))
+    if not context["use_tag"]:
+        return label.strip()
+    tag = conditional_escape(context["tag"])
+    return f"<{tag}{_attrs(context['attrs'])}>{label}</{tag}>".strip()
+
+
 class QuickRenderer(DjangoTemplates):
-    """Django's DjangoTemplates renderer; the input widgets' templates written out."""
+    """Django's DjangoTemplates renderer; the input widgets' and labels' templates written
+    out."""
 
     def __init__(self):
         super().__init__()
         self._djangos: dict[str, bool] = {}
 
-    def _is_djangos(self, template_name: str) -> bool:
-        """Whether the renderer would load Django's own template (and input.html and
-        attrs.html are Django's too), once per name."""
-        if template_name not in self._djangos:
-            self._djangos[template_name] = all(
-                str(self.get_template(name).origin.name) == str(_DJANGOS / name)
-                for name in {template_name, _INPUT, _ATTRS}
+    def _is_djangos(self, *names: str) -> bool:
+        """Whether the renderer would load Django's own templates of these names (the
+        template and those it includes), once per name."""
+        if names not in self._djangos:
+            self._djangos[names] = all(
+                str(self.get_template(name).origin.name) == str(_DJANGOS / name) for name in names
             )
-        return self._djangos[template_name]
+        return self._djangos[names]
 
     def render(self, template_name, context, request=None):
-        if template_name in INPUT_TEMPLATES and self._is_djangos(template_name):
+        if template_name in INPUT_TEMPLATES and self._is_djangos(template_name, _INPUT, _ATTRS):
             return input_html(context["widget"])
+        if template_name == LABEL and self._is_djangos(LABEL, _LABEL_ATTRS):
+            return label_html(context)
         return super().render(template_name, context, request)
