@@ -26,6 +26,7 @@ from deals.views.content import download_response
 from discounts.rates import RateInput, rate_problem
 from partners.admin import sandbox_filter
 from web.admin import (
+    KnownChoicesMixin,
     LabelledInlineFormSet,
     NewestInline,
     QuickAutocompleteMixin,
@@ -46,7 +47,11 @@ class ProductAdmin(admin.ModelAdmin):
     prepopulated_fields = {"code": ("name",)}
 
 
-class DiscountRuleForm(forms.ModelForm):
+class DealForm(KnownChoicesMixin, forms.ModelForm):
+    """The deal's own fields; its customer box names the customer the page already read."""
+
+
+class DiscountRuleForm(KnownChoicesMixin, forms.ModelForm):
     """A rate staff type in stays within the partner's contract, like the partner's own.
 
     The form shows the problem on the field; `set_discount_rules` (called by
@@ -77,6 +82,10 @@ class DiscountRuleInline(QuickAutocompleteMixin, admin.TabularInline):
     extra = 0
     # A won deal issues its discount from these rules: an open deal keeps at least one.
     min_num = 1
+
+    def get_queryset(self, request):
+        # The product boxes name each rule's product (KnownChoicesMixin): read with the rules.
+        return super().get_queryset(request).select_related("product")
 
     def get_formset(self, request, obj=None, **kwargs):
         # InlineModelAdmin has min_num but no validate_min: ask the formset for it.
@@ -281,6 +290,7 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
     search_fields = ("title", "customer__name", "customer__tax_code")
     search_help_text = _("Title, customer name or the start of its tax code.")
     list_select_related = ("partner", "customer")
+    form = DealForm
     autocomplete_fields = ("customer",)
     # Stage, review and closing are transitions: only the services change them.
     readonly_fields = (
@@ -322,11 +332,12 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         """The deal with the people its page names, in one query (Django's own lookup,
-        with their rows joined), read once per request (change_view asks too)."""
+        with their rows joined), read once per request (change_view asks too). Without the
+        list's conflict flag: no page of one deal shows it (a subquery less to build)."""
         read = request.__dict__.setdefault("_deals_read", {})
         if (object_id, from_field) not in read:
             related = ("partner", "customer", "created_by", "reviewed_by", "closed_by")
-            queryset = self.get_queryset(request).select_related(*related)
+            queryset = super().get_queryset(request).select_related(*related)
             field = Deal._meta.pk if from_field is None else Deal._meta.get_field(from_field)
             try:
                 deal = queryset.get(**{field.name: field.to_python(object_id)})

@@ -161,6 +161,9 @@ ROOT_URLCONF = "partner_portal.urls"
 WSGI_APPLICATION = "partner_portal.wsgi.application"
 ASGI_APPLICATION = "partner_portal.asgi.application"
 
+# Django's renderer, the <input> widgets written out in Python (the same markup).
+FORM_RENDERER = "web.form_renderer.QuickRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -1,0 +1,103 @@
+"""web.form_renderer.QuickRenderer: the input widgets' markup, byte for byte Django's."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django import forms
+from django.contrib.admin import widgets as admin_widgets
+from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+
+from web.form_renderer import INPUT_TEMPLATES, QuickRenderer
+
+WIDGETS = [
+    forms.TextInput(),
+    forms.TextInput(attrs={"class": "a<b", "required": True, "disabled": False, "maxlength": 200}),
+    forms.TextInput(attrs={"data-x": mark_safe("<i>"), "aria-label": "Tên & số"}),
+    forms.HiddenInput(),
+    forms.NumberInput(attrs={"step": "any", "min": 0}),
+    forms.CheckboxInput(),
+    forms.DateInput(),
+    forms.DateTimeInput(),
+    forms.TimeInput(),
+    forms.EmailInput(),
+    forms.PasswordInput(render_value=True),
+    forms.URLInput(),
+    forms.SearchInput(),
+    forms.TelInput(),
+    forms.ColorInput(),
+    forms.FileInput(),
+    admin_widgets.AdminTextInputWidget(),
+    admin_widgets.AdminIntegerFieldWidget(),
+    admin_widgets.AdminEmailInputWidget(),
+    admin_widgets.AdminDateWidget(),
+]
+VALUES = [None, "", "plain", 'quote " and <tag> & amp', mark_safe("<b>safe</b>"), 42, True,
+          False, Decimal("1.50"), datetime.date(2026, 12, 6), ("a", "b")]  # fmt: skip
+
+
+@pytest.mark.parametrize("widget", WIDGETS, ids=lambda w: type(w).__name__)
+def test_inputs_are_djangos_markup(widget):
+    djangos, ours = DjangoTemplates(), QuickRenderer()
+    # AdminDateWidget's own template includes input.html through the template engine.
+    assert widget.template_name in INPUT_TEMPLATES or "admin/" in widget.template_name
+    for value in VALUES:
+        for attrs in (None, {"id": "id_x", "autofocus": True, "placeholder": "Ví dụ"}):
+            expected = widget.render("x", value, attrs, renderer=djangos)
+            assert widget.render("x", value, attrs, renderer=ours) == expected, value
+
+
+def test_other_templates_and_overridden_inputs_keep_the_templates(settings, tmp_path):
+    ours = QuickRenderer()
+    select = forms.Select(choices=[("1", "one")])
+    assert select.render("s", "1", renderer=ours) == select.render(
+        "s", "1", renderer=DjangoTemplates()
+    )
+    # A project template overriding text.html is rendered, not written out.
+    override = tmp_path / "django" / "forms" / "widgets"
+    override.mkdir(parents=True)
+    (override / "text.html").write_text("<input mine>")
+    renderer = QuickRenderer()
+    renderer.engine.engine.dirs.insert(0, str(tmp_path))
+    assert forms.TextInput().render("t", "v", renderer=renderer) == "<input mine>"
+    assert forms.NumberInput().render("n", 1, renderer=renderer).startswith('<input type="number"')
+
+
+def test_the_project_uses_it(settings):
+    from django.forms.renderers import get_default_renderer
+
+    assert settings.FORM_RENDERER == "web.form_renderer.QuickRenderer"
+    assert isinstance(get_default_renderer(), QuickRenderer)
+
+
+class LabelForm(forms.Form):
+    required_css_class = "required"
+    plain = forms.CharField(label="Tên & <số>")
+    safe = forms.CharField(label=mark_safe("<b>bold</b>"), required=False)
+    asked = forms.CharField(label="Why?", required=False)
+    empty = forms.CharField(label="", required=False)
+    spaced = forms.CharField(label="  padded  ", required=False)
+    box = forms.MultipleChoiceField(
+        choices=[("a", "A")], widget=forms.CheckboxSelectMultiple, required=False
+    )
+    hidden = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+@pytest.mark.parametrize("auto_id", ["id_%s", "", False])
+def test_labels_are_djangos_markup(auto_id):
+    forms_ = {
+        renderer: LabelForm(auto_id=auto_id, renderer=renderer, label_suffix=suffix)
+        for renderer, suffix in ((DjangoTemplates(), ":"), (QuickRenderer(), ":"))
+    }
+    djangos, ours = forms_.values()
+    for name in LabelForm.base_fields:
+        for kwargs in (
+            {},
+            {"attrs": {"class": "x", "data-on": True, "off": False}},
+            {"contents": "Other <b>", "tag": "legend"},
+            {"label_suffix": ""},
+        ):
+            expected = djangos[name].label_tag(**kwargs)
+            assert ours[name].label_tag(**kwargs) == expected, (name, kwargs)
+    assert str(ours) == str(djangos)
