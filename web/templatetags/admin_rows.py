@@ -279,7 +279,8 @@ def newest_inline(inline_admin_formset):
         cells = "".join(f"<td>{conditional_escape(cell)}</td>" for cell in row)
         out.append(f'\n      <tr class="form-row has_original">{cells}</tr>')
     if not rows:
-        out.append(f'\n      <tr><td colspan="{len(columns)}">{escape(gettext("None"))}</td></tr>')
+        none = escape(gettext("None"))
+        out.append(f'\n      <tr><td colspan="{len(columns)}">{none}</td></tr>')
     out.append("\n    </tbody>\n  </table>\n</fieldset>\n  </div>\n</div>\n")
     if formset.has_more:
         url = reverse(admin_urlname(inline.opts, "changelist"))
