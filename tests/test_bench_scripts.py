@@ -32,10 +32,11 @@ XDIST_GROUP = "bench-scripts"
 
 @pytest.fixture(scope="module")
 def fast_folder(tmp_path_factory):
-    """A folder for the scripts' SQLite files and static files: in memory (/dev/shm) where
-    there is one, so the many small commits of a seed wait for no disk; else a temporary one."""
+    """A folder for the scripts' SQLite files: in memory (/dev/shm) where there is one with
+    room (a container's may hold only 64 MB), so the hundreds of small commits of a seed wait
+    for no disk; else a temporary one."""
     shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
+    if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 512 * 2**20:
         folder = Path(tempfile.mkdtemp(prefix="portal-bench-", dir=shm))
         yield folder
         shutil.rmtree(folder, ignore_errors=True)
@@ -44,12 +45,12 @@ def fast_folder(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _own_static_root(fast_folder):
+def _own_static_root(tmp_path_factory):
     """The scripts collect the static files into a folder of their own (STATIC_ROOT): the
     project's staticfiles/, which the other workers' servers read, is never rewritten under
     them (a half-written one failed an admin page in another worker)."""
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("STATIC_ROOT", str(fast_folder / "static"))
+        env.setenv("STATIC_ROOT", str(tmp_path_factory.mktemp("static")))
         yield
 
 
