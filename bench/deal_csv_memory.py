@@ -3,6 +3,9 @@ download of N deals, for growing N. Creates a throwaway test database (SQLite by
 PostgreSQL with DATABASE_URL). Usage:
 
     .venv/bin/python bench/deal_csv_memory.py [N ...]     (default: 1000 10000 100000)
+
+`--database-url URL` uses that (throwaway, empty) database instead and migrates it (the test
+suite passes a copy of its migrated one, so the script does not apply every migration again).
 """
 
 import os
@@ -14,6 +17,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partner_portal.settings")
 os.environ.setdefault("DEBUG", "true")
+ARGS = sys.argv[1:]
+DATABASE_URL = ""
+if "--database-url" in ARGS:
+    at = ARGS.index("--database-url")
+    DATABASE_URL = ARGS[at + 1]
+    del ARGS[at : at + 2]
+    os.environ["DATABASE_URL"] = DATABASE_URL
 
 import django  # noqa: E402
 
@@ -27,7 +37,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-SIZES = [int(n) for n in sys.argv[1:]] or [1000, 10_000, 100_000]
+SIZES = [int(n) for n in ARGS] or [1000, 10_000, 100_000]
 
 
 def load(partner, member, customer, n):
@@ -57,7 +67,13 @@ def main():
     from partners.models import Customer, Membership, Partner, User
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
+    if DATABASE_URL:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        old_name = None
+    else:
+        old_name = connection.creation.create_test_db(verbosity=0)
     try:
         partner = Partner.objects.create(name="Alpha", tax_code="0100000000")
         member = User.objects.create_user("alpha@bench.test", "x")
@@ -82,7 +98,8 @@ def main():
                 f" peak Python memory {peak / 1e6:5.1f} MB"
             )
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if old_name is not None:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -60,8 +60,9 @@ def _tier(item) -> int:
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings):
-    """The test database on SQLite starts as a copy of the migrated template
-    (tests/migrated.py) instead of applying every migration in each test process."""
+    """The test database starts as a copy of the migrated template (tests/migrated.py: a
+    SQLite file, or a PostgreSQL template database) instead of applying every migration in
+    each test process."""
     from django.core import management
     from django.db import connections
 
@@ -71,19 +72,21 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
 
     def call_command(name, *args, **kwargs):
         connection = connections[kwargs.get("database", "default")]
-        creating = (
-            name == "migrate"
-            and connection.vendor == "sqlite"
-            and connection.is_in_memory_db()
-            and not connection.introspection.table_names()  # a new, empty test database
-        )
-        if not creating:
-            return real(name, *args, **kwargs)
-        copied = migrated.restore_into(connection)
-        result = real(name, *args, **kwargs)  # applies what the copy lacks, if anything
-        if not copied:
-            migrated.save_from(connection)
-        return result
+        if name != "migrate" or connection.introspection.table_names():
+            return real(name, *args, **kwargs)  # not a new, empty test database
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():
+            copied = migrated.restore_into(connection)
+            result = real(name, *args, **kwargs)  # applies what the copy lacks, if anything
+            if not copied:
+                migrated.save_from(connection)
+            return result
+        if connection.vendor == "postgresql":
+            cloned = migrated.clone_into(connection)
+            result = real(name, *args, **kwargs)  # as on SQLite
+            if not cloned:
+                migrated.save_as_template(connection)
+            return result
+        return real(name, *args, **kwargs)
 
     management.call_command = call_command  # Django's create_test_db imports it when called
     yield
