@@ -719,3 +719,41 @@ def test_deal_page_autocomplete_boxes_read_no_row_the_page_has(
     refused = staff_client.post(page, data).content.decode()
     box = re.search(r'<select name="customer".*?</select>', refused, re.S).group(0)
     assert f'<option value="{other.pk}" selected>Another Co (' in box
+
+
+def test_fieldset_read_only_labels_follow_the_language_each_request(staff_client, alpha_deal):
+    """The read-only labels are kept per language: English, then Vietnamese, then English
+    again, each Django's own."""
+    from django.utils import translation
+
+    response = staff_client.get(f"/admin/deals/deal/{alpha_deal.pk}/change/")
+    shown = {}
+    for language in ("en", "vi", "en"):
+        with translation.override(language):
+            djangos, ours = _fieldsets_both_ways(response)
+        assert ours == djangos
+        shown.setdefault(language, ours)
+    assert shown["en"] != shown["vi"]
+    assert "<label>Partner:</label>" in shown["en"]
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_rules_inline_fields_are_those_admin_would_work_out(staff, alpha_deal, closed):
+    """DiscountRuleInline says its fields (admin would build the formset class twice more
+    per request to learn them): they are the ones admin works out from the form."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from deals.admin import DiscountRuleInline
+    from deals.models import Deal
+
+    if closed:
+        Deal.objects.filter(pk=alpha_deal.pk).update(stage="lost", closed_at=timezone.now())
+        alpha_deal.refresh_from_db()
+    request = RequestFactory().get("/")
+    request.user = staff
+    inline = DiscountRuleInline(Deal, admin.site)
+    form = inline.get_formset(request, alpha_deal, fields=None).form
+    derived = [*form.base_fields, *inline.get_readonly_fields(request, alpha_deal)]
+    assert list(inline.get_fields(request, alpha_deal)) == derived == ["product", "rate"]
