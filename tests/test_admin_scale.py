@@ -833,3 +833,15 @@ def test_refused_and_closed_rules_inline_is_djangos_markup(staff_client, alpha_d
     djangos, ours = _rules_both_ways(response)
     assert 'name="discount_rules-0-rate"' not in ours and "<p>" in ours
     assert ours == djangos
+
+
+def test_rules_inline_with_change_links_keeps_djangos_template(
+    staff_client, alpha_deal, monkeypatch
+):
+    from deals.admin import DiscountRuleInline
+
+    monkeypatch.setattr(DiscountRuleInline, "show_change_link", True)
+    response = staff_client.get(f"/admin/deals/deal/{alpha_deal.pk}/change/")
+    djangos, ours = _rules_both_ways(response)
+    assert 'id="discount_rules-empty"' in ours
+    assert ours == djangos
