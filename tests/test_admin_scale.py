@@ -719,3 +719,129 @@ def test_deal_page_autocomplete_boxes_read_no_row_the_page_has(
     refused = staff_client.post(page, data).content.decode()
     box = re.search(r'<select name="customer".*?</select>', refused, re.S).group(0)
     assert f'<option value="{other.pk}" selected>Another Co (' in box
+
+
+def test_fieldset_read_only_labels_follow_the_language_each_request(staff_client, alpha_deal):
+    """The read-only labels are kept per language: English, then Vietnamese, then English
+    again, each Django's own."""
+    from django.utils import translation
+
+    response = staff_client.get(f"/admin/deals/deal/{alpha_deal.pk}/change/")
+    shown = {}
+    for language in ("en", "vi", "en"):
+        with translation.override(language):
+            djangos, ours = _fieldsets_both_ways(response)
+        assert ours == djangos
+        shown.setdefault(language, ours)
+    assert shown["en"] != shown["vi"]
+    assert "<label>Partner:</label>" in shown["en"]
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_rules_inline_fields_are_those_admin_would_work_out(staff, alpha_deal, closed):
+    """DiscountRuleInline says its fields (admin would build the formset class twice more
+    per request to learn them): they are the ones admin works out from the form."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from deals.admin import DiscountRuleInline
+    from deals.models import Deal
+
+    if closed:
+        Deal.objects.filter(pk=alpha_deal.pk).update(stage="lost", closed_at=timezone.now())
+        alpha_deal.refresh_from_db()
+    request = RequestFactory().get("/")
+    request.user = staff
+    inline = DiscountRuleInline(Deal, admin.site)
+    form = inline.get_formset(request, alpha_deal, fields=None).form
+    derived = [*form.base_fields, *inline.get_readonly_fields(request, alpha_deal)]
+    assert list(inline.get_fields(request, alpha_deal)) == derived == ["product", "rate"]
+
+
+def _rules_both_ways(response) -> tuple[str, str]:
+    """The rules inline through Django's `admin/edit_inline/tabular.html` and through
+    `{% scale_tabular %}`, as the change form includes it (twice: not last, then last)."""
+    from django.template import Context, Template
+
+    rules = [
+        f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "discount_rules"
+    ]
+    assert len(rules) == 1
+    context = Context({"formsets": rules * 2})
+    djangos = Template(
+        '{% for inline_admin_formset in formsets %}{% include "admin/edit_inline/tabular.html" %}'
+        "{% endfor %}"
+    ).render(context)
+    ours = Template(
+        "{% load admin_rows %}{% for inline_admin_formset in formsets %}"
+        "{% scale_tabular inline_admin_formset %}{% endfor %}"
+    ).render(context)
+    return djangos, ours
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_rules_inline_is_djangos_markup(staff_client, alpha_deal, vstorage, language):
+    from django.utils import translation
+
+    from deals.models import DiscountRule
+
+    DiscountRule.objects.create(deal=alpha_deal, product=vstorage, rate="5")
+    response = staff_client.get(f"/admin/deals/deal/{alpha_deal.pk}/change/")
+    with translation.override(language):
+        djangos, ours = _rules_both_ways(response)
+    assert (
+        'id="discount_rules-empty"' in ours
+        and "discount_rules-0" in ours
+        and 'class="delete"' in ours
+    )
+    assert ours == djangos
+    html = response.content.decode()
+    assert _rules_both_ways(response)[1].split("\n<div", 2)[1] in html
+
+
+def test_refused_and_closed_rules_inline_is_djangos_markup(staff_client, alpha_deal, vstorage):
+    """A refused save (a row's rate not a number, a new row without its product, the
+    formsets' errors) keeps the input and shows the errors in Django's markup; a closed
+    deal's rules are read-only, in Django's markup."""
+    page = f"/admin/deals/deal/{alpha_deal.pk}/change/"
+    rule = alpha_deal.discount_rules.get()
+    data = {
+        "discount_rules-TOTAL_FORMS": "2",
+        "discount_rules-INITIAL_FORMS": "1",
+        "discount_rules-MIN_NUM_FORMS": "1",
+        "discount_rules-MAX_NUM_FORMS": "1000",
+        "discount_rules-0-id": str(rule.pk),
+        "discount_rules-0-deal": str(alpha_deal.pk),
+        "discount_rules-0-product": str(rule.product_id),
+        "discount_rules-0-rate": "not a number",
+        "discount_rules-1-deal": str(alpha_deal.pk),
+        "discount_rules-1-rate": "7",
+    }
+    response = staff_client.post(page, data)
+    assert response.status_code == 200
+    djangos, ours = _rules_both_ways(response)
+    assert "errorlist" in ours and 'value="not a number"' in ours
+    assert ours == djangos
+
+    from django.utils import timezone
+
+    alpha_deal.__class__.objects.filter(pk=alpha_deal.pk).update(
+        stage="lost", closed_at=timezone.now()
+    )
+    response = staff_client.get(page)
+    djangos, ours = _rules_both_ways(response)
+    assert 'name="discount_rules-0-rate"' not in ours and "<p>" in ours
+    assert ours == djangos
+
+
+def test_rules_inline_with_change_links_keeps_djangos_template(
+    staff_client, alpha_deal, monkeypatch
+):
+    from deals.admin import DiscountRuleInline
+
+    monkeypatch.setattr(DiscountRuleInline, "show_change_link", True)
+    response = staff_client.get(f"/admin/deals/deal/{alpha_deal.pk}/change/")
+    djangos, ours = _rules_both_ways(response)
+    assert 'id="discount_rules-empty"' in ours
+    assert ours == djangos

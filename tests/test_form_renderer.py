@@ -101,3 +101,36 @@ def test_labels_are_djangos_markup(auto_id):
             expected = djangos[name].label_tag(**kwargs)
             assert ours[name].label_tag(**kwargs) == expected, (name, kwargs)
     assert str(ours) == str(djangos)
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+@pytest.mark.parametrize("flags", range(64))
+def test_related_widget_wrapper_is_djangos_markup(flags, language):
+    """admin/widgets/related_widget_wrapper.html: every combination of its links, hidden or
+    not, with and without limit_choices_to, values to escape."""
+    from django.utils import translation
+
+    from web.form_renderer import RELATED
+
+    bits = [bool(flags & (1 << i)) for i in range(6)]
+    context = {
+        "rendered_widget": mark_safe('<select name="customer"><option>a</option></select>'),
+        "is_hidden": bits[0],
+        "name": 'cust"omer',
+        "url_params": "_to_field=id&_popup=1",
+        "model": "khách <hàng>",
+        "model_name": "customer",
+        "can_change_related": bits[1],
+        "can_add_related": bits[2],
+        "can_delete_related": bits[3],
+        "can_view_related": bits[4],
+        "model_has_limit_choices_to": {"x": 1} if bits[5] else None,
+        "add_related_url": "/admin/partners/customer/add/",
+        "change_related_template_url": "/admin/partners/customer/__fk__/change/",
+        "delete_related_template_url": "/admin/partners/customer/__fk__/delete/",
+        "view_related_url_params": "_to_field=id",
+    }
+    with translation.override(language):
+        djangos = DjangoTemplates().render(RELATED, context)
+        ours = QuickRenderer().render(RELATED, context)
+    assert ours == djangos

@@ -21,16 +21,20 @@ from django.contrib.admin.templatetags.admin_list import (
     result_hidden_fields,
     results,
 )
+from django.contrib.admin.templatetags.admin_modify import cell_count
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters, admin_urlname
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.utils import display_for_field, display_for_value, lookup_field
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
-from django.template.defaultfilters import capfirst
+from django.template.defaultfilters import capfirst, striptags
+from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
@@ -177,8 +181,9 @@ def scale_fieldset(fieldset, heading_level=2, prefix="fieldset", id_prefix=0, id
     if fieldset.description:
         out.append(f'\n        <div class="description">{fieldset.description}</div>\n    ')
     out.append("\n    ")
+    labels = _Labels(fieldset.form)
     for line in fieldset:
-        out.append(_fieldline(line))
+        out.append(_fieldline(line, labels))
     out.append(f"\n    {'</details>' if name and collapsible else ''}\n</fieldset>\n")
     return mark_safe("".join(out))
 
@@ -186,7 +191,35 @@ def scale_fieldset(fieldset, heading_level=2, prefix="fieldset", id_prefix=0, id
 MULTILINE = '<div class="flex-container form-multiline">'
 
 
-def _fieldline(line) -> str:
+# A read-only field's <label>, by (its label, first in its line?, language, label suffix).
+_READONLY_LABELS: dict[tuple, tuple[object, str]] = {}
+
+
+class _Labels:
+    """The read-only fields' labels of one form, each worked out once per language.
+
+    Admin's AdminReadonlyField.label_tag translates the label and the form's label suffix
+    again for every field and request: two lazy translations, a tenth of the fieldsets' CPU.
+    The label is the model field's own `verbose_name` (the same object every request), so its
+    markup is kept, made by Django's label_tag the first time."""
+
+    def __init__(self, form):
+        self.language = get_language()
+        self.suffix = str(form.label_suffix)
+
+    def readonly(self, field) -> str:
+        label = field.field["label"]
+        # A lazy label is known by its identity (hashing it translates it); the cache holds
+        # it, so its id is not reused. A str label is its own key.
+        known = id(label) if isinstance(label, Promise) else label
+        key = (known, field.is_first, self.language, self.suffix)
+        cached = _READONLY_LABELS.get(key)
+        if cached is None or cached[0] is not label:
+            cached = _READONLY_LABELS[key] = (label, field.label_tag())
+        return cached[1]
+
+
+def _fieldline(line, labels: _Labels) -> str:
     fields = list(line)
     single = len(line.fields) == 1
     classes = "".join(
@@ -202,12 +235,12 @@ def _fieldline(line) -> str:
         f"\n            "
     ]
     for field in fields:
-        out.append(_field(field, single))
+        out.append(_field(field, single, labels))
     out.append(f"\n            {'' if single else '</div>'}\n        </div>\n    ")
     return "".join(out)
 
 
-def _field(field, single: bool) -> str:
+def _field(field, single: bool, labels: _Labels) -> str:
     readonly = field.is_readonly
     if readonly:
         name, hidden, help_text = field.field["name"], False, field.field["help_text"]
@@ -231,7 +264,8 @@ def _field(field, single: bool) -> str:
             if readonly
             else f"\n                                    {field.field}\n                                "
         )
-        inner = f"\n                                {field.label_tag()}\n                                {value}\n                            "
+        label = labels.readonly(field) if readonly else field.label_tag()
+        inner = f"\n                                {label}\n                                {value}\n                            "
     help_html = ""
     if help_text:
         help_id = f' id="{escape(id_for_label)}_helptext"' if id_for_label else ""
@@ -294,3 +328,125 @@ def newest_inline(inline_admin_formset):
         )
     out.append("\n")
     return mark_safe("".join(out))
+
+
+@register.simple_tag(takes_context=True)
+def scale_tabular(context, inline_admin_formset):
+    """An editable tabular inline as admin's `admin/edit_inline/tabular.html` writes it, byte
+    for byte (tests/test_admin_scale.py compares them: rows, the empty form, errors, read
+    only), without a template variable resolved per cell. An inline with change links keeps
+    Django's template."""
+    if inline_admin_formset.opts.show_change_link:
+        return render_to_string("admin/edit_inline/tabular.html", context.flatten())
+    formset = inline_admin_formset.formset
+    prefix = escape(formset.prefix)
+    last = context.get("forloop", {}).get("last")
+    collapsible = inline_admin_formset.is_collapsible
+    opts = inline_admin_formset.opts
+    title = opts.verbose_name if formset.max_num == 1 else opts.verbose_name_plural
+    out = [
+        f'\n<div class="js-inline-admin-formset inline-group" id="{prefix}-group"\n'
+        f'     data-inline-type="tabular"\n'
+        f'     data-inline-formset="{escape(inline_admin_formset.inline_formset_data())}">\n'
+        f'  <div class="tabular inline-related {"last-related" if last else ""}">\n'
+        f"{conditional_escape(formset.management_form)}\n"
+        f'<fieldset class="module {escape(inline_admin_formset.classes)}"'
+        f' aria-labelledby="{prefix}-heading">\n'
+        f"  {'<details><summary>' if collapsible else ''}\n"
+        f'  <h2 id="{prefix}-heading" class="inline-heading">\n'
+        f"  \n    {conditional_escape(capfirst(title))}\n  \n"
+        f"  </h2>\n"
+        f"  {'</summary>' if collapsible else ''}\n"
+        f"   {conditional_escape(formset.non_form_errors())}\n"
+        f'   <table>\n     <thead><tr>\n       <th class="original"></th>\n     '
+    ]
+    for field in inline_admin_formset.fields():
+        classes = f"column-{escape(field['name'])}"
+        classes += " required" if field["required"] else ""
+        widget = field["widget"]  # a read-only column's is a dict
+        hidden = widget["is_hidden"] if isinstance(widget, dict) else widget.is_hidden
+        classes += " hidden" if hidden else ""
+        help_img = ""
+        if field["help_text"]:
+            shown = escape(striptags(field["help_text"]))
+            help_img = (
+                f'<img src="{escape(static("admin/img/icon-unknown.svg"))}" class="help '
+                f'help-tooltip" width="10" height="10" alt="({shown})" title="{shown}">'
+            )
+        out.append(
+            f'\n       <th class="{classes}">{conditional_escape(capfirst(field["label"]))}\n'
+            f"       {help_img}\n       </th>\n     "
+        )
+    deletes = formset.can_delete and inline_admin_formset.has_delete_permission
+    out.append(
+        f"\n     <th>{escape(gettext('Delete?')) if deletes else ''}</th>\n"
+        f"     </tr></thead>\n\n     <tbody>\n     "
+    )
+    forms = list(inline_admin_formset)
+    adds = inline_admin_formset.has_add_permission
+    for index, form in enumerate(forms):
+        empty = index == len(forms) - 1 and adds
+        out.append(_tabular_row(form, prefix, index, empty, deletes))
+    out.append(
+        f"\n     </tbody>\n   </table>\n  {'</details>' if collapsible else ''}\n"
+        f"</fieldset>\n  </div>\n</div>\n"
+    )
+    return mark_safe("".join(out))
+
+
+def _tabular_row(form, prefix: str, index: int, empty: bool, deletes: bool) -> str:
+    out = ["\n        "]
+    if errors := form.form.non_field_errors():
+        out.append(
+            f'\n        <tr class="row-form-errors"><td colspan="{cell_count(form)}">'
+            f"{conditional_escape(errors)}</td></tr>\n        "
+        )
+    original, show_url = form.original, form.show_url
+    out.append(
+        f'\n        <tr class="form-row {"has_original" if original or show_url else ""}'
+        f'{" empty-form" if empty else ""}"\n'
+        f'             id="{prefix}-{"empty" if empty else index}">\n'
+        f'        <td class="original">\n          '
+    )
+    if original or show_url:
+        out.append("<p>\n          ")
+        if original:
+            out.append(f"\n          {conditional_escape(original)}\n          \n          ")
+        out.append("\n          ")
+        if show_url:
+            url = escape(form.absolute_url)
+            out.append(f'<a href="{url}">{escape(gettext("View on site"))}</a>')
+        out.append("\n            </p>")
+    pk = conditional_escape(form.pk_field().field) if form.needs_explicit_pk_field() else ""
+    fk = conditional_escape(form.fk_field().field) if form.fk_field() else ""
+    out.append(f"\n          {pk}\n          {fk}\n        </td>\n        ")
+    for fieldset in form:
+        out.append("\n          ")
+        for line in fieldset:
+            out.append("\n            ")
+            for field in line:
+                out.append(_tabular_cell(field))
+            out.append("\n          ")
+        out.append("\n        ")
+    delete = conditional_escape(form.deletion_field().field) if deletes and original else ""
+    out.append(f'\n        <td class="delete">{delete}</td>\n        </tr>\n     ')
+    return "".join(out)
+
+
+def _tabular_cell(field) -> str:
+    if field.is_readonly:
+        name, hidden = field.field["name"], field.field["is_hidden"]
+        value = f"\n                  <p>{field.contents()}</p>\n              "
+    else:
+        bound = field.field
+        name, hidden = bound.name, bound.is_hidden
+        value = (
+            f"\n                  {conditional_escape(bound.errors.as_ul())}\n"
+            f"                  {conditional_escape(bound)}\n              "
+        )
+    classes = f"field-{escape(name)}" if name else ""
+    classes += " hidden" if hidden else ""
+    return (
+        f'\n              <td class="{classes}">\n              {value}\n'
+        f"              </td>\n            "
+    )
