@@ -50,20 +50,21 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 # --- The demo data, seeded once per test process ------------------------------------------
-# seed_demo takes seconds (about 25 under load) and most browser tests start from it; each test
-# still gets it fresh (the live server's tests flush the database after each one). On SQLite's
-# in-memory test database the first test's seeded database is copied aside with SQLite's backup
-# API and copied back for the next test in milliseconds. The copy holds a signed-in session for
-# each demo login in SIGNED_IN: every test's browser reuses it (a cookie, no sign-in form), the
-# one signed-in state per process. Other databases seed for each test.
+# seed_demo takes seconds (about 10 idle, 25 under load) and most browser tests start from it;
+# each test still gets it fresh (the live server's tests flush the database after each one).
+# On SQLite's in-memory test database the seeded database is kept as a file across runs
+# (tests/seeded.py, named by a digest of what it comes from), so a process copies it instead
+# of seeding; and the first test's database is copied aside with SQLite's backup API and
+# copied back for the next test in milliseconds. That copy holds a signed-in session for each
+# demo login in SIGNED_IN, made by this process: every test's browser reuses it (a cookie, no
+# sign-in form), the one signed-in state per process. Other databases seed for each test.
 SIGNED_IN = ("alpha@example.com",)
 _SNAPSHOT: dict = {}
 
 
-def _seed_demo_signed_in() -> dict[str, str]:
+def _signed_in() -> dict[str, str]:
     from partners.models import User
 
-    call_command("seed_demo", stdout=io.StringIO())
     sessions = {}
     for email in SIGNED_IN:
         client = Client()
@@ -72,16 +73,28 @@ def _seed_demo_signed_in() -> dict[str, str]:
     return sessions
 
 
+def _seed_demo_signed_in() -> dict[str, str]:
+    call_command("seed_demo", stdout=io.StringIO())
+    return _signed_in()
+
+
 @pytest.fixture
 def demo(live_server, transactional_db) -> dict[str, str]:
     """The demo data in the live server's database; the signed-in session key of each
     SIGNED_IN login."""
+    from tests import seeded
+
     if connection.vendor != "sqlite" or not connection.is_in_memory_db():
         return _seed_demo_signed_in()
     connection.ensure_connection()
     media = Path(django_settings.MEDIA_ROOT)  # each test's own (tests/conftest.py)
     if not _SNAPSHOT:
-        sessions = _seed_demo_signed_in()
+        if seeded.restore_into(connection, media):
+            ContentType.objects.clear_cache()
+        else:
+            call_command("seed_demo", stdout=io.StringIO())
+            seeded.save_from(connection, media)
+        sessions = _signed_in()
         copy = sqlite3.connect(":memory:", check_same_thread=False)
         connection.connection.backup(copy)
         # The files the demo stored (e-invoices' PDF and XML) go with the rows that name them.
