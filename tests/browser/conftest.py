@@ -58,7 +58,7 @@ def browser_type_launch_args(browser_type_launch_args):
 # copied back for the next test in milliseconds. That copy holds a signed-in session for each
 # demo login in SIGNED_IN, made by this process: every test's browser reuses it (a cookie, no
 # sign-in form), the one signed-in state per process. Other databases seed for each test.
-SIGNED_IN = ("alpha@example.com",)
+SIGNED_IN = ("alpha@example.com", "staff@example.com")
 _SNAPSHOT: dict = {}
 
 
@@ -110,28 +110,31 @@ def demo(live_server, transactional_db) -> dict[str, str]:
     return _SNAPSHOT["sessions"]
 
 
-def sign_in(page, base: str, session_key: str):
-    """The browser takes a signed-in session as its cookie and opens the dashboard."""
+def sign_in(page, base: str, session_key: str, to: str | None = "/"):
+    """The browser takes a signed-in session as its cookie and opens the page at `to` (the
+    dashboard unless told; None opens nothing, for a test whose next step is a page of its
+    own: going straight there saves loading the dashboard first)."""
     page.context.add_cookies(
         [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_key, "url": base}]
     )
-    page.goto(f"{base}/")
+    if to is not None:
+        page.goto(base + to)
 
 
 @pytest.fixture
 def login(page, live_server):
-    """Signs a user in and opens the dashboard: with a session made for them (a cookie, no
-    round trip through the form), or through the sign-in form with `form=True` (the account
-    flows, which test the form and need the sign-in it records)."""
+    """Signs a user in and opens the dashboard (or the page at `to`): with a session made for
+    them (a cookie, no round trip through the form), or through the sign-in form with
+    `form=True` (the account flows, which test the form and need the sign-in it records)."""
 
-    def do(email, password="test-password", *, form=False):
+    def do(email, password="test-password", *, form=False, to="/"):
         if not form:
             from partners.models import User
 
             client = Client()
             client.force_login(User.objects.get(email=email))
             key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-            sign_in(page, live_server.url, key)
+            sign_in(page, live_server.url, key, to)
             return page
         page.goto(f"{live_server.url}/login/")
         page.fill("input[name=login]", email)
@@ -179,17 +182,20 @@ class UI:
         self.page.goto(self.base + path)
         return self.page
 
-    def login(self, email: str, password: str = "portal-demo", *, form: bool = False):
-        """Signed in on the dashboard: with the seeded session when there is one, through the
-        sign-in form when asked (`form=True`) or when there is none."""
+    def login(self, email: str, password: str = "portal-demo", *, form=False, to="/"):
+        """Signed in on the dashboard, or straight on the page at `to`: with the seeded
+        session when there is one, through the sign-in form when asked (`form=True`) or when
+        there is none (the form lands on the dashboard)."""
         if email in self.sessions and not form:
-            sign_in(self.page, self.base, self.sessions[email])
+            sign_in(self.page, self.base, self.sessions[email], to)
             return
         self.go("/login/")
         self.page.fill("input[name=login]", email)
         self.page.fill("input[name=password]", password)
         self.page.locator("main button[type=submit]").click()
         self.page.wait_for_url(self.base + "/")
+        if to not in ("/", None):
+            self.go(to)
 
     def menu(self, href: str):
         """Open a top-bar section; on a phone the menu is folded behind its button first."""
@@ -221,10 +227,9 @@ class UI:
             )
         state = self._state()
         if state not in _AXED:  # the same page in the same state was checked by another flow
-            results = _axe().run(self.page, options={"resultTypes": ["violations"]})
             serious = [
                 f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-                for v in results.response["violations"]
+                for v in _axe_violations(self.page)
                 if v["impact"] in SERIOUS
             ]
             assert not serious, f"{label}: axe violations {serious}"
@@ -261,6 +266,16 @@ def _axe():
 
         _AXE.append(Axe())
     return _AXE[0]
+
+
+def _axe_violations(page) -> list[dict]:
+    """axe-core's violations on the page as it is now, with every rule. axe is put into the
+    document only if it is not there yet: a dialog or an error checked after its page is the
+    same document, and compiling axe's half a megabyte costs 50-150 ms a time. Only the
+    violations come back to Python, not axe's other result lists."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(_axe().axe_script)
+    return page.evaluate("axe.run({resultTypes: ['violations']}).then(r => r.violations)")
 
 
 def _console(tab: UI, message):
