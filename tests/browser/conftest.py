@@ -50,20 +50,21 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 # --- The demo data, seeded once per test process ------------------------------------------
-# seed_demo takes seconds (about 25 under load) and most browser tests start from it; each test
-# still gets it fresh (the live server's tests flush the database after each one). On SQLite's
-# in-memory test database the first test's seeded database is copied aside with SQLite's backup
-# API and copied back for the next test in milliseconds. The copy holds a signed-in session for
-# each demo login in SIGNED_IN: every test's browser reuses it (a cookie, no sign-in form), the
-# one signed-in state per process. Other databases seed for each test.
-SIGNED_IN = ("alpha@example.com",)
+# seed_demo takes seconds (about 10 idle, 25 under load) and most browser tests start from it;
+# each test still gets it fresh (the live server's tests flush the database after each one).
+# On SQLite's in-memory test database the seeded database is kept as a file across runs
+# (tests/seeded.py, named by a digest of what it comes from), so a process copies it instead
+# of seeding; and the first test's database is copied aside with SQLite's backup API and
+# copied back for the next test in milliseconds. That copy holds a signed-in session for each
+# demo login in SIGNED_IN, made by this process: every test's browser reuses it (a cookie, no
+# sign-in form), the one signed-in state per process. Other databases seed for each test.
+SIGNED_IN = ("alpha@example.com", "staff@example.com")
 _SNAPSHOT: dict = {}
 
 
-def _seed_demo_signed_in() -> dict[str, str]:
+def _signed_in() -> dict[str, str]:
     from partners.models import User
 
-    call_command("seed_demo", stdout=io.StringIO())
     sessions = {}
     for email in SIGNED_IN:
         client = Client()
@@ -72,16 +73,28 @@ def _seed_demo_signed_in() -> dict[str, str]:
     return sessions
 
 
+def _seed_demo_signed_in() -> dict[str, str]:
+    call_command("seed_demo", stdout=io.StringIO())
+    return _signed_in()
+
+
 @pytest.fixture
 def demo(live_server, transactional_db) -> dict[str, str]:
     """The demo data in the live server's database; the signed-in session key of each
     SIGNED_IN login."""
+    from tests import seeded
+
     if connection.vendor != "sqlite" or not connection.is_in_memory_db():
         return _seed_demo_signed_in()
     connection.ensure_connection()
     media = Path(django_settings.MEDIA_ROOT)  # each test's own (tests/conftest.py)
     if not _SNAPSHOT:
-        sessions = _seed_demo_signed_in()
+        if seeded.restore_into(connection, media):
+            ContentType.objects.clear_cache()
+        else:
+            call_command("seed_demo", stdout=io.StringIO())
+            seeded.save_from(connection, media)
+        sessions = _signed_in()
         copy = sqlite3.connect(":memory:", check_same_thread=False)
         connection.connection.backup(copy)
         # The files the demo stored (e-invoices' PDF and XML) go with the rows that name them.
@@ -97,28 +110,31 @@ def demo(live_server, transactional_db) -> dict[str, str]:
     return _SNAPSHOT["sessions"]
 
 
-def sign_in(page, base: str, session_key: str):
-    """The browser takes a signed-in session as its cookie and opens the dashboard."""
+def sign_in(page, base: str, session_key: str, to: str | None = "/"):
+    """The browser takes a signed-in session as its cookie and opens the page at `to` (the
+    dashboard unless told; None opens nothing, for a test whose next step is a page of its
+    own: going straight there saves loading the dashboard first)."""
     page.context.add_cookies(
         [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_key, "url": base}]
     )
-    page.goto(f"{base}/")
+    if to is not None:
+        page.goto(base + to)
 
 
 @pytest.fixture
 def login(page, live_server):
-    """Signs a user in and opens the dashboard: with a session made for them (a cookie, no
-    round trip through the form), or through the sign-in form with `form=True` (the account
-    flows, which test the form and need the sign-in it records)."""
+    """Signs a user in and opens the dashboard (or the page at `to`): with a session made for
+    them (a cookie, no round trip through the form), or through the sign-in form with
+    `form=True` (the account flows, which test the form and need the sign-in it records)."""
 
-    def do(email, password="test-password", *, form=False):
+    def do(email, password="test-password", *, form=False, to="/"):
         if not form:
             from partners.models import User
 
             client = Client()
             client.force_login(User.objects.get(email=email))
             key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-            sign_in(page, live_server.url, key)
+            sign_in(page, live_server.url, key, to)
             return page
         page.goto(f"{live_server.url}/login/")
         page.fill("input[name=login]", email)
@@ -166,17 +182,20 @@ class UI:
         self.page.goto(self.base + path)
         return self.page
 
-    def login(self, email: str, password: str = "portal-demo", *, form: bool = False):
-        """Signed in on the dashboard: with the seeded session when there is one, through the
-        sign-in form when asked (`form=True`) or when there is none."""
+    def login(self, email: str, password: str = "portal-demo", *, form=False, to="/"):
+        """Signed in on the dashboard, or straight on the page at `to`: with the seeded
+        session when there is one, through the sign-in form when asked (`form=True`) or when
+        there is none (the form lands on the dashboard)."""
         if email in self.sessions and not form:
-            sign_in(self.page, self.base, self.sessions[email])
+            sign_in(self.page, self.base, self.sessions[email], to)
             return
         self.go("/login/")
         self.page.fill("input[name=login]", email)
         self.page.fill("input[name=password]", password)
         self.page.locator("main button[type=submit]").click()
         self.page.wait_for_url(self.base + "/")
+        if to not in ("/", None):
+            self.go(to)
 
     def menu(self, href: str):
         """Open a top-bar section; on a phone the menu is folded behind its button first."""
@@ -208,10 +227,9 @@ class UI:
             )
         state = self._state()
         if state not in _AXED:  # the same page in the same state was checked by another flow
-            results = _axe().run(self.page, options={"resultTypes": ["violations"]})
             serious = [
                 f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-                for v in results.response["violations"]
+                for v in _axe_violations(self.page)
                 if v["impact"] in SERIOUS
             ]
             assert not serious, f"{label}: axe violations {serious}"
@@ -248,6 +266,16 @@ def _axe():
 
         _AXE.append(Axe())
     return _AXE[0]
+
+
+def _axe_violations(page) -> list[dict]:
+    """axe-core's violations on the page as it is now, with every rule. axe is put into the
+    document only if it is not there yet: a dialog or an error checked after its page is the
+    same document, and compiling axe's half a megabyte costs 50-150 ms a time. Only the
+    violations come back to Python, not axe's other result lists."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(_axe().axe_script)
+    return page.evaluate("axe.run({resultTypes: ['violations']}).then(r => r.violations)")
 
 
 def _console(tab: UI, message):

@@ -23,8 +23,7 @@ def test_attach_a_bom_and_a_photo_then_a_renamed_html_is_refused(
     photo.write_bytes(buffer.getvalue())
     fake = tmp_path / "bom.pdf"
     fake.write_text("<html><script>alert(1)</script></html>", encoding="utf-8")
-    login("alice@alpha.test")
-    page.goto(f"{live_server.url}/deals/{alpha_deal.pk}/")
+    login("alice@alpha.test", to=f"/deals/{alpha_deal.pk}/")
 
     page.locator("[data-action=add-attachment]").click()
     modal = page.locator("#portal-modal")
@@ -46,8 +45,7 @@ def test_attach_a_bom_and_a_photo_then_a_renamed_html_is_refused(
 
 
 def test_add_a_note_keeps_the_line_breaks(page, live_server, login, alice, alpha_deal):
-    login("alice@alpha.test")
-    page.goto(f"{live_server.url}/deals/{alpha_deal.pk}/")
+    login("alice@alpha.test", to=f"/deals/{alpha_deal.pk}/")
 
     page.locator("[data-action=add-note]").click()
     page.locator("#portal-modal textarea[name=text]").fill("Dòng một\n<b>Dòng hai</b>")

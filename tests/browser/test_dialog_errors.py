@@ -16,7 +16,7 @@ def open_deal(page, live_server, deal):
 
 
 def test_refused_dialog_shows_the_reason_in_the_dialog(page, live_server, login, alice, alpha_deal):
-    login("alice@alpha.test")
+    login("alice@alpha.test", to=None)  # the next step opens the deal
     open_deal(page, live_server, alpha_deal)
     # Staff suspend the partner while the page is open: the dialog's request answers 403.
     Partner.objects.filter(pk=alpha_deal.partner_id).update(status=Partner.Status.SUSPENDED)
@@ -33,7 +33,7 @@ def test_refused_dialog_shows_the_reason_in_the_dialog(page, live_server, login,
 def test_dialog_keeps_the_form_and_says_when_the_portal_is_unreachable(
     page, live_server, login, alice, alpha_deal
 ):
-    login("alice@alpha.test")
+    login("alice@alpha.test", to=None)  # the next step opens the deal
     open_deal(page, live_server, alpha_deal)
     page.locator("[data-action=add-note]").click()
     modal = page.locator("#portal-modal")

@@ -20,7 +20,7 @@ def open_dialog(page, live_server, deal, action):
 
 
 def test_double_clicking_save_adds_one_note(page, live_server, login, alice, alpha_deal):
-    login("alice@alpha.test")
+    login("alice@alpha.test", to=None)  # the next step opens the deal
     modal = open_dialog(page, live_server, alpha_deal, "add-note")
     modal.locator("textarea[name=text]").fill("Khách hàng đồng ý báo giá")
 
@@ -39,7 +39,7 @@ def test_double_clicking_upload_stores_the_file_once(
 ):
     bom = tmp_path / "BOM.csv"
     bom.write_text("product,qty\nvServer,10\n", encoding="utf-8")
-    login("alice@alpha.test")
+    login("alice@alpha.test", to=None)  # the next step opens the deal
     modal = open_dialog(page, live_server, alpha_deal, "add-attachment")
     modal.locator("input[name=files]").set_input_files([str(bom)])
 
@@ -94,7 +94,7 @@ def test_an_ended_session_keeps_the_chosen_files(
 ):
     bom = tmp_path / "BOM.csv"
     bom.write_text("product,qty\nvServer,10\n", encoding="utf-8")
-    login("alice@alpha.test")
+    login("alice@alpha.test", to=None)  # the next step opens the deal
     modal = open_dialog(page, live_server, alpha_deal, "add-attachment")
     modal.locator("input[name=files]").set_input_files([str(bom)])
     Session.objects.all().delete()
@@ -112,7 +112,7 @@ def test_a_note_over_the_limit_is_an_error_with_the_text_kept(
     page, live_server, login, alice, alpha_deal
 ):
     text = ("Nội dung ghi chú rất dài. " * 240)[:6000]
-    login("alice@alpha.test")
+    login("alice@alpha.test", to=None)  # the next step opens the deal
     modal = open_dialog(page, live_server, alpha_deal, "add-note")
     modal.locator("textarea[name=text]").fill(text)
 
@@ -128,8 +128,7 @@ def test_a_note_over_the_limit_is_an_error_with_the_text_kept(
 def test_an_ended_session_outside_a_dialog_goes_to_the_login_page_and_back(
     page, live_server, login, alice, alpha_deal
 ):
-    login("alice@alpha.test")
-    page.goto(f"{live_server.url}/deals/")
+    login("alice@alpha.test", to="/deals/")
     Session.objects.all().delete()
 
     page.locator("#id_q").press_sequentially(alpha_deal.title[:6])  # the search asks by htmx

@@ -55,8 +55,7 @@ def test_a_tall_stage_dialog_scrolls_its_body_not_its_frame(
     page, live_server, login, alice, alpha_deal
 ):
     page.set_viewport_size(DESKTOP)
-    login("alice@alpha.test")
-    page.goto(f"{live_server.url}/deals/{alpha_deal.pk}/")
+    login("alice@alpha.test", to=f"/deals/{alpha_deal.pk}/")
     page.locator("[data-action=update-stage]").click()
     modal = page.locator("#portal-modal")
     modal.locator("select[name=stage]").select_option("lost")
@@ -78,8 +77,7 @@ def test_the_customer_discount_dialog_after_an_error_fits(
         alpha_deal.discount_rules.update_or_create(product=product, defaults={"rate": Decimal(15)})
     change_stage(alpha_deal, Deal.Stage.WON, by=alice)
     page.set_viewport_size(DESKTOP)
-    login("alice@alpha.test")
-    page.goto(f"{live_server.url}/discounts/{alpha_deal.discount.pk}/")
+    login("alice@alpha.test", to=f"/discounts/{alpha_deal.discount.pk}/")
     page.locator("[data-action=create-customer-discount]").click()
     modal = page.locator("#portal-modal")
     expect(modal.locator("form")).to_be_visible()

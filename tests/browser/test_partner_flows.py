@@ -240,8 +240,7 @@ def test_customer_discount_revoke_then_create(ui):
 
 
 def test_csv_download_with_the_list_filter(ui):
-    ui.login(ALPHA)
-    ui.go("/deals/?stage=won")
+    ui.login(ALPHA, to="/deals/?stage=won")
     with ui.page.expect_download() as download:
         ui.page.locator("[data-action=export-deals]").click()
     raw = open(download.value.path(), "rb").read()
@@ -277,8 +276,7 @@ def test_language_switch(ui):
 def test_api_token_create_and_webhooks_page(ui):
     from api.models import ApiToken
 
-    ui.login(ALPHA)
-    ui.go("/team/tokens/")
+    ui.login(ALPHA, to="/team/tokens/")
     ui.check("tokens")
     ui.page.fill("input[name=name]", "ERP sync")
     ui.page.locator("main form button[type=submit]").first.click()
@@ -300,8 +298,7 @@ def test_api_token_create_and_webhooks_page(ui):
 
 
 def test_team_notifications_and_account_pages(ui):
-    ui.login(ALPHA)
-    ui.go("/team/")
+    ui.login(ALPHA, to="/team/")
     expect(ui.page.locator("main")).to_contain_text("alpha.sales@example.com")
     ui.check("team")
     ui.page.locator("main a[data-activity-link]").click()

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from deals.models import Deal
-from tests.browser.conftest import UI, VIEWPORTS, _console, close
+from tests.browser.conftest import UI, VIEWPORTS, _console, close, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +50,14 @@ XDIST_SPLIT_BY = "part"
 def staff_ui(request, browser, live_server, settings, demo):
     context = browser.new_context(viewport=VIEWPORTS["desktop"], reduced_motion="reduce")
     page = context.new_page()
-    tab = UI(page=page, base=live_server.url, lang="vi", size="desktop", name="staff-pages")
+    tab = UI(
+        page=page,
+        base=live_server.url,
+        lang="vi",
+        size="desktop",
+        name="staff-pages",
+        sessions=demo,
+    )
     page.on("console", lambda m: _console(tab, m))
     page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
 
@@ -66,11 +73,9 @@ def staff_ui(request, browser, live_server, settings, demo):
 
 
 def sign_in_as_staff(ui):
-    ui.go("/admin/login/?next=/admin/review/")
-    ui.page.fill("input[name=login]", STAFF)
-    ui.page.fill("input[name=password]", "portal-demo")
-    ui.page.locator("main button[type=submit]").click()
-    ui.page.wait_for_url(ui.base + "/admin/review/")
+    """The seeded staff session as the browser's cookie (the admin's sign-in form has its own
+    tests, test_admin_sign_in.py); the next step opens a page."""
+    sign_in(ui.page, ui.base, ui.sessions[STAFF], to=None)
 
 
 def tables_cut_off(page) -> list[str]:

@@ -27,7 +27,7 @@ def staff_ui(request, browser, live_server, settings, demo):
     )
     page = context.new_page()
     name = request.node.originalname.removeprefix("test_")
-    tab = UI(page=page, base=live_server.url, lang=lang, size="desktop", name=name)
+    tab = UI(page=page, base=live_server.url, lang=lang, size="desktop", name=name, sessions=demo)
     page.on("console", lambda m: _console(tab, m))
     page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
     yield tab
@@ -109,8 +109,7 @@ def test_reviewer_takes_approves_and_sends_back_from_the_queue(staff_ui):
 
 def test_channel_manager_reads_the_programme_view(staff_ui):
     ui = staff_ui
-    sign_in_as_staff(ui)
-    ui.go("/admin/programme/")
+    ui.login(STAFF, to="/admin/programme/")  # the seeded session; the form is the queue's test
     expect(ui.page.locator("[data-table]")).to_have_count(7)
     # Demo reviews happen on the day of registration: no review-time chart of zeros.
     expect(ui.page.locator("svg.chart:visible")).to_have_count(3)

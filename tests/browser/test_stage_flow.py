@@ -45,7 +45,7 @@ def test_update_stage_to_won_in_the_modal(page, live_server, login, alice, alpha
 def test_second_tab_pressing_won_gets_a_clear_message(
     page, context, live_server, login, alice, alpha_deal
 ):
-    login("alice@alpha.test")
+    login("alice@alpha.test", to=None)  # the next step opens the stage page
     stage_url = f"{live_server.url}/deals/{alpha_deal.pk}/stage/"
     page.goto(stage_url)
     other = context.new_page()
@@ -64,8 +64,7 @@ def test_second_tab_pressing_won_gets_a_clear_message(
 
 
 def test_lost_shows_the_reason_fields_only_for_lost(page, live_server, login, alice, alpha_deal):
-    login("alice@alpha.test")
-    page.goto(f"{live_server.url}/deals/{alpha_deal.pk}/")
+    login("alice@alpha.test", to=f"/deals/{alpha_deal.pk}/")
     page.locator("[data-action=update-stage]").click()
     modal = page.locator("#portal-modal")
     expect(modal.locator("select[name=stage]")).to_be_visible()
@@ -96,8 +95,7 @@ def test_a_resized_note_survives_a_second_update_without_csp_errors(
     the Content Security Policy refuses, and Chromium logs it as a console error."""
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    login("alice@alpha.test")
-    page.goto(f"{live_server.url}/deals/{alpha_deal.pk}/")
+    login("alice@alpha.test", to=f"/deals/{alpha_deal.pk}/")
     page.locator("[data-action=update-stage]").click()
     note = page.locator("#portal-modal textarea[name=note]")
     expect(note).to_be_visible()

@@ -1,0 +1,95 @@
+"""The demo data (`seed_demo`) in a SQLite database kept as a file, with the files it stored, so
+the browser tests' first test in each process copies it in milliseconds instead of seeding
+(about 10 s idle, 17-25 s under load), as tests/migrated.py does for the migrations.
+
+The file is named by a digest of everything the seeded rows come from: the migrated
+template's name (every migration), every Python file of the portal's apps (seed_demo calls
+the services), the test settings and factories, the secret key and today's date (the demo's
+dates count from today). Anything else names another file, which the next test process builds.
+It holds no session: each process signs its users in afresh. Kept in the system's temporary
+folder; delete `portal-demo-*` there to force a rebuild.
+"""
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from tests import migrated
+from web.digests import sha256_hex
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = (
+    "partner_portal",
+    "api",
+    "statements",
+    "billing",
+    "deals",
+    "discounts",
+    "accounts",
+    "notifications",
+    "partners",
+    "web",
+)
+
+
+def _digest() -> str:
+    parts = [migrated.template_path().name, sha256_hex(settings.SECRET_KEY)]
+    parts.append(timezone.localdate().isoformat())
+    files = [ROOT / "tests" / "settings_for_tests.py", ROOT / "tests" / "factories.py"]
+    for app in APPS:
+        files.extend(sorted((ROOT / app).rglob("*.py")))
+    for file in files:
+        parts.append(f"{file.relative_to(ROOT)}:{sha256_hex(file.read_text())}")
+    return sha256_hex("|".join(parts))[:16]
+
+
+def paths() -> tuple[Path, Path]:
+    """The database file and the folder of the media files it names."""
+    stem = Path(tempfile.gettempdir()) / f"portal-demo-{_digest()}"
+    return stem.with_suffix(".sqlite3"), stem.with_suffix(".media")
+
+
+def restore_into(connection, media: Path) -> bool:
+    """Copy the seeded database into `connection`'s and its files into `media`; False if
+    there is none."""
+    database, files = paths()
+    if not database.exists() or not files.is_dir():
+        return False
+    connection.ensure_connection()
+    source = sqlite3.connect(database)
+    try:
+        source.backup(connection.connection)
+    finally:
+        source.close()
+    shutil.copytree(files, media, dirs_exist_ok=True)
+    return True
+
+
+def save_from(connection, media: Path) -> None:
+    """Keep `connection`'s freshly seeded database and `media`'s files (each written aside,
+    then renamed: two processes saving at once leave whole ones; the folder first, since the
+    database's presence says both are there)."""
+    database, files = paths()
+    if database.exists():
+        return
+    if not files.is_dir():
+        folder = Path(tempfile.mkdtemp(dir=files.parent, prefix="portal-demo-media-"))
+        if media.is_dir():
+            shutil.copytree(media, folder, dirs_exist_ok=True)
+        try:
+            os.rename(folder, files)
+        except OSError:  # another process renamed its own first
+            shutil.rmtree(folder, ignore_errors=True)
+    handle, temporary = tempfile.mkstemp(dir=database.parent, suffix=".sqlite3")
+    os.close(handle)
+    target = sqlite3.connect(temporary)
+    try:
+        connection.connection.backup(target)
+    finally:
+        target.close()
+    os.replace(temporary, database)
