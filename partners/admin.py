@@ -58,8 +58,12 @@ def sandbox_filter(partner_field: str):
                 return queryset
             if self.value() == "only":
                 return queryset.filter(**{lookup: sandbox_partners()})
-            # One hashed NOT IN over the few sandboxes: the list's index order stays.
-            return queryset.exclude(**{lookup: sandbox_partners()})
+            # The few sandboxes' ids read first (one small query): with none, the list has
+            # no condition at all; with some, a NOT IN over their ids. A subquery there made
+            # PostgreSQL join every row's partner for the capped count (6.6 ms at 1M on the
+            # customer discounts, whose partner is one join away).
+            sandboxes = list(sandbox_partners().order_by().values_list("pk", flat=True))
+            return queryset.exclude(**{lookup: sandboxes}) if sandboxes else queryset
 
     return SandboxFilter
 
