@@ -341,8 +341,14 @@ def main():
     if connection.vendor != "postgresql":
         raise SystemExit("needs PostgreSQL: set DATABASE_URL")
     setup_test_environment()
-    connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
-    old_name = connection.creation.create_test_db(verbosity=0)
+    from tests import migrated
+
+    name = f"bench_{connection.settings_dict['NAME']}"
+    connection.settings_dict["TEST"]["NAME"] = name
+    # Made from the suite's migrated template database when there is one (tests/migrated.py):
+    # then Django keeps it and `migrate` finds nothing to apply (about 20 s less).
+    cloned = migrated.new_database_from_template(connection, name)
+    old_name = connection.creation.create_test_db(verbosity=0, keepdb=cloned)
     sink = Sink()
     controller = SMTPController(sink)
     controller.start()

@@ -108,6 +108,20 @@ def clone_into(connection) -> bool:
     return True
 
 
+def new_database_from_template(connection, name: str) -> bool:
+    """A new PostgreSQL database `name` (dropped first if it is there) made from the migrated
+    template, for a script that makes a throwaway database of its own (bench/events.py,
+    bench/soak.py); False, and nothing made, if there is no template."""
+    template, quote = postgresql_template(), connection.ops.quote_name
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
+        cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
+    return True
+
+
 def save_as_template(connection) -> None:
     """Keep `connection`'s freshly migrated PostgreSQL database as the template. Two
     processes saving at once: one makes it, the other finds it made (CREATE DATABASE is
