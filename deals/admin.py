@@ -64,8 +64,6 @@ class DiscountRuleForm(KnownChoicesMixin, forms.ModelForm):
         model = DiscountRule
         fields = ("product", "rate")
 
-    template = "admin/edit_inline/tabular_scale.html"
-
     def clean_rate(self):
         rate = self.cleaned_data["rate"]
         deal = self.instance.deal if self.instance.deal_id else None

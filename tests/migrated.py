@@ -40,7 +40,18 @@ def template_path() -> Path:
 
 def restore_into(connection) -> bool:
     """Copy the template into `connection`'s (empty) SQLite database; False if there is none."""
-    path = template_path()
+    return copy_file_into(template_path(), connection)
+
+
+def save_from(connection) -> None:
+    """Keep `connection`'s freshly migrated database as the template."""
+    if not template_path().exists():
+        save_whole(connection, template_path())
+
+
+def copy_file_into(path: Path, connection) -> bool:
+    """Copy the SQLite file at `path` into `connection`'s database (SQLite's backup API);
+    False if there is no file."""
     if not path.exists():
         return False
     connection.ensure_connection()
@@ -52,12 +63,9 @@ def restore_into(connection) -> bool:
     return True
 
 
-def save_from(connection) -> None:
-    """Keep `connection`'s freshly migrated database as the template (written aside, then
-    renamed: two processes saving at once leave one whole file)."""
-    path = template_path()
-    if path.exists():
-        return
+def save_whole(connection, path: Path) -> None:
+    """`connection`'s SQLite database as the file `path`, written aside, then renamed: two
+    processes saving at once leave one whole file."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".sqlite3")
     os.close(handle)
     target = sqlite3.connect(temporary)

@@ -12,10 +12,10 @@ folder; delete `portal-demo-*` there to force a rebuild.
 
 import os
 import shutil
-import sqlite3
 import tempfile
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
@@ -23,26 +23,17 @@ from tests import migrated
 from web.digests import sha256_hex
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = (
-    "partner_portal",
-    "api",
-    "statements",
-    "billing",
-    "deals",
-    "discounts",
-    "accounts",
-    "notifications",
-    "partners",
-    "web",
-)
 
 
 def _digest() -> str:
     parts = [migrated.template_path().name, sha256_hex(settings.SECRET_KEY)]
     parts.append(timezone.localdate().isoformat())
     files = [ROOT / "tests" / "settings_for_tests.py", ROOT / "tests" / "factories.py"]
-    for app in APPS:
-        files.extend(sorted((ROOT / app).rglob("*.py")))
+    # Every app of ours (a folder of the checkout's own, not a library's in the venv).
+    for folder in sorted(Path(c.path) for c in apps.get_app_configs()):
+        if folder.parent != ROOT:
+            continue
+        files.extend(sorted(folder.rglob("*.py")))
     for file in files:
         parts.append(f"{file.relative_to(ROOT)}:{sha256_hex(file.read_text())}")
     return sha256_hex("|".join(parts))[:16]
@@ -58,14 +49,8 @@ def restore_into(connection, media: Path) -> bool:
     """Copy the seeded database into `connection`'s and its files into `media`; False if
     there is none."""
     database, files = paths()
-    if not database.exists() or not files.is_dir():
+    if not files.is_dir() or not migrated.copy_file_into(database, connection):
         return False
-    connection.ensure_connection()
-    source = sqlite3.connect(database)
-    try:
-        source.backup(connection.connection)
-    finally:
-        source.close()
     shutil.copytree(files, media, dirs_exist_ok=True)
     return True
 
@@ -85,11 +70,4 @@ def save_from(connection, media: Path) -> None:
             os.rename(folder, files)
         except OSError:  # another process renamed its own first
             shutil.rmtree(folder, ignore_errors=True)
-    handle, temporary = tempfile.mkstemp(dir=database.parent, suffix=".sqlite3")
-    os.close(handle)
-    target = sqlite3.connect(temporary)
-    try:
-        connection.connection.backup(target)
-    finally:
-        target.close()
-    os.replace(temporary, database)
+    migrated.save_whole(connection, database)

@@ -1,5 +1,6 @@
 """Real-browser tests: Playwright drives Debian's Chromium against Django's live server."""
 
+import atexit
 import io
 import os
 import re
@@ -99,6 +100,7 @@ def demo(live_server, transactional_db) -> dict[str, str]:
         connection.connection.backup(copy)
         # The files the demo stored (e-invoices' PDF and XML) go with the rows that name them.
         files = Path(tempfile.mkdtemp(prefix="demo-media-"))
+        atexit.register(shutil.rmtree, files, ignore_errors=True)  # this process's own copy
         if media.is_dir():
             shutil.copytree(media, files, dirs_exist_ok=True)
         _SNAPSHOT.update(copy=copy, sessions=sessions, media=files)
