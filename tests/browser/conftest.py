@@ -34,6 +34,14 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Every `page` test's context asks for reduced motion, as the `ui` tabs do: Bootstrap then
+    shows a dialog at once instead of sliding it in for 0.3 s, so a test that reads where an
+    element is (to drag its corner, say) never reads it mid-slide."""
+    return {**browser_context_args, "reduced_motion": "reduce"}
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
