@@ -27,7 +27,6 @@ from django.contrib.admin.utils import (
     quote,
 )
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -44,12 +43,13 @@ from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.formats import date_format, get_format
+from django.utils.formats import get_format
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
+from web.formats import format_moment, grouped
 from web.paging import COUNT_CAP, capped_count, clean_search
 
 
@@ -380,8 +380,8 @@ def short_date(field: str, description) -> object:
         if value is None:
             return "—"
         if hasattr(value, "hour"):
-            return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
-        return date_format(value, "SHORT_DATE_FORMAT")
+            return format_moment(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return format_moment(value, "SHORT_DATE_FORMAT")
 
     column.__name__ = field
     return column
@@ -393,7 +393,7 @@ def money(field: str, description) -> object:
     @admin.display(description=description, ordering=field)
     def column(obj):
         value = getattr(obj, field)
-        return "—" if value is None else intcomma(value)
+        return "—" if value is None else grouped(value)
 
     column.__name__ = field
     return column
