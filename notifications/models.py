@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from web.formats import choice_display
+
 
 class Kind(models.TextChoices):
     DEAL_REGISTERED = "deal_registered", _("Deal registered")
@@ -159,6 +161,8 @@ class Event(models.Model):
             models.Index(fields=["partner", "created_at", "id"], name="event_partner_created_id"),
         ]
 
+    get_kind_display = choice_display("kind", Kind.choices)
+
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
 
@@ -260,6 +264,8 @@ class Delivery(models.Model):
             models.Index(fields=["status", "created_at", "id"], name="delivery_status_created_id"),
             models.Index(fields=["email"], condition=~Q(email=""), name="delivery_email"),
         ]
+
+    get_channel_display = choice_display("channel", Channel.choices)
 
     def __str__(self):
         return f"{self.event} → {self.email or self.user} ({self.get_channel_display()})"

@@ -59,3 +59,18 @@ def test_amounts_are_intcomma(language):
         for amount in AMOUNTS:
             assert grouped(amount) == intcomma(amount), amount
         assert grouped(250_000_000) == ("250.000.000" if language == "vi" else "250,000,000")
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_event_and_delivery_labels_are_djangos_get_display(language):
+    from notifications.models import Channel, Delivery, Event, Kind
+
+    kind, channel = Event._meta.get_field("kind"), Delivery._meta.get_field("channel")
+    with translation.override(language):
+        for value in [*Kind.values, "no.such.kind"]:
+            event = Event(kind=value)
+            assert event.get_kind_display() == event._get_FIELD_display(kind)
+        for value in Channel.values:
+            delivery = Delivery(channel=value)
+            assert delivery.get_channel_display() == delivery._get_FIELD_display(channel)
+        assert Event(kind=Kind.values[0]).get_kind_display() == str(Kind.choices[0][1])
