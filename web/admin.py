@@ -42,14 +42,14 @@ from django.forms.formsets import (
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
-from web.formats import format_moment, grouped
+from web.formats import format_moment, format_with, grouped
 from web.paging import COUNT_CAP, capped_count, clean_search
 
 
@@ -544,7 +544,7 @@ def _reader(model, name, model_admin, empty):
             value = getattr(obj, name)
             if value in field.empty_values:
                 return empty
-            return dateformat.format(timezone.template_localtime(value), form)
+            return format_with(timezone.template_localtime(value), form)
 
         return moment
     return lambda obj: _cell(obj, name, model_admin, empty)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import dateformat
 from django.utils.encoding import force_str
-from django.utils.formats import date_format, get_format
+from django.utils.formats import get_format
 from django.utils.translation import get_language
 
 # The format characters written here; every other one is Django's.
@@ -51,11 +51,15 @@ def _parse(form: str) -> tuple[tuple[bool, str], ...]:
 
 def format_moment(value, format_name: str) -> str:
     """`date_format(value, format_name)`: a date or a datetime (already in local time)."""
-    form = get_format(format_name, get_language())
+    return format_with(value, str(get_format(format_name, get_language())))
+
+
+def format_with(value, form: str) -> str:
+    """`dateformat.format(value, form)`: a date or a datetime in the format string `form`."""
     pieces = _parse(str(form))
     is_date = type(value) is datetime.date
     if is_date and any(char and name in _TIME_CHARACTERS for char, name in pieces):
-        return date_format(value, format_name)  # Django's TypeError, as Django raises it
+        return dateformat.format(value, form)  # Django's TypeError, as Django raises it
     out, django = [], None
     for is_char, piece in pieces:
         if not is_char:

@@ -351,7 +351,7 @@ def newest_inline(inline_admin_formset):
     out.append("</tr></thead>\n    <tbody>")
     rows = formset.rows
     for row in rows:
-        cells = "".join(f"<td>{conditional_escape(cell)}</td>" for cell in row)
+        cells = "".join(f"<td>{_escaped(cell)}</td>" for cell in row)
         out.append(f'\n      <tr class="form-row has_original">{cells}</tr>')
     if not rows:
         none = escape(gettext("None"))
