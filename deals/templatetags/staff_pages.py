@@ -3,7 +3,6 @@
 from urllib.parse import urlencode
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat
 from django.utils.formats import get_format
@@ -12,6 +11,8 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+
+from web.formats import grouped
 
 register = template.Library()
 
@@ -159,7 +160,7 @@ def queue_rows(context) -> str:
             f"          <td>{escape(deal.partner.name)}</td>\n"
             f"          <td>{escape(deal.customer.name)} "
             f'<span class="quiet nowrap">({escape(deal.customer.tax_code)})</span></td>\n'
-            f'          <td class="num">{escape(intcomma(deal.estimated_value))}</td>\n'
+            f'          <td class="num">{escape(grouped(deal.estimated_value))}</td>\n'
             f'          <td><span class="queue-age" data-age>{clock.age}</span><br>'
             f'<span class="quiet nowrap">{sent} '
             f"{short_date(deal.submitted_at or deal.created_at)}</span></td>\n"
