@@ -4,9 +4,11 @@ Django's `items_for_result` works out each of a page's 25 × 10 cells on its own
 CSS class, whether it links, the empty value, a `format_html` per cell and per link, and for
 every row's link `add_preserved_filters`, which resolves the link's URL against the whole URL
 configuration (a quarter of a filtered deal list's CPU). Here what is the same for every row
-is worked out once per page (the classes, the link column, the filters kept on the links),
-each row is one string, and the values come from Django's own `lookup_field` and
-`display_for_*`, so the markup is the same, byte for byte (`tests/test_admin_rows.py`).
+is worked out once per page (the classes, the link column, the filters kept on the links, a
+choice column's labels), each row is one string, and the values come from Django's own
+`lookup_field` and `display_for_*` (or what they would return: a text as it is, a choice's
+label), so the markup is the same, byte for byte (`tests/test_admin_scale.py`,
+`test_change_list_rows_are_djangos_markup`).
 
 A list with editable columns (`list_editable`), a popup or a `to_field` keeps Django's path.
 """
