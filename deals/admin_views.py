@@ -8,7 +8,6 @@ through `deals.services.queue`, which calls the review services. Reading needs
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
@@ -24,7 +23,7 @@ from deals.business_days import calendar, sla_days
 from deals.models import Deal, Product
 from deals.services.queue import Decision, act_on_many
 from partners.selectors import production_partners
-from web.admin import QuickSelect, QuickSelectMixin
+from web.admin import FastAutocompleteSelect, KnownModelChoiceField, QuickSelect
 from web.charts import bar_chart, compact_vnd
 from web.export import csv_response
 
@@ -50,7 +49,7 @@ def queue_summary(request) -> dict:
     return {"review_counts": counts}
 
 
-class PartnerAutocomplete(QuickSelectMixin, AutocompleteSelect):
+class PartnerAutocomplete(FastAutocompleteSelect):
     """Admin's partner autocomplete, showing "All partners" while none is chosen (admin's
     own widget leaves the box blank)."""
 
@@ -76,7 +75,7 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Partners are many: an autocomplete through admin's own search, never a full list.
         widget = PartnerAutocomplete(Deal._meta.get_field("partner"), site)
-        self.fields["partner"] = forms.ModelChoiceField(
+        self.fields["partner"] = KnownModelChoiceField(
             label=_("Partner"), queryset=production_partners(), required=False, widget=widget
         )
 

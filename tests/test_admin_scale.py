@@ -475,6 +475,39 @@ def test_review_queue_filter_boxes_are_djangos_markup(staff_client, alpha, vserv
     assert ours[1] in page.content.decode()
 
 
+def test_review_queue_partner_box_draws_the_partner_it_cleaned_without_reading_it_again(alpha):
+    from django.contrib import admin
+
+    from deals.admin_views import QueueFilterForm
+
+    form = QueueFilterForm({"partner": alpha.pk}, site=admin.site)
+    with CaptureQueriesContext(connection) as queries:
+        ours = str(form["partner"])
+    reads = [q["sql"] for q in queries.captured_queries if '"partners_partner"' in q["sql"]]
+    widget = form.fields["partner"].widget
+    widget.known, widget.known_valid = None, False
+    djangos = str(form["partner"])  # admin's own optgroups: it reads the partner to draw it
+
+    assert len(reads) == 1, reads  # the clean; the box draws the row the clean found
+    assert ours == djangos
+    assert f'<option value="{alpha.pk}" selected>{alpha.name}</option>' in ours
+
+
+def test_review_queue_partner_box_never_draws_a_partner_it_did_not_clean(alpha):
+    """A sandbox is no choice of the queue's partner box: nothing known, nothing selected."""
+    from django.contrib import admin
+
+    from deals.admin_views import QueueFilterForm
+
+    sandbox = PartnerFactory(name="Alpha [sandbox]", sandbox_of=alpha)
+    form = QueueFilterForm({"partner": sandbox.pk}, site=admin.site)
+
+    html = str(form["partner"])
+
+    assert not form.is_valid()
+    assert "selected" not in html and sandbox.name not in html
+
+
 def _fieldsets_both_ways(response) -> tuple[str, str]:
     """The page's fieldsets through Django's `admin/includes/fieldset.html` and through
     `{% scale_fieldset %}`, as the change form includes them."""

@@ -276,6 +276,9 @@ class FastAutocompleteSelect(QuickSelectMixin, AutocompleteSelect):
     them instead of a query, as long as the field's choices are unfiltered."""
 
     known: dict | None = None
+    # The known rows were cleaned by the field against these very choices (KnownModelChoiceField),
+    # so they are choices even where the queryset is filtered.
+    known_valid: bool = False
 
     def optgroups(self, name, value, attr=None):
         selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
@@ -283,7 +286,7 @@ class FastAutocompleteSelect(QuickSelectMixin, AutocompleteSelect):
             self.known
             and len(selected) == 1
             and selected <= self.known.keys()
-            and not self.choices.queryset.query.has_filters()
+            and (self.known_valid or not self.choices.queryset.query.has_filters())
         ):
             # What Django's AutocompleteMixin.optgroups builds, without the query: no
             # selected value (the empty form) or the selected row already loaded.
@@ -297,6 +300,22 @@ class FastAutocompleteSelect(QuickSelectMixin, AutocompleteSelect):
                 )
             return [default]
         return super().optgroups(name, value, attr)
+
+
+class KnownModelChoiceField(forms.ModelChoiceField):
+    """A choice of a row in a FastAutocompleteSelect box: the row the field cleaned is the
+    one the box then draws as selected, not read a second time (a filter form shown again
+    with its choice: Django reads the row to clean it, then again to draw it)."""
+
+    def clean(self, value):
+        row = super().clean(value)
+        if (
+            row is not None
+            and self.to_field_name is None
+            and isinstance(self.widget, FastAutocompleteSelect)
+        ):
+            self.widget.known, self.widget.known_valid = {str(row.pk): row}, True
+        return row
 
 
 class KnownChoicesMixin:
