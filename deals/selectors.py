@@ -14,7 +14,7 @@ from deals.dashboard import deal_view_filter
 from deals.models import Attachment, Deal, Note, StageChange
 from partners.models import Customer
 from partners.selectors import TAX_CODE_PREFIX, customer_match
-from web.paging import COUNT_CAP, SEARCH_WINDOW, capped_ids, keyset_page, probe_ids, search_page
+from web.paging import COUNT_CAP, SEARCH_WINDOW, capped_ids, keyset_page, search_page
 
 # The deal list's sorts: each ends in the id, and each has an index (partner, field, id),
 # also with the stage between (see Deal.Meta.indexes), so any page is one index range scan.
@@ -69,14 +69,18 @@ def staff_search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], b
     First the customers (at most COUNT_CAP + 1 ids, from the trigram or tax code index), then
     the deals by title (trigram index) or of those customers (foreign-key index). When either
     finds more, the word is common and is tested on each row in list order instead (one
-    join per row; a page comes after a few hundred rows).
+    join per row; a page comes after a few hundred rows). Otherwise the list reads the
+    customers' deals by the customer index and the titled ones by id: the same rows as the
+    ids both probes found, and cheaper to count and sort than those ids (a tax code's 100
+    customers hold 400 deals, scattered over the table).
     """
     customers = capped_ids(Customer.objects.filter(customer_match(q)))
     if customers is not None:
-        by_title = Deal.objects.filter(title__icontains=q)
-        ids = probe_ids(by_title, Deal.objects.filter(customer_id__in=customers))
-        if ids is not None:
-            return deals.filter(pk__in=ids), False
+        titled = capped_ids(Deal.objects.filter(title__icontains=q))
+        if titled is not None:
+            theirs = capped_ids(Deal.objects.filter(customer_id__in=customers))
+            if theirs is not None and len(set(theirs).union(titled)) <= COUNT_CAP:
+                return deals.filter(Q(customer_id__in=customers) | Q(pk__in=titled)), False
     return deals.filter(_deal_match(q)), True
 
 

@@ -312,6 +312,26 @@ class TestAtScale:
         assert {d.customer.name.split()[2] for d in common} == {"Hoa"}
         assert len(common) == Customer.objects.filter(name__contains="Hoa Sen").count()
 
+    def test_deal_search_lists_the_titled_deals_and_the_named_customers_deals(
+        self, staff_client, programme, alpha
+    ):
+        titled, named = Deal.objects.filter(partner=alpha).order_by("pk")[2:4]
+        Deal.objects.filter(pk=titled.pk).update(title="Kho lanh Tan Cang")
+        Customer.objects.filter(pk=named.customer_id).update(name="Cong ty Tan Cang Sai Gon")
+        theirs = set(
+            Deal.objects.filter(customer_id=named.customer_id).values_list("pk", flat=True)
+        )
+
+        found = rows(staff_client.get("/admin/deals/deal/", {"q": "Tan Cang"}))
+        approved = rows(
+            staff_client.get("/admin/deals/deal/", {"q": "Tan Cang", "status__exact": "approved"})
+        )
+
+        assert {d.pk for d in found} == {titled.pk} | theirs
+        assert {d.pk for d in approved} == {
+            d.pk for d in Deal.objects.filter(pk__in={titled.pk} | theirs, status="approved")
+        }
+
     def test_common_word_is_not_counted(self, staff_client, programme, monkeypatch):
         # With a cap of 30 a word in 40 of the 60 names is "common": found row by row in list
         # order, the total never counted.
