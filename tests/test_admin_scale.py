@@ -332,6 +332,24 @@ class TestAtScale:
             d.pk for d in Deal.objects.filter(pk__in={titled.pk} | theirs, status="approved")
         }
 
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "/admin/deals/deal/?p=2",
+            "/admin/deals/deal/?o=1&p=2",
+            "/admin/deals/deal/?q=Sao+Mai&p=2",
+        ],
+    )
+    def test_a_later_page_is_the_lists_next_rows_in_order(self, staff_client, programme, url):
+        first = staff_client.get(url.replace("p=2", "p=1"))
+        second = staff_client.get(url)
+
+        cl = second.context["cl"]
+        ordered = list(cl.queryset.values_list("pk", flat=True))
+        assert [d.pk for d in rows(first)] == ordered[:25]
+        assert [d.pk for d in rows(second)] == ordered[25:50]
+        assert rows(second)
+
     def test_common_word_is_not_counted(self, staff_client, programme, monkeypatch):
         # With a cap of 30 a word in 40 of the 60 names is "common": found row by row in list
         # order, the total never counted.
