@@ -294,6 +294,10 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
     search_fields = ("title", "customer__name", "customer__tax_code")
     search_help_text = _("Title, customer name or the start of its tax code.")
     list_select_related = ("partner", "customer")
+    list_columns = (
+        *("title", "status", "stage", "estimated_value", "protected_until", "updated_at"),
+        *("partner__name", "customer__name", "customer__tax_code"),
+    )
     form = DealForm
     autocomplete_fields = ("customer",)
     # Stage, review and closing are transitions: only the services change them.

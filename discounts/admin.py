@@ -113,6 +113,10 @@ class DiscountAdmin(ScaleAdmin):
     search_fields = ("deal__title", "customer__name", "customer__tax_code")
     search_help_text = _("Deal title, customer name or the start of its tax code.")
     list_select_related = ("deal", "partner", "customer")
+    list_columns = (
+        *("valid_from", "valid_until", "status", "created_at", "deal__title", "partner__name"),
+        *("customer__name", "customer__tax_code"),
+    )
     readonly_fields = (
         "partner",
         "deal",

@@ -47,6 +47,10 @@ class EventAdmin(ScaleAdmin):
     search_fields = ("deal__title",)
     search_help_text = _("Deal title.")
     list_select_related = ("deal", "partner", "actor")
+    list_columns = (
+        *("kind", "created_at", "fanned_out_at", "deal__title", "partner__name"),
+        *("actor__first_name", "actor__last_name", "actor__email"),
+    )
     readonly_fields = (
         "kind",
         "partner",
@@ -90,6 +94,10 @@ class DeliveryAdmin(ScaleAdmin):
     search_fields = ("email", "user__email")
     search_help_text = _("The recipient's e-mail address.")
     list_select_related = ("event", "user")
+    list_columns = (
+        *("channel", "email", "status", "attempts", "next_attempt_at", "sent_at", "event__kind"),
+        *("user__first_name", "user__last_name", "user__email"),
+    )
     readonly_fields = (
         "event",
         "channel",

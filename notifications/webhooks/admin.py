@@ -70,6 +70,10 @@ class WebhookDeliveryAdmin(ScaleAdmin):
     search_fields = ("endpoint__url",)
     search_help_text = _("A part of the endpoint's URL.")
     list_select_related = ("event", "endpoint")
+    list_columns = (
+        *("status", "attempts", "last_response_code", "next_attempt_at", "created_at"),
+        *("event__kind", "endpoint__url"),
+    )
     readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
     inlines = (WebhookAttemptInline,)
     actions = ("redeliver",)
