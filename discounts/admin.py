@@ -212,6 +212,10 @@ class CustomerDiscountAdmin(ScaleAdmin):
     search_fields = ("customer__name", "customer__tax_code", "discount__deal__title")
     search_help_text = _("Customer name, the start of its tax code, or the deal title.")
     list_select_related = ("customer", "discount__deal", "discount__partner")
+    list_columns = (
+        *("valid_from", "valid_until", "status", "created_at", "customer__name"),
+        *("customer__tax_code", "discount__deal__title", "discount__partner__name"),
+    )
     readonly_fields = (
         "discount",
         "customer",
