@@ -20,7 +20,9 @@ import pytest
 from django.db import connection
 
 from tests import migrated
+from tests import seeded as seeded_demo
 from tests.servers import free_port
+from web.digests import sha256_hex
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -114,13 +116,32 @@ def migrated_sqlite(django_db_setup, django_db_blocker, fast_folder):
 
 
 @pytest.fixture(scope="module")
-def seeded(migrated_sqlite) -> str:
-    """A SQLite file seeded by bench/seed_scale.py (60 deals), plus the demo logins."""
-    url = migrated_sqlite("seeded")
+def seeded(migrated_sqlite, fast_folder) -> str:
+    """A SQLite file seeded by bench/seed_scale.py (60 deals), plus the demo logins.
+
+    Seeding takes two scripts, about 11 s idle and 25 s under load; the seeded file is kept
+    across runs (as tests/seeded.py keeps the demo data), named by a digest of all it comes
+    from: tests/seeded.py's (the migrations, our apps' code, the test settings, the secret
+    key, today) and bench/'s scripts. A run copies it; a change to any of them seeds afresh.
+    test_seed_scale_money_only_adds_the_money_loop_once runs bench/seed_scale.py every time."""
+    file, kept = fast_folder / "seeded.sqlite3", _kept_seed()
+    url = f"sqlite:///{file}"
+    if kept.exists():
+        migrated.copy_file(kept, file)
+        return url
+    migrated_sqlite("seeded")
     out = run("bench/seed_scale.py", "--deals", "60", DATABASE_URL=url)
     assert "deals" in out
     run("manage.py", "seed_demo", DATABASE_URL=url)
+    migrated.keep_file(file, kept)
     return url
+
+
+def _kept_seed() -> Path:
+    files = sorted((ROOT / "bench").glob("*.py"))
+    parts = [seeded_demo.digest(), *(f"{f.name}:{sha256_hex(f.read_text())}" for f in files)]
+    name = f"portal-bench-seeded-{sha256_hex('|'.join(parts))[:16]}.sqlite3"
+    return Path(tempfile.gettempdir()) / name
 
 
 @pytest.fixture(scope="module")
