@@ -94,11 +94,8 @@ class Server:
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *exc):
-        # SIGQUIT, gunicorn's quick shutdown: nothing is left to finish once a benchmark is
-        # done. SIGTERM's graceful one took 2-7 s a stop on a busy machine (the master waits
-        # on its workers, one of which may still be booting), three times in the suite.
         try:
-            os.killpg(self.process.pid, signal.SIGQUIT)
+            os.killpg(self.process.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
         self.process.wait(timeout=30)
