@@ -81,13 +81,28 @@ def copy_to(file: Path) -> bool:
     path = template_path()
     if not path.exists():
         return False
-    source, target = sqlite3.connect(path), sqlite3.connect(file)
+    copy_file(path, file)
+    return True
+
+
+def copy_file(source: Path, target: Path) -> None:
+    """The SQLite database `source` into the file `target` (SQLite's backup API: whole, even
+    if `source` keeps a write-ahead log)."""
+    source, target = sqlite3.connect(source), sqlite3.connect(target)
     try:
         source.backup(target)
     finally:
         source.close()
         target.close()
-    return True
+
+
+def keep_file(source: Path, kept: Path) -> None:
+    """Keep the SQLite database `source` as the file `kept`: written aside, then renamed, so
+    two processes keeping one at once leave one whole file."""
+    handle, temporary = tempfile.mkstemp(dir=kept.parent, suffix=".sqlite3")
+    os.close(handle)
+    copy_file(source, Path(temporary))
+    os.replace(temporary, kept)
 
 
 def postgresql_template() -> str:

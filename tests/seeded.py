@@ -25,7 +25,8 @@ from web.digests import sha256_hex
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _digest() -> str:
+def digest() -> str:
+    """Of everything the seeded rows come from (the module's docstring lists it)."""
     parts = [migrated.template_path().name, sha256_hex(settings.SECRET_KEY)]
     parts.append(timezone.localdate().isoformat())
     files = [ROOT / "tests" / "settings_for_tests.py", ROOT / "tests" / "factories.py"]
@@ -41,7 +42,7 @@ def _digest() -> str:
 
 def paths() -> tuple[Path, Path]:
     """The database file and the folder of the media files it names."""
-    stem = Path(tempfile.gettempdir()) / f"portal-demo-{_digest()}"
+    stem = Path(tempfile.gettempdir()) / f"portal-demo-{digest()}"
     return stem.with_suffix(".sqlite3"), stem.with_suffix(".media")
 
 

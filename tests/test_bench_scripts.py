@@ -8,6 +8,8 @@ Each script runs in its own process on a database of its own (a SQLite file here
 and bench/webhooks.py need PostgreSQL and run in the PostgreSQL pass of CI).
 """
 
+import hashlib
+import importlib.metadata
 import importlib.util
 import os
 import shutil
@@ -16,11 +18,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+import django
 import pytest
 from django.db import connection
 
 from tests import migrated
+from tests import seeded as seeded_demo
 from tests.servers import free_port
+from web.digests import sha256_hex
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,8 +69,20 @@ def server_module():
 @pytest.fixture(scope="module")
 def static_collected(_own_static_root):
     """collectstatic once for the module (bench/server.py's, about 4 s of CPU), then every
-    script finds STATIC_ROOT collected (BENCH_STATIC_COLLECTED) instead of collecting again."""
-    server_module().collectstatic()
+    script finds STATIC_ROOT collected (BENCH_STATIC_COLLECTED) instead of collecting again.
+    The collected folder is kept across runs, named by a digest of every file collected and
+    of what collects them (_kept_static); a run copies it (a tenth of a second)."""
+    root, kept = Path(os.environ["STATIC_ROOT"]), _kept_static()
+    if kept.is_dir():
+        shutil.copytree(kept, root, dirs_exist_ok=True)
+    else:
+        server_module().collectstatic()
+        aside = Path(tempfile.mkdtemp(dir=kept.parent, prefix="portal-bench-static-aside-"))
+        shutil.copytree(root, aside, dirs_exist_ok=True)
+        try:
+            os.rename(aside, kept)  # whole, or not there (another process's rename first)
+        except OSError:
+            shutil.rmtree(aside, ignore_errors=True)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("BENCH_STATIC_COLLECTED", os.environ["STATIC_ROOT"])
         yield
@@ -114,13 +131,49 @@ def migrated_sqlite(django_db_setup, django_db_blocker, fast_folder):
 
 
 @pytest.fixture(scope="module")
-def seeded(migrated_sqlite) -> str:
-    """A SQLite file seeded by bench/seed_scale.py (60 deals), plus the demo logins."""
-    url = migrated_sqlite("seeded")
+def seeded(migrated_sqlite, fast_folder) -> str:
+    """A SQLite file seeded by bench/seed_scale.py (60 deals), plus the demo logins.
+
+    Seeding takes two scripts, about 11 s idle and 25 s under load; the seeded file is kept
+    across runs (as tests/seeded.py keeps the demo data), named by a digest of all it comes
+    from: tests/seeded.py's (the migrations, our apps' code, the test settings, the secret
+    key, today) and bench/'s scripts. A run copies it; a change to any of them seeds afresh.
+    test_seed_scale_money_only_adds_the_money_loop_once runs bench/seed_scale.py every time."""
+    file, kept = fast_folder / "seeded.sqlite3", _kept_seed()
+    url = f"sqlite:///{file}"
+    if kept.exists():
+        migrated.copy_file(kept, file)
+        return url
+    migrated_sqlite("seeded")
     out = run("bench/seed_scale.py", "--deals", "60", DATABASE_URL=url)
     assert "deals" in out
     run("manage.py", "seed_demo", DATABASE_URL=url)
+    migrated.keep_file(file, kept)
     return url
+
+
+def _kept_static() -> Path:
+    """The folder collectstatic's output is kept in, named by a digest of every file the
+    static finders find (its name and bytes), the settings and storage code that collect
+    them, and Django's and whitenoise's versions."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    parts = [django.get_version(), importlib.metadata.version("whitenoise")]
+    for source in ("partner_portal/settings.py", "bench/bench_settings.py", "web/staticfiles.py"):
+        parts.append(f"{source}:{sha256_hex((ROOT / source).read_text())}")
+    for finder in get_finders():
+        for path, storage in finder.list([]):
+            with storage.open(path) as file:
+                parts.append(f"{path}:{hashlib.sha256(file.read()).hexdigest()}")
+    name = f"portal-bench-static-{sha256_hex('|'.join(sorted(parts)))[:16]}"
+    return Path(tempfile.gettempdir()) / name
+
+
+def _kept_seed() -> Path:
+    files = sorted((ROOT / "bench").glob("*.py"))
+    parts = [seeded_demo.digest(), *(f"{f.name}:{sha256_hex(f.read_text())}" for f in files)]
+    name = f"portal-bench-seeded-{sha256_hex('|'.join(parts))[:16]}.sqlite3"
+    return Path(tempfile.gettempdir()) / name
 
 
 @pytest.fixture(scope="module")
