@@ -58,6 +58,9 @@ def _query_metrics(alias: str, vendor: str):
 
 def count_queries(connection, **kwargs) -> None:
     """On each new connection (connection_created): count its statements and their time. The
-    wrapper stays on the connection object, so a pooled connection gets it once."""
+    wrapper stays on the connection object, so a pooled connection gets it once. It goes
+    first in the list: Django's `with connection.execute_wrapper(w)` takes off the last
+    wrapper when it ends, which would be this one if the connection was opened inside it
+    (and `w` would stay, one more each time)."""
     if not any(getattr(w, "portal_metrics", False) for w in connection.execute_wrappers):
-        connection.execute_wrappers.append(_query_metrics(connection.alias, connection.vendor))
+        connection.execute_wrappers.insert(0, _query_metrics(connection.alias, connection.vendor))

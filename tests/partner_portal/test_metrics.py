@@ -184,3 +184,24 @@ def test_the_worker_serves_its_metrics_on_its_port():
 
     assert "portal_celery_task_runtime_seconds" in body
     assert "portal_celery_task_failures_total" in body
+
+
+def test_a_connection_opened_inside_an_execute_wrapper_keeps_its_metrics_and_not_the_wrapper():
+    """Django's `with connection.execute_wrapper(w)` takes off the last wrapper when it ends:
+    the metrics wrapper of a connection opened inside it goes first, so `w` is the one taken
+    off (a wrapper left behind each time nested a thousand deep in a benchmark's worker)."""
+    from django.db import connection
+
+    from web.metrics import count_queries
+
+    def outer(execute, sql, params, many, context):
+        return execute(sql, params, many, context)
+
+    kept = [w for w in connection.execute_wrappers if not getattr(w, "portal_metrics", False)]
+    connection.execute_wrappers[:] = kept
+    with connection.execute_wrapper(outer):
+        count_queries(connection)  # as connection_created calls it
+    after = list(connection.execute_wrappers)
+
+    assert outer not in after
+    assert [getattr(w, "portal_metrics", False) for w in after] == [True] + [False] * len(kept)
