@@ -184,9 +184,18 @@ class UI:
     refusals_expected: bool = False
     # Signed-in session keys by e-mail (the `demo` fixture): login() uses them as a cookie.
     sessions: dict = field(default_factory=dict)
+    # (event, listener) on the page for this test (open_tab), removed when it ends.
+    listeners: list = field(default_factory=list)
 
     def text(self, vi: str, en: str) -> str:
         return vi if self.lang == "vi" else en
+
+    def speak(self, lang: str):
+        """Switch the tab's language (its language cookie) for the pages it opens next."""
+        self.page.context.add_cookies(
+            [{"name": django_settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": self.base}]
+        )
+        self.lang = lang
 
     def go(self, path: str):
         self.page.goto(self.base + path)
@@ -297,29 +306,75 @@ def _console(tab: UI, message):
 @pytest.fixture(params=[(s, lang) for s in VIEWPORTS for lang in ("vi", "en")], ids="-".join)
 def ui(request, browser, live_server, settings, demo):
     size, lang = request.param
-    # Reduced motion turns Bootstrap's fades off: axe never measures a half-faded dialog.
-    context = browser.new_context(
-        viewport=VIEWPORTS[size], accept_downloads=True, reduced_motion="reduce"
-    )
-    context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": live_server.url}]
-    )
-    page = context.new_page()
     name = request.node.originalname.removeprefix("test_")
-    tab = UI(page=page, base=live_server.url, lang=lang, size=size, name=name, sessions=demo)
-    page.on("console", lambda m: _console(tab, m))
-    page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    tab = open_tab(browser, live_server.url, size, lang, name=name, sessions=demo)
     yield tab
-    close(request, tab, context)
+    close(request, tab)
 
 
-def close(request, tab: UI, context):
+# One browser context and its tab per screen size in each test process, handed from test to
+# test: a new context with its tab costs 0.2-0.3 s (Chromium starts a renderer process for
+# it), a tenth of a short flow. Between two tests the tab is made as a new one would be
+# (close() and _reset): no cookie, nothing in the live server's local or session storage (htmx
+# keeps its history there), no other tab, blank, with no listener of the last test; the
+# browser's cache of static files stays. After a failed test the context is closed instead.
+_TABS: dict = {}
+
+
+def open_tab(browser, base: str, size: str, lang: str, **fields) -> UI:
+    """A tab at `size` (VIEWPORTS) speaking `lang` (its language cookie), signed out, that
+    fails the test on a console error or an uncaught exception (close())."""
+    context, page = _TABS.get(size) or (None, None)
+    if page is None or page.is_closed():
+        # Reduced motion turns Bootstrap's fades off: axe never measures a half-faded dialog.
+        context = browser.new_context(
+            viewport=VIEWPORTS[size], accept_downloads=True, reduced_motion="reduce"
+        )
+        page = context.new_page()
+        _TABS[size] = context, page
+    tab = UI(page=page, base=base, lang=lang, size=size, **fields)
+    tab.speak(lang)
+    tab.listeners = [
+        ("console", lambda m: _console(tab, m)),
+        ("pageerror", lambda exc: tab.errors.append(str(exc))),
+    ]
+    for event, listener in tab.listeners:
+        page.on(event, listener)
+    return tab
+
+
+def close(request, tab: UI):
     """The end of a tab: a screenshot of where a failed test stopped, then no console error."""
     report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
+    failed = report is not None and report.failed
+    if failed:
         tab.screenshot("failed")
-    context.close()
+    for event, listener in tab.listeners:
+        tab.page.remove_listener(event, listener)
+    context, _page = _TABS[tab.size]
+    if failed or not _reset(tab):
+        _TABS.pop(tab.size)
+        context.close()
     assert tab.errors == [], f"console errors: {tab.errors}"
+
+
+def _reset(tab: UI) -> bool:
+    """The tab as a new one: other tabs closed, the live server's storage and every cookie
+    cleared, blank (nothing left running against the database the next test gets)."""
+    try:
+        for other in tab.page.context.pages:
+            if other != tab.page:
+                other.close()
+        # The storage is cleared from a page of the live server's: the last one, or else one
+        # of its static files.
+        if not tab.page.url.startswith(tab.base + "/"):
+            tab.page.goto(tab.base + django_settings.STATIC_URL + "css/portal.css")
+        tab.page.evaluate("localStorage.clear(); sessionStorage.clear()")
+        tab.page.goto("about:blank")
+        tab.page.context.clear_cookies()
+    except Exception:  # a crashed tab, a download still saving: a new context next time
+        return False
+    return True
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from deals.models import Deal
-from tests.browser.conftest import UI, VIEWPORTS, _console, close, sign_in
+from tests.browser.conftest import close, open_tab, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,29 +47,10 @@ XDIST_SPLIT_BY = "part"
 
 
 @pytest.fixture
-def staff_ui(request, browser, live_server, settings, demo):
-    context = browser.new_context(viewport=VIEWPORTS["desktop"], reduced_motion="reduce")
-    page = context.new_page()
-    tab = UI(
-        page=page,
-        base=live_server.url,
-        lang="vi",
-        size="desktop",
-        name="staff-pages",
-        sessions=demo,
-    )
-    page.on("console", lambda m: _console(tab, m))
-    page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
-
-    def speak(lang):
-        context.add_cookies(
-            [{"name": settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": live_server.url}]
-        )
-        tab.lang = lang
-
-    tab.speak = speak
+def staff_ui(request, browser, live_server, demo):
+    tab = open_tab(browser, live_server.url, "desktop", "vi", name="staff-pages", sessions=demo)
     yield tab
-    close(request, tab, context)
+    close(request, tab)
 
 
 def sign_in_as_staff(ui):

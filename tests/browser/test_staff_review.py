@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from deals.models import Deal
-from tests.browser.conftest import UI, VIEWPORTS, _console, close
+from tests.browser.conftest import close, open_tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,21 +17,11 @@ STAFF = "staff@example.com"
 
 
 @pytest.fixture(params=["vi", "en"])
-def staff_ui(request, browser, live_server, settings, demo):
-    lang = request.param
-    context = browser.new_context(
-        viewport=VIEWPORTS["desktop"], accept_downloads=True, reduced_motion="reduce"
-    )
-    context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": live_server.url}]
-    )
-    page = context.new_page()
+def staff_ui(request, browser, live_server, demo):
     name = request.node.originalname.removeprefix("test_")
-    tab = UI(page=page, base=live_server.url, lang=lang, size="desktop", name=name, sessions=demo)
-    page.on("console", lambda m: _console(tab, m))
-    page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    tab = open_tab(browser, live_server.url, "desktop", request.param, name=name, sessions=demo)
     yield tab
-    close(request, tab, context)
+    close(request, tab)
 
 
 def sign_in_as_staff(ui):
