@@ -304,7 +304,7 @@ def _console(tab: UI, message):
 
 
 @pytest.fixture(params=[(s, lang) for s in VIEWPORTS for lang in ("vi", "en")], ids="-".join)
-def ui(request, browser, live_server, settings, demo):
+def ui(request, browser, live_server, demo):
     size, lang = request.param
     name = request.node.originalname.removeprefix("test_")
     tab = open_tab(browser, live_server.url, size, lang, name=name, sessions=demo)
