@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.core.servers import basehttp
 from django.db import connection
 from django.test import Client
 
@@ -319,6 +320,25 @@ def ui(request, browser, live_server, demo):
 # keeps its history there), no other tab, blank, with no listener of the last test; the
 # browser's cache of static files stays. After a failed test the context is closed instead.
 _TABS: dict = {}
+
+
+def _answer_and_close(cleanup_headers):
+    """The live server's answers say `Connection: close` and the server closes each
+    connection after its answer. A reused tab would otherwise keep its keep-alive
+    connections open after its test, and the server thread serving one would end (closing the
+    shared in-memory database connection from its thread) in the middle of a later test that
+    may not touch the database, failing it. A new connection a request costs microseconds on
+    127.0.0.1."""
+
+    def closing(self):
+        cleanup_headers(self)
+        self.headers["Connection"] = "close"
+        self.request_handler.close_connection = True
+
+    return closing
+
+
+basehttp.ServerHandler.cleanup_headers = _answer_and_close(basehttp.ServerHandler.cleanup_headers)
 
 
 def open_tab(browser, base: str, size: str, lang: str, **fields) -> UI:
