@@ -421,6 +421,11 @@ class TestAtScale:
 
         assert found and {d.user_id for d in found} == {alice.pk}
         assert len(found) == min(25, Delivery.objects.filter(user=alice).count())
+        # A full page read with only the columns it shows (list_columns), none read again.
+        with CaptureQueriesContext(connection) as queries:
+            page = staff_client.get("/admin/notifications/delivery/")
+        assert len(rows(page)) == 25
+        assert len(queries) <= MAX_QUERIES, [q["sql"][:120] for q in queries]
 
     @pytest.mark.parametrize("url", LISTS_WITH_ROWS)
     def test_change_list_rows_are_djangos_markup(self, staff_client, programme, url):

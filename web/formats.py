@@ -5,7 +5,7 @@ Django parses the format string on every call (`dateformat.format` splits it wit
 expression, then builds a formatter object) and groups digits one at a time: 40-110 µs a
 cell, a fifth of a deal list's rows. Here each format is parsed once, the common format
 characters are written directly and any other is asked of Django's own formatter, so the text
-is the same, character for character (tests/test_formats.py compares them).
+is the same, character for character (tests/web/test_formats.py compares them).
 """
 
 import datetime
