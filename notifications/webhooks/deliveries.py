@@ -180,9 +180,15 @@ def deliver(*, delivery_id: int) -> int | None:
         event_id=waiting["event_id"], partner_id=waiting["event__partner_id"], now=now
     ):
         return FAN_OUT_RETRY_SECONDS
+    # One UPDATE of this row alone, no join: PostgreSQL re-checks a row's own conditions (the
+    # status still pending) after waiting for another claim's lock. With a join (the
+    # endpoint's `paused` as `endpoint__paused`) Django writes `id IN (SELECT ...)`, whose
+    # status is read before the wait: two racing claims both won and the event was POSTed
+    # twice (tests/api/test_webhook_delivery.py).
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING)
-        .filter(_due(now), endpoint__paused=False)
+        .filter(_due(now))
+        .filter(~Exists(WebhookEndpoint.objects.filter(pk=OuterRef("endpoint_id"), paused=True)))
         .filter(~Exists(_earlier_waiting()))
         .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )

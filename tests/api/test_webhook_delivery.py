@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -20,6 +21,7 @@ from deals.models import Deal
 from deals.services import change_stage
 from notifications import services
 from notifications.models import Event, Kind
+from notifications.webhooks import deliveries
 from notifications.webhooks.models import WebhookDelivery
 from notifications.webhooks.services import (
     create_webhook_endpoint,
@@ -327,6 +329,32 @@ def test_staff_see_deliveries_in_admin(
     assert list(delivery.attempt_log.values_list("number", flat=True)) == [1, 2]
     ids = {request["headers"]["webhook-id"] for request in receiver.received()}
     assert ids == {str(delivery.event_id)}
+
+
+@pytest.mark.django_db
+def test_a_delivery_is_claimed_by_one_update_of_its_own_row(
+    receiver, endpoint, alpha, alice, django_capture_on_commit_callbacks
+):
+    """The claim's conditions are on the row it updates, none in an `id IN (SELECT ...)`:
+    PostgreSQL re-checks only a row's own conditions after waiting for another claim's lock,
+    so a status read in a subquery let two racing senders both claim it (and POST it twice,
+    as test_racing_fan_outs_and_sends_make_one_delivery_and_one_post saw once on a loaded
+    machine)."""
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    receiver.answers = [500]
+    win(deal, alice, django_capture_on_commit_callbacks)  # the first try fails: pending again
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=None)
+
+    with CaptureQueriesContext(connection) as queries:
+        deliveries.deliver(delivery_id=delivery.pk)
+
+    claim = 'UPDATE "api_webhookdelivery" SET "status" = \'sending\''
+    claims = [q["sql"] for q in queries if q["sql"].startswith(claim)]
+    assert len(claims) == 1, claims
+    assert " IN (SELECT" not in claims[0] and "'pending'" in claims[0]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)
 
 
 # --- races (PostgreSQL) ---------------------------------------------------------------------------
