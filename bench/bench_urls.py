@@ -44,14 +44,8 @@ class QueryCountMiddleware:
             count += 1
             return execute(sql, params, many, context)
 
-        # Taken off by itself, not as the last wrapper: one the request added (a new
-        # connection's metrics wrapper) must not make it stay (a thousand requests nested a
-        # thousand of them: RecursionError).
-        connection.execute_wrappers.append(counting)
-        try:
+        with connection.execute_wrapper(counting):
             response = self.get_response(request)
-        finally:
-            connection.execute_wrappers.remove(counting)
         response["X-Queries"] = str(count)
         return response
 

@@ -49,7 +49,7 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
-from web.formats import format_moment, format_with, grouped
+from web.formats import choice_labels, format_moment, format_with, grouped
 from web.paging import COUNT_CAP, capped_count, clean_search
 
 
@@ -580,9 +580,8 @@ def _reader(model, name, model_admin, empty):
     if field is None or not field.concrete or field.is_relation or field.attname != name:
         return lambda obj: _cell(obj, name, model_admin, empty)
     if field.flatchoices:
-        try:
-            labels = dict(field.flatchoices)
-        except TypeError:  # list-like choices: Django's own path
+        labels = choice_labels(field)
+        if labels is None:  # list-like choices: Django's own path
             return lambda obj: _cell(obj, name, model_admin, empty)
 
         def choice(obj):

@@ -91,6 +91,18 @@ def grouped(value) -> str:
     return f"-{text}" if value < 0 else text
 
 
+def choice_labels(field) -> dict | None:
+    """A field's choices as {value: label}, what admin's `display_for_field` builds from its
+    `flatchoices` on every call: built once per table. None for a field without choices, or
+    with list-like ones (unhashable: Django's own path then)."""
+    if not getattr(field, "flatchoices", None):
+        return None
+    try:
+        return dict(field.flatchoices)
+    except TypeError:
+        return None
+
+
 def choice_display(name: str, choices) -> object:
     """A model's `get_<name>_display`, its labels looked up in a dict built once: Django's
     own builds a dict of every choice on each call (about 100 µs for the 32 kinds of event,

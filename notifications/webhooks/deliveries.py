@@ -75,10 +75,17 @@ def _earlier_waiting():
     )
 
 
+def _endpoint_paused():
+    """For a delivery (the outer row): its endpoint, paused (its deliveries are held). A
+    condition on the row itself, not a join: the sender's claim stays one UPDATE of the row
+    (see `deliver`)."""
+    return WebhookEndpoint.objects.filter(pk=OuterRef("endpoint_id"), paused=True)
+
+
 def first_in_line():
     """The pending deliveries no earlier one to the same endpoint holds back."""
-    return WebhookDelivery.objects.filter(status=Status.PENDING, endpoint__paused=False).filter(
-        ~Exists(_earlier_waiting())
+    return WebhookDelivery.objects.filter(status=Status.PENDING).filter(
+        ~Exists(_endpoint_paused()), ~Exists(_earlier_waiting())
     )
 
 
@@ -187,9 +194,7 @@ def deliver(*, delivery_id: int) -> int | None:
     # twice (tests/api/test_webhook_delivery.py).
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING)
-        .filter(_due(now))
-        .filter(~Exists(WebhookEndpoint.objects.filter(pk=OuterRef("endpoint_id"), paused=True)))
-        .filter(~Exists(_earlier_waiting()))
+        .filter(_due(now), ~Exists(_endpoint_paused()), ~Exists(_earlier_waiting()))
         .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
     if not claimed:

@@ -39,6 +39,8 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
+from web.formats import choice_labels
+
 register = template.Library()
 
 # Values display_for_value shows as str(value).
@@ -110,14 +112,12 @@ def _choices(cl, name):
         field = cl.lookup_opts.get_field(name)
     except FieldDoesNotExist:
         return None
-    if field.is_relation or field.auto_created or not field.flatchoices:
+    if field.is_relation or field.auto_created:
         return None
     if isinstance(field, (models.DateField, models.TimeField)):
         return None  # their cells are also marked nowrap: Django's own path
-    try:
-        return field, dict(field.flatchoices)
-    except TypeError:  # list-like choices: Django's own path
-        return None
+    labels = choice_labels(field)
+    return None if labels is None else (field, labels)
 
 
 def _reader(cl, name):
