@@ -64,13 +64,18 @@ def copy_file_into(path: Path, connection) -> bool:
 
 
 def save_whole(connection, path: Path) -> None:
-    """`connection`'s SQLite database as the file `path`, written aside, then renamed: two
-    processes saving at once leave one whole file."""
+    """`connection`'s SQLite database as the file `path` (`_write_aside`)."""
+    _write_aside(path, connection.connection.backup)
+
+
+def _write_aside(path: Path, fill) -> None:
+    """The SQLite file `path`, filled by `fill(target connection)` in a file beside it, then
+    renamed: two processes writing it at once leave one whole file."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".sqlite3")
     os.close(handle)
     target = sqlite3.connect(temporary)
     try:
-        connection.connection.backup(target)
+        fill(target)
     finally:
         target.close()
     os.replace(temporary, path)
@@ -97,12 +102,12 @@ def copy_file(source: Path, target: Path) -> None:
 
 
 def keep_file(source: Path, kept: Path) -> None:
-    """Keep the SQLite database `source` as the file `kept`: written aside, then renamed, so
-    two processes keeping one at once leave one whole file."""
-    handle, temporary = tempfile.mkstemp(dir=kept.parent, suffix=".sqlite3")
-    os.close(handle)
-    copy_file(source, Path(temporary))
-    os.replace(temporary, kept)
+    """Keep the SQLite database `source` as the file `kept` (`_write_aside`)."""
+    database = sqlite3.connect(source)
+    try:
+        _write_aside(kept, database.backup)
+    finally:
+        database.close()
 
 
 def postgresql_template() -> str:
