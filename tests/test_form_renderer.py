@@ -48,6 +48,27 @@ def test_inputs_are_djangos_markup(widget):
             assert widget.render("x", value, attrs, renderer=ours) == expected, value
 
 
+TEXTAREAS = [
+    forms.Textarea(),
+    forms.Textarea(attrs={"rows": 2, "cols": 60, "required": True, "disabled": False}),
+    admin_widgets.AdminTextareaWidget(attrs={"data-x": mark_safe("<i>"), "maxlength": 50}),
+]
+
+
+@pytest.mark.parametrize("widget", TEXTAREAS, ids=lambda w: type(w).__name__)
+def test_textareas_are_djangos_markup(widget):
+    """A comment box, empty or shown again with what was typed (escaped, its line breaks and
+    leading spaces kept), as Django's template writes it."""
+    djangos, ours = DjangoTemplates(), QuickRenderer()
+    values = [*VALUES, "  Thiếu BOM\n<b>v2</b> & giá \n", "0", 0]
+    for value in values:
+        for attrs in (None, {"id": "id_reason", "aria-describedby": "id_reason_helptext"}):
+            expected = widget.render("reason", value, attrs, renderer=djangos)
+            assert widget.render("reason", value, attrs, renderer=ours) == expected, value
+    shown = widget.render("reason", "a <b>\n", renderer=ours)
+    assert shown.startswith('<textarea name="reason"') and ">\na &lt;b&gt;\n</textarea>" in shown
+
+
 def test_other_templates_and_overridden_inputs_keep_the_templates(settings, tmp_path):
     ours = QuickRenderer()
     select = forms.Select(choices=[("1", "one")])

@@ -1,8 +1,11 @@
-"""The form renderer: Django's own (DjangoTemplates), with its `<input>` widgets written out.
+"""The form renderer: Django's own (DjangoTemplates), with its `<input>` and `<textarea>`
+widgets written out.
 
 Every input widget (text, hidden, number, checkbox, date, ...) renders `input.html`, which
 includes `attrs.html`: two templates through the renderer for each box, ~0.25 ms apiece, a
-tenth of the staff deal page; each field's label_tag renders `label.html` the same way. Here
+tenth of the staff deal page; a textarea renders `textarea.html` and `attrs.html` (the review
+queue's comment box, a tenth of its CPU); each field's label_tag renders `label.html` the
+same way. Here
 the same markup is built in Python, byte for byte (tests/test_form_renderer.py compares it
 with the templates for every input widget and for labels), as
 long as the template the renderer would load is Django's own: a project or app template
@@ -45,6 +48,7 @@ INPUT_TEMPLATES = frozenset(
     )
 )
 _ATTRS, _INPUT = "django/forms/widgets/attrs.html", "django/forms/widgets/input.html"
+TEXTAREA = "django/forms/widgets/textarea.html"
 LABEL, _LABEL_ATTRS = "django/forms/label.html", "django/forms/attrs.html"
 
 
@@ -70,6 +74,16 @@ def input_html(widget: dict) -> str:
     return (
         f'<input type="{conditional_escape(widget["type"])}"'
         f' name="{conditional_escape(widget["name"])}"{shown}{attrs}>'
+    )
+
+
+def textarea_html(widget: dict) -> str:
+    """django/forms/widgets/textarea.html (and attrs.html) for a widget's context."""
+    value = widget["value"]
+    text = conditional_escape(localize(value)) if value else ""
+    return (
+        f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>'
+        f"\n{text}</textarea>"
     )
 
 
@@ -187,8 +201,8 @@ def related_widget_wrapper_html(context: dict) -> str:
 
 
 class QuickRenderer(DjangoTemplates):
-    """Django's DjangoTemplates renderer; the input widgets' and labels' templates written
-    out."""
+    """Django's DjangoTemplates renderer; the input widgets', textareas' and labels'
+    templates written out."""
 
     def __init__(self):
         super().__init__()
@@ -208,6 +222,8 @@ class QuickRenderer(DjangoTemplates):
     def render(self, template_name, context, request=None):
         if template_name in INPUT_TEMPLATES and self._is_djangos(template_name, _INPUT, _ATTRS):
             return input_html(context["widget"])
+        if template_name == TEXTAREA and self._is_djangos(TEXTAREA, _ATTRS):
+            return textarea_html(context["widget"])
         if template_name == LABEL and self._is_djangos(LABEL, _LABEL_ATTRS):
             return label_html(context)
         if template_name == RELATED and self._is_djangos(RELATED):

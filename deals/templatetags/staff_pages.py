@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
-from django.utils import dateformat
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
@@ -12,7 +11,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from web.formats import grouped
+from web.formats import format_with, grouped
 
 register = template.Library()
 
@@ -53,7 +52,7 @@ def queue_url(context, **changes) -> str:
 
 class _Days:
     """`{{ value|date:"SHORT_DATE_FORMAT" }}` for one page: the language's format looked up
-    once, each day written once (a page's rows share a few days)."""
+    once and written by web.formats (parsed once), each value written once."""
 
     def __init__(self, name: str):
         self.format, self.seen = get_format(name), {}
@@ -63,7 +62,7 @@ class _Days:
             return ""
         value = template_localtime(value)
         if value not in self.seen:
-            self.seen[value] = dateformat.format(value, self.format)
+            self.seen[value] = format_with(value, self.format)
         return self.seen[value]
 
 

@@ -11,6 +11,11 @@ from deals.models import Attachment, Note
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+LOADED_WIDTH = """img => img.complete ? img.naturalWidth : new Promise(done => {
+    img.addEventListener("load", () => done(img.naturalWidth), {once: true});
+    img.addEventListener("error", () => done(0), {once: true});
+})"""
+
 
 def test_attach_a_bom_and_a_photo_then_a_renamed_html_is_refused(
     page, live_server, login, alice, alpha_deal, tmp_path
@@ -34,7 +39,8 @@ def test_attach_a_bom_and_a_photo_then_a_renamed_html_is_refused(
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text("BOM.csv")
     expect(timeline.locator("img.thumbnail")).to_have_count(1)
-    assert timeline.locator("img.thumbnail").evaluate("img => img.naturalWidth") > 0
+    # The thumbnail decodes (its width once loaded or failed, not while it is still loading).
+    assert timeline.locator("img.thumbnail").evaluate(LOADED_WIDTH) > 0
     assert Attachment.objects.filter(deal=alpha_deal).count() == 2
 
     page.locator("[data-action=add-attachment]").click()
