@@ -267,6 +267,19 @@ class TestAtScale:
 
         assert len(after) == len(before)
 
+    @pytest.mark.parametrize("page", ["", "&p=2"])
+    def test_deal_list_counts_deals_alone_and_flags_its_page(self, staff_client, programme, page):
+        """The conflict flag is worked out for the page's rows only: the count never joins
+        every counted deal's customer (the flag's subquery reads its tax code)."""
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get(f"/admin/deals/deal/?stage__exact=proposal{page}")
+
+        counts = count_queries([q["sql"] for q in queries])
+        assert counts and all('"partners_customer"' not in sql for sql in counts), counts
+        shown = rows(response)
+        assert shown and all(isinstance(deal.has_conflict, bool) for deal in shown)
+        assert {deal.stage for deal in shown} == {Deal.Stage.PROPOSAL}
+
     def test_deal_list_keeps_djangos_filter_parameters(self, staff_client, programme, alpha):
         pending = rows(staff_client.get("/admin/deals/deal/?status__exact=pending"))
         proposal = rows(staff_client.get("/admin/deals/deal/?stage__exact=proposal"))
