@@ -586,6 +586,14 @@ def _reader(model, name, model_admin, empty):
         field = model._meta.get_field(name) if isinstance(name, str) else None
     except FieldDoesNotExist:
         field = None
+    if field is not None and field.concrete and field.many_to_one and field.name == name:
+        # A foreign key: its row's name (display_for_field's str of the row), the row read
+        # by the inline's select_related.
+        def related(obj):
+            value = getattr(obj, name)
+            return empty if value is None else str(value)
+
+        return related
     if field is None or not field.concrete or field.is_relation or field.attname != name:
         return lambda obj: _cell(obj, name, model_admin, empty)
     if field.flatchoices:
