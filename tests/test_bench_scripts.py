@@ -250,11 +250,12 @@ def test_load_runs_wrk_and_the_storm(seeded, static_collected):
     if not shutil.which("wrk"):
         pytest.skip("needs wrk (apt-get install wrk)")
 
-    out = run("bench/load.py", "--port", str(free_port()), "--seconds", "1", "--storm", "40",
+    # A short run of each part: the races themselves are tested in the suite (tests/deals/).
+    out = run("bench/load.py", "--port", str(free_port()), "--seconds", "1", "--storm", "12",
               DATABASE_URL=seeded)  # fmt: skip
 
     assert "| floor |" in out and "| deal list |" in out
-    assert "storm: 80 posts from 2 processes, 40 discounts, 40 active ownerships" in out
+    assert "storm: 24 posts from 2 processes, 12 discounts, 12 active ownerships" in out
     assert "0 server errors" in out
 
 
