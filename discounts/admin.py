@@ -85,7 +85,9 @@ class CustomerDiscountInline(admin.TabularInline):
 
 @admin.display(description=_("status"))
 def current_status(obj):
-    return EffectiveStatus(obj.current_status).label
+    # The label as text: a lazy one goes through admin's display_for_value, which compares it
+    # with each empty value (a translation each time, five a cell).
+    return str(EffectiveStatus(obj.current_status).label)
 
 
 @admin.register(Discount)
