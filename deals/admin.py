@@ -114,6 +114,10 @@ class StageChangeInline(NewestInline):
     model = StageChange
     fields = ("at", "from_stage", "to_stage", "from_status", "to_status", "by", "system", "note")
     readonly_fields = ("system",)
+    row_fields = (
+        *("at", "from_stage", "to_stage", "from_status", "to_status", "note"),
+        *("system_code", "system_params", "by__first_name", "by__last_name", "by__email"),
+    )
     ordering = ("-at", "-pk")
     verbose_name_plural = _("stage and review history")
 
@@ -128,6 +132,7 @@ class StageChangeInline(NewestInline):
 class NoteInline(NewestInline):
     model = Note
     fields = ("created_at", "author", "text")
+    row_fields = ("created_at", "text", "author__first_name", "author__last_name", "author__email")
     ordering = ("-created_at", "-pk")
 
     def get_queryset(self, request):
@@ -146,6 +151,10 @@ class AttachmentInline(NewestInline):
         "uploaded_by",
     )
     readonly_fields = fields
+    row_fields = (
+        *("uploaded_at", "kind", "original_name", "size", "content_type", "sha256", "deal_id"),
+        *("uploaded_by__first_name", "uploaded_by__last_name", "uploaded_by__email"),
+    )
     ordering = ("-uploaded_at", "-pk")
 
     def get_queryset(self, request):

@@ -532,7 +532,10 @@ class NewestFormSet(QuickManagementFormMixin, BaseInlineFormSet):
 
     def get_queryset(self):
         if not hasattr(self, "_newest"):
-            rows = list(super().get_queryset()[: self.limit + 1])
+            rows = super().get_queryset()
+            if self.inline.row_fields:
+                rows = rows.only(*self.inline.row_fields)
+            rows = list(rows[: self.limit + 1])
             self.has_more = len(rows) > self.limit
             self._newest = rows[: self.limit]
             for row in self._newest:  # each row's parent is the page's object: no query each
@@ -648,6 +651,9 @@ class NewestInline(admin.TabularInline):
     template = "admin/edit_inline/tabular_newest.html"
     extra = 0
     can_delete = False
+    # The columns the table's cells read, its own and its joined rows' ("by__email", with what
+    # their names read): the rows are read with only those (None: every column).
+    row_fields: tuple | None = None
 
     def get_formset(self, request, obj=None, **kwargs):
         """The formset class, built once per inline class: it depends on nothing of the
