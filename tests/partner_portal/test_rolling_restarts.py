@@ -46,6 +46,22 @@ def test_gunicorn_logs_through_the_json_formatter_in_production(monkeypatch, tmp
     assert logging["formatters"]["json"]["()"] == "pythonjsonlogger.json.JsonFormatter"
 
 
+def test_a_worker_freezes_what_it_loaded_for_the_garbage_collector(monkeypatch, tmp_path):
+    """After a worker loads the portal, its objects are out of the collector's reach: a full
+    collection walks only what requests made."""
+    import gc
+
+    config = _config(monkeypatch, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    try:
+        gc.unfreeze()
+        assert gc.get_freeze_count() == 0
+        config["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > 10_000  # Django, the portal's modules and settings
+        assert len(gc.get_objects()) < gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+
+
 def test_gunicorn_accepts_the_config(tmp_path):
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     done = subprocess.run(
