@@ -152,7 +152,7 @@ class AttachmentInline(NewestInline):
     )
     readonly_fields = fields
     row_fields = (
-        *("uploaded_at", "kind", "original_name", "size", "content_type", "sha256", "deal_id"),
+        *("uploaded_at", "kind", "original_name", "size", "content_type", "sha256"),
         *("uploaded_by__first_name", "uploaded_by__last_name", "uploaded_by__email"),
     )
     ordering = ("-uploaded_at", "-pk")
