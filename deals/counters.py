@@ -6,18 +6,25 @@ proportion to the partner's whole history; instead each service that creates a d
 changes its stage, review status, value or closing calls `record(before, deal)` in its
 transaction, and the dashboard reads at most a few dozen DealCounter rows.
 
+The same call keeps the WonCounter rows: the deals won in each month (by the local day they
+closed) and their value, from which the dashboard's "won this quarter" and "won last quarter"
+are summed (at most six rows instead of every deal closed in two quarters).
+
 `rebuild()` (the `rebuild_deal_counters` command) recomputes every counter from the deals,
 for data loaded in bulk or repaired by hand.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import TruncMonth
 
-from deals.models import OPEN_STAGES, Deal, DealCounter
+from deals.models import OPEN_STAGES, Deal, DealCounter, WonCounter
+from discounts.counters import month_start, truncated_month
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,8 @@ class Snapshot:
     status: str
     is_open: bool
     value: Decimal
+    # The first day of the local month the deal was won in; None unless it is won.
+    won_month: date | None = None
 
     @property
     def bucket(self) -> tuple:
@@ -36,8 +45,14 @@ class Snapshot:
 
 
 def snapshot(deal: Deal) -> Snapshot:
+    won = deal.stage == Deal.Stage.WON and deal.closed_at is not None
     return Snapshot(
-        deal.partner_id, deal.stage, deal.status, deal.closed_at is None, deal.estimated_value
+        deal.partner_id,
+        deal.stage,
+        deal.status,
+        deal.closed_at is None,
+        deal.estimated_value,
+        month_start(deal.closed_at) if won else None,
     )
 
 
@@ -56,6 +71,18 @@ def record(before: Snapshot | None, deal: Deal) -> None:
         count, value = deltas[bucket]
         if count or value:
             _add(bucket, count, value)
+    # The won months after the buckets, in month order: the same order in every transaction.
+    won: dict[date, list] = defaultdict(lambda: [0, Decimal(0)])
+    if before is not None and before.won_month is not None:
+        won[before.won_month][0] -= 1
+        won[before.won_month][1] -= before.value
+    if after.won_month is not None:
+        won[after.won_month][0] += 1
+        won[after.won_month][1] += after.value
+    for month in sorted(won):
+        count, value = won[month]
+        if count or value:
+            _add_won(after.partner_id, month, count, value)
 
 
 def _add(bucket: tuple, count: int, value: Decimal) -> None:
@@ -67,6 +94,15 @@ def _add(bucket: tuple, count: int, value: Decimal) -> None:
     # First deal in this bucket: create the row (a concurrent creator wins harmlessly).
     DealCounter.objects.bulk_create([DealCounter(**key)], ignore_conflicts=True)
     DealCounter.objects.filter(**key).update(**changes)
+
+
+def _add_won(partner_id: int, month: date, count: int, value: Decimal) -> None:
+    key = {"partner_id": partner_id, "month": month}
+    changes = {"count": F("count") + count, "value": F("value") + value}
+    if WonCounter.objects.filter(**key).update(**changes):
+        return
+    WonCounter.objects.bulk_create([WonCounter(**key)], ignore_conflicts=True)
+    WonCounter.objects.filter(**key).update(**changes)
 
 
 def dashboard_figures(partner) -> tuple[dict, list[dict]]:
@@ -106,6 +142,31 @@ def fresh_counts(partner_ids=None) -> dict[tuple, tuple[int, Decimal]]:
     }
 
 
+def fresh_won() -> dict[tuple, tuple[int, Decimal]]:
+    """The won months as the deals say they should be: {(partner id, month): (count, value)}."""
+    counts: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    won = (
+        Deal.objects.order_by()
+        .filter(stage=Deal.Stage.WON, closed_at__isnull=False)
+        .annotate(m=TruncMonth("closed_at"))
+        .values("partner_id", "m")
+        .annotate(n=Count("pk"), v=Sum("estimated_value"))
+    )
+    for row in won:
+        entry = counts[(row["partner_id"], truncated_month(row["m"]))]
+        entry[0] += row["n"]
+        entry[1] += row["v"] or 0
+    return {key: (n, v) for key, (n, v) in counts.items()}
+
+
+def stored_won() -> dict[tuple, tuple[int, Decimal]]:
+    return {
+        (c.partner_id, c.month): (c.count, c.value)
+        for c in WonCounter.objects.all()
+        if c.count or c.value
+    }
+
+
 def stored_counts(partner_ids=None) -> dict[tuple, tuple[int, Decimal]]:
     counters = DealCounter.objects.filter(count__gt=0)
     if partner_ids is not None:
@@ -124,4 +185,10 @@ def rebuild() -> int:
         for (partner_id, stage, status, is_open), (n, v) in fresh_counts().items()
     ]
     DealCounter.objects.bulk_create(counters, batch_size=1000)
-    return len(counters)
+    WonCounter.objects.all().delete()
+    won = [
+        WonCounter(partner_id=partner_id, month=month, count=n, value=v)
+        for (partner_id, month), (n, v) in fresh_won().items()
+    ]
+    WonCounter.objects.bulk_create(won, batch_size=1000)
+    return len(counters) + len(won)

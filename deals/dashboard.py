@@ -2,9 +2,9 @@
 
 Every figure is one count over an index range whose size is bounded by the partner's open
 deals or by a date window, never by its whole history: the open-deal figures read partial
-indexes holding open deals only, each counted no further than COUNT_CAP; the quarters read
-the won deals' (partner, closed_at) index, which holds their values; the discounts read
-(partner, valid_until). Each figure names the deal or discount list view that lists the same
+indexes holding open deals only, each counted no further than COUNT_CAP; the quarters sum
+the partner's won-deal counters for six months (kept by the services, `deals.counters`); the
+discounts read (partner, valid_until). Each figure names the deal or discount list view that lists the same
 rows (`deal_view_filter` here, `discounts.selectors.ending_soon_filter`), so the number
 and the list always agree.
 """
@@ -12,11 +12,11 @@ and the list always agree.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from deals.models import Deal
+from deals.models import Deal, WonCounter
 from discounts.models import Discount
 from discounts.selectors import ending_soon_filter
 from partners.models import Partner
@@ -129,23 +129,24 @@ class Quarters:
 
 
 def won_quarters(partner, today: date | None = None) -> Quarters:
+    """Deals won this quarter and last, with their value: summed from the partner's won-deal
+    counters for those six months (`deals.counters`), the same deals the "won-this-quarter"
+    and "won-last-quarter" list views show."""
     today = today or timezone.localdate()
     this_q, last_q = quarter(today, 0), quarter(today, -1)
-    won = Deal.objects.filter(
-        partner=partner, stage=Deal.Stage.WON, **_closed_between(last_q[0], this_q[1])
-    )
-    this_range = Q(**_closed_between(*this_q))
-    figures = won.aggregate(
-        this_count=Count("pk", filter=this_range),
-        this_value=Sum("estimated_value", filter=this_range),
-        last_count=Count("pk", filter=~this_range),
-        last_value=Sum("estimated_value", filter=~this_range),
-    )
+    this_count = this_value = last_count = last_value = 0
+    for row in WonCounter.objects.filter(
+        partner=partner, month__gte=last_q[0], month__lte=this_q[1]
+    ):
+        if row.month >= this_q[0]:
+            this_count, this_value = this_count + row.count, this_value + row.value
+        else:
+            last_count, last_value = last_count + row.count, last_value + row.value
     return Quarters(
-        this_count=figures["this_count"],
-        this_value=int(figures["this_value"] or 0),
-        last_count=figures["last_count"],
-        last_value=int(figures["last_value"] or 0),
+        this_count=this_count,
+        this_value=int(this_value),
+        last_count=last_count,
+        last_value=int(last_value),
         this_first=this_q[0],
         last_first=last_q[0],
     )

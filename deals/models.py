@@ -640,6 +640,36 @@ class DealCounter(models.Model):
         return f"{self.partner_id} {self.stage}/{self.status}: {self.count}"
 
 
+class WonCounter(models.Model):
+    """How many deals a partner won in one month (by the local day they closed) and their
+    estimated value: the dashboard's "won this quarter" and "won last quarter", read from at
+    most six rows instead of every deal closed in the last two quarters.
+
+    Kept by `deals.counters` beside DealCounter, in the transaction of every change a service
+    makes; `rebuild_deal_counters` recomputes them from the deals. A voided win stays won (the
+    deal keeps its stage), so it still counts, as it does in the list the figure links to.
+    """
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="+", verbose_name=_("partner")
+    )
+    month = models.DateField(_("month"))
+    count = models.BigIntegerField(_("deals"), default=0)
+    value = models.DecimalField(
+        _("estimated value (VND)"), max_digits=24, decimal_places=0, default=0
+    )
+
+    class Meta:
+        verbose_name = _("won deals counter")
+        verbose_name_plural = _("won deals counters")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "month"], name="one_won_counter_a_month")
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.month:%Y-%m}: {self.count}"
+
+
 class PendingDeletion(models.Model):
     """A stored object that no attachment may point at: `purge_orphans` deletes it once due.
 

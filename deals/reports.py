@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from deals.models import Deal, DealCounter
 from discounts import counters as discount_counters
+from discounts.counters import truncated_month
 from web.digests import sha256_hex
 
 REPORT_MONTHS = 12
@@ -60,7 +61,7 @@ def won_by_month(partner, today: date | None = None) -> list[MonthValue]:
         .values("month")
         .annotate(value=Sum("estimated_value"), count=Count("pk"))
     )
-    by_month = {_as_date(row["month"]): row for row in rows}
+    by_month = {truncated_month(row["month"]): row for row in rows}
     return [
         MonthValue(
             month=month,
@@ -69,13 +70,6 @@ def won_by_month(partner, today: date | None = None) -> list[MonthValue]:
         )
         for month in month_starts(today)
     ]
-
-
-def _as_date(value) -> date:
-    if hasattr(value, "date"):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-        return value.date().replace(day=1)
-    return value.replace(day=1)
 
 
 @dataclass(frozen=True)

@@ -23,16 +23,17 @@ from django.utils import timezone
 from discounts.models import CustomerDiscount, Discount, DiscountCounter
 
 
-def _month(moment) -> date:
+def month_start(moment) -> date:
+    """The first day of the local month of an aware datetime: the month a counter row holds."""
     return timezone.localtime(moment).date().replace(day=1)
 
 
 def record_issued(discount: Discount) -> None:
-    _add(discount.partner_id, _month(discount.created_at), issued=1)
+    _add(discount.partner_id, month_start(discount.created_at), issued=1)
 
 
 def record_passed_on(customer_discount: CustomerDiscount, partner_id: int) -> None:
-    _add(partner_id, _month(customer_discount.created_at), passed_on=1)
+    _add(partner_id, month_start(customer_discount.created_at), passed_on=1)
 
 
 def _add(partner_id: int, month: date, *, issued: int = 0, passed_on: int = 0) -> None:
@@ -64,7 +65,7 @@ def fresh_counts() -> dict[tuple[int, date], list[int]]:
         .annotate(n=Count("pk"))
     )
     for row in issued:
-        counts[(row["partner_id"], _as_date(row["m"]))][0] += row["n"]
+        counts[(row["partner_id"], truncated_month(row["m"]))][0] += row["n"]
     passed_on = (
         CustomerDiscount.objects.order_by()
         .annotate(m=TruncMonth("created_at"))
@@ -72,7 +73,7 @@ def fresh_counts() -> dict[tuple[int, date], list[int]]:
         .annotate(n=Count("pk"))
     )
     for row in passed_on:
-        counts[(row["discount__partner_id"], _as_date(row["m"]))][1] += row["n"]
+        counts[(row["discount__partner_id"], truncated_month(row["m"]))][1] += row["n"]
     return dict(counts)
 
 
@@ -84,8 +85,9 @@ def stored_counts() -> dict[tuple[int, date], list[int]]:
     }
 
 
-def _as_date(value) -> date:
-    # TruncMonth gives an aware datetime in the current time zone (a date on SQLite, sometimes).
+def truncated_month(value) -> date:
+    """A TruncMonth value as the first day of its month: TruncMonth gives an aware datetime in
+    the current time zone (a date on SQLite, sometimes)."""
     if hasattr(value, "date"):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
         return value.date().replace(day=1)

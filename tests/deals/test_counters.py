@@ -4,18 +4,21 @@ Random sequences of every service that creates a deal or moves its stage, review
 value or closing; after each step the stored counters equal the aggregate over the deals.
 """
 
+import importlib
 import io
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from deals import counters
-from deals.models import Deal, DealCounter
+from deals.models import Deal, DealCounter, WonCounter
 from deals.services import (
     approve_deal,
     change_stage,
@@ -97,18 +100,57 @@ class DealCounterProperties(TestCase):
             except ValidationError:
                 self.refused += 1  # a refused step changes nothing, counters included
             assert counters.stored_counts() == counters.fresh_counts()
+            assert counters.stored_won() == counters.fresh_won()
 
 
 @pytest.mark.django_db
 def test_rebuild_command_repairs_counters():
     deal = DealFactory(approved=True, stage="proposal")
+    won = DealFactory(
+        partner=deal.partner,
+        approved=True,
+        stage="won",
+        estimated_value=7,
+        closed_at=timezone.now(),
+    )
     DealCounter.objects.all().update(count=99)
+    WonCounter.objects.all().update(count=99)
     DealFactory(partner=deal.partner)
 
     call_command("rebuild_deal_counters", stdout=io.StringIO())
 
     assert counters.stored_counts() == counters.fresh_counts()
+    assert counters.stored_won() == {
+        (deal.partner_id, timezone.localtime(won.closed_at).date().replace(day=1)): (1, 7)
+    }
     assert counters.stored_counts()[(deal.partner_id, "proposal", "approved", True)] == (
         1,
         Decimal("100000000"),
+    )
+
+
+@pytest.mark.django_db
+def test_a_win_counts_in_the_month_it_closed_and_the_migration_fills_the_same(alpha, alice):
+    deal = DealFactory(
+        partner=alpha,
+        created_by=alice,
+        approved=True,
+        stage="negotiation",
+        estimated_value=5_000_000,
+    )
+    assert WonCounter.objects.count() == 0
+
+    change_stage(deal, "won", by=alice)
+
+    deal.refresh_from_db()
+    month = timezone.localtime(deal.closed_at).date().replace(day=1)
+    assert counters.stored_won() == {(deal.partner_id, month): (1, Decimal(5_000_000))}
+    # The release's migration fills the counters from the deals already won, the same way.
+    fill = importlib.import_module("deals.migrations.0015_won_counters").fill_counters
+    WonCounter.objects.all().delete()
+    fill(django_apps, None)
+    assert (
+        counters.stored_won()
+        == counters.fresh_won()
+        == {(deal.partner_id, month): (1, Decimal(5_000_000))}
     )

@@ -75,10 +75,24 @@ def test_quarters_split_the_wins_by_the_day_they_closed(alpha):
             estimated_value=value,
         )
 
+    # A win two quarters back and another partner's win count in neither.
+    DealFactory(
+        partner=alpha,
+        approved=True,
+        stage="won",
+        estimated_value=50,
+        closed_at=noon - timedelta(days=(today - last_first).days + 100),
+    )
+    DealFactory(approved=True, stage="won", closed_at=noon, estimated_value=70)
+
     quarters = dashboard.won_quarters(alpha, today)
 
     assert (quarters.this_count, quarters.this_value) == (1, 300)
     assert (quarters.last_count, quarters.last_value, quarters.change) == (1, 100, 200)
+    # The figures agree with the lists they link to.
+    for view, count in (("won-this-quarter", 1), ("won-last-quarter", 1)):
+        listed = Deal.objects.filter(partner=alpha).filter(dashboard.deal_view_filter(view))
+        assert listed.count() == count
 
 
 def test_dashboard_numbers_link_to_their_filtered_lists(alice_client, alpha):
