@@ -39,11 +39,21 @@ def lines_of(statement: Statement) -> QuerySet[StatementLine]:
 LINE_PAGE_SIZE = 50
 
 
+def paged_lines(statement: Statement) -> QuerySet[StatementLine]:
+    """The statement's lines for a page by id (the portal's and the API's): each page's
+    customers and products come in a query of their own, after the page is cut. Joined
+    into the page's query, PostgreSQL would join every line of the statement before the
+    limit when its statistics predate the statement (a month's new statement always does
+    until the next ANALYZE): 73 ms for the busiest partner's 14,600 lines at 1M deals,
+    against 4 ms for the page alone."""
+    return statement.lines.prefetch_related("customer", "product")
+
+
 def line_page(statement: Statement, *, cursor: str = "", size: int = LINE_PAGE_SIZE):
     """A page of the statement's lines in reading order: a range of ids, since drafting
     creates them in that order (a partner with 10,000 accounts has some 15,000 lines)."""
     return keyset_page(
-        statement.lines.select_related("customer", "product"),
+        paged_lines(statement),
         ordering=("pk",),
         cursor=cursor,
         scope=f"statement-lines|{statement.pk}",

@@ -58,8 +58,7 @@ class StatementLines(PartnerAPIView):
     )
     def get(self, request, pk):
         statement = selectors.get_statement_for_partner(self.partner, pk)
-        lines = statement.lines.select_related("customer", "product")
-        page = self.paginate_queryset(lines)
+        page = self.paginate_queryset(selectors.paged_lines(statement))
         return self.get_paginated_response(s.StatementLineSerializer(page, many=True).data)
 
 

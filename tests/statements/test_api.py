@@ -76,13 +76,17 @@ def sent(alpha, staff, billing_api, account, october_discounts, vserver):
     return send_statement(Statement.objects.get(partner=alpha, month=OCTOBER), by=staff)
 
 
-def test_partner_reads_its_statements_and_pdf(alpha_api, sent):
+def test_partner_reads_its_statements_and_pdf(alpha_api, sent, account):
     listing = alpha_api.get("/api/v1/statements/").json()["results"]
     assert [(row["id"], row["total"]) for row in listing] == [(sent.pk, "262000")]
     detail = alpha_api.get(f"/api/v1/statements/{sent.pk}/").json()
     assert detail["lines"].endswith(f"/api/v1/statements/{sent.pk}/lines/")
     lines = alpha_api.get(f"/api/v1/statements/{sent.pk}/lines/").json()
     assert [line["amount"] for line in lines["results"]] == ["150000", "112000"]
+    # Each line names its customer and product (read after the page is cut).
+    assert {(line["customer_name"], line["product"]) for line in lines["results"]} == {
+        (account.customer.name, "vserver")
+    }
     first = alpha_api.get(f"/api/v1/statements/{sent.pk}/lines/", {"limit": 1}).json()
     rest = alpha_api.get(first["next"]).json()
     assert [line["amount"] for line in first["results"] + rest["results"]] == ["150000", "112000"]
