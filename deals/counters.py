@@ -72,17 +72,17 @@ def record(before: Snapshot | None, deal: Deal) -> None:
         if count or value:
             _add(bucket, count, value)
     # The won months after the buckets, in month order: the same order in every transaction.
-    won: dict[date, list] = defaultdict(lambda: [0, Decimal(0)])
+    won: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
     if before is not None and before.won_month is not None:
-        won[before.won_month][0] -= 1
-        won[before.won_month][1] -= before.value
+        won[(before.partner_id, before.won_month)][0] -= 1
+        won[(before.partner_id, before.won_month)][1] -= before.value
     if after.won_month is not None:
-        won[after.won_month][0] += 1
-        won[after.won_month][1] += after.value
-    for month in sorted(won):
-        count, value = won[month]
+        won[(after.partner_id, after.won_month)][0] += 1
+        won[(after.partner_id, after.won_month)][1] += after.value
+    for partner_id, month in sorted(won):
+        count, value = won[(partner_id, month)]
         if count or value:
-            _add_won(after.partner_id, month, count, value)
+            _add_won(partner_id, month, count, value)
 
 
 def _add(bucket: tuple, count: int, value: Decimal) -> None:
