@@ -13,8 +13,8 @@ def fill_counters(apps, schema_editor):
     """The won months from the deals already there (the dashboard reads them from now on).
     Wins the previous release makes while this one rolls out are counted after
     `rebuild_deal_counters` (docs/operations.md)."""
-    deal = apps.get_model("deals", "Deal")
-    counter = apps.get_model("deals", "WonCounter")
+    Deal = apps.get_model("deals", "Deal")
+    WonCounter = apps.get_model("deals", "WonCounter")
     counts = defaultdict(lambda: [0, 0])
 
     def month(value):
@@ -24,7 +24,7 @@ def fill_counters(apps, schema_editor):
         return value.replace(day=1)
 
     won = (
-        deal.objects.order_by()
+        Deal.objects.order_by()
         .filter(stage="won", closed_at__isnull=False)
         .annotate(m=TruncMonth("closed_at"))
         .values("partner_id", "m")
@@ -34,8 +34,8 @@ def fill_counters(apps, schema_editor):
         entry = counts[(row["partner_id"], month(row["m"]))]
         entry[0] += row["n"]
         entry[1] += row["v"] or 0
-    counter.objects.bulk_create(
-        [counter(partner_id=p, month=m, count=n, value=v) for (p, m), (n, v) in counts.items()],
+    WonCounter.objects.bulk_create(
+        [WonCounter(partner_id=p, month=m, count=n, value=v) for (p, m), (n, v) in counts.items()],
         batch_size=1000,
     )
 
