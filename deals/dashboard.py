@@ -4,9 +4,9 @@ Every figure is one count over an index range whose size is bounded by the partn
 deals or by a date window, never by its whole history: the open-deal figures read partial
 indexes holding open deals only, each counted no further than COUNT_CAP; the quarters sum
 the partner's won-deal counters for six months (kept by the services, `deals.counters`); the
-discounts read (partner, valid_until). Each figure names the deal or discount list view that lists the same
-rows (`deal_view_filter` here, `discounts.selectors.ending_soon_filter`), so the number
-and the list always agree.
+discounts read (partner, valid_until). Each figure names the deal or discount list view that
+lists the same rows (`deal_view_filter` here, `discounts.selectors.ending_soon_filter`), so
+the number and the list always agree.
 """
 
 from dataclasses import dataclass
