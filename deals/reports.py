@@ -1,9 +1,10 @@
 """Reads for the dashboard's and the reports page's figures, scoped to one partner.
 
-Each figure is one aggregate query over an index range (the partner's deals closed in the
-window, read from the `deal_closed_figures` index alone on PostgreSQL; its discounts created
-in the window), never a walk over the partner's whole history. The closed-deal figures read
-a year of closed deals (a fifth of a second for a partner with 100,000 of them), so
+Each figure is one query over at most a year: the won value by month sums the partner's
+won-deal counters (12 rows), the discount figures its discount counters (12 rows); the win
+rate and the median days to win read the deals closed in the window from the
+`deal_closed_figures` index alone on PostgreSQL, never the partner's whole history. Those
+read a year of closed deals (65 ms for the busiest partner at 1M deals), so
 `closed_deal_figures` keeps them in the cache until one of the partner's deals closes.
 """
 
@@ -12,13 +13,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
-from deals.models import Deal, DealCounter
+from deals.models import Deal, DealCounter, WonCounter
 from discounts import counters as discount_counters
-from discounts.counters import truncated_month
 from web.digests import sha256_hex
 
 REPORT_MONTHS = 12
@@ -52,23 +51,19 @@ def _closed_in_window(partner, start):
 
 
 def won_by_month(partner, today: date | None = None) -> list[MonthValue]:
-    """Won value and count per month (by the day the deal was won), the last 12 months."""
-    today = today or timezone.localdate()
-    rows = (
-        _closed_in_window(partner, window_start(today))
-        .filter(stage=Deal.Stage.WON)
-        .annotate(month=TruncMonth("closed_at"))
-        .values("month")
-        .annotate(value=Sum("estimated_value"), count=Count("pk"))
-    )
-    by_month = {truncated_month(row["month"]): row for row in rows}
+    """Won value and count per month (by the day the deal was won), the last 12 months: from
+    the partner's won-deal counters (at most 12 rows, `deals.counters`), not its closed deals."""
+    months = month_starts(today or timezone.localdate())
+    by_month = {
+        row.month: row for row in WonCounter.objects.filter(partner=partner, month__gte=months[0])
+    }
     return [
         MonthValue(
             month=month,
-            value=int(by_month.get(month, {}).get("value") or 0),
-            count=by_month.get(month, {}).get("count", 0),
+            value=int(by_month[month].value) if month in by_month else 0,
+            count=by_month[month].count if month in by_month else 0,
         )
-        for month in month_starts(today)
+        for month in months
     ]
 
 
