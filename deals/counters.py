@@ -20,11 +20,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from deals.models import OPEN_STAGES, Deal, DealCounter, WonCounter
-from discounts.counters import month_start, truncated_month
+from discounts.counters import add_to_counter, month_start, truncated_month
 
 
 @dataclass(frozen=True)
@@ -82,27 +82,15 @@ def record(before: Snapshot | None, deal: Deal) -> None:
     for partner_id, month in sorted(won):
         count, value = won[(partner_id, month)]
         if count or value:
-            _add_won(partner_id, month, count, value)
+            add_to_counter(
+                WonCounter, {"partner_id": partner_id, "month": month}, count=count, value=value
+            )
 
 
 def _add(bucket: tuple, count: int, value: Decimal) -> None:
     partner_id, stage, status, is_open = bucket
     key = {"partner_id": partner_id, "stage": stage, "status": status, "is_open": is_open}
-    changes = {"count": F("count") + count, "value": F("value") + value}
-    if DealCounter.objects.filter(**key).update(**changes):
-        return
-    # First deal in this bucket: create the row (a concurrent creator wins harmlessly).
-    DealCounter.objects.bulk_create([DealCounter(**key)], ignore_conflicts=True)
-    DealCounter.objects.filter(**key).update(**changes)
-
-
-def _add_won(partner_id: int, month: date, count: int, value: Decimal) -> None:
-    key = {"partner_id": partner_id, "month": month}
-    changes = {"count": F("count") + count, "value": F("value") + value}
-    if WonCounter.objects.filter(**key).update(**changes):
-        return
-    WonCounter.objects.bulk_create([WonCounter(**key)], ignore_conflicts=True)
-    WonCounter.objects.filter(**key).update(**changes)
+    add_to_counter(DealCounter, key, count=count, value=value)
 
 
 def dashboard_figures(partner) -> tuple[dict, list[dict]]:

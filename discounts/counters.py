@@ -37,13 +37,24 @@ def record_passed_on(customer_discount: CustomerDiscount, partner_id: int) -> No
 
 
 def _add(partner_id: int, month: date, *, issued: int = 0, passed_on: int = 0) -> None:
-    key = {"partner_id": partner_id, "month": month}
-    changes = {"issued": F("issued") + issued, "passed_on": F("passed_on") + passed_on}
-    if DiscountCounter.objects.filter(**key).update(**changes):
+    add_to_counter(
+        DiscountCounter,
+        {"partner_id": partner_id, "month": month},
+        issued=issued,
+        passed_on=passed_on,
+    )
+
+
+def add_to_counter(model, key: dict, **deltas) -> None:
+    """Add `deltas` to the counter row of `model` named by `key` (its unique fields), in the
+    caller's transaction: an UPDATE, or for the key's first change the row is created first
+    (a concurrent creator wins harmlessly: ignore_conflicts) and then updated. The deal,
+    won-deal and discount counters all keep their rows this way."""
+    changes = {field: F(field) + delta for field, delta in deltas.items()}
+    if model.objects.filter(**key).update(**changes):
         return
-    # The month's first: create the row (a concurrent creator wins harmlessly), then add.
-    DiscountCounter.objects.bulk_create([DiscountCounter(**key)], ignore_conflicts=True)
-    DiscountCounter.objects.filter(**key).update(**changes)
+    model.objects.bulk_create([model(**key)], ignore_conflicts=True)
+    model.objects.filter(**key).update(**changes)
 
 
 def figures_since(partner, first_month: date) -> tuple[int, int]:
