@@ -26,6 +26,9 @@ from tests.factories import (
 from tests.settings_for_tests import EVERY_TEST
 
 
+# tryfirst: pytest-xdist names the groups in the tests' ids in its own hook of this name,
+# which pluggy calls before a conftest's (the plugin registered last runs first).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """How pytest-xdist shares the tests out (`make test`: -n auto --dist loadgroup): a file's
     tests stay together on one worker, so its module fixtures (a second Django process, a
@@ -38,10 +41,12 @@ def pytest_collection_modifyitems(items):
         group = getattr(item.module, "XDIST_GROUP", None) or item.nodeid.split("::")[0]
         params = getattr(item, "callspec", None) and item.callspec.params
         if params and "ui" in params:
-            group += "@" + params["ui"][0]  # the viewport: desktop or phone
+            group += "|" + params["ui"][0]  # the viewport: desktop or phone
         split = getattr(item.module, "XDIST_SPLIT_BY", None)  # a parameter that splits a file
         if params and split in params:
-            group += f"@{params[split]}"
+            group += f"|{params[split]}"
+        # xdist adds "@group" to the test's id and reads the group after the last "@": so
+        # no "@" (nor "]") in a group's name.
         item.add_marker(pytest.mark.xdist_group(group))
     # xdist hands the groups out in the order collected: the longest first (the bench
     # scripts, then the browser flows), so no long group starts last and leaves one core
@@ -52,6 +57,19 @@ def pytest_collection_modifyitems(items):
         path = item.nodeid.split("::")[0]
         tiers[path] = min(tiers.get(path, 3), _tier(item))
     items.sort(key=lambda item: tiers[item.nodeid.split("::")[0]])
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, absent with -p no:xdist
+def pytest_xdist_node_collection_finished(node, ids):
+    """Each test's group is named in the id a pytest-xdist worker sends (`--dist loadgroup`):
+    when none is (pytest 9.2 beside pytest-xdist 3.8), the groups are silently ignored and a
+    file's tests go to both workers, each building the file's module fixtures. Stop instead."""
+    if node.config.getvalue("dist") == "loadgroup" and ids and not any("@" in i for i in ids):
+        pytest.exit(
+            f"pytest-xdist put none of the {len(ids)} tests in a group: a pytest it does not "
+            "support (pyproject.toml pins pytest below 9.2)",
+            returncode=3,
+        )
 
 
 def _tier(item) -> int:
