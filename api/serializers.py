@@ -3,7 +3,7 @@ field refuses exactly what its schema refuses: api/schema.py); the services deci
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
@@ -467,7 +467,8 @@ class Rfc3339Field(serializers.DateTimeField):
     default_error_messages = {
         "invalid_datetime": _(
             "Give a date and time in RFC 3339 with its offset, e.g. 2026-12-01T08:00:00Z."
-        )
+        ),
+        "out_of_range": _("Give a date and time between the years 1 and 9999 in UTC."),
     }
 
     def get_value(self, dictionary):
@@ -482,9 +483,14 @@ class Rfc3339Field(serializers.DateTimeField):
         fraction = (fraction or "")[:7]  # microseconds: Python keeps no more
         offset = "+00:00" if offset in ("Z", "z") else offset
         try:
-            return datetime.fromisoformat(f"{day}T{time}{fraction}{offset}")
+            moment = datetime.fromisoformat(f"{day}T{time}{fraction}{offset}")
         except ValueError:
             self.fail("invalid_datetime")
+        # In UTC: PostgreSQL takes offsets up to 15:59, RFC 3339 (and Python) up to 23:59.
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:00:00-05:00 is in the year 10000 in UTC
+            self.fail("out_of_range")
 
 
 def _updated_since_field():

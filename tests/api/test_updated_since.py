@@ -98,6 +98,32 @@ def test_deals_updated_since_refuses_a_value_that_is_not_rfc_3339(alpha_api, thr
     ]
 
 
+def test_updated_since_takes_any_offset_rfc_3339_allows(alpha_api, three_deals):
+    """+19:48 is a valid RFC 3339 offset that PostgreSQL refuses in a timestamp (it takes up
+    to 15:59): the moment is read in UTC, and the answer is the same as for its UTC form."""
+    old, tied_a, tied_b = three_deals
+
+    far = alpha_api.get("/api/v1/deals/", {"updated_since": "2026-11-02T03:48:00+19:48"})
+    utc = alpha_api.get("/api/v1/deals/", {"updated_since": "2026-11-01T08:00:00Z"})
+    west = alpha_api.get("/api/v1/deals/", {"updated_since": "2026-10-30T12:00:00-20:00"})
+
+    assert ids(far) == ids(utc) == [tied_a.pk, tied_b.pk]
+    assert ids(west) == [old.pk, tied_a.pk, tied_b.pk]  # 2026-10-31T08:00Z: the day before
+    assert (
+        ids(alpha_api.get("/api/v1/deals/", {"updated_since": "9432-09-28T14:13:03+19:48"})) == []
+    )
+
+
+def test_updated_since_beyond_the_year_9999_in_utc_is_refused(alpha_api, three_deals):
+    response = alpha_api.get("/api/v1/deals/", {"updated_since": "9999-12-31T23:00:00-05:00"})
+
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("updated_since", "out_of_range")
+    ]
+    assert "9999" in response.json()["errors"][0]["detail"]
+
+
 def test_deals_updated_since_refuses_another_sort(alpha_api, three_deals):
     response = alpha_api.get(
         "/api/v1/deals/", {"updated_since": "2026-11-01T08:00:00Z", "sort": "-value"}
