@@ -13,7 +13,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from web.paging import InvalidCursor, keyset_page
+from web.paging import InvalidCursor, keyset_page, whole_number
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
@@ -50,7 +50,8 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get(self.limit_query_param)
         if raw is None:
             return DEFAULT_LIMIT
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        limit = whole_number(raw)
+        if limit is None or not 1 <= limit <= MAX_LIMIT:
             raise ValidationError(
                 {
                     self.limit_query_param: [
@@ -58,7 +59,7 @@ class KeysetPagination(BasePagination):
                     ]
                 }
             )
-        return int(raw)
+        return limit
 
     def get_next_link(self):
         if not self.page.next_cursor:

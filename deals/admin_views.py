@@ -26,6 +26,7 @@ from partners.selectors import production_partners
 from web.admin import FastAutocompleteSelect, KnownModelChoiceField, QuickSelect
 from web.charts import bar_chart, compact_vnd
 from web.export import csv_response
+from web.paging import whole_number
 
 
 def _require(request, permission: str) -> None:
@@ -99,7 +100,7 @@ ACTION_DONE = {
 
 
 def _ids(values) -> list[int]:
-    return [int(value) for value in values if str(value).isdigit()][:500]
+    return [pk for pk in map(whole_number, values) if pk is not None][:500]
 
 
 def _requested(post) -> tuple[str, list[int], bool]:

@@ -16,14 +16,13 @@ from notifications.forms import PreferenceForm
 from notifications.messages import message
 from notifications.models import Preference
 from notifications.recipients import kinds_heard_by
+from web.paging import whole_number
 
 
 @login_required
 def notification_list(request):
     before = request.GET.get("before", "")
-    rows, next_cursor = selectors.inbox_page(
-        request.user, before=int(before) if before.isdigit() else None
-    )
+    rows, next_cursor = selectors.inbox_page(request.user, before=whole_number(before))
     in_admin = services.reads_in_admin(request.user)
     items = [
         {

@@ -19,6 +19,7 @@ from admin_auto_filters.filters import AutocompleteSelect
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import (
     display_for_field,
     display_for_value,
@@ -126,10 +127,14 @@ class ScaleChangeList(ChangeList):
         return super().get_ordering_field(field_name)
 
     def get_ordering_field_columns(self):
+        # A hand-made ?o= may name a column the list does not have (?o=99): no sort, as
+        # Django's own get_ordering() skips it.
+        columns = len(self.list_display)
         return {
             index: direction
             for index, direction in super().get_ordering_field_columns().items()
-            if self.sortable_by is None or self.list_display[index] in self.sortable_by
+            if 0 <= index < columns
+            and (self.sortable_by is None or self.list_display[index] in self.sortable_by)
         }
 
     def _get_deterministic_ordering(self, ordering):
@@ -414,6 +419,20 @@ class AutocompleteFilter(_AutocompleteFilter):
             _media_added.add(key)
 
 
+def _check_ids(raw, field) -> None:
+    """The ids a filter box got (`?partner__id__exact=`), each one its row's key can be: any
+    other (`?partner__id__exact=abc`) is the list's "?e=1" page, Django's answer to a bad
+    lookup, instead of an error while the box reads the row it names."""
+    key = field.target_field
+    for value in raw if isinstance(raw, list) else [raw]:
+        if value in (None, ""):
+            continue
+        try:
+            key.run_validators(key.to_python(value))  # a number, in the column's range
+        except ValidationError as error:
+            raise IncorrectLookupParameters(error) from None
+
+
 def autocomplete_filter(field: str, title, parameter: str = "") -> type[AutocompleteFilter]:
     """An AutocompleteFilter class for the foreign key `field` ("partner", or a path such as
     "discount__partner"), with Django's own parameter name unless `parameter` is given."""
@@ -425,6 +444,7 @@ def autocomplete_filter(field: str, title, parameter: str = "") -> type[Autocomp
             for step in path:
                 related = related._meta.get_field(step).related_model
             self.rel_model = related if path else None
+            _check_ids(params.get(self.parameter_name), related._meta.get_field(name))
             super().__init__(request, params, model, model_admin)
 
     Filter.title = title

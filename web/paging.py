@@ -10,6 +10,7 @@ counted only up to COUNT_CAP rows ("1,000+"): an exact COUNT(*) of a partner's w
 history on every request is what made the lists slow.
 """
 
+import re
 from dataclasses import dataclass, replace
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -50,6 +51,19 @@ def clean_search(q: str | None) -> str:
     """
     q = (q or "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH].strip()
     return q if len(q) >= SEARCH_MIN_LENGTH else ""
+
+
+# An id or a count from a request: ASCII digits, few enough for a database's bigint.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(raw) -> int | None:
+    """`raw` (a query or form value) as a whole number, or None when it is not one: ASCII
+    digits only, at most 18 of them. `str.isdigit()` also takes "²" and other digits `int()`
+    refuses, and a longer number is past the database's integers."""
+    if isinstance(raw, str) and _WHOLE_NUMBER.fullmatch(raw):
+        return int(raw)
+    return None
 
 
 def capped_ids(queryset: QuerySet, cap: int | None = None) -> list | None:

@@ -205,7 +205,17 @@ def test_list_filters_and_sorts_like_the_page(alpha_api, alpha, alice):
 
 @pytest.mark.parametrize(
     "params",
-    [{"stage": "nope"}, {"sort": "title"}, {"limit": "0"}, {"limit": "x"}, {"cursor": "garbage"}],
+    [
+        {"stage": "nope"},
+        {"sort": "title"},
+        {"limit": "0"},
+        {"limit": "x"},
+        {"cursor": "garbage"},
+        # Digits int() refuses ("²" is a digit to str.isdigit()), and a number past bigint.
+        {"limit": "²"},
+        {"limit": "٣"},
+        {"limit": "9" * 40},
+    ],
 )
 def test_list_bad_parameters_are_400(alpha_api, params):
     response = alpha_api.get("/api/v1/deals/", params)

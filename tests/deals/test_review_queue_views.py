@@ -123,6 +123,15 @@ def test_take_from_the_row_and_another_reviewer_sees_who(client, staff, lan, alp
     assert "Trần Lan" in html and f'value="take_over:{deal.pk}"' in html
 
 
+def test_a_ticked_id_that_is_no_number_is_left_out(staff_client, staff, alpha, alice):
+    deal = waiting(alpha, alice, days_ago=2)
+
+    response = staff_client.post(QUEUE, {"action": "approve", "deal": [deal.pk, "²", "9" * 40]})
+
+    assert response.status_code == 302
+    assert Deal.objects.get(pk=deal.pk).status == "approved"
+
+
 def test_approve_and_send_back_the_ticked_from_the_queue(staff_client, staff, alpha, alice):
     first, second, third = (waiting(alpha, alice, days_ago=i) for i in (3, 2, 1))
 

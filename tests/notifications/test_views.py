@@ -36,6 +36,13 @@ def test_list_is_newest_first_links_the_deal_and_shows_only_ones_own(alice_clien
     assert f'href="/deals/{first.event.deal_id}/"' in page
 
 
+@pytest.mark.parametrize("before", ["²", "9" * 40, "x"])
+def test_a_before_that_is_no_number_shows_the_newest(alice_client, alice_notified, before):
+    page = alice_client.get("/notifications/", {"before": before}).content.decode()
+
+    assert "Alpha A" in page and "Alpha B" in page and "Beta secret" not in page
+
+
 def test_inbox_and_its_settings_keep_the_partners_menu(alice_client, alice_notified):
     for url in ("/notifications/", "/notifications/settings/"):
         page = alice_client.get(url).content.decode()
