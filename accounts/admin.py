@@ -6,6 +6,8 @@ activity log). A refusal shows on the form with the staff member's input kept
 (web/admin_writes.py).
 """
 
+from allauth.usersessions.admin import UserSessionAdmin
+from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.forms import UserChangeForm
@@ -194,3 +196,13 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# allauth's list of signed-in sessions searches `user__username`, which this User model does
+# not have (people sign in by e-mail): its search box answered every search with a 500.
+admin.site.unregister(UserSession)
+
+
+@admin.register(UserSession)
+class SignedInSessionAdmin(UserSessionAdmin):
+    search_fields = ("user__email", "ip")

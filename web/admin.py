@@ -255,7 +255,8 @@ class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
         raise NotImplementedError
 
     def get_search_results(self, request, queryset, search_term):
-        if not (q := clean_search(search_term)):
+        # A list without a search box ignores a hand-made ?q=, as Django's admin does.
+        if not self.get_search_fields(request) or not (q := clean_search(search_term)):
             return queryset, False
         rows, request.search_matches_many = self.search(queryset, q)
         if (

@@ -124,6 +124,28 @@ def test_json_nested_too_deep_is_400(alpha_api, alpha_deal, path, depth, idempot
     assert alpha_deal.notes.count() == 0
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"stage": "negotiation", "\\ud800": 1}',  # a key that is half a surrogate pair
+        '{"stage": "\\ud800"}',  # a choice that is none, named in the answer
+        '{"stage": "negotiation", "note": ["a\\udfffb"]}',
+    ],
+)
+def test_json_text_that_is_not_unicode_is_400(alpha_api, alpha_deal, body):
+    """JSON may escape half a UTF-16 surrogate pair alone; Python reads it into a string that
+    cannot be written as UTF-8, and an answer naming it was a 500."""
+    before = alpha_deal.stage
+
+    response = alpha_api.post(f"/api/v1/deals/{alpha_deal.pk}/stage/", raw=body)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "Unicode" in response.json()["detail"]
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.stage == before and alpha_deal.stage_changes.count() == 0
+
+
 def test_json_nested_to_the_limit_is_read(alpha_api, alpha_deal, settings):
     body = (
         '{"text": "Nested", "x": '
