@@ -6,15 +6,50 @@ cached, CSRF-protected), under admin's URL names: `admin:review_queue`, `admin:p
 `admin:programme_csv`. The views live with the data they show (`deals.admin_views`).
 """
 
-from functools import partial
+import re
+from datetime import UTC, datetime
+from functools import partial, wraps
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.contrib.admin.exceptions import DisallowedModelAdminToField
+from django.contrib.admin.options import TO_FIELD_VAR
+from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR
+from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from partner_portal.admin_nav import group_app_list
+
+# A date-time with an offset (`2026-01-01T00:00:00+19:48`), and a date part's number.
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?[+-]\d{2}:?\d{2}")
+_DATE_PARTS = ("__year", "__month", "__day")
+
+
+def _lookups_postgresql_takes(query):
+    """A change list's lookups (`?updated_at__gte=`, `?attempt_time__year=`) as PostgreSQL
+    and Django's date filters take them, or None for a lookup no row can match: a moment
+    with an offset RFC 3339 allows but PostgreSQL refuses (past ±15:59) is the same moment
+    in UTC; a year, month or day of more than four digits overflowed Django's date filter."""
+    changed = query.copy()
+    for key, values in query.lists():
+        if key == SEARCH_VAR:
+            continue
+        if key.endswith(_DATE_PARTS) and any(not re.fullmatch(r"\d{1,4}", v) for v in values):
+            return None
+        if any(_MOMENT.fullmatch(v) for v in values):
+            try:
+                changed.setlist(key, [_in_utc(v) for v in values])
+            except (ValueError, OverflowError):
+                return None
+    return changed
+
+
+def _in_utc(value: str) -> str:
+    if not _MOMENT.fullmatch(value):
+        return value
+    return datetime.fromisoformat(value).astimezone(UTC).isoformat()
 
 
 class StaffAdminSite(admin.AdminSite):
@@ -27,6 +62,26 @@ class StaffAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         # Staff sign in through the portal's sign-in page: the same lockout, limits and 2FA.
         return secure_admin_login(super().login)(request, extra_context)
+
+    def admin_view(self, view, cacheable=False):
+        """Admin's own wrapper, and a `?_to_field=` that cannot name a field refused as
+        Django refuses a field it does not allow (400): Django looks the name up among the
+        model's fields, where a hidden relation (`related_name="+"`) is named "+", and then
+        failed on it with a 500."""
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(inner)
+        def guarded(request, *args, **kwargs):
+            to_field = request.GET.get(TO_FIELD_VAR)
+            if to_field and not to_field.isidentifier():
+                raise DisallowedModelAdminToField(f"The field {to_field!r} cannot be referenced.")
+            query = _lookups_postgresql_takes(request.GET)
+            if query is None:  # Django's answer to a lookup it cannot use
+                return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+            request.GET = query
+            return inner(request, *args, **kwargs)
+
+        return guarded
 
     def get_app_list(self, request, app_label=None):
         """The index by staff task (partner_portal.admin_nav), not by Django app."""

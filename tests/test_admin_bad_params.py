@@ -91,3 +91,35 @@ def test_signed_in_sessions_are_searched_by_email(staff_client, alice, bob):
 
     assert page.status_code == 200
     assert b"10.0.0.1" in page.content and b"10.0.0.2" not in page.content
+
+
+@pytest.mark.parametrize("url", ["/admin/partners/partner/", "/admin/partners/customer/"])
+def test_a_to_field_that_names_no_field_is_refused(staff_client, url):
+    refused = staff_client.get(url, {"_to_field": "+"})
+    popup = staff_client.get(url, {"_to_field": "id", "_popup": "1"})
+
+    assert refused.status_code == 400  # Django's answer to a field it does not allow
+    assert popup.status_code == 200  # the raw-id popup's own parameter still works
+
+
+def test_a_moment_with_any_offset_filters_as_its_utc_form(staff_client, alpha_deal):
+    """PostgreSQL takes offsets up to 15:59, RFC 3339 up to 23:59: the admin reads the
+    moment in UTC (a 500 on PostgreSQL before)."""
+    url = "/admin/deals/deal/"
+    far = staff_client.get(url, {"updated_at__gte": "2000-01-01T19:48:00+19:48"})
+    utc = staff_client.get(url, {"updated_at__gte": "2000-01-01T00:00:00+00:00"})
+    later = staff_client.get(url, {"updated_at__gte": "9999-01-01T00:00:00-23:59"})
+
+    assert far.status_code == utc.status_code == later.status_code == 200
+    assert alpha_deal.title.encode() in far.content and alpha_deal.title.encode() in utc.content
+    assert alpha_deal.title.encode() not in later.content
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "²", "9999-12-31T23:30:00-23:59"])
+def test_a_date_part_or_moment_past_the_calendar_is_djangos_error_page(staff_client, value):
+    key = "updated_at__gte" if "T" in value else "attempt_time__year"
+    url = "/admin/deals/deal/" if "T" in value else "/admin/axes/accesslog/"
+
+    response = staff_client.get(url, {key: value})
+
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
