@@ -36,7 +36,7 @@ def _lookups_postgresql_takes(query):
     for key, values in query.lists():
         if key == SEARCH_VAR:
             continue
-        if key.endswith(_DATE_PARTS) and any(not re.fullmatch(r"\d{1,4}", v) for v in values):
+        if key.endswith(_DATE_PARTS) and any(not re.fullmatch(r"[0-9]{1,4}", v) for v in values):
             return None
         if any(_MOMENT.fullmatch(v) for v in values):
             try:

@@ -76,9 +76,8 @@ def _change_lists():
 def test_every_change_list_takes_a_hand_made_search_and_sort(staff_client, url):
     response = staff_client.get(url, {"q": "0001-01-01 ²", "o": "99.-1.x"})
 
-    assert response.status_code in (200, 302), url
-    if response.status_code == 302:  # a list that names no sort at all: Django's "?e=1"
-        assert response["Location"].endswith("?e=1")
+    assert response.status_code == 200, url
+    assert b'id="changelist"' in response.content
 
 
 def test_signed_in_sessions_are_searched_by_email(staff_client, alice, bob):
