@@ -82,3 +82,21 @@ class DropUniqueKeepIndexes(migrations.AlterField):
         raise migrations.exceptions.IrreversibleError(
             "Sandbox rows share tax codes with real ones: the unique constraint cannot return."
         )
+
+
+class RemoveIndexConcurrently(migrations.RemoveIndex):
+    """RemoveIndex that, on PostgreSQL, drops the index with DROP INDEX CONCURRENTLY (no lock
+    that waits for the table's readers and writers; the migration must say `atomic = False`);
+    a plain RemoveIndex elsewhere."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            index = from_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+            schema_editor.remove_index(model, index, **_concurrently(schema_editor))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+            schema_editor.add_index(model, index, **_concurrently(schema_editor))

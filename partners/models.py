@@ -1,8 +1,8 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Left, Now
+from django.db.models import F, Q
+from django.db.models.functions import Left, Now, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -244,7 +244,13 @@ class Customer(models.Model):
         # uses the unique index.
         indexes = [
             models.Index(fields=["name", "id"], name="customer_name_id"),
-            models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
+            # The list's order, with the name as the search compares it (upper case) at the
+            # end: a word in many names is then found by walking this index alone (no row
+            # read, no case folding per name), ten times faster than reading every match
+            # the trigram index gives and sorting them (0009).
+            models.Index(
+                F("owner"), F("name"), F("id"), Upper("name"), name="customer_owner_name_upper"
+            ),
             # The API's ?updated_since=: the partner's customers in update order.
             models.Index(fields=["owner", "updated_at", "id"], name="customer_owner_updated_id"),
             # The company: the first 10 characters of the tax code (a head office and its

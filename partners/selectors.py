@@ -3,7 +3,7 @@
 import re
 
 from django.db.models import BigIntegerField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -126,32 +126,29 @@ def customer_page(partner: Partner, *, q: str = "", cursor: str = ""):
             customers, ordering=CUSTOMER_ORDERING, cursor=cursor, scope=scope, count=False
         )
     match = customer_match(q)
-    if TAX_CODE_PREFIX.fullmatch(q):
-        window, nearby_match = 0, match  # a tax code prefix: straight to its index
-    else:
-        # A word is first tested on the next rows of the list (a word in most names fills a
-        # page there), on a copy of the name that no index holds: so the database tests just
-        # those rows, instead of every name the trigram index gives.
-        window, nearby_match = SEARCH_WINDOW, Q(name_key__icontains=q)
-    customers = customers.annotate(name_key=Concat("name", Value("")))
+    # A word is first tested on the next rows of the list (a word in most names fills a page
+    # there: the list's index range, its upper-case names tested); a tax code prefix goes
+    # straight to its index.
+    window = 0 if TAX_CODE_PREFIX.fullmatch(q) else SEARCH_WINDOW
 
     def narrow(customers):
-        # Sorted by the copy of the name too: so the database finds the matches from the
-        # trigram index (the owner in it) or the tax code index and sorts those, instead of
-        # walking the partner's customers by name testing each (a word shared by a block of
-        # names far down the alphabet made that walk take 70 ms).
         return customers.filter(match), None
 
+    # Past the window, the database chooses: a rare word from the trigram index (the owner in
+    # it), its few matches then sorted; a word in many names by walking the list's index
+    # (owner, name, id, upper name) alone, testing each entry's last column. The page's ids
+    # come first (`keys_first`), so that walk reads no rows: 5 ms for a block of 7,000
+    # matches 40,000 names down, where reading and sorting every match took 13.
     return search_page(
         customers,
-        nearby_match,
+        match,
         narrow,
         ordering=CUSTOMER_ORDERING,
-        narrow_ordering=("name_key", "pk"),
         cursor=cursor,
         scope=scope,
         count=False,
         window=window,
+        keys_first=True,
     )
 
 

@@ -333,6 +333,70 @@ def test_customer_search_pages_through_matches_far_down_the_alphabet(alice_clien
     assert len(customers) == 430
 
 
+def pages_back(client, url, params, response):
+    """From `response`, follow the previous cursors back to the first page."""
+    out = [list(response.context["page"].rows)]
+    while cursor := response.context["page"].previous_cursor:
+        response = client.get(url, {**params, "cursor": cursor})
+        out.insert(0, list(response.context["page"].rows))
+    return out
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        # (name prefix, how many) in the order they are created; "Sao Mai" is searched.
+        [("Sao Mai", 70)],  # the window holds pages of matches
+        [("Aaa", 40), ("Sao Mai", 60)],  # a few matches at the window's end, then the rest
+        [("Aaa", 50), ("Sao Mai", 30), ("Zzz", 20)],  # the match after the window's last row
+        [("Aaa", 120), ("Sao Mai", 30), ("Zzz", 10)],  # none in the window: a search index
+        [("Aaa", 30), ("Sao Mai", 3), ("Bbb", 30), ("Sao Mai x", 40)],  # in two blocks
+    ],
+    ids=["dense", "at-the-window-end", "right-after-the-window", "far-down", "two-blocks"],
+)
+def test_customer_search_pages_every_match_once_both_ways(alice_client, alpha, layout, monkeypatch):
+    # The window made small (50 names, not 1,000) so that each layout puts the matches in, at
+    # the edge of, or past the window; every match is on exactly one page, in name order,
+    # forwards and back, and no other partner's customer or non-match appears.
+    monkeypatch.setattr("partners.selectors.SEARCH_WINDOW", 50)
+    names = [f"{prefix} {i:03d}" for prefix, n in layout for i in range(n)]
+    customers = Customer.objects.bulk_create(
+        Customer(name=name, tax_code=f"04{i:08d}", owner=alpha) for i, name in enumerate(names)
+    )
+    CustomerOwnership.objects.bulk_create(
+        CustomerOwnership(customer=c, partner=alpha) for c in customers
+    )
+    other = PartnerFactory()
+    theirs = CustomerFactory(name="Sao Mai 000", owner=other)
+    CustomerOwnership.objects.create(customer=theirs, partner=other)
+
+    forwards = pages_of(alice_client, "/customers/", {"q": "sao mai"})
+    last = alice_client.get(
+        "/customers/", {"q": "sao mai", "cursor": _cursor_to_last(alice_client, forwards)}
+    )
+    backwards = pages_back(alice_client, "/customers/", {"q": "sao mai"}, last)
+
+    expected = sorted((c.name, c.pk) for c in customers if "Sao Mai" in c.name)
+    rows = [(c.name, c.pk) for page in forwards for c in page]
+    assert rows == expected
+    assert all(len(page) == 25 for page in forwards[:-1])
+    assert [[c.pk for c in page] for page in backwards] == [
+        [c.pk for c in page] for page in forwards
+    ]
+
+
+def _cursor_to_last(client, pages):
+    """The next cursor of the page before the last (the last page's own link)."""
+    if len(pages) == 1:
+        return ""
+    response = client.get("/customers/", {"q": "sao mai"})
+    for _ in range(len(pages) - 2):
+        response = client.get(
+            "/customers/", {"q": "sao mai", "cursor": response.context["page"].next_cursor}
+        )
+    return response.context["page"].next_cursor
+
+
 # --- bad input ----------------------------------------------------------------------------------
 
 
