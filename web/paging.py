@@ -285,7 +285,6 @@ def search_page(
     size: int = PAGE_SIZE,
     window: int = SEARCH_WINDOW,
     count: bool = True,
-    keys_first: bool = False,
 ) -> KeysetPage:
     """One page of the rows of `queryset` that `match`, for a search.
 
@@ -297,26 +296,16 @@ def search_page(
     `narrow(queryset)`, which finds the matches from the search indexes and returns them
     with their number when it knows it (None: count them; above COUNT_CAP: "more than").
     `narrow_ordering` may name the same sort values differently (an annotation), so both
-    kinds of page share their cursors. `keys_first` is `keyset_page`'s, for the pages read
-    past the window.
+    kinds of page share their cursors.
     """
     decoded = _decode(cursor, scope, queryset, ordering)
     backwards = bool(decoded) and decoded[0] == "p"
-    rows = (
-        _nearby_matches(queryset, match, ordering, decoded, window, size, keys_first)
-        if window
-        else []
-    )
+    rows = _nearby_matches(queryset, match, ordering, decoded, window, size) if window else []
     if len(rows) > size // 5 and len(rows) <= size:
         # Not a page in the window, but the word is common enough (1 row in 200 or more)
         # that walking on in list order finds a page soon; cheaper than finding every match.
         page = keyset_page(
-            queryset.filter(match),
-            ordering=ordering,
-            cursor=cursor,
-            scope=scope,
-            count=False,
-            keys_first=keys_first,
+            queryset.filter(match), ordering=ordering, cursor=cursor, scope=scope, count=False
         )
         return replace(page, count_unknown=True)
     if len(rows) <= size:
@@ -355,27 +344,15 @@ class _AnyOf(Func):
     output_field = BooleanField()
 
 
-def _nearby_matches(queryset, match, ordering, decoded, window, size, keys_first=False) -> list:
-    """The matches among the next `window` rows of the list (in the paging direction).
-
-    `keys_first` (PostgreSQL): the window is the range of the list's index up to the row
-    after it, and the matches' ids are found in that range first (`_rows`), so an index that
-    holds the sort values and what `match` tests answers without reading a row."""
+def _nearby_matches(queryset, match, ordering, decoded, window, size) -> list:
+    """The matches among the next `window` rows of the list (in the paging direction)."""
     backwards = bool(decoded) and decoded[0] == "p"
     order = _reverse(ordering) if backwards else ordering
     nearby = queryset.order_by(*order)
     if decoded:
         nearby = nearby.filter(_after(ordering, decoded[1], backwards=backwards))
-    postgresql = bool(queryset.db) and connections[queryset.db].vendor == "postgresql"
-    if keys_first and postgresql:
-        names = [name.lstrip("-") for name in ordering]
-        end = nearby.values_list(*names)[window : window + 1]
-        if end:  # else the window reaches the end of the list
-            nearby = nearby.filter(_after(ordering, list(end[0]), backwards=not backwards))
-        candidates = nearby.filter(match).prefetch_related(None)
-        return _rows(candidates, size + 1, keys_first=True)
     ids = nearby.values("pk")[:window]
-    if postgresql:
+    if queryset.db and connections[queryset.db].vendor == "postgresql":
         # `id = ANY(ARRAY(the window))`: PostgreSQL reads the window first and tests only
         # its rows. With `id IN (the window)` it misjudged a common word as rare (3 matches
         # estimated where 7,000 were) and tested every one of the partner's rows instead,
