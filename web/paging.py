@@ -317,7 +317,6 @@ def search_page(
             scope=scope,
             size=size,
             count=count and total is None,
-            keys_first=keys_first,
         )
         if total is None:
             return page
