@@ -226,7 +226,7 @@ class Customer(models.Model):
         null=True,
         blank=True,
         editable=False,
-        db_index=False,  # customer_owner_name_id starts with it
+        db_index=False,  # customer_owner_name_upper starts with it
         related_name="+",
         verbose_name=_("owner"),
     )

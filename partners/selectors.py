@@ -8,13 +8,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from partners.models import Customer, CustomerOwnership, Partner
-from web.paging import (  # noqa: F401 (clean_search is read from here by the apps above)
+from web.paging import (  # noqa: F401 (the search's rules are read from here by the apps above)
     SEARCH_MAX_LENGTH,
     SEARCH_MIN_LENGTH,
-    SEARCH_WINDOW,
     clean_search,
     keyset_page,
-    search_page,
 )
 
 

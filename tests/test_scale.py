@@ -4,6 +4,7 @@ Runs on SQLite and PostgreSQL alike (DATABASE_URL). Nothing here times anything:
 benchmarks under bench/ measure speed; these tests pin the behaviour that keeps it.
 """
 
+import random
 from datetime import timedelta
 from decimal import Decimal
 
@@ -287,7 +288,7 @@ def pages_of(client, url, params):
 
 
 def test_customer_search_for_a_word_in_every_name_pages_through_the_list(alice_client, alpha):
-    # A word in every name ("Công ty"): the first rows of the list hold a page of matches.
+    # A word in every name ("Công ty"): the walk of the list's index stops at the first page.
     Customer.objects.bulk_create(
         Customer(name=f"Công ty {i:02d}", tax_code=f"03{i:08d}", owner=alpha) for i in range(30)
     )
@@ -307,9 +308,8 @@ def test_customer_search_for_a_word_in_every_name_pages_through_the_list(alice_c
 
 
 def test_customer_search_pages_through_matches_far_down_the_alphabet(alice_client, alpha):
-    # 400 owned customers sort before the matches: the search cannot find a page of them in
-    # the next rows of the list and goes through the search indexes instead.
-    # (bulk_create skips transfer_ownership, so the owner is set alongside, as it would set it.)
+    # 400 owned customers sort before the matches: a walk of the list passes them all, the
+    # trigram index (PostgreSQL) goes straight to the matches. (bulk_create skips transfer_ownership, so the owner is set alongside, as it would set it.)
     customers = Customer.objects.bulk_create(
         [Customer(name=f"Aaa {i:03d}", tax_code=f"01{i:08d}", owner=alpha) for i in range(400)]
         + [Customer(name=f"Zebra {i:02d}", tax_code=f"02{i:08d}", owner=alpha) for i in range(30)]
@@ -333,67 +333,96 @@ def test_customer_search_pages_through_matches_far_down_the_alphabet(alice_clien
     assert len(customers) == 430
 
 
-def pages_back(client, url, params, response):
-    """From `response`, follow the previous cursors back to the first page."""
-    out = [list(response.context["page"].rows)]
+def walk_both_ways(client, url, params):
+    """Every page's rows following the next cursors, then the same pages following the
+    previous cursors back from the last one."""
+    forwards, response = [], client.get(url, params)
+    while True:
+        forwards.append(list(response.context["page"].rows))
+        cursor = response.context["page"].next_cursor
+        if not cursor:
+            break
+        response = client.get(url, {**params, "cursor": cursor})
+    backwards = [forwards[-1]]
     while cursor := response.context["page"].previous_cursor:
         response = client.get(url, {**params, "cursor": cursor})
-        out.insert(0, list(response.context["page"].rows))
-    return out
+        backwards.insert(0, list(response.context["page"].rows))
+    return forwards, backwards
+
+
+def make_customers(partner, names, tax_codes=None):
+    """Owned customers with these names, created in a shuffled order (so the ids do not follow
+    the names) as transfer_ownership would leave them (bulk_create skips it)."""
+    rows = list(enumerate(names))
+    random.Random(7).shuffle(rows)
+    customers = Customer.objects.bulk_create(
+        Customer(name=name, tax_code=(tax_codes or {}).get(i, f"04{i:08d}"), owner=partner)
+        for i, name in rows
+    )
+    CustomerOwnership.objects.bulk_create(
+        CustomerOwnership(customer=c, partner=partner) for c in customers
+    )
+    return customers
 
 
 @pytest.mark.parametrize(
     "layout",
     [
-        # (name prefix, how many) in the order they are created; "Sao Mai" is searched.
+        # (name prefix, how many) in list order; "Sao Mai" is searched, every layout has at
+        # least three pages of matches, and two customers share each matching name.
         [("Sao Mai", 70)],  # every name matches
         [("Aaa", 40), ("Sao Mai", 60)],  # the matches after a few names
-        [("Aaa", 50), ("Sao Mai", 30), ("Zzz", 20)],  # between other names
-        [("Aaa", 120), ("Sao Mai", 30), ("Zzz", 10)],  # far down the list
-        [("Aaa", 30), ("Sao Mai", 3), ("Bbb", 30), ("Sao Mai x", 40)],  # in two blocks
+        [("Aaa", 50), ("Sao Mai", 60), ("Zzz", 20)],  # between other names
+        [("Aaa", 120), ("Sao Mai", 60), ("Zzz", 10)],  # far down the list
+        [("Aaa", 30), ("Sao Mai", 3), ("Bbb", 30), ("Sao Mai x", 60)],  # in two blocks
     ],
     ids=["dense", "after-a-few", "in-the-middle", "far-down", "two-blocks"],
 )
 def test_customer_search_pages_every_match_once_both_ways(alice_client, alpha, layout):
-    # Every match is on exactly one page, in name order, forwards and back (on PostgreSQL the
-    # page's ids are found first, then its rows), and no other partner's customer or
-    # non-match appears.
-    names = [f"{prefix} {i:03d}" for prefix, n in layout for i in range(n)]
-    customers = Customer.objects.bulk_create(
-        Customer(name=name, tax_code=f"04{i:08d}", owner=alpha) for i, name in enumerate(names)
-    )
-    CustomerOwnership.objects.bulk_create(
-        CustomerOwnership(customer=c, partner=alpha) for c in customers
-    )
+    # Every match on exactly one page, in (name, id) order, forwards and back, and no other
+    # partner's customer nor a non-match. On PostgreSQL the page's ids are found first, then
+    # its rows (keyset_page's keys_first).
+    customers = make_customers(alpha, [f"{p} {i // 2:03d}" for p, n in layout for i in range(n)])
     other = PartnerFactory()
     theirs = CustomerFactory(name="Sao Mai 000", owner=other)
     CustomerOwnership.objects.create(customer=theirs, partner=other)
 
-    forwards = pages_of(alice_client, "/customers/", {"q": "sao mai"})
-    last = alice_client.get(
-        "/customers/", {"q": "sao mai", "cursor": _cursor_to_last(alice_client, forwards)}
-    )
-    backwards = pages_back(alice_client, "/customers/", {"q": "sao mai"}, last)
+    with CaptureQueriesContext(connection) as queries:
+        forwards, backwards = walk_both_ways(alice_client, "/customers/", {"q": "sao mai"})
 
     expected = sorted((c.name, c.pk) for c in customers if "Sao Mai" in c.name)
-    rows = [(c.name, c.pk) for page in forwards for c in page]
-    assert rows == expected
-    assert all(len(page) == 25 for page in forwards[:-1])
+    assert [(c.name, c.pk) for page in forwards for c in page] == expected
+    assert len(forwards) >= 3 and all(len(page) == 25 for page in forwards[:-1])
+    assert [[c.pk for c in page] for page in backwards] == [
+        [c.pk for c in page] for page in forwards
+    ]
+    if connection.vendor == "postgresql":
+        assert any("= ANY(ARRAY(" in q["sql"] for q in queries.captured_queries)
+
+
+def test_customer_search_by_tax_code_pages_both_ways(alice_client, alpha):
+    # The start of a tax code: its index, not the names; the order is still the list's.
+    names = [f"Công ty {i % 7}" for i in range(90)]
+    customers = make_customers(
+        alpha, names, {i: f"{'05' if i % 3 else '06'}{i:08d}" for i in range(90)}
+    )
+
+    forwards, backwards = walk_both_ways(alice_client, "/customers/", {"q": "050"})
+
+    expected = sorted((c.name, c.pk) for c in customers if c.tax_code.startswith("050"))
+    assert [(c.name, c.pk) for page in forwards for c in page] == expected
+    assert len(forwards) == 3
     assert [[c.pk for c in page] for page in backwards] == [
         [c.pk for c in page] for page in forwards
     ]
 
 
-def _cursor_to_last(client, pages):
-    """The next cursor of the page before the last (the last page's own link)."""
-    if len(pages) == 1:
-        return ""
-    response = client.get("/customers/", {"q": "sao mai"})
-    for _ in range(len(pages) - 2):
-        response = client.get(
-            "/customers/", {"q": "sao mai", "cursor": response.context["page"].next_cursor}
-        )
-    return response.context["page"].next_cursor
+def test_customer_search_with_no_match_shows_no_rows_and_no_links(alice_client, alpha):
+    make_customers(alpha, [f"Aaa {i:03d}" for i in range(30)])
+
+    page = alice_client.get("/customers/", {"q": "zebra"}).context["page"]
+
+    assert (page.rows, page.next_cursor, page.previous_cursor) == ([], "", "")
 
 
 # --- bad input ----------------------------------------------------------------------------------

@@ -279,7 +279,6 @@ def search_page(
     narrow,
     *,
     ordering: tuple[str, ...],
-    narrow_ordering: tuple[str, ...] | None = None,
     cursor: str = "",
     scope: str = "",
     size: int = PAGE_SIZE,
@@ -295,8 +294,6 @@ def search_page(
     a page, the list is walked on with the same test. A rare word falls through to
     `narrow(queryset)`, which finds the matches from the search indexes and returns them
     with their number when it knows it (None: count them; above COUNT_CAP: "more than").
-    `narrow_ordering` may name the same sort values differently (an annotation), so both
-    kinds of page share their cursors.
     """
     decoded = _decode(cursor, scope, queryset, ordering)
     backwards = bool(decoded) and decoded[0] == "p"
@@ -312,7 +309,7 @@ def search_page(
         matches, total = narrow(queryset)
         page = keyset_page(
             matches,
-            ordering=narrow_ordering or ordering,
+            ordering=ordering,
             cursor=cursor,
             scope=scope,
             size=size,
