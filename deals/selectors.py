@@ -34,11 +34,10 @@ def deals_for_partner(partner) -> QuerySet[Deal]:
 
 
 def _deal_match(q: str) -> Q:
-    """Title or customer name contains `q`, or the customer's tax code starts with it.
-    `%` and `_` are matched literally (Django escapes them)."""
-    return (
-        Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(customer__tax_code__startswith=q)
-    )
+    """Title contains `q`, or the customer matches it as the Customers search does
+    (`customer_match`: digits are the start of its tax code, anything else a part of its
+    name). `%` and `_` are matched literally (Django escapes them)."""
+    return Q(title__icontains=q) | customer_match(q, prefix="customer__")
 
 
 def search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], int]:
@@ -50,7 +49,7 @@ def search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], int]:
     COUNT_CAP + 1 of them. When there are more, matches are dense: walking the list in its
     order with the test on each row fills a page quickly.
     """
-    customers = Customer.objects.filter(Q(name__icontains=q) | Q(tax_code__startswith=q))
+    customers = Customer.objects.filter(customer_match(q))
     by_title = deals.filter(title__icontains=q).order_by().values_list("pk", flat=True)
     by_customer = deals.filter(customer__in=customers.values("pk")).order_by()
     probe = by_title.union(by_customer.values_list("pk", flat=True), all=True)

@@ -540,6 +540,30 @@ def test_search_by_tax_code_prefix_and_customer_name(alice_client, alpha, alice,
     assert titles(alice_client.get("/deals/", {"q": "349999"})) == []  # prefix, not contains
 
 
+def test_digits_search_titles_and_tax_codes_as_the_customers_search_does(
+    alice_client, alpha, alice
+):
+    # Digits alone are the start of a tax code on every search (partners.selectors
+    # customer_match): a customer's name holding them is no match, a title holding them is.
+    numbered = CustomerFactory(name="Công ty 2025 Việt", tax_code="0399990000", owner=alpha)
+    CustomerOwnership.objects.create(customer=numbered, partner=alpha)
+    DealFactory(partner=alpha, created_by=alice, title="Kho", customer=numbered)
+    DealFactory(partner=alpha, created_by=alice, title="Hợp đồng 2025-07")
+    DealFactory(
+        partner=alpha,
+        created_by=alice,
+        title="Sao",
+        customer=CustomerFactory(name="An Phát", tax_code="2025000000"),
+    )
+
+    found = titles(alice_client.get("/deals/", {"q": "2025"}))
+    customers = alice_client.get("/customers/", {"q": "2025"}).context["page"].rows
+
+    assert sorted(found) == ["Hợp đồng 2025-07", "Sao"]
+    assert customers == []
+    assert titles(alice_client.get("/deals/", {"q": "2025 Việt"})) == ["Kho"]  # words: the name
+
+
 # --- query counts, flat in rows, depth and history ------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from deals.models import Attachment, Deal, DiscountRule, Note, StageChange
 from deals.services import send_back_deal
 from discounts.models import Discount
+from partners.models import Customer
 from tests.factories import PDF, DealFactory
 
 pytestmark = pytest.mark.django_db
@@ -220,6 +221,10 @@ def test_list_filters_and_sorts_like_the_page(alpha_api, alpha, alice):
 
     assert ids(q="cdn") == [cheap.pk]
     assert ids(q=cheap.customer.tax_code) == [cheap.pk]
+    # Digits are a tax code's start or a part of a title, never of a customer's name (as on
+    # the pages: partners.selectors.customer_match).
+    Customer.objects.filter(pk=dear.customer_id).update(name="Công ty 2025")
+    assert ids(q="2025") == []
     assert ids(stage="qualified") == [won.pk]
     assert ids(status="pending", sort="-value") == [dear.pk, cheap.pk]
     assert ids(status="pending", sort="value") == [cheap.pk, dear.pk]
