@@ -17,7 +17,7 @@ from accounts import services
 from accounts.models import Invitation
 from partners import admin as partner_admin
 from partners.models import Membership, Partner, User
-from web.admin import autocomplete_filter
+from web.admin import ConstraintsCheckedForm, autocomplete_filter
 from web.admin_writes import ServiceAdminMixin, adopt, refusals, save_plain_fields
 
 NOT_STAFF_AND_PARTNER = _(
@@ -64,7 +64,7 @@ class UserAdmin(ServiceAdminMixin, partner_admin.UserAdmin):
         return actions
 
 
-class PartnerForm(forms.ModelForm):
+class PartnerForm(ConstraintsCheckedForm):
     status_reason = forms.CharField(
         label=_("Reason for the status change"),
         required=False,
@@ -199,10 +199,15 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 # allauth's list of signed-in sessions searches `user__username`, which this User model does
-# not have (people sign in by e-mail): its search box answered every search with a 500.
+# not have (people sign in by e-mail): its search box answered every search with a 500. A
+# session is seen or ended (deleted) here, never edited: its stored data is allauth's own (a
+# hand-typed "NaN" in it was a 500).
 admin.site.unregister(UserSession)
 
 
 @admin.register(UserSession)
 class SignedInSessionAdmin(UserSessionAdmin):
     search_fields = ("user__email", "ip")
+
+    def has_change_permission(self, request, obj=None):
+        return False

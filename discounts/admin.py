@@ -19,7 +19,7 @@ from discounts.selectors import effective_status_filter, staff_search, with_effe
 from partners import admin as partner_admin
 from partners.admin import sandbox_filter
 from partners.models import Contract, CustomerOwnership
-from web.admin import ScaleAdmin, autocomplete_filter, short_date
+from web.admin import QuickAutocompleteMixin, ScaleAdmin, autocomplete_filter, short_date
 from web.admin_writes import ServiceAdminMixin, adopt, refusals
 
 
@@ -328,7 +328,9 @@ class TransferForm(forms.ModelForm):
 
 
 @admin.register(CustomerOwnership)
-class CustomerOwnershipAdmin(ServiceAdminMixin, partner_admin.CustomerOwnershipAdmin):
+class CustomerOwnershipAdmin(
+    QuickAutocompleteMixin, ServiceAdminMixin, partner_admin.CustomerOwnershipAdmin
+):
     """Staff move a customer to another partner by adding its new ownership here
     (`discounts.services.transfer_customer`): the old link ends and is kept, the other
     partners' customer discounts for it end, as on a win. Links are never edited."""

@@ -11,7 +11,7 @@ from notifications import services
 from notifications.activity import VIA_LABELS, action_choices, action_label, describe_changes
 from notifications.models import Activity, Delivery, Event, Preference
 from partners.admin import sandbox_filter
-from web.admin import ScaleAdmin, autocomplete_filter, short_date
+from web.admin import QuickAutocompleteMixin, ScaleAdmin, autocomplete_filter, short_date
 from web.paging import capped_ids, probe_ids
 
 
@@ -139,7 +139,7 @@ class DeliveryAdmin(ScaleAdmin):
 
 
 @admin.register(Preference)
-class PreferenceAdmin(admin.ModelAdmin):
+class PreferenceAdmin(QuickAutocompleteMixin, admin.ModelAdmin):
     list_display = ("user", "language")
     search_fields = ("user__email",)
     autocomplete_fields = ("user",)

@@ -13,14 +13,17 @@ from functools import partial, wraps
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.admin.exceptions import DisallowedModelAdminToField
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import TO_FIELD_VAR
 from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from partner_portal.admin_nav import group_app_list
+from web.admin import BoundedSplitDateTimeField, is_key
 
 # A date-time with an offset (`2026-01-01T00:00:00+19:48`), and a date part's number.
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?[+-]\d{2}:?\d{2}")
@@ -52,6 +55,19 @@ def _in_utc(value: str) -> str:
     return datetime.fromisoformat(value).astimezone(UTC).isoformat()
 
 
+def _rows_an_action_can_name(post, model):
+    """The change list's ticked rows (`_selected_action`) without the values no row's key can
+    be (a hand-made "abc" made Django's action lookup fail with a 500): none left is Django's
+    "Items must be selected" message."""
+    ticked = post.getlist(ACTION_CHECKBOX_NAME)
+    kept = [value for value in ticked if is_key(value, model)]
+    if kept == ticked:
+        return post
+    post = post.copy()
+    post.setlist(ACTION_CHECKBOX_NAME, kept)
+    return post
+
+
 class StaffAdminSite(admin.AdminSite):
     site_header = _("VNG Cloud Partner Portal: staff")
     site_title = _("Partner Portal admin")
@@ -79,9 +95,20 @@ class StaffAdminSite(admin.AdminSite):
             if query is None:  # Django's answer to a lookup it cannot use
                 return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
             request.GET = query
+            model_admin = getattr(view, "__self__", None)
+            if request.method == "POST" and isinstance(model_admin, admin.ModelAdmin):
+                request.POST = _rows_an_action_can_name(request.POST, model_admin.model)
             return inner(request, *args, **kwargs)
 
         return guarded
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Admin's own, and every model admin's date-and-time fields bounded below
+        (web.admin.BoundedSplitDateTimeField)."""
+        super().register(model_or_iterable, admin_class, **options)
+        for model_admin in self._registry.values():
+            override = model_admin.formfield_overrides.setdefault(models.DateTimeField, {})
+            override["form_class"] = BoundedSplitDateTimeField
 
     def get_app_list(self, request, app_label=None):
         """The index by staff task (partner_portal.admin_nav), not by Django app."""

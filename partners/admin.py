@@ -19,7 +19,9 @@ from partners.models import (
 from partners.selectors import customer_match, sandbox_partners
 from web.admin import (
     AutocompleteLookupsAllowed,
+    ConstraintsCheckedForm,
     NewestInline,
+    QuickAutocompleteMixin,
     ScaleAdmin,
     autocomplete_filter,
     short_date,
@@ -145,7 +147,7 @@ class PartnerAdmin(admin.ModelAdmin):
     inlines = (ContractInline, MembershipInline)
 
 
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(QuickAutocompleteMixin, admin.ModelAdmin):
     list_display = ("user", "partner", "role")
     list_filter = ("role", autocomplete_filter("partner", _("partner")))
     search_fields = ("user__email", "partner__name")
@@ -153,7 +155,7 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ("user", "partner")
 
 
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(QuickAutocompleteMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "partner",
@@ -189,6 +191,7 @@ class CustomerAdmin(ScaleAdmin):
     search_help_text = _("A part of the name, or the start of the tax code.")
     readonly_fields = ("owner",)
     inlines = (OwnershipInline,)
+    form = ConstraintsCheckedForm  # the unique tax code among real customers names `sandbox`
 
     common_search_ordering = ("-pk",)
 

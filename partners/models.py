@@ -98,6 +98,7 @@ class Partner(models.Model):
                 fields=["tax_code"],
                 condition=Q(sandbox_of__isnull=True),
                 name="partner_tax_code_unique",
+                violation_error_message=_("A partner with this tax code already exists."),
             ),
         ]
 
@@ -265,6 +266,7 @@ class Customer(models.Model):
                 fields=["tax_code"],
                 condition=Q(sandbox__isnull=True),
                 name="customer_tax_code_unique",
+                violation_error_message=_("A customer with this tax code already exists."),
             ),
             models.UniqueConstraint(
                 fields=["sandbox", "tax_code"],

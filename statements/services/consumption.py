@@ -379,10 +379,20 @@ def import_csv(data: bytes, *, by) -> Report:
         report.errors.append((0, _("The file is not UTF-8 text.")))
         return report
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
+    try:
+        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
+        rows = [] if missing else list(reader)
+    except csv.Error as error:  # a field past the csv module's limit, a bare CR in a field
+        report.errors.append(
+            (
+                reader.line_num,
+                _("The file is not CSV the import can read: %(error)s.") % {"error": error},
+            )
+        )
+        return report
     if missing:
         report.errors.append(
             (0, _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
         )
         return report
-    return record_consumption(list(reader), source=Consumption.Source.IMPORT, by=by)
+    return record_consumption(rows, source=Consumption.Source.IMPORT, by=by)

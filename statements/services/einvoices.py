@@ -60,7 +60,8 @@ def check_xml(upload) -> CheckedFile:
         raise ValidationError({"xml": _("The XML file is empty.")}, code="empty")
     try:
         ElementTree.fromstring(data, forbid_dtd=True)
-    except (ElementTree.ParseError, DefusedXmlException, ValueError):
+    except (ElementTree.ParseError, DefusedXmlException, ValueError, LookupError):
+        # LookupError: an encoding the XML declaration names that Python does not know.
         raise ValidationError(
             {"xml": _("The invoice's XML is not a well-formed XML document.")}, code="bad_type"
         ) from None

@@ -82,3 +82,23 @@ def test_record_and_search_an_einvoice(staff_client, alpha, account, vserver):
     assert f"/admin/statements/einvoice/{invoice.pk}/change/" in found
     missing = staff_client.get("/admin/statements/einvoice/", {"q": "43"}).content.decode()
     assert f"/admin/statements/einvoice/{invoice.pk}/change/" not in missing
+
+
+def test_an_einvoice_xml_in_an_unknown_encoding_is_a_field_error(
+    staff_client, alpha, account, vserver
+):
+    # The XML declaration names an encoding Python does not know: was a 500.
+    send(month_of("acc-0001", "vserver", 1000))
+    draft_statements(OCTOBER)
+    statement = Statement.objects.get(partner=alpha)
+    xml = SimpleUploadedFile("hd.xml", b"<?xml version='1.0' encoding='nonsense'?><x/>")
+
+    response = staff_client.post(
+        "/admin/statements/einvoice/add/",
+        {"statement": statement.pk, "form": "1", "series": "C26TAA", "number": "00000042",
+         "buyer_tax_code": "0301234567", "issued_on": "2026-11-05", "xml": xml},
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["xml"]
+    assert not EInvoice.objects.exists()
