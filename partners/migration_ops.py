@@ -37,7 +37,7 @@ def _concurrently(schema_editor) -> dict:
 
 
 class AddUniqueConstraintConcurrently(migrations.AddConstraint):
-    """AddConstraint for a conditional UniqueConstraint (a partial unique index) that, on
+    """AddConstraint for a conditional or expression UniqueConstraint (a unique index) that, on
     PostgreSQL, builds the index with CREATE UNIQUE INDEX CONCURRENTLY (the migration must say
     `atomic = False`); a plain AddConstraint elsewhere."""
 
@@ -47,7 +47,7 @@ class AddUniqueConstraintConcurrently(migrations.AddConstraint):
         model = to_state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
             sql = str(self.constraint.create_sql(model, schema_editor))
-            assert sql.startswith("CREATE UNIQUE INDEX "), sql  # a conditional constraint
+            assert sql.startswith("CREATE UNIQUE INDEX "), sql  # conditional or on an expression
             schema_editor.execute(
                 sql.replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX CONCURRENTLY ", 1)
             )

@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Left, Now, Upper
+from django.db.models.functions import Left, Lower, Now, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,9 +50,24 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # Sign-in finds a user by e-mail in any case: "Alpha@example.com" beside
+        # "alpha@example.com" signed the one in as the other.
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_any_case_unique",
+                violation_error_message=_("A user with this e-mail address already exists."),
+            )
+        ]
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+    def clean(self):
+        # Stored in lower case, as the services store it (accounts.services): a form's
+        # "Alpha@Example.com" is the same address.
+        super().clean()
+        self.email = self.email.strip().lower()
 
     def get_full_name(self):
         # Vietnamese order: family name first ("Nguyễn Văn An").

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from deals.models import Deal
 from partners.models import Customer, Membership, Partner, User
 from statements.models import Consumption
-from tests.factories import CustomerFactory, PartnerFactory
+from tests.factories import CustomerFactory, PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +172,25 @@ def test_every_autocomplete_box_is_the_one_that_survives_a_bad_key():
     ]
 
     assert plain == []
+
+
+def test_an_address_differing_only_in_case_is_the_same_user(staff_client, alice):
+    response = staff_client.post(
+        "/admin/partners/user/add/",
+        {"email": alice.email.upper(), "password1": "a-Long-pass-2026", "password2": "a-Long-pass-2026",
+         "usable_password": "true"},
+    )  # fmt: skip
+    renamed = UserFactory(email="other@example.test")
+    changed = staff_client.post(
+        f"/admin/partners/user/{renamed.pk}/change/",
+        {"email": f"  {alice.email.title()} ",
+         "is_active": "on", "date_joined_0": "2026-12-01", "date_joined_1": "08:00:00",
+         "last_login_0": "", "last_login_1": ""},
+    )  # fmt: skip
+
+    for answer in (response, changed):
+        assert answer.status_code == 200
+        assert answer.context["adminform"].form.errors["email"]
+    assert User.objects.filter(email__iexact=alice.email).count() == 1
+    renamed.refresh_from_db()
+    assert renamed.email == "other@example.test"
