@@ -22,7 +22,7 @@ RATES = "rates"  # error key for the rates as a whole (no product, or a service 
 
 # Whole VND: plain digits, or digits grouped by threes with one kind of separator
 # ("150.000.000", "150,000,000", "150 000 000"). "150.5" is refused rather than guessed.
-_VND = re.compile(r"^\d+$|^\d{1,3}(?P<sep>[.,\u00a0 ])\d{3}(?:(?P=sep)\d{3})*$")
+_VND = re.compile(r"^[0-9]+$|^[0-9]{1,3}(?P<sep>[.,\u00a0 ])[0-9]{3}(?:(?P=sep)[0-9]{3})*$")
 _MAX_VND_DIGITS = 18  # Deal.estimated_value max_digits
 
 

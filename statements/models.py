@@ -8,8 +8,6 @@ hold the account that day. A `Statement` is one per (partner, month), enforced b
 database; its lines are recomputed while it is a draft and frozen once sent.
 """
 
-import re
-
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -18,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import MONEY
+from partners.models import tax_code_validator
 
 # A rate in percent, as discounts store them (0.00-100.00).
 RATE = {"max_digits": 5, "decimal_places": 2}
-TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
 class Consumption(models.Model):
@@ -301,15 +299,14 @@ class StatementMessage(models.Model):
         return f"{self.statement} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-tax_code_validator = RegexValidator(
-    TAX_CODE, _("A tax code is 10 digits, or 10 digits, a dash and a 3-digit branch suffix.")
-)
 form_validator = RegexValidator(r"^[1-6]$", _("The form (mẫu số) is one digit, 1 to 6."))
 series_validator = RegexValidator(
-    r"^[CK]\d{2}[TDLMNBGH][A-Z0-9]{2}$",
+    r"^[CK][0-9]{2}[TDLMNBGH][A-Z0-9]{2}$",
     _("The series (ký hiệu) is 6 characters such as C26TAA."),
 )
-number_validator = RegexValidator(r"^\d{1,8}$", _("The invoice number is 1 to 8 digits."))
+# ASCII digits: `\d` also takes other scripts' digits ("١٢٣"), which sidestepped the unique
+# number (form, series, number).
+number_validator = RegexValidator(r"^[0-9]{1,8}$", _("The invoice number is 1 to 8 digits."))
 
 
 def einvoice_path(instance, filename):

@@ -256,6 +256,7 @@ NOT_A_VALUE = "Enter a whole number of VND, 0 or more"
         ("estimated_value", "abc", NOT_A_VALUE),
         ("estimated_value", "150.5", NOT_A_VALUE),
         ("estimated_value", "1.50.000", NOT_A_VALUE),
+        ("estimated_value", "١٥٠٠٠٠٠٠٠", NOT_A_VALUE),  # another script's digits
         ("estimated_value", "1" * 19, "That amount is too large."),
         ("expected_close_date", "yesterday", "The expected close date cannot be in the past."),
         ("expected_close_date", "31/02/2030", "Enter a valid date."),

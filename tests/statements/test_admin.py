@@ -102,3 +102,21 @@ def test_an_einvoice_xml_in_an_unknown_encoding_is_a_field_error(
     assert response.status_code == 200
     assert response.context["form"].errors["xml"]
     assert not EInvoice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "field, typed", [("number", "١٢٣"), ("buyer_tax_code", "٠٣٠١٢٣٤٥٦٧"), ("series", "C٢٦TAA")]
+)
+def test_an_einvoice_takes_ascii_digits_only(staff_client, alpha, account, vserver, field, typed):
+    # `\d` took other scripts' digits: "١٢٣" was saved beside "123", past the unique number.
+    send(month_of("acc-0001", "vserver", 1000))
+    draft_statements(OCTOBER)
+    statement = Statement.objects.get(partner=alpha)
+    fields = {"statement": statement.pk, "form": "1", "series": "C26TAA", "number": "00000042",
+              "buyer_tax_code": "0301234567", "issued_on": "2026-11-05"}  # fmt: skip
+
+    response = staff_client.post("/admin/statements/einvoice/add/", {**fields, field: typed})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not EInvoice.objects.exists()
