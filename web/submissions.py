@@ -111,6 +111,20 @@ def submit_once(request, write: Callable[[], Outcome]) -> HttpResponse:
     return _answer(request, outcome)
 
 
+def replayed(request) -> HttpResponse | None:
+    """The first answer, when this very submission was saved already (else None): for a form
+    whose checks depend on what the first one changed (a deal's stage), which would refuse the
+    repeat before `submit_once` could recognise it. Other content under the key is left to
+    `submit_once`, after the form's own checks."""
+    key = _key(request)
+    if key is None or not request.user.is_authenticated:
+        return None
+    first = SubmissionKey.objects.filter(user=request.user, key=key).first()
+    if first is None or first.fingerprint != fingerprint(request):
+        return None
+    return _answer(request, Outcome(url=first.url, message=first.message, level=first.level))
+
+
 def _answer(request, outcome: Outcome) -> HttpResponse:
     if outcome.response is not None:
         return outcome.response

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation
 from api.models import ApiToken
-from deals.models import Attachment, Deal, Note
+from deals.models import Attachment, Deal, Note, StageChange
 from discounts.models import CustomerDiscount
 from notifications.webhooks.models import WebhookEndpoint
 from web.models import SubmissionKey
@@ -59,7 +59,30 @@ def forms(alpha_deal, vserver, vstorage, alice):
     change_stage(won, Deal.Stage.WON, by=alice)
     discount = won.discount
     deal_url = alpha_deal.get_absolute_url()
+    closing = Deal.objects.create(
+        partner=alpha_deal.partner,
+        customer=alpha_deal.customer,
+        title="Closed twice by a double click",
+        estimated_value=Decimal("100000000"),
+        expected_close_date=timezone.localdate() + timedelta(days=30),
+        created_by=alice,
+        status=Deal.Status.APPROVED,
+        stage=Deal.Stage.NEGOTIATION,
+    )
     return {
+        "stage": (
+            reverse("deal_stage", args=[closing.pk]),
+            lambda: {
+                "stage": "lost",
+                "lost_reason": "price",
+                "confirm_close": "on",
+                "note": "Khách chọn bên khác.",
+                "kind": "bom",
+            },  # fmt: skip
+            lambda: StageChange.objects.filter(deal=closing, to_stage="lost").count(),
+            closing.get_absolute_url(),
+            "The deal is closed as lost.",
+        ),
         "note": (
             reverse("deal_note_add", args=[alpha_deal.pk]),
             lambda: {"text": "Khách hàng hẹn gặp thứ Hai."},
@@ -131,7 +154,8 @@ def forms(alpha_deal, vserver, vstorage, alice):
 
 
 POST_TO = {"invitation": "/team/invite/"}
-FORMS = ["note", "attachment", "customer discount", "registration", "invitation", "token"]
+FORMS = ["note", "attachment", "stage", "customer discount", "registration", "invitation"]
+FORMS += ["token"]
 FORMS += ["webhook"]
 
 
