@@ -12,7 +12,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from deals.models import EXTERNAL_ID_MAX_LENGTH, Attachment, Deal, Product
+from deals.models import (
+    EXTERNAL_ID_MAX_LENGTH,
+    LOST_REASON_MAX_LENGTH,
+    Attachment,
+    Deal,
+    Product,
+)
 from discounts.models import EffectiveStatus
 from notifications.webhooks.events import EVENT_TYPES, payload
 from partners.models import tax_code_validator
@@ -422,7 +428,9 @@ class StageChangeSerializer(StrictSerializer):
     lost_reason = serializers.ChoiceField(
         choices=Deal.LostReason.choices, required=False, allow_blank=True
     )
-    lost_reason_text = TextField(max_length=1000, required=False, allow_blank=True)
+    lost_reason_text = TextField(
+        max_length=LOST_REASON_MAX_LENGTH, required=False, allow_blank=True
+    )
 
 
 class NoteInSerializer(StrictSerializer):

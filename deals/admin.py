@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from deals import selectors, services
 from deals.models import (
+    LOST_REASON_MAX_LENGTH,
+    REVIEW_COMMENT_MAX_LENGTH,
     Attachment,
     DayOff,
     Deal,
@@ -229,6 +231,7 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment for the partner"),
         required=False,
+        max_length=REVIEW_COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when sending back or rejecting."),
     )
@@ -268,7 +271,9 @@ class StaffStageForm(forms.Form):
         required=False,
         choices=[("", "---------"), *Deal.LostReason.choices],
     )
-    lost_reason = forms.CharField(label=_("Lost reason (details)"), required=False)
+    lost_reason = forms.CharField(
+        label=_("Lost reason (details)"), required=False, max_length=LOST_REASON_MAX_LENGTH
+    )
 
     def __init__(self, *args, deal, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from deals import programme as figures
 from deals import review_queue as queue
 from deals.business_days import calendar, sla_days
-from deals.models import Deal, Product
+from deals.models import REVIEW_COMMENT_MAX_LENGTH, Deal, Product
 from deals.services.queue import Decision, act_on_many
 from partners.selectors import production_partners
 from web.admin import FastAutocompleteSelect, KnownModelChoiceField, QuickSelect
@@ -85,6 +85,7 @@ class QueueActionForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Comment for the partner"),
         required=False,
+        max_length=REVIEW_COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text=gettext_lazy("Required to send back or reject; optional to approve."),
     )

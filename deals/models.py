@@ -86,6 +86,10 @@ CLOSING_STAGES = (Stage.WON, Stage.LOST)
 
 
 EXTERNAL_ID_MAX_LENGTH = 100
+# The longest lost reason (details) and review comment, checked by the services (every form,
+# the API and admin say the same): staff's admin forms had no limit at all.
+LOST_REASON_MAX_LENGTH = 1000
+REVIEW_COMMENT_MAX_LENGTH = 2000
 
 
 class Deal(models.Model):

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from deals.content_forms import MultipleFileField
-from deals.models import CLOSING_STAGES, Attachment, Deal
+from deals.models import CLOSING_STAGES, LOST_REASON_MAX_LENGTH, Attachment, Deal
 from deals.services import allowed_stages
 from web.widgets import UncutTextarea
 
@@ -34,7 +34,9 @@ class StageForm(ServiceErrorsMixin, forms.Form):
         required=False,
         choices=[("", _("Choose a reason")), *Deal.LostReason.choices],
     )
-    lost_reason_text = forms.CharField(label=_("Details"), required=False, max_length=1000)
+    lost_reason_text = forms.CharField(
+        label=_("Details"), required=False, max_length=LOST_REASON_MAX_LENGTH
+    )
     files = MultipleFileField(label=_("Files"), required=False)
     kind = forms.ChoiceField(
         label=_("Kind of file"),
@@ -66,6 +68,7 @@ class StageForm(ServiceErrorsMixin, forms.Form):
                 self.add_error("lost_reason", _("Say why the deal was lost."))
             elif (
                 data["lost_reason"] == Deal.LostReason.OTHER
+                and "lost_reason_text" not in self.errors  # too long: that error says it
                 and not data.get("lost_reason_text", "").strip()
             ):
                 self.add_error("lost_reason_text", _("Describe the reason."))

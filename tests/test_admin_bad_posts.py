@@ -194,3 +194,40 @@ def test_an_address_differing_only_in_case_is_the_same_user(staff_client, alice)
     assert User.objects.filter(email__iexact=alice.email).count() == 1
     renamed.refresh_from_db()
     assert renamed.email == "other@example.test"
+
+
+def test_a_lost_reason_past_its_limit_is_refused_from_every_door(staff_client, alpha_deal, alice):
+    from django.core.exceptions import ValidationError
+
+    from deals.models import LOST_REASON_MAX_LENGTH
+    from deals.services import change_stage
+
+    too_long = "x" * (LOST_REASON_MAX_LENGTH + 1)
+    admin_answer = staff_client.post(
+        f"/admin/deals/deal/{alpha_deal.pk}/stage/",
+        {"stage": "lost", "lost_reason_code": "other", "lost_reason": "x" * 100_000},
+    )
+    with pytest.raises(ValidationError) as refused:
+        change_stage(alpha_deal, "lost", by=alice, lost_reason=too_long)
+
+    assert admin_answer.status_code == 200
+    assert "lost_reason" in admin_answer.context["form"].errors
+    assert "lost_reason_text" in refused.value.message_dict
+    alpha_deal.refresh_from_db()
+    assert (alpha_deal.stage, alpha_deal.lost_reason) == ("negotiation", "")
+
+
+def test_a_review_comment_past_its_limit_is_refused(staff, alpha, alice):
+    from django.core.exceptions import ValidationError
+
+    from deals.models import REVIEW_COMMENT_MAX_LENGTH
+    from deals.services import send_back_deal
+    from tests.factories import DealFactory
+
+    waiting = DealFactory(partner=alpha, created_by=alice)
+
+    with pytest.raises(ValidationError):
+        send_back_deal(waiting, by=staff, comment="x" * (REVIEW_COMMENT_MAX_LENGTH + 1))
+
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.review_comment) == ("pending", "")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deals import counters
-from deals.models import Deal, StageChange
+from deals.models import REVIEW_COMMENT_MAX_LENGTH, Deal, StageChange
 from notifications.activity import changes_between, record_activity
 from notifications.models import Kind
 from notifications.services import record_event
@@ -24,6 +24,11 @@ def _decide(deal: Deal, status: str, *, by, comment: str, action: str, **extra) 
     """Record a review decision on the locked row: status, comment, reviewer, history, the
     dashboard's deal counters, and the activity entry `action` (status and protection
     before and after, the comment)."""
+    if len(comment) > REVIEW_COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            _("Write at most %(n)s characters.") % {"n": REVIEW_COMMENT_MAX_LENGTH},
+            code="too_long",
+        )
     # Two reviewers may act on one registration at once: decide on the locked row.
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.status not in REVIEWABLE:

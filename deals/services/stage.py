@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 
 from deals import counters
 from deals.files.storing import StoredFiles
-from deals.models import CLOSING_STAGES, OPEN_STAGES, Deal, StageChange
+from deals.models import (
+    CLOSING_STAGES,
+    LOST_REASON_MAX_LENGTH,
+    OPEN_STAGES,
+    Deal,
+    StageChange,
+)
 from deals.selectors import conflicting_claims
 from deals.services.content import add_note, save_attachments, upload_attachments
 from deals.services.sync import check_version
@@ -124,6 +130,14 @@ def change_stage(
         )
     if lost_reason_code and lost_reason_code not in Deal.LostReason.values:
         raise ValidationError({"lost_reason": _("Choose a reason from the list.")})
+    if len(lost_reason) > LOST_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "lost_reason_text": _("Write at most %(n)s characters.")
+                % {"n": LOST_REASON_MAX_LENGTH}
+            },
+            code="too_long",
+        )
     files = list(files)
     try:
         with StoredFiles() as stored:

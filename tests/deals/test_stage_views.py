@@ -203,3 +203,17 @@ def test_stage_update_with_only_the_documented_fields(alice_client, alpha_deal):
     alpha_deal.refresh_from_db()
     assert alpha_deal.stage == "lost"
     assert Attachment.objects.get(deal=alpha_deal).kind == "other"
+
+
+def test_stage_update_a_lost_reason_too_long_says_only_that(alice_client, alpha_deal):
+    response = alice_client.post(
+        url(alpha_deal),
+        {"stage": "lost", "lost_reason": "other", "lost_reason_text": "x" * 1001,
+         "confirm_close": "on", "kind": "other"},
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors["lost_reason_text"]
+    assert len(errors) == 1 and "1000" in errors[0].replace(".", "").replace(",", "")
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.stage == "negotiation"
