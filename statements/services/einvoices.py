@@ -16,6 +16,7 @@ from defusedxml.common import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -70,6 +71,21 @@ def check_xml(upload) -> CheckedFile:
     return CheckedFile(upload, name, XML, len(data), hashlib.sha256(data).hexdigest())
 
 
+def _check_invoiced(top_up, issued_on) -> None:
+    """An e-invoice of a top-up is issued for money paid: the top-up applied (not one waiting
+    for billing, nor a failed one); and any e-invoice on a day that has come."""
+    if top_up is not None and top_up.status != top_up.Status.APPLIED:
+        raise ValidationError(
+            {"top_up": _("Only an applied top-up has an e-invoice; this one is %(status)s.")
+             % {"status": top_up.get_status_display().lower()}},
+            code="not_invoiced",
+        )  # fmt: skip
+    if issued_on is not None and issued_on > timezone.localdate():
+        raise ValidationError(
+            {"issued_on": _("An e-invoice is issued on a day that has come.")}, code="future"
+        )
+
+
 def record_einvoice(
     *, statement=None, top_up=None, by=None, token=None, pdf=None, xml=None, **fields
 ) -> EInvoice:
@@ -86,6 +102,7 @@ def record_einvoice(
     if (statement is None) == (top_up is None):
         raise ValidationError(_("An e-invoice belongs to one statement or one top-up."))
     owner = statement or top_up
+    _check_invoiced(top_up, fields.get("issued_on"))
     invoice = EInvoice(
         statement=statement,
         top_up=top_up,

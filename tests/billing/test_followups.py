@@ -329,3 +329,35 @@ def test_api_read_only_token_cannot_request(alpha, alice, alpha_customer):
     )
     assert response.status_code == 403
     assert CloudAccount.objects.count() == 0
+
+
+# --- e-invoices of top-ups ------------------------------------------------------------------
+
+
+def test_an_einvoice_is_recorded_only_for_an_applied_top_up_on_a_day_that_has_come(
+    alpha_top_up, staff
+):
+    from datetime import timedelta
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from billing.services.credit import apply_top_up
+    from statements.services.einvoices import record_einvoice
+
+    fields = {"form": "1", "series": "C26TAA", "number": "124", "buyer_tax_code": "0312345678"}
+    today = timezone.localdate()
+
+    with pytest.raises(ValidationError) as waiting:  # still waiting for billing
+        record_einvoice(top_up=alpha_top_up, by=staff, issued_on=today, **fields)
+    apply_top_up(alpha_top_up, by=staff)
+    alpha_top_up.refresh_from_db()
+    with pytest.raises(ValidationError) as future:
+        record_einvoice(
+            top_up=alpha_top_up, by=staff, issued_on=today + timedelta(days=1), **fields
+        )
+    recorded = record_einvoice(top_up=alpha_top_up, by=staff, issued_on=today, **fields)
+
+    assert "top_up" in waiting.value.message_dict
+    assert "issued_on" in future.value.message_dict
+    assert list(EInvoice.objects.values_list("pk", flat=True)) == [recorded.pk]
