@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from deals import selectors, services
 from deals.models import (
     LOST_REASON_MAX_LENGTH,
+    PROTECTION_MAX_DAYS,
     REVIEW_COMMENT_MAX_LENGTH,
     Attachment,
     DayOff,
@@ -239,7 +240,7 @@ class ReviewForm(forms.Form):
         label=_("Protection (days)"),
         required=False,
         min_value=1,
-        max_value=730,
+        max_value=PROTECTION_MAX_DAYS,
         help_text=_("When approving; empty means the default."),
     )
 

@@ -9,10 +9,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from deals import counters
-from deals.models import REVIEW_COMMENT_MAX_LENGTH, Deal, StageChange
+from deals.models import PROTECTION_MAX_DAYS, REVIEW_COMMENT_MAX_LENGTH, Deal, StageChange
 from notifications.activity import changes_between, record_activity
 from notifications.models import Kind
 from notifications.services import record_event
@@ -82,6 +83,11 @@ def approve_deal(deal: Deal, *, by, comment: str = "", protection_days: int | No
     Refused when the registration was already reviewed.
     """
     days = protection_days or settings.DEAL_PROTECTION_DAYS
+    if not 1 <= days <= PROTECTION_MAX_DAYS:
+        raise ValidationError(
+            _("Protect a claim for 1 to %(n)s days.") % {"n": PROTECTION_MAX_DAYS},
+            code="protection_out_of_range",
+        )
     until = timezone.localdate() + timedelta(days=days)
     deal = _decide(
         deal,
@@ -148,6 +154,13 @@ def extend_protection(deal: Deal, *, by, until) -> Deal:
         raise ValidationError(_("Only an approved, open deal can have its protection extended."))
     if locked.protected_until and until <= locked.protected_until:
         raise ValidationError(_("The new date must be later than the current one."))
+    furthest = timezone.localdate() + timedelta(days=PROTECTION_MAX_DAYS)
+    if until > furthest:
+        raise ValidationError(
+            _("Protect a claim until %(date)s at the latest (%(n)s days from today).")
+            % {"date": date_format(furthest, "SHORT_DATE_FORMAT"), "n": PROTECTION_MAX_DAYS},
+            code="protection_out_of_range",
+        )
     before = locked.protected_until
     locked.protected_until = until
     locked.save(update_fields=["protected_until", "updated_at"])

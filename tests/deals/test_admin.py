@@ -272,6 +272,35 @@ def test_admin_extend_protection_refuses_an_earlier_date(staff_client, alpha_dea
     assert alpha_deal.protected_until == before
 
 
+def test_admin_extend_protection_refuses_a_date_past_the_furthest(staff_client, alpha_deal):
+    # 9999-12-31 typed by hand made a claim that never ends; 730 days from today is the most.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from deals.models import PROTECTION_MAX_DAYS
+
+    before = alpha_deal.protected_until
+    furthest = timezone.localdate() + timedelta(days=PROTECTION_MAX_DAYS)
+    url = reverse("admin:deals_deal_protection", args=[alpha_deal.pk])
+
+    refused = [
+        staff_client.post(url, {"until": day})
+        for day in ("9999-12-31", (furthest + timedelta(days=1)).isoformat())
+    ]
+
+    for response in refused:
+        assert response.status_code == 200
+        assert "at the latest" in response.content.decode() or "muộn nhất" in (
+            response.content.decode()
+        )
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.protected_until == before
+    assert staff_client.post(url, {"until": furthest.isoformat()}).status_code == 302
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.protected_until == furthest
+
+
 def test_admin_staff_can_download_an_attachment(staff_client, alpha_deal, alice):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
