@@ -267,6 +267,14 @@ class Customer(models.Model):
             models.Index(
                 F("owner"), F("name"), F("id"), Upper("name"), name="customer_owner_name_upper"
             ),
+            # The start of a tax code among the partner's customers (the Customers search by
+            # digits): without it PostgreSQL joined the tax code index with the owner's part
+            # of the trigram index, 68,822 entries for the busiest partner (0012).
+            models.Index(
+                fields=["owner", "tax_code"],
+                name="customer_owner_tax_code",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
             # The API's ?updated_since=: the partner's customers in update order.
             models.Index(fields=["owner", "updated_at", "id"], name="customer_owner_updated_id"),
             # The company: the first 10 characters of the tax code (a head office and its
