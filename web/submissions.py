@@ -122,6 +122,10 @@ def replayed(request) -> HttpResponse | None:
     first = SubmissionKey.objects.filter(user=request.user, key=key).first()
     if first is None or first.fingerprint != fingerprint(request):
         return None
+    return _first_answer(request, first)
+
+
+def _first_answer(request, first: SubmissionKey) -> HttpResponse:
     return _answer(request, Outcome(url=first.url, message=first.message, level=first.level))
 
 
@@ -144,7 +148,7 @@ def _replay(request, first: SubmissionKey, print_: str) -> HttpResponse:
             },
             code="submission_reused",
         )
-    return _answer(request, Outcome(url=first.url, message=first.message, level=first.level))
+    return _first_answer(request, first)
 
 
 def add_message_once(request, level: int, text: str):
