@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from deals.dashboard import deal_view_filter
 from deals.models import Attachment, Deal, Note, StageChange
 from partners.models import Customer
-from partners.selectors import TAX_CODE_PREFIX, customer_match
+from partners.selectors import TAX_CODE_PREFIX, customer_match, matching_customer_ids
 from web.paging import COUNT_CAP, SEARCH_WINDOW, capped_ids, keyset_page, search_page
 
 # The deal list's sorts: each ends in the id, and each has an index (partner, field, id),
@@ -73,7 +73,7 @@ def staff_search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], b
     ids both probes found, and cheaper to count and sort than those ids (a tax code's 100
     customers hold 400 deals, scattered over the table).
     """
-    customers = capped_ids(Customer.objects.filter(customer_match(q)))
+    customers = matching_customer_ids(q)
     if customers is not None:
         titled = capped_ids(Deal.objects.filter(title__icontains=q))
         if titled is not None:

@@ -25,9 +25,8 @@ from discounts.models import (
     DiscountStatus,
     EffectiveStatus,
 )
-from partners.models import Customer
-from partners.selectors import customer_match
-from web.paging import capped_ids, keyset_page, probe_ids
+from partners.selectors import customer_match, matching_customer_ids
+from web.paging import keyset_page, probe_ids
 
 
 def with_effective_status(queryset: QuerySet, today=None) -> QuerySet:
@@ -62,7 +61,7 @@ def staff_search(rows: QuerySet, q: str, *, deal: str) -> tuple[QuerySet, bool]:
     COUNT_CAP match. Probes the indexes first (web.paging.probe_ids); a common word is tested
     on each row in list order."""
     title = {f"{deal}__title__icontains": q}
-    customers = capped_ids(Customer.objects.filter(customer_match(q)))
+    customers = matching_customer_ids(q)
     if customers is not None:
         found = rows.model.objects
         ids = probe_ids(found.filter(customer_id__in=customers), found.filter(**title))

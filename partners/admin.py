@@ -16,7 +16,7 @@ from partners.models import (
     CustomerOwnership,
     Membership,
 )
-from partners.selectors import customer_match, sandbox_partners
+from partners.selectors import customer_match, matching_customer_ids, sandbox_partners
 from web.admin import (
     AutocompleteLookupsAllowed,
     ConstraintsCheckedForm,
@@ -197,7 +197,7 @@ class CustomerAdmin(ScaleAdmin):
 
     def search(self, queryset, q):
         # Digits: the tax code's index; a word: the names' trigram index.
-        ids = capped_ids(queryset.filter(customer_match(q)))
+        ids = matching_customer_ids(q, queryset)
         if ids is None:
             return queryset.filter(customer_match(q)), True
         return queryset.filter(pk__in=ids), False
@@ -234,7 +234,7 @@ class CustomerOwnershipAdmin(ScaleAdmin):
     readonly_fields = ("customer", "partner", "deal", "started_at", "ended_at")
 
     def search(self, queryset, q):
-        customers = capped_ids(Customer.objects.filter(customer_match(q)))
+        customers = matching_customer_ids(q)
         if customers is None:
             return queryset.filter(customer_match(q, prefix="customer__")), True
         ids = capped_ids(CustomerOwnership.objects.filter(customer_id__in=customers))

@@ -11,6 +11,7 @@ from partners.models import Customer, CustomerOwnership, Partner
 from web.paging import (  # noqa: F401 (the search's rules are read from here by the apps above)
     SEARCH_MAX_LENGTH,
     SEARCH_MIN_LENGTH,
+    capped_ids,
     clean_search,
     keyset_page,
 )
@@ -103,6 +104,16 @@ def customer_match(q: str, prefix: str = "") -> Q:
     if TAX_CODE_PREFIX.fullmatch(q):
         return Q(**{f"{prefix}tax_code__startswith": q})
     return Q(**{f"{prefix}name__icontains": q})
+
+
+def matching_customer_ids(q: str, customers: QuerySet[Customer] | None = None) -> list | None:
+    """The ids of the `customers` (all when None) that customer_match(q) finds, or None when
+    more than COUNT_CAP do: the probe of the staff searches. For a name the planner is asked
+    first (web.paging.capped_ids); a tax code's start is read from its index at once."""
+    customers = Customer.objects.all() if customers is None else customers
+    return capped_ids(
+        customers.filter(customer_match(q)), estimate=not TAX_CODE_PREFIX.fullmatch(q)
+    )
 
 
 def search_customers(customers: QuerySet[Customer], q: str) -> QuerySet[Customer]:

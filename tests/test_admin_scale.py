@@ -12,9 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from deals.admin import DealAdmin
 from deals.models import Deal, Note, StageChange
 from deals.services import change_stage
+from discounts.admin import DiscountAdmin
+from discounts.models import Discount
 from notifications.models import Activity, Delivery, Event
+from partners.admin import CustomerAdmin
 from partners.models import Customer, Partner, User
 from tests.built_once import built_once
 from tests.factories import (
@@ -29,6 +33,23 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 12
+
+
+def analyze_customers():
+    """The customers' statistics, as autovacuum keeps them (PostgreSQL; nothing on SQLite)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE partners_customer")
+
+
+def probed_customers(queries) -> bool:
+    """Whether the customers matching a search were read (the probe: at most the cap + 1)."""
+    return any(
+        q["sql"].startswith('SELECT "partners_customer"."id" AS "pk" FROM')
+        and " LIMIT " in q["sql"]
+        for q in queries
+    )
+
 
 LISTS = (
     "/admin/deals/deal/",
@@ -378,6 +399,61 @@ class TestAtScale:
         counts = count_queries([q["sql"] for q in queries])
         assert all("notifications_delivery" in sql for sql in counts), counts
         assert "More than 30 results" in response.content.decode()
+
+    @pytest.mark.parametrize("url", ["/admin/deals/deal/", "/admin/partners/customer/"])
+    def test_a_word_the_planner_expects_in_many_names_is_not_probed(
+        self, staff_client, programme, monkeypatch, url
+    ):
+        # A cap of 20, and a word is not probed when expected in as many names as the cap:
+        # PostgreSQL, with the names' statistics read, expects "Sao Mai" in 24 of the 60
+        # (40 in fact), so no customer is read to find that out; a name in one customer is
+        # probed as before. SQLite has no planner to ask: it probes.
+        monkeypatch.setattr("web.paging.COUNT_CAP", 20)
+        monkeypatch.setattr("web.admin.COUNT_CAP", 20)
+        monkeypatch.setattr("web.paging.PLANNED_MANY", 1)
+        monkeypatch.setattr(DealAdmin, "list_per_page", 10)
+        monkeypatch.setattr(CustomerAdmin, "list_per_page", 10)
+        analyze_customers()
+        rare = Customer.objects.filter(name__contains="Hoa Sen").order_by("pk").first()
+
+        with CaptureQueriesContext(connection) as queries:
+            common = staff_client.get(url, {"q": "Sao Mai"})
+        with CaptureQueriesContext(connection) as rare_queries:
+            one = staff_client.get(url, {"q": rare.name})
+
+        names = [getattr(row, "customer", row).name for row in rows(common)]
+        assert len(names) == 10 and all("Sao Mai" in name for name in names)
+        assert "More than 20 results" in common.content.decode()
+        assert probed_customers(queries) == (connection.vendor != "postgresql")
+        assert probed_customers(rare_queries)
+        assert {getattr(row, "customer", row).name for row in rows(one)} == {rare.name}
+
+    def test_a_common_word_with_few_rows_in_the_list_counts_them(
+        self, staff_client, programme, monkeypatch
+    ):
+        # With a cap of 30, "Sao Mai" (40 customers) and "Công ty" (all 60) are common words:
+        # not counted. No "Sao Mai" customer won a deal, so the discount list has no row:
+        # "0 results", not "more than 30". With a page of 5, the last page of "Công ty"'s
+        # discounts has room left: the total is the rows before it and on it.
+        monkeypatch.setattr("web.paging.COUNT_CAP", 30)
+        monkeypatch.setattr("web.admin.COUNT_CAP", 30)
+        monkeypatch.setattr(DiscountAdmin, "list_per_page", 5)
+        discounts = Discount.objects.count()
+        last = -(-discounts // 5)
+        assert discounts % 5 and last > 1
+
+        none = staff_client.get("/admin/discounts/discount/", {"q": "Sao Mai"})
+        short = staff_client.get("/admin/discounts/discount/", {"q": "Công ty", "p": last})
+        full = staff_client.get("/admin/discounts/discount/", {"q": "Công ty"})
+
+        assert rows(none) == [] and none.context["cl"].result_count == 0
+        assert "0 results" in none.content.decode()
+        assert "More than" not in none.content.decode()
+        assert len(rows(short)) == discounts % 5
+        assert short.context["cl"].result_count == discounts
+        assert f"{discounts} results" in short.content.decode()
+        assert len(rows(full)) == 5 and full.context["cl"].paginator.count_capped
+        assert "More than 30 results" in full.content.decode()
 
     def test_other_lists_search_and_filter(self, staff_client, programme, alpha):
         customer = Customer.objects.filter(name__contains="Hoa Sen").order_by("pk").first()

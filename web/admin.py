@@ -60,7 +60,7 @@ class CappedPaginator(Paginator):
 
     def __init__(self, *args, known_capped: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.count_capped = known_capped
+        self.count_capped = self.known_capped = known_capped
 
     @cached_property
     def count(self) -> int:
@@ -107,6 +107,30 @@ class ScaleChangeList(ChangeList):
             self.queryset = everything
         if isinstance(self.result_list, QuerySet):
             self.result_list = self.model_admin.annotate_page(self.result_list)
+        if (
+            self.paginator.known_capped
+            and self.multi_page
+            and isinstance(self.result_list, QuerySet)
+        ):
+            self._count_a_short_page()
+
+    def _count_a_short_page(self):
+        """A search taken for a common word is not counted (the paginator's `known_capped`):
+        its matches are the customers', and the list's own rows may be few (a name in a
+        thousand customers, three of whom have a discount). A page with room left is the
+        last: the total is then the rows before it and on it, not "more than 1,000" and 40
+        pages, most of them empty."""
+        per_page = self.list_per_page
+        on_page = len(self.result_list)  # read now, once: the template reads the same rows
+        if on_page >= per_page:
+            return
+        total = (self.page_num - 1) * per_page + on_page
+        if not on_page and self.page_num > 1:
+            return  # past the end of a hand-made ?p=: nothing to count from
+        self.paginator.count_capped = False
+        self.paginator.__dict__["count"] = self.result_count = total
+        self.paginator.__dict__.pop("num_pages", None)  # worked out from the guess
+        self.multi_page = total > per_page
 
     def url_for_result(self, result):
         """Each row's link: the change URL reversed once per page, the row's id put in it

@@ -10,6 +10,7 @@ counted only up to COUNT_CAP rows ("1,000+"): an exact COUNT(*) of a partner's w
 history on every request is what made the lists slow.
 """
 
+import json
 import re
 from dataclasses import dataclass, replace
 
@@ -66,11 +67,36 @@ def whole_number(raw) -> int | None:
     return None
 
 
-def capped_ids(queryset: QuerySet, cap: int | None = None) -> list | None:
+# A name probe is not run when PostgreSQL's planner expects this many times its cap: the
+# word is common beyond doubt, and reading the cap's worth of matches to say so is the
+# dearest part of the page (a name in one customer of ten: 10,000 names read and
+# upper-cased, 5.5 ms at a million deals).
+PLANNED_MANY = 10
+
+
+def planned_rows(queryset: QuerySet) -> float | None:
+    """The rows PostgreSQL's planner expects `queryset` to return (EXPLAIN: planned from
+    the table's statistics, never run); None on other databases."""
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+    return plan[0]["Plan"]["Plan Rows"]
+
+
+def capped_ids(queryset: QuerySet, cap: int | None = None, *, estimate=False) -> list | None:
     """The ids of `queryset`, or None when there are more than `cap`: a search's probe, where
     more than `cap` matches means a common word (then tested row by row in list order, where
-    a page of matches comes soon) and fewer are fetched by id."""
+    a page of matches comes soon) and fewer are fetched by id.
+
+    `estimate`: first ask the planner (planned_rows), and answer None without reading a row
+    when it expects PLANNED_MANY times `cap`. For a trigram search of names, whose
+    statistics sample the words: a rare word is never estimated at ten times the cap (a
+    wrong guess would only make its list walk further), and a common one often is
+    underestimated, which costs the probe as before."""
     cap = COUNT_CAP if cap is None else cap
+    if estimate and (planned := planned_rows(queryset)) is not None:
+        if planned >= PLANNED_MANY * cap:
+            return None
     ids = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
     return None if len(ids) > cap else ids
 
