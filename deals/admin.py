@@ -400,8 +400,16 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
         refusal (the deal closed meanwhile) shows on the form, nothing saved, the input
         kept (ServiceAdminMixin)."""
         with refusals():
-            services.correct_deal(
+            deal = services.correct_deal(
                 obj, by=request.user, changes={f: form.cleaned_data[f] for f in form.changed_data}
+            )
+        if "customer" in form.changed_data and selectors.conflicting_claims(deal).exists():
+            messages.warning(
+                request,
+                gettext(
+                    "Another partner holds a protected claim on this customer: the deal is "
+                    "flagged to the reviewers as a possible conflict."
+                ),
             )
 
     def save_formset(self, request, form, formset, change):

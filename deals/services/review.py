@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from deals import counters
 from deals.models import PROTECTION_MAX_DAYS, REVIEW_COMMENT_MAX_LENGTH, Deal, StageChange
+from deals.selectors import conflicting_claims
 from notifications.activity import changes_between, record_activity
 from notifications.models import Kind
 from notifications.services import record_event
@@ -192,7 +193,9 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
     saved); only the fields named in `changes` are written, so a stage change that landed
     meanwhile is never overwritten; when a value really changed, a timeline entry by `by`
     (system note CORRECTED) lists each field with its old and new value, for the partner,
-    and an activity entry has them too.
+    and an activity entry has them too; moved to a customer another partner holds a
+    protected claim on, the event "possible conflict flagged" (reviewers), as at
+    registration.
     """
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.is_closed:
@@ -222,6 +225,10 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
             obj=locked,
             changes=changes_between(logged, {name: getattr(locked, name) for name in fields}),
         )
+        if "customer" in fields and conflicting_claims(locked).exists():
+            # Moved to a company another partner holds a protected claim on: flagged to the
+            # reviewers, as a registration for it would be.
+            record_event(Kind.CONFLICT_FLAGGED, deal=locked, actor=by, params={"on": "correction"})
     return locked
 
 

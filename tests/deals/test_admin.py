@@ -192,6 +192,29 @@ def test_admin_shows_another_partners_protected_claim(staff_client, alpha, alice
     assert beta_deal.title in review and "Beta Integration JSC" in review
 
 
+def test_admin_moving_a_deal_to_another_partners_claimed_customer_flags_it(
+    staff_client, alpha_deal, beta_deal
+):
+    from notifications.models import Event, Kind
+    from tests.factories import CustomerFactory
+
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+    unclaimed = CustomerFactory()
+
+    quiet = staff_client.post(url, change_form(alpha_deal, customer=unclaimed.pk), follow=True)
+    flagged = staff_client.post(
+        url, change_form(alpha_deal, customer=beta_deal.customer_id), follow=True
+    )
+
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.customer_id == beta_deal.customer_id
+    conflicts = Event.objects.filter(kind=Kind.CONFLICT_FLAGGED, deal=alpha_deal)
+    assert [event.params for event in conflicts] == [{"on": "correction"}]
+    warning = "Another partner holds a protected claim on this customer"
+    assert warning not in quiet.content.decode()
+    assert warning in flagged.content.decode()
+
+
 def test_admin_expired_protection_is_no_conflict(staff_client, alpha, alice, beta_deal):
     from datetime import timedelta
 
