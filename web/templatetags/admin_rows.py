@@ -15,6 +15,7 @@ A list with editable columns (`list_editable`), a popup or a `to_field` keeps Dj
 
 import datetime
 import html
+from urllib.parse import parse_qsl, urlencode
 
 from django import template
 from django.contrib.admin.templatetags.admin_list import (
@@ -25,7 +26,7 @@ from django.contrib.admin.templatetags.admin_list import (
     results,
 )
 from django.contrib.admin.templatetags.admin_modify import cell_count
-from django.contrib.admin.templatetags.admin_urls import add_preserved_filters, admin_urlname
+from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.utils import display_for_field, display_for_value, lookup_field
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
@@ -137,13 +138,13 @@ def _reader(cl, name):
 
 def _link_query(cl) -> str:
     """The filters every row's link keeps (`?_changelist_filters=…`): the same for each row
-    of the page, so Django's add_preserved_filters (a URL resolve) runs once."""
-    try:
-        url = cl.url_for_result(cl.result_list[0])
-    except NoReverseMatch:
+    of the page. What Django's add_preserved_filters makes of a change page's link, without
+    its URL resolve (a walk of the whole admin's URL list, 0.5 ms on every filtered or
+    searched list): it resolves the link only to tell whether it is the change list's own,
+    and a row's link never is."""
+    if not cl.preserved_filters:
         return ""
-    kept = add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts}, url)
-    return kept[len(url) :]
+    return "?" + urlencode(dict(parse_qsl(cl.preserved_filters)))
 
 
 def _escaped(text) -> str:
