@@ -89,10 +89,10 @@ def capped_ids(queryset: QuerySet, cap: int | None = None, *, estimate=False) ->
     a page of matches comes soon) and fewer are fetched by id.
 
     `estimate`: first ask the planner (planned_rows), and answer None without reading a row
-    when it expects PLANNED_MANY times `cap`. For a trigram search of names, whose
-    statistics sample the words: a rare word is never estimated at ten times the cap (a
-    wrong guess would only make its list walk further), and a common one often is
-    underestimated, which costs the probe as before."""
+    when it expects PLANNED_MANY times `cap`. For a search of names, whose statistics
+    sample them: a word in a few names is estimated at a few, and a wrong guess would cost
+    its list a longer walk (each row tested in list order), never a wrong answer; a common
+    word is often underestimated, which costs the probe as before."""
     cap = COUNT_CAP if cap is None else cap
     if estimate and (planned := planned_rows(queryset)) is not None:
         if planned >= PLANNED_MANY * cap:
