@@ -17,7 +17,7 @@ from notifications.services import enqueue_webhook
 from notifications.webhooks.deliveries import ENDPOINT_DELETED, first_in_line, give_up_at
 from notifications.webhooks.events import EVENT_TYPES
 from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
-from notifications.webhooks.transport import new_secret, vetted_addresses
+from notifications.webhooks.transport import new_secret, vetted_addresses, wire_url
 from partners.access import check_partner_admin
 from partners.models import Partner
 
@@ -30,14 +30,18 @@ def create_webhook_endpoint(
 ) -> WebhookEndpoint:
     """Register a URL that will receive the partner's events; returns it (with its secret).
 
-    Effects: `by` must be an admin of `partner`; the URL must pass `vetted_addresses` (http(s),
-    resolves to public addresses only, https unless allow-listed) and at least one known event
-    type is needed (ValidationError keyed "url" / "event_types" otherwise); one
+    Effects: `by` must be an admin of `partner`; the URL is kept as it goes on the wire
+    (`wire_url`: a non-ASCII host in IDNA, other letters %-encoded) and must pass
+    `vetted_addresses` (http(s), resolves to public addresses only, https unless allow-listed,
+    port 443 or from 1024), be no other live endpoint's of the partner (the partner's row is
+    locked for the check), and at least one known event type is needed (ValidationError keyed "url" / "event_types" otherwise); one
     WebhookEndpoint is saved with a new Standard Webhooks secret (`whsec_` + base64 of 32
     random bytes); an activity entry "webhook.endpoint_created".
     """
     check_partner_admin(partner, by, ADMINS_ONLY)
-    url, chosen = _checked(url, event_types)
+    # The partner's row locked: two admins adding the same URL at once make one endpoint.
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
+    url, chosen = _checked(url, event_types, partner=partner)
     secret = new_secret()
     endpoint = WebhookEndpoint.objects.create(
         partner=partner,
@@ -54,14 +58,41 @@ def create_webhook_endpoint(
     return endpoint
 
 
-def _checked(url, event_types, *, check_url: bool = True) -> tuple[str, list[str]]:
+URL_MAX_LENGTH = WebhookEndpoint._meta.get_field("url").max_length
+
+
+def _checked(
+    url, event_types, *, partner: Partner, check_url: bool = True, exclude=None
+) -> tuple[str, list[str]]:
+    """The URL as it goes on the wire (transport.wire_url) and the chosen events, or a
+    ValidationError keyed by field: a URL that vetted_addresses refuses (`check_url`), too
+    long once encoded, or already one of the partner's live endpoints (but `exclude`): its
+    events would be sent to it twice."""
     url = (url or "").strip()
     errors = {}
     if check_url:
         try:
+            url = wire_url(url)
             vetted_addresses(url)
         except ValidationError as exc:
             errors["url"] = exc.messages
+        else:
+            if len(url) > URL_MAX_LENGTH:
+                errors["url"] = [
+                    _("Keep the URL to %(max)d characters (written out in ASCII).")
+                    % {"max": URL_MAX_LENGTH}
+                ]
+            elif (
+                WebhookEndpoint.objects.filter(partner=partner, url=url, deleted_at=None)
+                .exclude(pk=exclude)
+                .exists()
+            ):
+                errors["url"] = [
+                    _(
+                        "An endpoint for this URL exists already: change its events instead "
+                        "of adding another (each event would be sent twice)."
+                    )
+                ]
     chosen = sorted(set(event_types or ()))
     if not chosen or not set(chosen) <= set(EVENT_TYPES):
         errors["event_types"] = [_("Choose at least one event from the list.")]
@@ -98,11 +129,15 @@ def update_webhook_endpoint(
     held; resumed: the first one waiting is handed to the worker after commit.
     """
     check_partner_admin(endpoint.partner, by, ADMINS_ONLY)
+    if url is not None:  # as on creation: one endpoint per URL
+        Partner.objects.select_for_update().filter(pk=endpoint.partner_id).first()
     locked = _live(endpoint)
     new_url, chosen = _checked(
         locked.url if url is None else url,
         locked.event_types if event_types is None else event_types,
+        partner=locked.partner,
         check_url=url is not None and url.strip() != locked.url,
+        exclude=locked.pk,
     )
     wanted = {"url": new_url, "event_types": chosen}
     if paused is not None:

@@ -17,10 +17,11 @@ import secrets
 import socket
 import ssl
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext as _
 
 from notifications.webhooks.events import EVENT_TYPES  # noqa: F401 - the names live in notifications.webhooks.events
@@ -72,11 +73,49 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+def wire_url(url: str) -> str:
+    """`url` as it goes on the wire, what a browser sends for the same address: a host with
+    letters beyond ASCII in IDNA ("xn--"), such letters in the path and query %-encoded.
+    An ASCII URL is returned as it is. A host IDNA cannot write is a ValidationError.
+    (Stored as typed, "https://example.com/é" failed every delivery for a day: an HTTP
+    request line is ASCII.)"""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if hostport.startswith("["):  # an IPv6 address: ASCII already
+        host, port = hostport, ""
+    else:
+        host, colon, port = hostport.partition(":")
+        port = colon + port
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValidationError(_("Enter a valid URL."), code="invalid") from None
+    return urlunsplit(
+        (
+            parts.scheme,
+            iri_to_uri(userinfo) + at + host + iri_to_uri(port),
+            iri_to_uri(parts.path),
+            iri_to_uri(parts.query),
+            iri_to_uri(parts.fragment),
+        )
+    )
+
+
+# A receiver listens on https's port or on one from 1024 up: the ports below are the system's
+# own services (22 ssh, 25 mail, ...), which a webhook's POST, or its error shown back to the
+# partner, would only probe.
+def _allowed_port(port: int, allowed_host: bool) -> bool:
+    return port != 0 and (allowed_host or port >= 1024 or port == 443)
+
+
 def vetted_addresses(url: str) -> list[str]:
     """The addresses `url` resolves to, if it may receive webhooks; a ValidationError if not.
 
-    Refused: anything but http(s), credentials in the URL, http outside the allow-list, a host
-    that does not resolve, and any host with a private, loopback, link-local, multicast or
+    Refused: anything but http(s), credentials in the URL, http outside the allow-list, port 0
+    and the ports below 1024 but https's (outside the allow-list), a host that does not
+    resolve, and any host with a private, loopback, link-local, multicast or
     reserved address among its addresses, an IPv6 address that carries one inside it
     (IPv4-mapped, NAT64 64:ff9b::/96, 6to4 2002::/16, IPv4-compatible ::/96) included, and
     any address of the local-use NAT64 prefix 64:ff9b:1::/48 (the allow-list
@@ -98,7 +137,15 @@ def vetted_addresses(url: str) -> list[str]:
             code="https",
         )
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = (443 if parts.scheme == "https" else 80) if parts.port is None else parts.port
+    except ValueError:  # not a number, or past 65535
+        raise ValidationError(_("Enter a valid URL."), code="invalid") from None
+    if not _allowed_port(port, allowed):
+        raise ValidationError(
+            _("Use port 443 or a port from 1024 up: the ports below are other services'."),
+            code="port",
+        )
+    try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, ValueError):
         raise ValidationError(
@@ -203,6 +250,7 @@ def send(url: str, body: bytes, *, timeout: float = 10, headers: dict | None = N
     Raises ValidationError for a refused URL and OSError for a network failure; the caller
     (the delivery task) records either and retries.
     """
+    url = wire_url(url)  # an endpoint stored before URLs were kept so
     address = vetted_addresses(url)[0]
     parts = urlsplit(url)
     connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection

@@ -20,6 +20,7 @@ from notifications.webhooks.transport import (
     standard_signature,
     verify_signature,
     vetted_addresses,
+    wire_url,
 )
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +105,102 @@ def test_the_allow_list_admits_local_receivers(settings):
     assert vetted_addresses("http://127.0.0.1:8650/hook") == ["127.0.0.1"]
     with pytest.raises(ValidationError):
         vetted_addresses("http://169.254.169.254/")
+
+
+@pytest.mark.parametrize(
+    "url", ["https://93.184.216.34:0/", "https://93.184.216.34:22/", "https://93.184.216.34:99999/"]
+)
+def test_port_zero_and_other_services_ports_are_refused(url):
+    # A delivery's error is shown to the partner: a webhook must not probe a host's ssh.
+    with pytest.raises(ValidationError) as refused:
+        vetted_addresses(url)
+
+    assert refused.value.code in ("port", "invalid")
+
+
+def test_https_port_and_ports_from_1024_are_accepted(settings):
+    assert vetted_addresses("https://93.184.216.34:443/") == ["93.184.216.34"]
+    assert vetted_addresses("https://93.184.216.34:8443/") == ["93.184.216.34"]
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]  # a receiver on a developer's machine
+    assert vetted_addresses("http://127.0.0.1:80/") == ["127.0.0.1"]
+
+
+def test_a_url_is_kept_as_it_goes_on_the_wire():
+    assert wire_url(PUBLIC) == PUBLIC
+    assert wire_url("https://Bücher.example:8443/hook/é?q=ö#x") == (
+        "https://xn--bcher-kva.example:8443/hook/%C3%A9?q=%C3%B6#x"
+    )
+    assert (
+        wire_url("https://[2002:5db8:d822::1]/đơn") == "https://[2002:5db8:d822::1]/%C4%91%C6%A1n"
+    )
+    with pytest.raises(ValidationError):
+        wire_url("https://" + "ü" * 70 + ".example/")  # a label IDNA cannot write (> 63)
+
+
+def test_an_endpoint_with_letters_beyond_ascii_is_delivered_to(alpha, alice, settings):
+    # Stored as typed, every delivery to it failed with a UnicodeEncodeError for a day.
+    endpoint = create_webhook_endpoint(
+        partner=alpha, by=alice, url="https://93.184.216.34/nhận/é", event_types=["deal.won"]
+    )
+
+    assert endpoint.url == "https://93.184.216.34/nh%E1%BA%ADn/%C3%A9"
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    received = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    try:
+        # An endpoint stored before: send() puts it on the wire the same way.
+        assert send(f"http://127.0.0.1:{server.server_address[1]}/nhận", b"{}") == 204
+    finally:
+        thread.join(timeout=10)
+        server.server_close()
+    assert received == ["/nh%E1%BA%ADn"]
+
+
+def test_one_live_endpoint_per_url(alpha, alice, bob, beta):
+    from notifications.webhooks.services import delete_webhook_endpoint, update_webhook_endpoint
+
+    first = create_webhook_endpoint(partner=alpha, by=alice, url=PUBLIC, event_types=["deal.won"])
+    other = create_webhook_endpoint(
+        partner=alpha, by=alice, url=PUBLIC + "/other", event_types=["deal.won"]
+    )
+
+    with pytest.raises(ValidationError) as twice:
+        create_webhook_endpoint(partner=alpha, by=alice, url=PUBLIC, event_types=["deal.lost"])
+    with pytest.raises(ValidationError) as moved_onto:
+        update_webhook_endpoint(other, by=alice, url=PUBLIC)
+    assert "exists already" in twice.value.message_dict["url"][0]
+    assert "exists already" in moved_onto.value.message_dict["url"][0]
+    assert WebhookEndpoint.objects.filter(url=PUBLIC).count() == 1
+    other.refresh_from_db()
+    assert other.url == PUBLIC + "/other"
+    # The same URL is another partner's own business, and free again once deleted.
+    create_webhook_endpoint(partner=beta, by=bob, url=PUBLIC, event_types=["deal.won"])
+    update_webhook_endpoint(first, by=alice, url=PUBLIC, event_types=["deal.won", "deal.lost"])
+    delete_webhook_endpoint(first, by=alice)
+    again = create_webhook_endpoint(partner=alpha, by=alice, url=PUBLIC, event_types=["deal.won"])
+    assert again.pk != first.pk
+
+
+def test_the_same_url_twice_on_the_page_is_refused_and_nothing_saved(alice_client, alpha, alice):
+    create_webhook_endpoint(partner=alpha, by=alice, url=PUBLIC, event_types=["deal.won"])
+
+    response = alice_client.post("/team/webhooks/", {"url": PUBLIC, "event_types": ["deal.won"]})
+
+    assert response.status_code == 400
+    assert "exists already" in response.content.decode()
+    assert WebhookEndpoint.objects.count() == 1
 
 
 def test_signature_round_trip_and_tampering():
