@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers import StrictSerializer
 from statements.models import Statement, StatementLine
 from statements.services.consumption import MAX_ROWS
 
@@ -134,7 +135,7 @@ class ConsumptionReportSerializer(serializers.Serializer):
     errors = RowErrorSerializer(many=True)
 
 
-class EInvoiceInSerializer(serializers.Serializer):
+class EInvoiceInSerializer(StrictSerializer):
     statement = serializers.IntegerField(required=False, allow_null=True)
     top_up = serializers.IntegerField(required=False, allow_null=True)
     form = serializers.CharField(max_length=1)

@@ -91,13 +91,9 @@ class EInvoiceCreate(InternalAPIView):
     )
     def post(self, request):
         data = self.valid(s.EInvoiceInSerializer)
-        statement = top_up = None
-        if data.get("statement"):
-            statement = get_object_or_404(Statement, pk=data.pop("statement"))
-        if data.get("top_up"):
-            top_up = get_object_or_404(TopUp, pk=data.pop("top_up"))
-        data.pop("statement", None)
-        data.pop("top_up", None)
+        statement_id, top_up_id = data.pop("statement", None), data.pop("top_up", None)
+        statement = None if statement_id is None else get_object_or_404(Statement, pk=statement_id)
+        top_up = None if top_up_id is None else get_object_or_404(TopUp, pk=top_up_id)
         made = record_einvoice(statement=statement, top_up=top_up, token=self.token, **data)
         return Response(s.EInvoiceSerializer(made).data, status=status.HTTP_201_CREATED)
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,7 +38,13 @@ def _key(partner_id, name: str) -> str:
 
 
 def check_pdf(upload) -> CheckedFile:
-    checked = check_upload(upload)
+    try:
+        checked = check_upload(upload)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise
+        # The files package's refusals (too large, corrupt, ...) name no field: this is the PDF.
+        raise ValidationError({"pdf": error.error_list}) from None
     if checked.content_type != ALLOWED["pdf"].content_type:
         raise ValidationError({"pdf": _("The invoice's PDF must be a PDF file.")}, code="bad_type")
     return checked
@@ -71,9 +78,11 @@ def check_xml(upload) -> CheckedFile:
     return CheckedFile(upload, name, XML, len(data), hashlib.sha256(data).hexdigest())
 
 
-def _check_invoiced(top_up, issued_on) -> None:
+def _check_invoiced(statement, top_up, issued_on, buyer_tax_code) -> None:
     """An e-invoice of a top-up is issued for money paid: the top-up applied (not one waiting
-    for billing, nor a failed one); and any e-invoice on a day that has come."""
+    for billing, nor a failed one). Any e-invoice is issued on a day that has come, and not
+    before what it invoices: a statement's month, a top-up's request. Its buyer is the
+    partner: the partner's tax code, or a branch's (the same 10 digits, then -NNN)."""
     if top_up is not None and top_up.status != top_up.Status.APPLIED:
         raise ValidationError(
             {"top_up": _("Only an applied top-up has an e-invoice; this one is %(status)s.")
@@ -84,6 +93,21 @@ def _check_invoiced(top_up, issued_on) -> None:
         raise ValidationError(
             {"issued_on": _("An e-invoice is issued on a day that has come.")}, code="future"
         )
+    first = statement.month if statement else timezone.localdate(top_up.created_at)
+    if issued_on is not None and issued_on < first:
+        raise ValidationError(
+            {"issued_on": _("The e-invoice is dated before what it invoices: %(day)s at the earliest.")
+             % {"day": date_format(first, "SHORT_DATE_FORMAT")}},
+            code="too_early",
+        )  # fmt: skip
+    partner_tax_code = (statement or top_up).partner.tax_code
+    if buyer_tax_code and partner_tax_code and buyer_tax_code[:10] != partner_tax_code[:10]:
+        raise ValidationError(
+            {"buyer_tax_code": _("The buyer is the partner: its tax code %(tax_code)s, or a "
+                                 "branch's (%(tax_code)s-NNN).")
+             % {"tax_code": partner_tax_code[:10]}},
+            code="not_the_partner",
+        )  # fmt: skip
 
 
 def record_einvoice(
@@ -92,7 +116,8 @@ def record_einvoice(
     """Record an e-invoice of a statement or a top-up (exactly one of them).
 
     Effects: staff (`by`) or billing (`token`) only; the fields checked (form 1-6, a series
-    such as C26TAA, a number of at most 8 digits, the buyer's tax code of 10 digits or 10+3);
+    such as C26TAA, a number of at most 8 digits, the buyer's tax code of 10 digits or 10+3:
+    the partner's or its branch's; issued between what it invoices and today);
     the files checked, then stored; one EInvoice (a form, series and number is recorded once);
     activity `einvoice.recorded`; a statement's PDFs (which list its e-invoices) drawn again
     after commit. A refusal leaves nothing in storage.
@@ -102,7 +127,7 @@ def record_einvoice(
     if (statement is None) == (top_up is None):
         raise ValidationError(_("An e-invoice belongs to one statement or one top-up."))
     owner = statement or top_up
-    _check_invoiced(top_up, fields.get("issued_on"))
+    _check_invoiced(statement, top_up, fields.get("issued_on"), fields.get("buyer_tax_code"))
     invoice = EInvoice(
         statement=statement,
         top_up=top_up,

@@ -335,7 +335,7 @@ def test_api_read_only_token_cannot_request(alpha, alice, alpha_customer):
 
 
 def test_an_einvoice_is_recorded_only_for_an_applied_top_up_on_a_day_that_has_come(
-    alpha_top_up, staff
+    alpha, alpha_top_up, staff
 ):
     from datetime import timedelta
 
@@ -345,7 +345,7 @@ def test_an_einvoice_is_recorded_only_for_an_applied_top_up_on_a_day_that_has_co
     from billing.services.credit import apply_top_up
     from statements.services.einvoices import record_einvoice
 
-    fields = {"form": "1", "series": "C26TAA", "number": "124", "buyer_tax_code": "0312345678"}
+    fields = {"form": "1", "series": "C26TAA", "number": "124", "buyer_tax_code": alpha.tax_code}
     today = timezone.localdate()
 
     with pytest.raises(ValidationError) as waiting:  # still waiting for billing

@@ -65,11 +65,11 @@ def test_record_and_search_an_einvoice(staff_client, alpha, account, vserver):
         "form": "1",
         "series": "C26TAA",
         "number": "00000042",
-        "buyer_tax_code": "0301234567",
+        "buyer_tax_code": alpha.tax_code,
         "issued_on": "2026-11-05",
     }
     bad = staff_client.post(
-        "/admin/statements/einvoice/add/", {**fields, "buyer_tax_code": "0301234567-1"}
+        "/admin/statements/einvoice/add/", {**fields, "buyer_tax_code": f"{alpha.tax_code}-1"}
     )
     assert bad.status_code == 200 and not EInvoice.objects.exists()
     staff_client.post(
@@ -96,7 +96,7 @@ def test_an_einvoice_xml_in_an_unknown_encoding_is_a_field_error(
     response = staff_client.post(
         "/admin/statements/einvoice/add/",
         {"statement": statement.pk, "form": "1", "series": "C26TAA", "number": "00000042",
-         "buyer_tax_code": "0301234567", "issued_on": "2026-11-05", "xml": xml},
+         "buyer_tax_code": alpha.tax_code, "issued_on": "2026-11-05", "xml": xml},
     )  # fmt: skip
 
     assert response.status_code == 200
@@ -113,7 +113,7 @@ def test_an_einvoice_takes_ascii_digits_only(staff_client, alpha, account, vserv
     draft_statements(OCTOBER)
     statement = Statement.objects.get(partner=alpha)
     fields = {"statement": statement.pk, "form": "1", "series": "C26TAA", "number": "00000042",
-              "buyer_tax_code": "0301234567", "issued_on": "2026-11-05"}  # fmt: skip
+              "buyer_tax_code": alpha.tax_code, "issued_on": "2026-11-05"}  # fmt: skip
 
     response = staff_client.post("/admin/statements/einvoice/add/", {**fields, field: typed})
 

@@ -116,7 +116,7 @@ def test_billing_records_an_einvoice_and_the_partner_downloads_it(
             "series": "C26TAA",
             "number": "123",
             "authority_code": "M1-26-ABCDE-00000000123",
-            "buyer_tax_code": "0301234567-001",
+            "buyer_tax_code": f"{sent.partner.tax_code}-001",
             "issued_on": "2026-11-05",
             "pdf": SimpleUploadedFile("hd.pdf", pdf_file(), "application/pdf"),
             "xml": SimpleUploadedFile("hd.xml", XML, "text/xml"),
@@ -147,7 +147,7 @@ def test_einvoice_fields_are_checked(billing_api, sent, field, value):
         "form": "1",
         "series": "C26TAA",
         "number": "124",
-        "buyer_tax_code": "0301234567",
+        "buyer_tax_code": sent.partner.tax_code,
         "issued_on": "2026-11-05",
         field: value,
     }
@@ -155,6 +155,60 @@ def test_einvoice_fields_are_checked(billing_api, sent, field, value):
         "/api/internal/v1/e-invoices/", data, HTTP_AUTHORIZATION=f"Bearer {billing_api.token}"
     )
     assert response.status_code == 400, response.content
+    assert {error["field"] for error in response.json()["errors"]} == {field}
+    assert not EInvoice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        ({"issued_on": "0001-01-01"}, "issued_on", "invalid"),  # before the statement's month
+        ({"buyer_tax_code": "0312345678"}, "buyer_tax_code", "invalid"),  # another company
+        ({"foo": "bar"}, "foo", "unknown_field"),
+    ],
+)
+def test_an_einvoice_of_another_time_or_buyer_or_with_unknown_fields_is_refused(
+    billing_api, sent, change, field, code
+):
+    # Found by a hostile walk: each was recorded (201).
+    data = {"statement": sent.pk, "form": "1", "series": "C26TAA", "number": "126",
+            "buyer_tax_code": sent.partner.tax_code, "issued_on": "2026-11-05", **change}  # fmt: skip
+
+    response = billing_api.client.post(
+        "/api/internal/v1/e-invoices/", data, HTTP_AUTHORIZATION=f"Bearer {billing_api.token}"
+    )
+
+    assert response.status_code == 400, response.content
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [(field, code)]
+    assert not EInvoice.objects.exists()
+
+
+def test_an_einvoice_of_statement_0_is_not_found(billing_api, sent):
+    data = {"statement": 0, "form": "1", "series": "C26TAA", "number": "127",
+            "buyer_tax_code": sent.partner.tax_code, "issued_on": "2026-11-05"}  # fmt: skip
+
+    response = billing_api.client.post(
+        "/api/internal/v1/e-invoices/", data, HTTP_AUTHORIZATION=f"Bearer {billing_api.token}"
+    )
+
+    assert response.status_code == 404
+    assert not EInvoice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "pdf", [b"not a pdf at all", b"PK\x03\x04 a zip, say", b""], ids=["text", "zip", "empty"]
+)
+def test_a_pdf_that_is_not_a_pdf_is_refused(billing_api, sent, pdf):
+    response = billing_api.client.post(
+        "/api/internal/v1/e-invoices/",
+        {"statement": sent.pk, "form": "1", "series": "C26TAA", "number": "128",
+         "buyer_tax_code": sent.partner.tax_code, "issued_on": "2026-11-05",
+         "pdf": SimpleUploadedFile("hd.pdf", pdf, "application/pdf")},
+        HTTP_AUTHORIZATION=f"Bearer {billing_api.token}",
+    )  # fmt: skip
+
+    assert response.status_code == 400, response.content
+    assert {error["field"] for error in response.json()["errors"]} == {"pdf"}
     assert not EInvoice.objects.exists()
 
 
@@ -166,12 +220,13 @@ def test_an_xml_that_is_not_xml_is_refused(billing_api, sent):
             "form": "1",
             "series": "C26TAA",
             "number": "125",
-            "buyer_tax_code": "0301234567",
+            "buyer_tax_code": sent.partner.tax_code,
             "issued_on": "2026-11-05",
             "xml": SimpleUploadedFile("hd.xml", b"<a><b></a>", "text/xml"),
-            "pdf": SimpleUploadedFile("hd.pdf", b"not a pdf at all", "application/pdf"),
+            "pdf": SimpleUploadedFile("hd.pdf", pdf_file(), "application/pdf"),
         },
         HTTP_AUTHORIZATION=f"Bearer {billing_api.token}",
     )
     assert response.status_code == 400
+    assert {error["field"] for error in response.json()["errors"]} == {"xml"}
     assert not EInvoice.objects.exists()

@@ -142,7 +142,7 @@ def test_a_change_of_what_the_pdf_prints_draws_it_again(
             series="C26TAA",
             number="123",
             authority_code="",
-            buyer_tax_code="0301234567",
+            buyer_tax_code=sent.partner.tax_code,
             issued_on=date(2026, 11, 5),
         )
     invoiced = stored(sent)
