@@ -180,10 +180,15 @@ def exception_handler(exc, context):
             code=exc.default_code,
         )
     if isinstance(exc, exceptions.ParseError):
+        request = context.get("request")
+        multipart = (getattr(request, "content_type", "") or "").startswith("multipart/")
         return problem(
             exc.status_code,
             str(exc.detail),
-            title=_("The request body is not valid JSON"),
+            # An upload's body is a multipart form: "not valid JSON" named the wrong thing.
+            title=_("The request body is not a valid multipart form")
+            if multipart
+            else _("The request body is not valid JSON"),
             kind="malformed-body",
             headers=headers,
         )

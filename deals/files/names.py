@@ -67,6 +67,14 @@ def clean_name(raw) -> str:
         raise ValidationError(
             _("the file name contains control characters; rename the file."), code="bad_name"
         )
+    if "\ufffd" in name:
+        # What a decoder puts for bytes that are no text: the name came in an encoding that
+        # is not the one it claims, and stored so it would read "��.pdf" for good.
+        raise ValidationError(
+            _("the file name is not readable text in the encoding it was sent in; rename the "
+              "file."),
+            code="bad_name",
+        )  # fmt: skip
     if len(name) > MAX_NAME:
         raise ValidationError(
             _("the file name is longer than %(n)s characters; rename the file.") % {"n": MAX_NAME},

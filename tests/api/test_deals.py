@@ -419,6 +419,48 @@ def test_upload_needs_multipart_and_a_file(alpha_api, alpha_deal):
     assert alpha_api.upload(path, []).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "content_type, body",
+    [
+        ("multipart/form-data", b"--x\r\n"),  # no boundary named
+        ("multipart/form-data; boundary=", b"--\r\n"),
+    ],
+    ids=["no-boundary", "empty-boundary"],
+)
+def test_a_malformed_upload_is_called_a_malformed_form_not_json(
+    alpha_api, alpha_deal, content_type, body
+):
+    path = f"/api/v1/deals/{alpha_deal.pk}/attachments/"
+
+    response = alpha_api.post(path, raw=body, content_type=content_type)
+
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["type"].endswith(":malformed-body")
+    assert problem["title"] == "The request body is not a valid multipart form"
+    assert Attachment.objects.count() == 0
+
+
+def test_a_file_name_in_bytes_that_are_no_utf8_is_refused(alpha_api, alpha_deal):
+    # RFC 5987's filename* says UTF-8 but carries bytes that are not: stored, the name read
+    # "\ufffd\ufffd.txt" (found by a hostile walk).
+    body = (
+        b'--x\r\nContent-Disposition: form-data; name="kind"\r\n\r\nbom\r\n'
+        b"--x\r\nContent-Disposition: form-data; name=\"files\"; filename*=UTF-8''%ff%fe.txt\r\n"
+        b"Content-Type: text/plain\r\n\r\nhello\r\n--x--\r\n"
+    )
+
+    response = alpha_api.post(
+        f"/api/v1/deals/{alpha_deal.pk}/attachments/",
+        raw=body,
+        content_type="multipart/form-data; boundary=x",
+    )
+
+    assert response.status_code == 400, response.content
+    assert "not readable text" in response.content.decode()
+    assert Attachment.objects.count() == 0
+
+
 def test_closed_deal_takes_no_notes_or_files(alpha_api, alpha_deal):
     alpha_api.post(f"/api/v1/deals/{alpha_deal.pk}/stage/", {"stage": "won"})
 

@@ -220,7 +220,10 @@ def test_check_upload_makes_a_thumbnail_of_an_image(files):
 
 @pytest.mark.parametrize(
     "name",
-    ["..\\..\\bom.pdf", "a/b.pdf", "bom\x00.pdf", "bom\x1b[31m.pdf", "bom\u202efdp.exe", "x" * 201],
+    [
+        *("..\\..\\bom.pdf", "a/b.pdf", "bom\x00.pdf", "bom\x1b[31m.pdf", "bom\u202efdp.exe"),
+        *("x" * 201, "\ufffd\ufffd.txt"),  # the last: bytes that were no UTF-8, decoded
+    ],
 )
 def test_clean_name_refuses_bad_names(name):
     with pytest.raises(ValidationError) as caught:
