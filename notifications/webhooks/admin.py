@@ -94,16 +94,21 @@ class WebhookDeliveryAdmin(ScaleAdmin):
 
     @admin.action(description=_("Redeliver selected webhook deliveries"), permissions=["change"])
     def redeliver(self, request, queryset):
-        sent = 0
+        sent, refused = 0, []
         for delivery in queryset.select_related("endpoint__partner"):
             try:
                 services.redeliver_webhook(delivery, by=request.user)
-            except ValidationError:
-                continue  # being sent right now, or its endpoint was deleted
+            except ValidationError as error:  # being sent right now, or its endpoint deleted
+                refused.append(f"{delivery}: {' '.join(error.messages)}")
+                continue
             sent += 1
-        self.message_user(
-            request,
-            ngettext("%(n)s delivery sent again.", "%(n)s deliveries sent again.", sent)
-            % {"n": sent},
-            messages.SUCCESS,
-        )
+        if sent or not refused:
+            self.message_user(
+                request,
+                ngettext("%(n)s delivery sent again.", "%(n)s deliveries sent again.", sent)
+                % {"n": sent},
+                messages.SUCCESS,
+            )
+        # Why each of the others was not, as the deal list's approval says it.
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)

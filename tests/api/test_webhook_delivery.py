@@ -330,6 +330,21 @@ def test_staff_see_deliveries_in_admin(
     ids = {request["headers"]["webhook-id"] for request in receiver.received()}
     assert ids == {str(delivery.event_id)}
 
+    # An endpoint deleted since: nothing sent, and the page says why (it said "0 sent").
+    from notifications.webhooks.services import delete_webhook_endpoint
+
+    delete_webhook_endpoint(endpoint, by=alice)
+    refused = client.post(
+        "/admin/notifications/webhookdelivery/",
+        {"action": "redeliver", "_selected_action": [delivery.pk]},
+        follow=True,
+    )
+    said = [str(message) for message in refused.context["messages"]]
+    assert said[-1].startswith(f"{delivery}: ") and "deleted" in said[-1]
+    assert "0 deliveries sent again." not in said
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
+
 
 @pytest.mark.django_db
 def test_a_delivery_is_claimed_by_one_update_of_its_own_row(
