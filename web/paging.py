@@ -12,6 +12,7 @@ history on every request is what made the lists slow.
 
 import json
 import re
+import time
 from dataclasses import dataclass, replace
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -74,6 +75,25 @@ def whole_number(raw) -> int | None:
 PLANNED_MANY = 10
 
 
+# A table's size as PostgreSQL last counted it (pg_class.reltuples, kept by autovacuum's
+# ANALYZE), read once per process every TABLE_SIZE_SECONDS: in a table smaller than what
+# makes a word common, no word is, and the planner is not asked.
+TABLE_SIZE_SECONDS = 600
+_table_sizes: dict[tuple[str, str], tuple[float, float]] = {}
+
+
+def table_rows(model, using: str) -> float:
+    """`model`'s table's rows as PostgreSQL last counted them; -1 if never counted."""
+    key, now = (using, model._meta.db_table), time.monotonic()
+    known = _table_sizes.get(key)
+    if known is None or known[1] < now:
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", [key[1]])
+            row = cursor.fetchone()
+        known = _table_sizes[key] = (row[0] if row else -1, now + TABLE_SIZE_SECONDS)
+    return known[0]
+
+
 def planned_rows(queryset: QuerySet) -> float | None:
     """The rows PostgreSQL's planner expects `queryset` to return (EXPLAIN: planned from
     the table's statistics, never run); None on other databases."""
@@ -89,14 +109,18 @@ def capped_ids(queryset: QuerySet, cap: int | None = None, *, estimate=False) ->
     a page of matches comes soon) and fewer are fetched by id.
 
     `estimate`: first ask the planner (planned_rows), and answer None without reading a row
-    when it expects PLANNED_MANY times `cap`. For a search of names, whose statistics
+    when it expects PLANNED_MANY times `cap` (not asked when the table itself is smaller). For a search of names, whose statistics
     sample them: a word in a few names is estimated at a few, and a wrong guess would cost
     its list a longer walk (each row tested in list order), never a wrong answer; a common
     word is often underestimated, which costs the probe as before."""
     cap = COUNT_CAP if cap is None else cap
-    if estimate and (planned := planned_rows(queryset)) is not None:
-        if planned >= PLANNED_MANY * cap:
-            return None
+    if (
+        estimate
+        and connections[queryset.db].vendor == "postgresql"
+        and not 0 <= table_rows(queryset.model, queryset.db) < PLANNED_MANY * cap
+        and planned_rows(queryset) >= PLANNED_MANY * cap
+    ):
+        return None
     ids = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
     return None if len(ids) > cap else ids
 
