@@ -325,8 +325,9 @@ ACCOUNT_RATE_LIMITS = {
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 # The portal's catalogue first; then Vietnamese for django-allauth's own strings (allauth ships
-# none), kept apart so `makemessages` neither extracts nor drops them.
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_allauth"]
+# none) and for the Django REST framework messages DRF's own Vietnamese lacks (the API's field
+# errors), each kept apart so `makemessages` neither extracts nor drops them.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_allauth", BASE_DIR / "locale_drf"]
 FORMAT_MODULE_PATH = ["partner_portal.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True

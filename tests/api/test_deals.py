@@ -194,6 +194,23 @@ def test_errors_speak_the_requested_language(alpha_api, alpha_deal):
     assert response.json()["detail"] != "Not found."
 
 
+def test_field_errors_in_vietnamese_are_vietnamese(alpha_api, vserver):
+    # Django REST framework's own Vietnamese lacks most of its field messages
+    # (locale_drf/vi/): a Vietnamese problem read "A valid integer is required.".
+    bad = registration(estimated_value="lots")
+    bad["title"] = "x" * 300
+
+    vi = alpha_api.post("/api/v1/deals/", bad, headers={"Accept-Language": "vi"}).json()
+    en = alpha_api.post("/api/v1/deals/", bad, headers={"Accept-Language": "en"}).json()
+
+    english = {error["detail"] for error in en["errors"]}
+    vietnamese = {error["detail"] for error in vi["errors"]}
+    assert "A valid integer is required." in english
+    assert "Cần một số nguyên hợp lệ." in vietnamese
+    assert any("Trường này không được quá 200 ký tự." == d for d in vietnamese), vietnamese
+    assert not english & vietnamese
+
+
 # --- list ----------------------------------------------------------------------------------------
 
 
