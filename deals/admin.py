@@ -403,7 +403,7 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
             deal = services.correct_deal(
                 obj, by=request.user, changes={f: form.cleaned_data[f] for f in form.changed_data}
             )
-        if "customer" in form.changed_data and selectors.conflicting_claims(deal).exists():
+        if getattr(deal, "conflict_flagged", False):
             messages.warning(
                 request,
                 gettext(

@@ -434,7 +434,10 @@ class TestAtScale:
         self, staff_client, programme
     ):
         # 60 customers: no word can be in 10,000 of them (the cap of 1,000, ten times), so
-        # the planner is not asked (its EXPLAIN was a round trip more at 1k deals).
+        # the planner is not asked (its EXPLAIN was a round trip more at 1k deals). SQLite
+        # has no planner to ask at all: this is PostgreSQL's case.
+        if connection.vendor != "postgresql":
+            pytest.skip("needs PostgreSQL: only there is a planner asked")
         analyze_customers()
 
         with CaptureQueriesContext(connection) as queries:

@@ -109,15 +109,18 @@ def capped_ids(queryset: QuerySet, cap: int | None = None, *, estimate=False) ->
     a page of matches comes soon) and fewer are fetched by id.
 
     `estimate`: first ask the planner (planned_rows), and answer None without reading a row
-    when it expects PLANNED_MANY times `cap` (not asked when the table itself is smaller). For a search of names, whose statistics
-    sample them: a word in a few names is estimated at a few, and a wrong guess would cost
-    its list a longer walk (each row tested in list order), never a wrong answer; a common
-    word is often underestimated, which costs the probe as before."""
+    when it expects PLANNED_MANY times `cap` (not asked when the table itself is smaller, or
+    was never counted). For a search of names, whose statistics sample them: a word in a few
+    names is estimated at a few. A guess thirty times too high would make the list walk
+    further (each row tested in list order) and say "more than 1,000" of fewer rows, never
+    leave a matching row out; a common word is often underestimated, which costs the probe
+    as before."""
     cap = COUNT_CAP if cap is None else cap
     if (
         estimate
         and connections[queryset.db].vendor == "postgresql"
-        and not 0 <= table_rows(queryset.model, queryset.db) < PLANNED_MANY * cap
+        # Never counted (-1: too small for autovacuum to analyse, or just restored): probed.
+        and table_rows(queryset.model, queryset.db) >= PLANNED_MANY * cap
         and planned_rows(queryset) >= PLANNED_MANY * cap
     ):
         return None

@@ -229,6 +229,7 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
             # Moved to a company another partner holds a protected claim on: flagged to the
             # reviewers, as a registration for it would be.
             record_event(Kind.CONFLICT_FLAGGED, deal=locked, actor=by, params={"on": "correction"})
+            locked.conflict_flagged = True  # for the page that asked (admin's warning)
     return locked
 
 

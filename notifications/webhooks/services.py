@@ -33,15 +33,15 @@ def create_webhook_endpoint(
     Effects: `by` must be an admin of `partner`; the URL is kept as it goes on the wire
     (`wire_url`: a non-ASCII host in IDNA, other letters %-encoded) and must pass
     `vetted_addresses` (http(s), resolves to public addresses only, https unless allow-listed,
-    port 443 or from 1024), be no other live endpoint's of the partner (the partner's row is
-    locked for the check), and at least one known event type is needed (ValidationError keyed "url" / "event_types" otherwise); one
-    WebhookEndpoint is saved with a new Standard Webhooks secret (`whsec_` + base64 of 32
-    random bytes); an activity entry "webhook.endpoint_created".
+    port 443 or from 1024), be no other live endpoint's of the partner (checked under
+    `_one_per_url`'s lock), and at least one known event type is needed (ValidationError
+    keyed "url" / "event_types" otherwise); one WebhookEndpoint is saved with a new Standard
+    Webhooks secret (`whsec_` + base64 of 32 random bytes); an activity entry
+    "webhook.endpoint_created".
     """
     check_partner_admin(partner, by, ADMINS_ONLY)
-    # The partner's row locked: two admins adding the same URL at once make one endpoint.
-    Partner.objects.select_for_update().filter(pk=partner.pk).first()
-    url, chosen = _checked(url, event_types, partner=partner)
+    url, chosen = _checked(url, event_types)
+    _one_per_url(partner.pk, url)
     secret = new_secret()
     endpoint = WebhookEndpoint.objects.create(
         partner=partner,
@@ -61,13 +61,11 @@ def create_webhook_endpoint(
 URL_MAX_LENGTH = WebhookEndpoint._meta.get_field("url").max_length
 
 
-def _checked(
-    url, event_types, *, partner: Partner, check_url: bool = True, exclude=None
-) -> tuple[str, list[str]]:
+def _checked(url, event_types, *, check_url: bool = True) -> tuple[str, list[str]]:
     """The URL as it goes on the wire (transport.wire_url) and the chosen events, or a
-    ValidationError keyed by field: a URL that vetted_addresses refuses (`check_url`), too
-    long once encoded, or already one of the partner's live endpoints (but `exclude`): its
-    events would be sent to it twice."""
+    ValidationError keyed by field: a URL that vetted_addresses refuses (`check_url`; its DNS
+    is asked before any row is locked), or too long once encoded; no event, or an unknown
+    one."""
     url = (url or "").strip()
     errors = {}
     if check_url:
@@ -82,23 +80,32 @@ def _checked(
                     _("Keep the URL to %(max)d characters (written out in ASCII).")
                     % {"max": URL_MAX_LENGTH}
                 ]
-            elif (
-                WebhookEndpoint.objects.filter(partner=partner, url=url, deleted_at=None)
-                .exclude(pk=exclude)
-                .exists()
-            ):
-                errors["url"] = [
-                    _(
-                        "An endpoint for this URL exists already: change its events instead "
-                        "of adding another (each event would be sent twice)."
-                    )
-                ]
     chosen = sorted(set(event_types or ()))
     if not chosen or not set(chosen) <= set(EVENT_TYPES):
         errors["event_types"] = [_("Choose at least one event from the list.")]
     if errors:
         raise ValidationError(errors)
     return url, chosen
+
+
+def _one_per_url(partner_id: int, url: str, exclude=None) -> None:
+    """Refuse `url` if one of the partner's live endpoints (but `exclude`) has it: each
+    event would be sent to it twice. The partner's row is locked first (FOR NO KEY UPDATE,
+    so rows that only point at the partner, an event or an activity entry written by another
+    endpoint's change, do not wait for it): two admins adding the same URL at once make one
+    endpoint. Called before the endpoint's own row is locked, always in that order."""
+    Partner.objects.select_for_update(no_key=True).filter(pk=partner_id).first()
+    taken = WebhookEndpoint.objects.filter(partner_id=partner_id, url=url, deleted_at=None)
+    if taken.exclude(pk=exclude).exists():
+        raise ValidationError(
+            {
+                "url": _(
+                    "An endpoint for this URL exists already: change its events instead "
+                    "of adding another (each event would be sent twice)."
+                )
+            },
+            code="duplicate",
+        )
 
 
 def _live(endpoint: WebhookEndpoint) -> WebhookEndpoint:
@@ -129,16 +136,17 @@ def update_webhook_endpoint(
     held; resumed: the first one waiting is handed to the worker after commit.
     """
     check_partner_admin(endpoint.partner, by, ADMINS_ONLY)
-    if url is not None:  # as on creation: one endpoint per URL
-        Partner.objects.select_for_update().filter(pk=endpoint.partner_id).first()
-    locked = _live(endpoint)
+    new_url = endpoint.url if url is None else url.strip()
     new_url, chosen = _checked(
-        locked.url if url is None else url,
-        locked.event_types if event_types is None else event_types,
-        partner=locked.partner,
-        check_url=url is not None and url.strip() != locked.url,
-        exclude=locked.pk,
+        new_url,
+        endpoint.event_types if event_types is None else event_types,
+        check_url=new_url != endpoint.url,  # vetted when it was stored
     )
+    if url is not None:  # as on creation: one endpoint per URL (the partner's lock, then the row's)
+        _one_per_url(endpoint.partner_id, new_url, exclude=endpoint.pk)
+    locked = _live(endpoint)
+    if event_types is None:
+        chosen = locked.event_types
     wanted = {"url": new_url, "event_types": chosen}
     if paused is not None:
         wanted["paused"] = paused

@@ -19,6 +19,7 @@ import ssl
 import time
 from urllib.parse import urlsplit, urlunsplit
 
+import idna
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.encoding import iri_to_uri
@@ -74,33 +75,29 @@ def _is_public(address: str) -> bool:
 
 
 def wire_url(url: str) -> str:
-    """`url` as it goes on the wire, what a browser sends for the same address: a host with
-    letters beyond ASCII in IDNA ("xn--"), such letters in the path and query %-encoded.
-    An ASCII URL is returned as it is. A host IDNA cannot write is a ValidationError.
-    (Stored as typed, "https://example.com/é" failed every delivery for a day: an HTTP
-    request line is ASCII.)"""
-    if url.isascii():
-        return url
+    """`url` as it goes on the wire, what a browser sends for the same address: the scheme
+    and host in lower case, a host with letters beyond ASCII in IDNA by UTS #46 as browsers
+    write it ("faß.de" is "xn--fa-hia.de", not IDNA 2003's "fass.de", another domain), such
+    letters in the path and query %-encoded, the scheme's own port and the #fragment (never
+    sent) left out. So one address is one URL: "https://Example.com:443/h" is
+    "https://example.com/h". A host IDNA cannot write is a ValidationError. (Stored as typed,
+    "https://example.com/é" failed every delivery for a day: a request line is ASCII.)"""
     parts = urlsplit(url)
     userinfo, at, hostport = parts.netloc.rpartition("@")
-    if hostport.startswith("["):  # an IPv6 address: ASCII already
-        host, port = hostport, ""
+    if hostport.startswith("["):  # an IPv6 address, then perhaps a port
+        host, _bracket, port = hostport.partition("]")
+        host += "]"
     else:
-        host, colon, port = hostport.partition(":")
-        port = colon + port
+        host, _colon, port = hostport.partition(":")
     try:
-        host = host.encode("idna").decode("ascii")
-    except UnicodeError:
+        host = idna.encode(host, uts46=True).decode("ascii") if not host.isascii() else host
+    except idna.IDNAError:
         raise ValidationError(_("Enter a valid URL."), code="invalid") from None
-    return urlunsplit(
-        (
-            parts.scheme,
-            iri_to_uri(userinfo) + at + host + iri_to_uri(port),
-            iri_to_uri(parts.path),
-            iri_to_uri(parts.query),
-            iri_to_uri(parts.fragment),
-        )
-    )
+    port = port.removeprefix(":") if hostport.startswith("[") else port
+    if port in ("", {"https": "443", "http": "80"}.get(parts.scheme)):
+        port = ""
+    netloc = iri_to_uri(userinfo) + at + host.lower() + (f":{iri_to_uri(port)}" if port else "")
+    return urlunsplit((parts.scheme, netloc, iri_to_uri(parts.path), iri_to_uri(parts.query), ""))
 
 
 # A receiver listens on https's port or on one from 1024 up: the ports below are the system's

@@ -82,32 +82,46 @@ def _check_invoiced(statement, top_up, issued_on, buyer_tax_code) -> None:
     """An e-invoice of a top-up is issued for money paid: the top-up applied (not one waiting
     for billing, nor a failed one). Any e-invoice is issued on a day that has come, and not
     before what it invoices: a statement's month, a top-up's request. Its buyer is the
-    partner: the partner's tax code, or a branch's (the same 10 digits, then -NNN)."""
+    partner (`_is_the_buyer`). Each refusal is keyed by its field and has its code."""
     if top_up is not None and top_up.status != top_up.Status.APPLIED:
         raise ValidationError(
-            {"top_up": _("Only an applied top-up has an e-invoice; this one is %(status)s.")
-             % {"status": top_up.get_status_display().lower()}},
-            code="not_invoiced",
+            {"top_up": ValidationError(
+                _("Only an applied top-up has an e-invoice; this one is %(status)s.")
+                % {"status": top_up.get_status_display().lower()},
+                code="not_invoiced")}
         )  # fmt: skip
     if issued_on is not None and issued_on > timezone.localdate():
         raise ValidationError(
-            {"issued_on": _("An e-invoice is issued on a day that has come.")}, code="future"
-        )
+            {"issued_on": ValidationError(
+                _("An e-invoice is issued on a day that has come."), code="future")}
+        )  # fmt: skip
     first = statement.month if statement else timezone.localdate(top_up.created_at)
     if issued_on is not None and issued_on < first:
         raise ValidationError(
-            {"issued_on": _("The e-invoice is dated before what it invoices: %(day)s at the earliest.")
-             % {"day": date_format(first, "SHORT_DATE_FORMAT")}},
-            code="too_early",
+            {"issued_on": ValidationError(
+                _("The e-invoice is dated before what it invoices: %(day)s at the earliest.")
+                % {"day": date_format(first, "SHORT_DATE_FORMAT")},
+                code="too_early")}
         )  # fmt: skip
     partner_tax_code = (statement or top_up).partner.tax_code
-    if buyer_tax_code and partner_tax_code and buyer_tax_code[:10] != partner_tax_code[:10]:
+    if buyer_tax_code and not _is_the_buyer(partner_tax_code, buyer_tax_code):
         raise ValidationError(
-            {"buyer_tax_code": _("The buyer is the partner: its tax code %(tax_code)s, or a "
-                                 "branch's (%(tax_code)s-NNN).")
-             % {"tax_code": partner_tax_code[:10]}},
-            code="not_the_partner",
+            {"buyer_tax_code": ValidationError(
+                _("The buyer is the partner: its tax code %(tax_code)s, or a branch's "
+                  "(%(tax_code)s-NNN).") % {"tax_code": partner_tax_code[:10]}
+                if len(partner_tax_code) == 10
+                else _("The buyer is the partner: its tax code %(tax_code)s.")
+                % {"tax_code": partner_tax_code},
+                code="not_the_partner")}
         )  # fmt: skip
+
+
+def _is_the_buyer(partner_tax_code: str, buyer_tax_code: str) -> bool:
+    """The partner's own tax code, or, for a head office (10 digits), one of its branches'
+    (the same 10, then -NNN). A partner that is itself a branch is its own code only."""
+    if buyer_tax_code == partner_tax_code:
+        return True
+    return len(partner_tax_code) == 10 and buyer_tax_code.startswith(partner_tax_code + "-")
 
 
 def record_einvoice(

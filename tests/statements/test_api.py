@@ -162,8 +162,9 @@ def test_einvoice_fields_are_checked(billing_api, sent, field, value):
 @pytest.mark.parametrize(
     ("change", "field", "code"),
     [
-        ({"issued_on": "0001-01-01"}, "issued_on", "invalid"),  # before the statement's month
-        ({"buyer_tax_code": "0312345678"}, "buyer_tax_code", "invalid"),  # another company
+        ({"issued_on": "0001-01-01"}, "issued_on", "too_early"),  # before the statement's month
+        ({"issued_on": "2999-01-01"}, "issued_on", "future"),
+        ({"buyer_tax_code": "0312345678"}, "buyer_tax_code", "not_the_partner"),
         ({"foo": "bar"}, "foo", "unknown_field"),
     ],
 )
@@ -230,3 +231,20 @@ def test_an_xml_that_is_not_xml_is_refused(billing_api, sent):
     assert response.status_code == 400
     assert {error["field"] for error in response.json()["errors"]} == {"xml"}
     assert not EInvoice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("partner", "buyer", "is_the_buyer"),
+    [
+        ("0101234567", "0101234567", True),
+        ("0101234567", "0101234567-002", True),  # a head office's branch
+        ("0101234567", "0109999999", False),
+        ("0101234567-001", "0101234567-001", True),
+        ("0101234567-001", "0101234567-002", False),  # a branch's sibling is another buyer
+        ("0101234567-001", "0101234567", False),
+    ],
+)
+def test_the_buyer_is_the_partner_or_a_head_offices_branch(partner, buyer, is_the_buyer):
+    from statements.services.einvoices import _is_the_buyer
+
+    assert _is_the_buyer(partner, buyer) is is_the_buyer
