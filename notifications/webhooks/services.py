@@ -145,6 +145,10 @@ def update_webhook_endpoint(
     if url is not None:  # as on creation: one endpoint per URL (the partner's lock, then the row's)
         _one_per_url(endpoint.partner_id, new_url, exclude=endpoint.pk)
     locked = _live(endpoint)
+    # What the call leaves alone is the row's as it is now (another admin may have changed it
+    # since `endpoint` was read).
+    if url is None:
+        new_url = locked.url
     if event_types is None:
         chosen = locked.event_types
     wanted = {"url": new_url, "event_types": chosen}

@@ -120,6 +120,19 @@ def test_an_admin_changes_url_events_and_pause(alpha_api, endpoint, alice):
     assert Activity.objects.filter(action="webhook.endpoint_updated").count() == 1
 
 
+def test_a_change_of_one_thing_keeps_what_another_admin_changed_since(endpoint, alice):
+    from notifications.webhooks.services import update_webhook_endpoint
+
+    stale = WebhookEndpoint.objects.get(pk=endpoint.pk)  # a page opened before the change
+    newer = "https://93.184.216.35/newer"
+    update_webhook_endpoint(endpoint, by=alice, url=newer, event_types=["deal.lost"])
+
+    update_webhook_endpoint(stale, by=alice, paused=True)
+
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.event_types, endpoint.paused) == (newer, ["deal.lost"], True)
+
+
 def test_a_paused_endpoint_gets_nothing_until_resumed(
     alpha_api, receiver, alpha, alice, django_capture_on_commit_callbacks
 ):
