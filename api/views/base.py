@@ -9,6 +9,7 @@ from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 
 from api.etags import content_etag, none_match
+from api.serializers import StrictSerializer
 from api.throttling import TokenRateThrottle, policy_header
 
 
@@ -44,6 +45,10 @@ def body_limit(request) -> int:
     if request.content_type.startswith("multipart/"):
         return settings.ATTACHMENT_MAX_BYTES * settings.ATTACHMENT_MAX_FILES + 1024 * 1024
     return settings.API_MAX_BODY_BYTES
+
+
+class NoBodySerializer(StrictSerializer):
+    """No field: any field sent is unknown."""
 
 
 class PartnerAPIView(GenericAPIView):
@@ -151,6 +156,11 @@ class PartnerAPIView(GenericAPIView):
         )
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
+
+    def no_body(self) -> None:
+        """An action that takes no body (`request=None` in its schema) refuses one with fields,
+        as every other body refuses a field it does not know: a typo is not ignored."""
+        self.valid(NoBodySerializer)
 
     default_sort = "-pk"
 

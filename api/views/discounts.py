@@ -131,6 +131,7 @@ class CustomerDiscountRevoke(PartnerAPIView):
     )
     @idempotent
     def post(self, request, pk, cd_pk):
+        self.no_body()
         customer_discount = selectors.get_customer_discount_for_partner(self.partner, pk, cd_pk)
         services.revoke_customer_discount(customer_discount, by=request.user)
         return Response(_customer_discount_json(customer_discount.discount, cd_pk))

@@ -141,6 +141,7 @@ class WebhookEndpointRotate(WebhookView):
     )
     @idempotent
     def post(self, request, pk):
+        self.no_body()
         try:
             rotated = webhooks.rotate_webhook_secret(self.endpoint(pk), by=request.user)
         except ValidationError as exc:
@@ -157,6 +158,7 @@ class WebhookEndpointTest(WebhookView):
     )
     @idempotent
     def post(self, request, pk):
+        self.no_body()
         try:
             delivery = webhooks.send_test_webhook(self.endpoint(pk), by=request.user)
         except ValidationError as exc:

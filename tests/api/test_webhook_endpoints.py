@@ -120,6 +120,25 @@ def test_an_admin_changes_url_events_and_pause(alpha_api, endpoint, alice):
     assert Activity.objects.filter(action="webhook.endpoint_updated").count() == 1
 
 
+@pytest.mark.parametrize("action", ["rotate-secret", "test"])
+def test_an_action_without_a_body_refuses_fields_and_does_nothing(alpha_api, endpoint, action):
+    # Every body refuses a field it does not know; these take none (found by a hostile walk).
+    path = f"/api/v1/webhook-endpoints/{endpoint.pk}/{action}/"
+    secret = endpoint.signing_secret
+
+    refused = alpha_api.post(path, {"event": "deal.won"})
+    empty = alpha_api.post(path, raw="", content_type="application/json")
+
+    assert refused.status_code == 400
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [
+        ("event", "unknown_field")
+    ]
+    assert empty.status_code in (200, 202)
+    endpoint.refresh_from_db()
+    changed = 1 if action == "rotate-secret" else 0
+    assert (endpoint.signing_secret != secret) == bool(changed)
+
+
 def test_a_change_of_one_thing_keeps_what_another_admin_changed_since(endpoint, alice):
     from notifications.webhooks.services import update_webhook_endpoint
 
