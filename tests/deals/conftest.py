@@ -626,7 +626,9 @@ class S3Gateway:
         self.server.daemon_threads = True
         self.server.gateway = self
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def should_fail_put(self) -> bool:
         with self._lock:

@@ -55,7 +55,9 @@ class _Sink(BaseHTTPRequestHandler):
 def sentry_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
     server.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield server
     server.shutdown()
