@@ -3,22 +3,13 @@
 import threading
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from accounts import services
 from partners.models import Membership, User
+from tests.postgres import THREADS, needs_postgres
 
-on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not on_postgres,
-        reason="needs PostgreSQL: SQLite's in-memory test database is not shared between "
-        "threads, so concurrent connections cannot be tested there (run with DATABASE_URL)",
-    ),
-]
+pytestmark = needs_postgres(THREADS)
 
 ROUNDS = 10
 

@@ -2,8 +2,6 @@
 
 import threading
 
-import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 
@@ -13,17 +11,9 @@ from discounts.models import Discount
 from partners.models import CustomerOwnership
 from tests.api.conftest import ApiClient, make_token
 from tests.factories import DealFactory
+from tests.postgres import THREADS, needs_postgres
 
-on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not on_postgres,
-        reason="needs PostgreSQL: SQLite's in-memory test database is not shared between "
-        "threads, so concurrent connections cannot be tested there (run with DATABASE_URL)",
-    ),
-]
+pytestmark = needs_postgres(THREADS)
 
 
 def together(*calls):

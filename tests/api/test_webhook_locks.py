@@ -5,8 +5,6 @@ FOR UPDATE on the partner the two orders deadlocked)."""
 
 import threading
 
-import pytest
-from django.conf import settings
 from django.db import connection, transaction
 
 from notifications.models import Activity
@@ -15,17 +13,11 @@ from notifications.webhooks.services import (
     create_webhook_endpoint,
     rotate_webhook_secret,
 )
+from tests.postgres import needs_postgres
 
-on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not on_postgres,
-        reason="needs PostgreSQL: SQLite's in-memory test database is not shared between "
-        "threads, and it has no row locks (run with DATABASE_URL)",
-    ),
-]
+pytestmark = needs_postgres(
+    "SQLite's in-memory test database is not shared between threads, and it has no row locks"
+)
 
 PUBLIC = "https://93.184.216.34/hooks"
 

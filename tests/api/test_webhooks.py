@@ -3,6 +3,7 @@
 import base64
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -26,6 +27,32 @@ from notifications.webhooks.transport import (
 pytestmark = pytest.mark.django_db
 
 PUBLIC = "https://93.184.216.34/hooks/portal"  # a literal public address: no DNS needed
+
+
+@contextmanager
+def one_post():
+    """A receiver on 127.0.0.1 for one POST: yields its base URL and the list it fills with
+    (path, headers, body); stopped when the block ends."""
+    received = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, dict(self.headers), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        thread.join(timeout=10)
+        server.server_close()
 
 
 @pytest.mark.parametrize(
@@ -157,27 +184,12 @@ def test_an_endpoint_with_letters_beyond_ascii_is_delivered_to(alpha, alice, set
 
     assert endpoint.url == "https://93.184.216.34/nh%E1%BA%ADn/%C3%A9"
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
-    received = []
 
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(self.path)
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.handle_request, daemon=True)
-    thread.start()
-    try:
+    with one_post() as (base, received):
         # An endpoint stored before: send() puts it on the wire the same way.
-        assert send(f"http://127.0.0.1:{server.server_address[1]}/nhận", b"{}") == 204
-    finally:
-        thread.join(timeout=10)
-        server.server_close()
-    assert received == ["/nh%E1%BA%ADn"]
+        assert send(f"{base}/nhận", b"{}") == 204
+
+    assert [path for path, _headers, _body in received] == ["/nh%E1%BA%ADn"]
 
 
 def test_one_live_endpoint_per_url(alpha, alice, bob, beta):
@@ -354,29 +366,13 @@ def test_admin_deletes_an_endpoint(alice_client, alpha, alice):
 
 def test_send_posts_a_signed_body_to_a_local_receiver(settings):
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
-    received = []
-
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.path, dict(self.headers), body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.handle_request, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/hooks?x=1"
     body = b'{"type": "deal.won", "deal": 42}'
     secret = new_secret()
-    try:
-        assert send(url, body, headers=standard_headers([secret], "42", body)) == 204
-    finally:
-        thread.join(timeout=10)
-        server.server_close()
+
+    with one_post() as (base, received):
+        assert (
+            send(f"{base}/hooks?x=1", body, headers=standard_headers([secret], "42", body)) == 204
+        )
 
     ((path, headers, got),) = received
     assert path == "/hooks?x=1" and got == body

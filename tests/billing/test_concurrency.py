@@ -4,25 +4,15 @@ below zero, and the ledger always sums to the balance."""
 import threading
 from decimal import Decimal
 
-import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Sum
 
 from billing.models import CreditEntry, PartnerCredit, TopUp
 from billing.services.credit import fail_top_up, record_payment, top_up
+from tests.postgres import THREADS, needs_postgres
 
-on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not on_postgres,
-        reason="needs PostgreSQL: SQLite's in-memory test database is not shared between "
-        "threads, so concurrent connections cannot be tested there (run with DATABASE_URL)",
-    ),
-]
+pytestmark = needs_postgres(THREADS)
 
 THREADS = 8
 

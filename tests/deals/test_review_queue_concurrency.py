@@ -4,8 +4,6 @@ with a connection each: exactly one has it, the other is told who."""
 import threading
 from collections import Counter
 
-import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 
@@ -13,17 +11,9 @@ from deals.models import Deal
 from deals.services import take_for_review
 from notifications.models import Activity
 from tests.factories import DealFactory, UserFactory
+from tests.postgres import THREADS, needs_postgres
 
-on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not on_postgres,
-        reason="needs PostgreSQL: SQLite's in-memory test database is not shared between "
-        "threads, so concurrent connections cannot be tested there (run with DATABASE_URL)",
-    ),
-]
+pytestmark = needs_postgres(THREADS)
 
 ROUNDS = 10
 REVIEWERS = 4

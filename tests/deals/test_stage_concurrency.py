@@ -7,8 +7,6 @@ and the database constraints are what keep the outcome right, not the Python cod
 import threading
 from collections import Counter
 
-import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 
@@ -17,17 +15,9 @@ from deals.services import change_stage
 from discounts.models import Discount
 from partners.models import CustomerOwnership
 from tests.factories import DealFactory
+from tests.postgres import THREADS, needs_postgres
 
-on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not on_postgres,
-        reason="needs PostgreSQL: SQLite's in-memory test database is not shared between "
-        "threads, so concurrent connections cannot be tested there (run with DATABASE_URL)",
-    ),
-]
+pytestmark = needs_postgres(THREADS)
 
 ROUNDS = 20
 THREADS = 8

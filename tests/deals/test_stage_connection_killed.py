@@ -5,7 +5,6 @@ import threading
 import time
 
 import psycopg
-import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -13,17 +12,9 @@ from django.test import Client
 from deals.models import Attachment, Note, StageChange
 from discounts.models import Discount
 from partners.models import CustomerOwnership
+from tests.postgres import needs_postgres
 
-on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not on_postgres,
-        reason="needs PostgreSQL: pg_terminate_backend from a second connection (run with "
-        "DATABASE_URL)",
-    ),
-]
+pytestmark = needs_postgres("pg_terminate_backend from a second connection")
 
 
 def connect():

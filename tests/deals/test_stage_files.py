@@ -8,24 +8,18 @@ row at once (NOWAIT), and if the change is then refused its objects are deleted 
 import threading
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
 
 from deals.models import Attachment, Deal, PendingDeletion, StageChange
 from deals.services import change_stage
+from tests.postgres import needs_postgres
 
-on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not on_postgres,
-        reason="needs PostgreSQL: SQLite's in-memory test database is not shared between "
-        "threads, so a second connection cannot be tested there (run with DATABASE_URL)",
-    ),
-]
+pytestmark = needs_postgres(
+    "SQLite's in-memory test database is not shared between threads, so a second "
+    "connection cannot be tested there"
+)
 
 
 class GatedStorage(FileSystemStorage):

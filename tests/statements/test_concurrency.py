@@ -3,24 +3,14 @@ connection each: every partner's statement exists once, with its lines once."""
 
 import threading
 
-import pytest
-from django.conf import settings
 from django.db import connection
 
 from statements.models import Statement, StatementLine
 from statements.services.drafting import draft_statements
+from tests.postgres import needs_postgres
 from tests.statements.conftest import OCTOBER, month_of, send
 
-on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not on_postgres,
-        reason="needs PostgreSQL: SQLite's in-memory test database is not shared between "
-        "threads (run with DATABASE_URL)",
-    ),
-]
+pytestmark = needs_postgres("SQLite's in-memory test database is not shared between threads")
 
 
 def test_two_beats_draft_each_statement_exactly_once(alpha, account, october_discounts, vserver):

@@ -3,8 +3,6 @@
 import threading
 from datetime import timedelta
 
-import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -12,18 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deals.models import Attachment, Deal, Note
+from tests.postgres import THREADS, needs_postgres
 from web.models import SubmissionKey
 
-on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not on_postgres,
-        reason="needs PostgreSQL: SQLite's in-memory test database is not shared between "
-        "threads, so concurrent connections cannot be tested there (run with DATABASE_URL)",
-    ),
-]
+pytestmark = needs_postgres(THREADS)
 
 
 def together(calls):
