@@ -24,7 +24,6 @@ from partners.models import Partner
 ADMINS_ONLY = gettext_lazy("Only an admin of your organisation can manage webhooks.")
 
 
-@transaction.atomic
 def create_webhook_endpoint(
     *, partner: Partner, by, url: str, event_types: list[str]
 ) -> WebhookEndpoint:
@@ -40,21 +39,22 @@ def create_webhook_endpoint(
     "webhook.endpoint_created".
     """
     check_partner_admin(partner, by, ADMINS_ONLY)
-    url, chosen = _checked(url, event_types)
-    _one_per_url(partner.pk, url)
+    url, chosen = _checked(url, event_types)  # its DNS asked outside the transaction
     secret = new_secret()
-    endpoint = WebhookEndpoint.objects.create(
-        partner=partner,
-        url=url,
-        # The previous release signs with `secret`: the same string keeps it harmless.
-        secret=secret,
-        signing_secret=secret,
-        event_types=chosen,
-        created_by=by,
-    )
-    record_activity(
-        action="webhook.endpoint_created", actor=by, obj=endpoint, data={"events": chosen}
-    )
+    with transaction.atomic():
+        _one_per_url(partner.pk, url)
+        endpoint = WebhookEndpoint.objects.create(
+            partner=partner,
+            url=url,
+            # The previous release signs with `secret`: the same string keeps it harmless.
+            secret=secret,
+            signing_secret=secret,
+            event_types=chosen,
+            created_by=by,
+        )
+        record_activity(
+            action="webhook.endpoint_created", actor=by, obj=endpoint, data={"events": chosen}
+        )
     return endpoint
 
 
@@ -64,8 +64,8 @@ URL_MAX_LENGTH = WebhookEndpoint._meta.get_field("url").max_length
 def _checked(url, event_types, *, check_url: bool = True) -> tuple[str, list[str]]:
     """The URL as it goes on the wire (transport.wire_url) and the chosen events, or a
     ValidationError keyed by field: a URL that vetted_addresses refuses (`check_url`; its DNS
-    is asked before any row is locked), or too long once encoded; no event, or an unknown
-    one."""
+    is asked before the service's transaction), or too long once encoded; no event, or an
+    unknown one."""
     url = (url or "").strip()
     errors = {}
     if check_url:
@@ -118,7 +118,6 @@ def _live(endpoint: WebhookEndpoint) -> WebhookEndpoint:
     return locked
 
 
-@transaction.atomic
 def update_webhook_endpoint(
     endpoint: WebhookEndpoint,
     *,
@@ -142,31 +141,35 @@ def update_webhook_endpoint(
         endpoint.event_types if event_types is None else event_types,
         check_url=new_url != endpoint.url,  # vetted when it was stored
     )
-    if url is not None:  # as on creation: one endpoint per URL (the partner's lock, then the row's)
-        _one_per_url(endpoint.partner_id, new_url, exclude=endpoint.pk)
-    locked = _live(endpoint)
-    # What the call leaves alone is the row's as it is now (another admin may have changed it
-    # since `endpoint` was read).
-    if url is None:
-        new_url = locked.url
-    if event_types is None:
-        chosen = locked.event_types
-    wanted = {"url": new_url, "event_types": chosen}
-    if paused is not None:
-        wanted["paused"] = paused
-    changes = {
-        name: [getattr(locked, name), value]
-        for name, value in wanted.items()
-        if getattr(locked, name) != value
-    }
-    if changes:
-        for name, (_before, after) in changes.items():
-            setattr(locked, name, after)
-        locked.save(update_fields=list(changes))
-        record_activity(action="webhook.endpoint_updated", actor=by, obj=locked, changes=changes)
-    if changes.get("paused", [None, True])[1] is False:
-        _hand_on_first(locked)
-    return locked
+    with transaction.atomic():  # the checks above, DNS included, outside it
+        # As on creation: one endpoint per URL (the partner's lock first, then the row's).
+        if url is not None:
+            _one_per_url(endpoint.partner_id, new_url, exclude=endpoint.pk)
+        locked = _live(endpoint)
+        # What the call leaves alone is the row's as it is now (another admin may have
+        # changed it since `endpoint` was read).
+        if url is None:
+            new_url = locked.url
+        if event_types is None:
+            chosen = locked.event_types
+        wanted = {"url": new_url, "event_types": chosen}
+        if paused is not None:
+            wanted["paused"] = paused
+        changes = {
+            name: [getattr(locked, name), value]
+            for name, value in wanted.items()
+            if getattr(locked, name) != value
+        }
+        if changes:
+            for name, (_before, after) in changes.items():
+                setattr(locked, name, after)
+            locked.save(update_fields=list(changes))
+            record_activity(
+                action="webhook.endpoint_updated", actor=by, obj=locked, changes=changes
+            )
+        if changes.get("paused", [None, True])[1] is False:
+            _hand_on_first(locked)
+        return locked
 
 
 def _hand_on_first(endpoint: WebhookEndpoint) -> None:

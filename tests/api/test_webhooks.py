@@ -222,6 +222,31 @@ def test_one_live_endpoint_per_url(alpha, alice, bob, beta):
     assert again.pk != first.pk
 
 
+def test_the_dns_is_asked_outside_the_services_transaction(alpha, alice, monkeypatch):
+    # A slow DNS answer must not hold a transaction (and its locks) open.
+    from django.db import connection
+
+    from notifications.webhooks import transport
+    from notifications.webhooks.services import update_webhook_endpoint
+
+    outside, depths = len(connection.atomic_blocks), []
+    lookup = transport.socket.getaddrinfo
+
+    def recording(*args, **kwargs):
+        depths.append(len(connection.atomic_blocks))
+        return lookup(*args, **kwargs)
+
+    monkeypatch.setattr(transport.socket, "getaddrinfo", recording)
+    endpoint = create_webhook_endpoint(
+        partner=alpha, by=alice, url=PUBLIC, event_types=["deal.won"]
+    )
+    update_webhook_endpoint(endpoint, by=alice, url=PUBLIC + "/moved")
+
+    assert depths == [outside, outside]
+    endpoint.refresh_from_db()
+    assert endpoint.url == PUBLIC + "/moved"
+
+
 def test_the_same_url_twice_on_the_page_is_refused_and_nothing_saved(alice_client, alpha, alice):
     create_webhook_endpoint(partner=alpha, by=alice, url=PUBLIC, event_types=["deal.won"])
 
