@@ -8,10 +8,11 @@ its own throwaway database, starts real Celery workers as subprocesses and a loc
 1. SQL queries of each service call, and how many of them are the outbox (event INSERTs);
 2. events delivered per second (fan-out + one SMTP e-mail + one in-app row each) with 1 and
    with 2 workers;
-3. the won storm: 200 approved deals, two processes pressing *won* on every one of them at
-   once, two workers delivering: the counts of "won" events and e-mails per recipient.
+3. the won storm: 200 approved deals (or STORM_DEALS), two processes pressing *won* on every one
+   of them at once, two workers delivering: the counts of "won" events and e-mails per
+   recipient.
 
-    DATABASE_URL=postgres://... .venv/bin/python bench/events.py [N_EVENTS]
+    DATABASE_URL=postgres://... .venv/bin/python bench/events.py [N_EVENTS] [STORM_DEALS]
 """
 
 import os
@@ -53,7 +54,7 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 from django.utils import timezone  # noqa: E402
 
 N_EVENTS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 300
-STORM = 200
+STORM = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2].isdigit() else 200
 
 
 # --- data -------------------------------------------------------------------------------------------

@@ -133,8 +133,14 @@ def main():
     if connection.vendor != "postgresql":
         raise SystemExit("needs PostgreSQL: set DATABASE_URL")
     setup_test_environment()
-    connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    from tests import migrated
+
+    name = f"bench_{connection.settings_dict['NAME']}"
+    connection.settings_dict["TEST"]["NAME"] = name
+    # Made from the suite's migrated template database when there is one (tests/migrated.py),
+    # as bench/events.py does: `migrate` then finds nothing to apply.
+    cloned = migrated.new_database_from_template(connection, name)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=cloned)
     redis.Redis.from_url(BROKER).flushdb()
     receiver = Receiver(SECRET)
     _endpoint, ids = data(receiver.port)
