@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Left
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -14,7 +14,7 @@ from deals.dashboard import deal_view_filter
 from deals.models import Attachment, Deal, Note, StageChange
 from partners.models import Customer
 from partners.selectors import TAX_CODE_PREFIX, customer_match, matching_customer_ids
-from web.paging import COUNT_CAP, SEARCH_WINDOW, capped_ids, keyset_page, search_page
+from web.paging import COUNT_CAP, SEARCH_WINDOW, keyset_page, search_page
 
 # The deal list's sorts: each ends in the id, and each has an index (partner, field, id),
 # also with the stage between (see Deal.Meta.indexes), so any page is one index range scan.
@@ -60,27 +60,36 @@ def search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], int]:
     return deals.filter(_deal_match(q)), COUNT_CAP + 1
 
 
-def staff_search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], bool]:
+def staff_search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], bool, int | None]:
     """Staff's deal search over all partners: the deals of `deals` whose title holds `q`, or
-    whose customer's name holds it (its tax code starts with it: digits), and whether more
-    than COUNT_CAP match.
+    whose customer's name holds it (its tax code starts with it: digits), whether more
+    than COUNT_CAP match, and how many match when the probe found them all (None: not
+    counted), so the list counts nothing again.
 
     First the customers (at most COUNT_CAP + 1 ids, from the trigram or tax code index), then
-    the deals by title (trigram index) or of those customers (foreign-key index). When either
-    finds more, the word is common and is tested on each row in list order instead (one
-    join per row; a page comes after a few hundred rows). Otherwise the list reads the
-    customers' deals by the customer index and the titled ones by id: the same rows as the
-    ids both probes found, and cheaper to count and sort than those ids (a tax code's 100
-    customers hold 400 deals, scattered over the table).
+    in one query the deals by title (trigram index) and those of the customers (foreign-key
+    index), at most COUNT_CAP + 1 of them in all. When there are more, the word is common
+    and is tested on each row in list order instead (one join per row; a page comes after a
+    few hundred rows). Otherwise the list reads the customers' deals by the customer index
+    and the titled ones by id: the same rows as the ids the probe found, and cheaper to count
+    and sort than those ids (a tax code's 100 customers hold 400 deals, scattered over the
+    table).
     """
     customers = matching_customer_ids(q)
     if customers is not None:
-        titled = capped_ids(Deal.objects.filter(title__icontains=q))
-        if titled is not None:
-            theirs = capped_ids(Deal.objects.filter(customer_id__in=customers))
-            if theirs is not None and len(set(theirs).union(titled)) <= COUNT_CAP:
-                return deals.filter(Q(customer_id__in=customers) | Q(pk__in=titled)), False
-    return deals.filter(_deal_match(q)), True
+        # Each id with whether its title matched: the two probes in one round trip, on the
+        # list's own rows (its filters applied), so what they find is what the list shows.
+        by_title = deals.filter(title__icontains=q).order_by()
+        theirs = deals.filter(customer_id__in=customers).order_by()
+        probe = by_title.values_list("pk", Value(True)).union(
+            theirs.values_list("pk", Value(False)), all=True
+        )
+        found = list(probe[: COUNT_CAP + 1])
+        if len(found) <= COUNT_CAP:
+            titled = [pk for pk, is_title in found if is_title]
+            matches = deals.filter(Q(customer_id__in=customers) | Q(pk__in=titled))
+            return matches, False, len({pk for pk, _is_title in found})
+    return deals.filter(_deal_match(q)), True, None
 
 
 def filtered_deals(partner, *, stage: str = "", view: str = "") -> QuerySet[Deal]:

@@ -368,6 +368,39 @@ class TestAtScale:
             d.pk for d in Deal.objects.filter(pk__in={titled.pk} | theirs, status="approved")
         }
 
+    def test_a_search_its_probe_found_whole_is_counted_from_the_probe(
+        self, staff_client, programme, alpha
+    ):
+        """Alpha's 30 customers' tax codes start "8000": the probe found every match, so the
+        list shows their number (more than a page) without counting them again; a deal
+        found both by its title and by its customer counts once, and the list's filters
+        count too."""
+        both = Deal.objects.filter(partner=alpha).order_by("pk").first()
+        Deal.objects.filter(pk=both.pk).update(title="Order 8000 renewal")
+        titled = Deal.objects.exclude(partner=alpha).order_by("pk").first()
+        Deal.objects.filter(pk=titled.pk).update(title="Order 8000 for Beta")
+        expected = set(
+            Deal.objects.filter(customer__tax_code__startswith="8000").values_list("pk", flat=True)
+        ) | {titled.pk}
+
+        with CaptureQueriesContext(connection) as queries:
+            found = staff_client.get("/admin/deals/deal/", {"q": "8000"})
+        sql = [q["sql"] for q in queries]  # read now: the next request empties the log
+        approved = staff_client.get(
+            "/admin/deals/deal/", {"q": "8000", "status__exact": "approved"}
+        )
+        last = staff_client.get("/admin/deals/deal/", {"q": "8000", "p": 2})
+
+        assert found.context["cl"].result_count == len(expected) == 31
+        assert found.context["cl"].multi_page and not found.context["cl"].paginator.count_capped
+        # (The bell's unread count is the page's only count.)
+        assert sql and not [q for q in count_queries(sql) if '"deals_deal"' in q]
+        assert {d.pk for d in rows(found) + rows(last)} == expected
+        assert approved.context["cl"].result_count == len(
+            Deal.objects.filter(pk__in=expected, status="approved")
+        )
+        assert {d.pk for d in rows(approved)} <= expected
+
     @pytest.mark.parametrize(
         "url",
         [

@@ -56,11 +56,15 @@ from web.paging import COUNT_CAP, capped_count, clean_search, whole_number
 
 class CappedPaginator(Paginator):
     """A paginator whose count stops at COUNT_CAP: `count_capped` says there are more.
-    `known_capped`: the search already found more than COUNT_CAP, so nothing is counted."""
+    `known_capped`: the search already found more than COUNT_CAP, so nothing is counted;
+    `known_count`: the search found every match and counted them, so nothing is counted
+    again."""
 
-    def __init__(self, *args, known_capped: bool = False, **kwargs):
+    def __init__(self, *args, known_capped: bool = False, known_count=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.count_capped = self.known_capped = known_capped
+        if known_count is not None and not known_capped:
+            self.__dict__["count"] = known_count
 
     @cached_property
     def count(self) -> int:
@@ -324,16 +328,19 @@ class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
         columns = self.get_list_display(request)
         return [column for column in columns if getattr(column, "__name__", column) in names]
 
-    def search(self, queryset: QuerySet, q: str) -> tuple[QuerySet, bool]:
+    def search(self, queryset: QuerySet, q: str) -> tuple:
         """The rows matching the cleaned search `q`, and whether more than COUNT_CAP match
-        (found by a probe: web.paging.capped_ids). Lists that search override it."""
+        (found by a probe: web.paging.capped_ids); a third value, when the search found
+        every match of `queryset` itself, is how many (the list then counts nothing).
+        Lists that search override it."""
         raise NotImplementedError
 
     def get_search_results(self, request, queryset, search_term):
         # A list without a search box ignores a hand-made ?q=, as Django's admin does.
         if not self.get_search_fields(request) or not (q := clean_search(search_term)):
             return queryset, False
-        rows, request.search_matches_many = self.search(queryset, q)
+        rows, request.search_matches_many, *counted = self.search(queryset, q)
+        request.search_count = counted[0] if counted else None
         if (
             request.search_matches_many
             and self.common_search_ordering
@@ -348,7 +355,12 @@ class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         many = getattr(request, "search_matches_many", False)
         return self.paginator(
-            queryset, per_page, orphans, allow_empty_first_page, known_capped=many
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            known_capped=many,
+            known_count=getattr(request, "search_count", None),
         )
 
     def action_checkbox(self, obj):
