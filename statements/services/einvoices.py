@@ -43,11 +43,21 @@ def check_pdf(upload) -> CheckedFile:
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             raise
+        if error.error_list[0].code == "bad_type":
+            # Its message lists every type a deal's attachment may have: here only a PDF.
+            raise _not_a_pdf() from None
         # The files package's refusals (too large, corrupt, ...) name no field: this is the PDF.
         raise ValidationError({"pdf": error.error_list}) from None
     if checked.content_type != ALLOWED["pdf"].content_type:
-        raise ValidationError({"pdf": _("The invoice's PDF must be a PDF file.")}, code="bad_type")
+        raise _not_a_pdf()
     return checked
+
+
+def _not_a_pdf() -> ValidationError:
+    # The code inside: a dict's own `code` is dropped.
+    return ValidationError(
+        {"pdf": ValidationError(_("The invoice's PDF must be a PDF file."), code="bad_type")}
+    )
 
 
 def check_xml(upload) -> CheckedFile:

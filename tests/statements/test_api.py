@@ -213,6 +213,23 @@ def test_a_pdf_that_is_not_a_pdf_is_refused(billing_api, sent, pdf):
     assert not EInvoice.objects.exists()
 
 
+def test_a_file_of_another_type_is_refused_as_not_a_pdf(billing_api, sent):
+    """Not the list of a deal attachment's types (Word, Excel, images...): only a PDF."""
+    response = billing_api.client.post(
+        "/api/internal/v1/e-invoices/",
+        {"statement": sent.pk, "form": "1", "series": "C26TAA", "number": "128",
+         "buyer_tax_code": sent.partner.tax_code, "issued_on": "2026-11-05",
+         "pdf": SimpleUploadedFile("hd.exe", b"MZ\x90\x00" + b"\x00" * 200, "application/pdf")},
+        HTTP_AUTHORIZATION=f"Bearer {billing_api.token}",
+    )  # fmt: skip
+
+    assert response.status_code == 400, response.content
+    (error,) = response.json()["errors"]
+    assert error["field"] == "pdf" and error["code"] == "bad_type"
+    assert error["detail"] == "Tệp PDF của hóa đơn phải là tệp PDF."  # Vietnamese by default
+    assert not EInvoice.objects.exists()
+
+
 def test_an_xml_that_is_not_xml_is_refused(billing_api, sent):
     response = billing_api.client.post(
         "/api/internal/v1/e-invoices/",
