@@ -222,6 +222,45 @@ def test_one_live_endpoint_per_url(alpha, alice, bob, beta):
     assert again.pk != first.pk
 
 
+def test_urls_saved_before_are_rewritten_as_they_go_on_the_wire(alpha, alice):
+    """notifications 0013: an endpoint saved as typed before wire_url gets the URL the service
+    writes now, so a case variant of it is one address; one IDNA cannot write is kept."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("notifications.migrations.0013_webhook_urls_on_the_wire")
+    first = create_webhook_endpoint(partner=alpha, by=alice, url=PUBLIC, event_types=["deal.won"])
+    typed = {
+        "https://93.184.216.34:443/Hooks/nhận#x": "https://93.184.216.34/Hooks/nh%E1%BA%ADn",
+        "https://Bücher.example:8443/hook?q=ö": "https://xn--bcher-kva.example:8443/hook?q=%C3%B6",
+        "https://" + "ü" * 70 + ".example/": "https://" + "ü" * 70 + ".example/",
+    }
+    old = [
+        WebhookEndpoint.objects.create(
+            partner=alpha,
+            url=url,
+            secret="s",
+            signing_secret="s",
+            event_types=["deal.won"],
+            created_by=alice,
+        )
+        for url in typed
+    ]
+    WebhookEndpoint.objects.filter(pk=first.pk).update(url="HTTPS://93.184.216.34:443/hooks/portal")
+
+    migration.rewrite(apps, None)
+
+    assert [WebhookEndpoint.objects.get(pk=e.pk).url for e in old] == list(typed.values())
+    assert WebhookEndpoint.objects.get(pk=first.pk).url == PUBLIC
+    # The migration keeps a copy of wire_url: the two agree.
+    for url in (*typed, "https://Example.COM:443/h#part", "https://[2002:5db8:d822::1]/đơn"):
+        try:
+            assert migration.on_the_wire(url) == wire_url(url)
+        except ValidationError:
+            assert migration.on_the_wire(url) is None
+
+
 def test_the_dns_is_asked_outside_the_services_transaction(alpha, alice, monkeypatch):
     # A slow DNS answer must not hold a transaction (and its locks) open.
     from django.db import connection
