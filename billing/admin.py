@@ -120,7 +120,7 @@ class CloudAccountAdmin(ReadOnlyAdmin):
 
     def decide_view(self, request, pk):
         """Approve (with the id of a new account) or reject (with a reason) one request."""
-        if not self.has_view_permission(request):
+        if not self.has_act_permission(request):
             raise PermissionDenied
         account = get_object_or_404(
             CloudAccount.objects.select_related("customer", "partner"), pk=pk
@@ -149,7 +149,9 @@ class CloudAccountAdmin(ReadOnlyAdmin):
             account=account,
         )
 
-    @admin.action(description=_("Approve selected (confirmed, existing accounts)"))
+    @admin.action(
+        description=_("Approve selected (confirmed, existing accounts)"), permissions=["act"]
+    )
     def approve_selected(self, request, queryset):
         done = 0
         for account in queryset:
@@ -204,10 +206,12 @@ class CreditEntryAdmin(ReadOnlyAdmin):
     )
 
     def has_add_permission(self, request):
-        return request.user.is_staff
+        return self.may_record(request)
 
     def add_view(self, request, form_url="", extra_context=None):
         """Record a payment: the only way credit enters the ledger by hand."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         form = PaymentForm(request.POST or None, initial={"partner": request.GET.get("partner")})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -312,7 +316,7 @@ class TopUpAdmin(ReadOnlyAdmin):
         listed = format_html("<ul>{}</ul>", listed) if invoices else ""
         return format_html("{}{}", listed, record)
 
-    @admin.action(description=_("Mark selected top-ups applied"))
+    @admin.action(description=_("Mark selected top-ups applied"), permissions=["act"])
     def apply_selected(self, request, queryset):
         done = 0
         for top_up in queryset:
@@ -323,7 +327,9 @@ class TopUpAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{top_up}: {refusal_text(exc)}", messages.WARNING)
         self.message_user(request, gettext("%(n)d top-up(s) applied.") % {"n": done})
 
-    @admin.action(description=_("Mark selected top-ups failed (returns the credit)…"))
+    @admin.action(
+        description=_("Mark selected top-ups failed (returns the credit)…"), permissions=["act"]
+    )
     def fail_selected(self, request, queryset):
         form = FailForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -381,6 +387,8 @@ class ServiceTokenAdmin(ReadOnlyAdmin):
         return request.user.is_superuser
 
     def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         form = ServiceTokenForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -409,7 +417,7 @@ class ServiceTokenAdmin(ReadOnlyAdmin):
             form=form,
         )
 
-    @admin.action(description=_("Revoke selected tokens"))
+    @admin.action(description=_("Revoke selected tokens"), permissions=["act"])
     def revoke_selected(self, request, queryset):
         done = 0
         for token in queryset:

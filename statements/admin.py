@@ -83,9 +83,11 @@ class ConsumptionAdmin(ReadOnlyAdmin):
         return queryset.filter(cloud_account__account_id=q), False
 
     def has_add_permission(self, request):
-        return request.user.is_staff
+        return self.may_record(request)
 
     def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None)
         report = None
         if request.method == "POST" and form.is_valid():
@@ -211,7 +213,7 @@ class StatementAdmin(ReadOnlyAdmin):
 
     def reply_view(self, request, pk):
         """Answer in the statement's thread (the partner sees it on the statement's page)."""
-        if not self.has_view_permission(request):
+        if not self.has_act_permission(request):
             raise PermissionDenied
         statement = get_object_or_404(Statement, pk=pk)
         form = ReplyForm(request.POST or None)
@@ -235,7 +237,9 @@ class StatementAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{statement}: {refusal_text(exc)}", messages.WARNING)
         self.message_user(request, done_message % {"n": done})
 
-    @admin.action(description=_("Re-draft selected drafts from the consumption now"))
+    @admin.action(
+        description=_("Re-draft selected drafts from the consumption now"), permissions=["act"]
+    )
     def redraft_selected(self, request, queryset):
         from django.db import transaction
 
@@ -245,7 +249,10 @@ class StatementAdmin(ReadOnlyAdmin):
 
         self._each(request, queryset, write, gettext("%(n)d statement(s) re-drafted."))
 
-    @admin.action(description=_("Send selected statements to their partners (amounts freeze)"))
+    @admin.action(
+        description=_("Send selected statements to their partners (amounts freeze)"),
+        permissions=["act"],
+    )
     def send_selected(self, request, queryset):
         self._each(
             request,
@@ -254,7 +261,7 @@ class StatementAdmin(ReadOnlyAdmin):
             gettext("%(n)d statement(s) sent."),
         )
 
-    @admin.action(description=_("Mark selected statements paid…"))
+    @admin.action(description=_("Mark selected statements paid…"), permissions=["act"])
     def mark_paid_selected(self, request, queryset):
         form = PaidForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -317,9 +324,11 @@ class AdjustmentAdmin(ReadOnlyAdmin):
     )
 
     def has_add_permission(self, request):
-        return request.user.is_staff
+        return self.may_record(request)
 
     def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         form = AdjustmentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -420,9 +429,11 @@ class EInvoiceAdmin(ReadOnlyAdmin):
         return queryset.filter(number__in=numbers), False
 
     def has_add_permission(self, request):
-        return request.user.is_staff
+        return self.may_record(request)
 
     def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         initial = {"statement": request.GET.get("statement"), "top_up": request.GET.get("top_up")}
         form = EInvoiceForm(request.POST or None, request.FILES or None, initial=initial)
         if request.method == "POST" and form.is_valid():

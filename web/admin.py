@@ -28,6 +28,7 @@ from django.contrib.admin.utils import (
     quote,
 )
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -376,10 +377,26 @@ class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
 
 class ReadOnlyAdmin(ScaleAdmin):
     """Rows only services write (ledgers, statements, consumption): staff read them, and act
-    through the admin's actions and pages, which call the services."""
+    through the admin's actions and pages, which call the services.
+
+    Who may act is Django's own permissions for the model, as on every other admin page:
+    "add" for a page that records a new row through a service (`may_record`), "change" for
+    the actions and pages that move a row on (`has_act_permission`, an action's
+    `permissions=["act"]`). The change page itself stays read-only for everyone."""
 
     def has_add_permission(self, request):
         return False
+
+    def _has_perm(self, request, action: str) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+
+    def may_record(self, request) -> bool:
+        """For a ReadOnlyAdmin whose "Add" records a row through a service."""
+        return self._has_perm(request, "add")
+
+    def has_act_permission(self, request) -> bool:
+        return self._has_perm(request, "change")
 
     def has_change_permission(self, request, obj=None):
         # The change page shows the row read-only; actions need "view" only.

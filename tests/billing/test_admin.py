@@ -119,3 +119,72 @@ def test_billing_change_lists_open(staff_client, alpha_account, alpha_credit):
         ).status_code
         == 200
     )
+
+
+def staff_with(*codenames):
+    """A staff member (not a superuser) with only these Django permissions."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(email=f"staff-{len(codenames)}@vngcloud.test", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+@pytest.mark.parametrize(
+    "perms", [(), ("view_topup", "view_cloudaccount", "view_creditentry")], ids=["none", "view"]
+)
+def test_staff_without_the_permission_move_no_money(
+    client, alpha, alice, alpha_account, alpha_credit, perms, django_capture_on_commit_callbacks
+):
+    """Recording a payment needs "add", applying or failing a top-up and deciding a cloud
+    account "change" on its model, as every other admin write: a staff member who may only
+    look (or nothing at all) is refused and nothing moves."""
+    client.force_login(staff_with(*perms))
+    made = top_up(alpha_account, partner=alpha, amount="1000000", by=alice)
+    balance = PartnerCredit.objects.get(partner=alpha).balance
+    pending = CloudAccount.objects.filter(status="awaiting_approval").first()
+
+    payment = client.post(
+        reverse("admin:billing_creditentry_add"),
+        {"partner": alpha.pk, "amount": "888000", "reference": "NOPERM"},
+    )
+    actions = [
+        client.post(
+            reverse("admin:billing_topup_changelist"),
+            {"action": action, ACTION_CHECKBOX_NAME: [made.pk], "reason": "x"},
+        )
+        for action in ("apply_selected", "fail_selected")
+    ]
+    decide = client.post(
+        reverse("admin:billing_cloudaccount_decide", args=[alpha_account.pk]),
+        {"decision": "reject", "reason": "no"},
+    )
+
+    assert payment.status_code == 403
+    assert decide.status_code == 403
+    assert all(r.status_code in (200, 302, 403) for r in actions)
+    assert TopUp.objects.get(pk=made.pk).status == "pending"
+    assert PartnerCredit.objects.get(partner=alpha).balance == balance
+    assert not CreditEntry.objects.filter(reference="NOPERM").exists()
+    assert CloudAccount.objects.get(pk=alpha_account.pk).status == alpha_account.status
+    assert pending is None or CloudAccount.objects.get(pk=pending.pk).status == pending.status
+
+
+def test_staff_with_the_permissions_move_money(client, alpha, alice, alpha_account, alpha_credit):
+    client.force_login(staff_with("add_creditentry", "change_topup", "view_topup"))
+    made = top_up(alpha_account, partner=alpha, amount="1000000", by=alice)
+
+    payment = client.post(
+        reverse("admin:billing_creditentry_add"),
+        {"partner": alpha.pk, "amount": "888000", "reference": "PERM"},
+    )
+    client.post(
+        reverse("admin:billing_topup_changelist"),
+        {"action": "apply_selected", ACTION_CHECKBOX_NAME: [made.pk]},
+    )
+
+    assert payment.status_code == 302
+    assert CreditEntry.objects.filter(reference="PERM", kind="payment").exists()
+    assert TopUp.objects.get(pk=made.pk).status == "applied"

@@ -120,3 +120,40 @@ def test_an_einvoice_takes_ascii_digits_only(staff_client, alpha, account, vserv
     assert response.status_code == 200
     assert response.context["form"].errors[field]
     assert not EInvoice.objects.exists()
+
+
+def test_staff_who_may_only_look_change_no_statement(client, alpha, account, vserver):
+    """Sending, replying, adjusting and importing need Django's permissions for the model, as
+    every other admin write: a staff member with "view" only is refused, nothing changes."""
+    from django.contrib.auth.models import Permission
+
+    from statements.models import Adjustment, StatementMessage
+    from tests.factories import UserFactory
+
+    looker = UserFactory(email="looker@vngcloud.test", is_staff=True)
+    looker.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    client.force_login(looker)
+    send(month_of("acc-0001", "vserver", 1000))
+    draft_statements(OCTOBER)
+    statement = Statement.objects.get(partner=alpha)
+    changelist = "/admin/statements/statement/"
+    csv = b"account_id,day,product,amount\nacc-0001,2026-10-03,vserver,1000\n"
+    consumed = Consumption.objects.count()
+
+    listed = client.get(changelist)
+    client.post(changelist, {"action": "send_selected", "_selected_action": [statement.pk]})
+    reply = client.post(f"{changelist}{statement.pk}/reply/", {"text": "Không được phép"})
+    adjust = client.post(
+        "/admin/statements/adjustment/add/",
+        {"partner": alpha.pk, "month": "2026-10-01", "amount": "-5000", "reason": "x"},
+    )
+    imported = client.post(
+        "/admin/statements/consumption/add/", {"file": SimpleUploadedFile("c.csv", csv)}
+    )
+
+    assert listed.status_code == 200  # looking is allowed
+    assert (reply.status_code, adjust.status_code, imported.status_code) == (403, 403, 403)
+    statement.refresh_from_db()
+    assert statement.status == Statement.Status.DRAFT
+    assert not StatementMessage.objects.exists() and not Adjustment.objects.exists()
+    assert Consumption.objects.count() == consumed
