@@ -11,7 +11,13 @@ from notifications import services
 from notifications.activity import VIA_LABELS, action_choices, action_label, describe_changes
 from notifications.models import Activity, Delivery, Event, Preference
 from partners.admin import sandbox_filter
-from web.admin import QuickAutocompleteMixin, ScaleAdmin, autocomplete_filter, short_date
+from web.admin import (
+    QuickAutocompleteMixin,
+    ReadOnlyAdmin,
+    ScaleAdmin,
+    autocomplete_filter,
+    short_date,
+)
 from web.paging import capped_ids, probe_ids
 
 
@@ -27,7 +33,10 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(ScaleAdmin):
+class EventAdmin(ReadOnlyAdmin):
+    """Events are written by the services with the change they report, and never deleted
+    here: with an event would go its deliveries, the partners' bell items and webhook log."""
+
     list_display = (
         "kind",
         "deal",
@@ -69,16 +78,12 @@ class EventAdmin(ScaleAdmin):
             return queryset.filter(deal__title__icontains=q), True
         return queryset.filter(pk__in=ids), False
 
-    def has_add_permission(self, request):
-        # Events are written by the services, with the change they report.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Delivery)
-class DeliveryAdmin(ScaleAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
+    """The delivery log: read-only and never deleted; failed e-mails are sent again by the
+    action (Django's "change" permission for deliveries)."""
+
     list_display = (
         "event",
         "channel",
@@ -123,13 +128,7 @@ class DeliveryAdmin(ScaleAdmin):
             (queryset.filter(match), True) if ids is None else (queryset.filter(pk__in=ids), False)
         )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description=_("Send the selected failed e-mails again"), permissions=["view"])
+    @admin.action(description=_("Send the selected failed e-mails again"), permissions=["act"])
     def retry_selected(self, request, queryset):
         count = services.retry_deliveries(queryset, by=request.user)
         level = messages.SUCCESS if count else messages.WARNING
@@ -140,9 +139,23 @@ class DeliveryAdmin(ScaleAdmin):
 
 @admin.register(Preference)
 class PreferenceAdmin(QuickAutocompleteMixin, admin.ModelAdmin):
+    """A person's own choices (their settings page): staff read them. Written here, a value
+    the settings page never writes (a list for the kinds) had stopped every e-mail of the
+    person's partner."""
+
     list_display = ("user", "language")
     search_fields = ("user__email",)
     autocomplete_fields = ("user",)
+    readonly_fields = ("user", "language", "email_kinds")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ActionFilter(admin.SimpleListFilter):

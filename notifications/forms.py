@@ -26,7 +26,8 @@ class PreferenceForm(forms.Form):
 
     def email_kinds(self) -> dict[str, bool]:
         """The choices made here; a kind not offered keeps what was stored before."""
-        kept = dict(self.preference.email_kinds or {})
+        stored = self.preference.email_kinds
+        kept = dict(stored) if isinstance(stored, dict) else {}
         return kept | {kind.value: self.cleaned_data[f"email_{kind.value}"] for kind in self.kinds}
 
     def kind_fields(self):

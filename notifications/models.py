@@ -294,7 +294,11 @@ class Preference(models.Model):
         return str(self.user)
 
     def wants_email(self, kind: str) -> bool:
-        return bool(self.email_kinds.get(kind, kind not in EMAIL_OFF_BY_DEFAULT))
+        # Only the settings page writes it (a dict of booleans); anything else is read as no
+        # choice made, so one odd row never stops the fan-out of its partner's events.
+        kinds = self.email_kinds if isinstance(self.email_kinds, dict) else {}
+        chosen = kinds.get(kind)
+        return chosen if isinstance(chosen, bool) else kind not in EMAIL_OFF_BY_DEFAULT
 
 
 class Activity(models.Model):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from deals.models import Deal
 from deals.services import approve_deal, change_stage, register_deal, send_back_deal
 from notifications import services
-from notifications.models import Delivery, Event, Kind, Preference
+from notifications.models import EMAIL_OFF_BY_DEFAULT, Delivery, Event, Kind, Preference
 from tests.factories import CustomerFactory, DealFactory, MembershipFactory, UserFactory
 from tests.notifications.backends import FlakyBackend
 
@@ -150,6 +150,26 @@ def test_email_preferences_per_kind(alpha, alice, alpha_deal, staff, deliver):
 
     assert [m.subject for m in mails_to("alice@alpha.test")] == ["[VNG Cloud] Stage changed"]
     assert sorted(inbox(alice)) == sorted([Kind.STAGE_CHANGED, Kind.DEAL_WON, Kind.DISCOUNT_ISSUED])
+
+
+@pytest.mark.parametrize("stored", [[], "x", {"deal_won": "no"}], ids=["list", "text", "word"])
+def test_an_odd_stored_preference_never_stops_the_fan_out(
+    alpha, alice, sam, staff, deliver, stored
+):
+    """Only the settings page writes e-mail choices (a dict of booleans); a row holding
+    anything else (written by hand) reads as no choice made, and everyone else's e-mails
+    and bell items still go out."""
+    Preference.objects.create(user=alice, language="en", email_kinds=stored)
+    deal = DealFactory(partner=alpha, created_by=sam)
+
+    deliver(approve_deal, deal, by=staff)
+
+    event = Event.objects.get()
+    assert event.fanned_out_at is not None
+    assert mails_to("sam@alpha.test") and mails_to("alice@alpha.test")
+    assert Preference.objects.get(user=alice).wants_email(Kind.DEAL_WON) is (
+        Kind.DEAL_WON not in EMAIL_OFF_BY_DEFAULT
+    )
 
 
 def test_fan_out_and_send_happen_once_however_often_they_run(alpha_deal, alice, deliver):
