@@ -37,7 +37,7 @@ class UserForm(UserChangeForm):
 @admin.register(User)
 class UserAdmin(ServiceAdminMixin, partner_admin.UserAdmin):
     """`is_active` goes through `set_user_active`: a partner's last active admin is kept, and
-    deactivation ends every session at once. Partner users are deactivated, never deleted."""
+    deactivation ends every session at once. Nobody is deleted here: people are deactivated."""
 
     form = UserForm
 
@@ -53,9 +53,10 @@ class UserAdmin(ServiceAdminMixin, partner_admin.UserAdmin):
         return None
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and Membership.objects.filter(user=obj).exists():
-            return False
-        return super().has_delete_permission(request, obj)
+        # Nobody is deleted, staff included: the deals they reviewed, the history entries
+        # and the activity log would lose who did it (their references are set to nothing).
+        # Deactivate instead: the person is signed out everywhere and cannot sign in.
+        return False
 
     def get_actions(self, request):
         # Deleting partner users in bulk would take their history with them: deactivate.

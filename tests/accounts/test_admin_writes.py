@@ -222,6 +222,29 @@ def test_partner_users_are_never_deleted_in_admin(staff_client, sam):
     assert User.objects.filter(pk=sam.pk).exists()
 
 
+def test_staff_accounts_are_never_deleted_in_admin_not_even_ones_own(
+    staff_client, staff, alpha, alice, vserver
+):
+    """Deleting a staff account set "who did it" to nothing on the deals it reviewed, their
+    history and the activity log: a way to erase one's own trail. Deactivate instead."""
+    from deals.services import approve_deal
+    from notifications.models import Activity
+    from tests.factories import DealFactory, UserFactory
+
+    reviewer = UserFactory(email="reviewer@vngcloud.test", is_staff=True)
+    deal = approve_deal(DealFactory(partner=alpha, created_by=alice), by=reviewer)
+
+    pages = [
+        staff_client.post(reverse("admin:partners_user_delete", args=[pk]), {"post": "yes"})
+        for pk in (reviewer.pk, staff.pk)
+    ]
+
+    assert [p.status_code for p in pages] == [403, 403]
+    deal.refresh_from_db()
+    assert deal.reviewed_by == reviewer
+    assert Activity.objects.filter(actor=reviewer).exists()
+
+
 # Partners
 
 
