@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from deals.models import (
+    DESCRIPTION_MAX_LENGTH,
     EXTERNAL_ID_MAX_LENGTH,
     LOST_REASON_MAX_LENGTH,
     Attachment,
@@ -406,7 +407,7 @@ class DealRegisterSerializer(StrictSerializer):
     customer_tax_code = TaxCodeField()
     customer_name = TextField(max_length=200, required=False, allow_blank=True)
     title = TextField(max_length=200)
-    description = TextField(max_length=5000, required=False, allow_blank=True)
+    description = TextField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     estimated_value = serializers.IntegerField(min_value=0, max_value=MAX_VND)
     expected_close_date = FutureDateField(help_text=_("Today or later."))
     rates = _rates_field()
@@ -415,7 +416,7 @@ class DealRegisterSerializer(StrictSerializer):
 class DealResubmitSerializer(StrictSerializer):
     external_id = _external_id_field()
     title = TextField(max_length=200, required=False)
-    description = TextField(max_length=5000, required=False, allow_blank=True)
+    description = TextField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     estimated_value = serializers.IntegerField(min_value=0, max_value=MAX_VND, required=False)
     expected_close_date = FutureDateField(required=False, help_text=_("Today or later."))
     rates = _rates_field(required=False)

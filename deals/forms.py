@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.translation import gettext_lazy as _
 
-from deals.models import EXTERNAL_ID_MAX_LENGTH, Product
+from deals.models import DESCRIPTION_MAX_LENGTH, EXTERNAL_ID_MAX_LENGTH, Product
 from discounts.rates import NO_RATE, RateInput, rate_problem
 from partners.models import Contract, Customer, tax_code_validator
 from web.widgets import LocalDateInput, UncutTextarea
@@ -153,7 +153,7 @@ def _deal_fields():
         "description": forms.CharField(
             label=_("Description"),
             required=False,
-            max_length=5000,
+            max_length=DESCRIPTION_MAX_LENGTH,
             widget=UncutTextarea(attrs={"rows": 4}),
             help_text=_("Scope, timeline, competitors: what helps VNG Cloud review the deal."),
         ),

@@ -89,6 +89,7 @@ EXTERNAL_ID_MAX_LENGTH = 100
 # The longest lost reason (details) and review comment, checked by the services (every form,
 # the API and admin say the same): staff's admin forms had no limit at all.
 LOST_REASON_MAX_LENGTH = 1000
+DESCRIPTION_MAX_LENGTH = 5000
 # The furthest a claim is protected, counted from today (approval or a staff extension): a
 # date typed by hand (9999-12-31) had made a claim that never ends.
 PROTECTION_MAX_DAYS = 730

@@ -35,7 +35,7 @@ from partners.access import (
     require_staff,
 )
 from partners.models import Customer, CustomerOwnership, Partner
-from partners.services import transfer_ownership
+from partners.services import check_same_realm, transfer_ownership
 
 
 def rate_field(product_id) -> str:
@@ -383,7 +383,8 @@ def transfer_customer(*, customer: Customer, partner: Partner, by, reason: str):
     partner); returns the new CustomerOwnership.
 
     Effects, in one transaction: `by` must be staff (PermissionDenied); a reason is required
-    and a partner that already owns the customer is refused (ValidationError, nothing
+    and a partner that already owns the customer, or of another realm than the customer's
+    (a sandbox and a real customer, either way), is refused (ValidationError, nothing
     changes); `partners.services.transfer_ownership` ends the previous owner's link (kept as
     history) and makes the new one, with no deal; the customer discounts other partners gave
     the customer end, as on a win; an activity entry for the new owner and one for the
@@ -404,6 +405,7 @@ def transfer_customer(*, customer: Customer, partner: Partner, by, reason: str):
             {"partner": _("%(partner)s already owns this customer.") % {"partner": partner}},
             code="same_owner",
         )
+    check_same_realm(customer, partner, field="partner")
     link = transfer_ownership(customer=customer, partner=partner)
     ended = end_other_partners_customer_discounts(
         customer=customer, owner=partner, at=link.started_at

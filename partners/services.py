@@ -2,9 +2,11 @@
 
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from partners.models import Customer, CustomerOwnership, Partner
 
@@ -23,6 +25,23 @@ def get_or_create_customer(
         defaults={"name": name.strip(), "address": address.strip()},
     )
     return customer
+
+
+def check_same_realm(customer: Customer, partner: Partner, *, field: str = "customer") -> None:
+    """Refuse (ValidationError keyed by `field`) a customer of another realm than `partner`'s:
+    a sandbox works with its own test customers only, a real partner with real customers
+    only (partners.selectors.customer_realm). The portal finds customers within the realm;
+    staff's corrections and transfers name any customer, so they are checked here."""
+    realm = partner.pk if partner.sandbox_of_id else None
+    if customer.sandbox_id == realm:
+        return
+    if realm is not None:
+        message = _("A sandbox only works with its own test customers.")
+    else:
+        message = _(
+            "This is a sandbox's test customer: a real partner's deals and customers cannot use it."
+        )
+    raise ValidationError({field: ValidationError(message, code="other_realm")})
 
 
 # Work above this floor that must move with a customer's owner (billing's cloud-account links)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from deals import counters
 from deals.models import Deal, DiscountRule, Product, StageChange
 from deals.selectors import conflicting_claims
+from deals.services.checks import check_deal_fields, check_not_duplicate, clean_title
 from deals.services.sandbox import schedule_approval
 from deals.services.sync import check_external_id_free, check_version, clean_external_id
 from discounts.rates import NO_CONTRACT, check_deal_rates
@@ -34,53 +35,6 @@ def contract_in_force(partner: Partner, day: date | None = None) -> Contract:
     if contract is None:
         raise ValidationError(NO_CONTRACT, code="no_contract")
     return contract
-
-
-def check_deal_fields(
-    *, title: str, estimated_value: Decimal, expected_close_date: date, today: date
-) -> None:
-    """The deal's own fields, each error keyed by the field it concerns."""
-    errors = {}
-    if not title.strip():
-        errors["title"] = _("Give the deal a title.")
-    if not estimated_value.is_finite() or estimated_value < 0 or estimated_value % 1:
-        errors["estimated_value"] = _("Enter a whole number of VND, 0 or more.")
-    if expected_close_date < today:
-        errors["expected_close_date"] = _("The expected close date cannot be in the past.")
-    if errors:
-        raise ValidationError(errors)
-
-
-def clean_title(title: str) -> str:
-    return " ".join(title.split())
-
-
-def _check_not_duplicate(
-    *, partner: Partner, customer: Customer | None, title: str, exclude_pk=None
-) -> None:
-    # Compared in Python: SQLite's LOWER() only folds ASCII, and Vietnamese titles are not ASCII.
-    if customer is None:
-        return
-    wanted = clean_title(title).casefold()
-    open_deals = Deal.objects.filter(
-        partner=partner, customer=customer, closed_at__isnull=True
-    ).exclude(pk=exclude_pk)
-    for existing in open_deals.only("pk", "title", "created_at"):
-        if clean_title(existing.title).casefold() == wanted:
-            raise ValidationError(
-                {
-                    "title": _(
-                        "Your organisation already has an open deal “%(title)s” for this "
-                        "customer (registered %(date)s). Open that deal instead of "
-                        "registering it again, or choose another title."
-                    )
-                    % {
-                        "title": existing.title,
-                        "date": timezone.localdate(existing.created_at).isoformat(),
-                    }
-                },
-                code="duplicate",
-            )
 
 
 def has_conflicting_claim(deal: Deal, day: date | None = None) -> bool:
@@ -158,7 +112,7 @@ def register_deal(
     check_deal_rates(partner, rates, today)
     realm = customer_realm(partner)
     known = _check_customer(tax_code, customer_name, realm)
-    _check_not_duplicate(partner=partner, customer=known, title=title)
+    check_not_duplicate(partner=partner, customer=known, title=title)
     # The partner row lock above also orders two registrations with one external id.
     external_id = clean_external_id(external_id)
     check_external_id_free(partner, external_id)
@@ -290,7 +244,7 @@ def resubmit_deal(
         today=today,
     )
     if title is not None:
-        _check_not_duplicate(
+        check_not_duplicate(
             partner=deal.partner, customer=deal.customer, title=edits["title"], exclude_pk=deal.pk
         )
     if rates is not None:

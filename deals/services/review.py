@@ -7,17 +7,26 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from deals import counters
-from deals.models import PROTECTION_MAX_DAYS, REVIEW_COMMENT_MAX_LENGTH, Deal, StageChange
+from deals.models import (
+    DESCRIPTION_MAX_LENGTH,
+    PROTECTION_MAX_DAYS,
+    REVIEW_COMMENT_MAX_LENGTH,
+    Deal,
+    StageChange,
+)
 from deals.selectors import conflicting_claims
+from deals.services.checks import check_deal_fields, check_not_duplicate, clean_title
 from notifications.activity import changes_between, record_activity
 from notifications.models import Kind
 from notifications.services import record_event
+from partners.services import check_same_realm
 
 REVIEWABLE = (Deal.Status.PENDING, Deal.Status.ACTION_REQUIRED)
 
@@ -190,7 +199,11 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
     """Staff correct the registered fields of an open deal (customer, title, value, ...).
 
     Effects: the deal row is locked; a closed deal is refused (ValidationError, nothing
-    saved); only the fields named in `changes` are written, so a stage change that landed
+    saved), and so is a changed field registration would refuse (`_check_correction`: a
+    past close date, a description too long, a sandbox's customer on a real deal or the
+    other way, an open deal of the partner's with the same title for the customer...);
+    the title is tidied as registration tidies it; only the fields named in `changes` are
+    written, so a stage change that landed
     meanwhile is never overwritten; when a value really changed, a timeline entry by `by`
     (system note CORRECTED) lists each field with its old and new value, for the partner,
     and an activity entry has them too; moved to a customer another partner holds a
@@ -202,11 +215,14 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
         raise ValidationError(
             _("This deal is closed; its data can no longer change."), code="closed"
         )
+    if "title" in changes:
+        changes = {**changes, "title": clean_title(changes["title"])}
     fields = [
         name
         for name in changes
         if name in STAFF_EDITABLE and getattr(locked, name) != changes[name]
     ]
+    _check_correction(locked, {name: changes[name] for name in fields})
     corrections = [
         {"field": name, "from": _plain(getattr(locked, name)), "to": _plain(changes[name])}
         for name in fields
@@ -231,6 +247,46 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
             record_event(Kind.CONFLICT_FLAGGED, deal=locked, actor=by, params={"on": "correction"})
             locked.conflict_flagged = True  # for the page that asked (admin's warning)
     return locked
+
+
+def _check_correction(deal: Deal, changed: dict) -> None:
+    """What registration refuses, for the fields a correction changes (ValidationError keyed
+    by field, nothing saved): a blank title, a value that is not whole VND, a close date in
+    the past, a description over DESCRIPTION_MAX_LENGTH, a customer of another realm (a
+    sandbox's test customer on a real deal, or the other way), and a title the partner
+    already has open for the customer. A value the correction leaves alone is not judged
+    again (a close date that has passed since)."""
+    if not changed:
+        return
+    errors = {}
+    try:
+        check_deal_fields(
+            title=changed.get("title", deal.title),
+            estimated_value=changed.get("estimated_value", deal.estimated_value),
+            expected_close_date=changed.get("expected_close_date", deal.expected_close_date),
+            today=timezone.localdate(),
+        )
+    except ValidationError as error:
+        errors.update({k: v for k, v in error.error_dict.items() if k in changed})
+    if "description" in changed:
+        try:
+            MaxLengthValidator(DESCRIPTION_MAX_LENGTH)(changed["description"] or "")
+        except ValidationError as error:
+            errors["description"] = error.error_list
+    if "customer" in changed:
+        try:
+            check_same_realm(changed["customer"], deal.partner)
+        except ValidationError as error:
+            errors.update(error.error_dict)
+    if errors:
+        raise ValidationError(errors)
+    if {"title", "customer"} & changed.keys():
+        check_not_duplicate(
+            partner=deal.partner,
+            customer=changed.get("customer", deal.customer),
+            title=changed.get("title", deal.title),
+            exclude_pk=deal.pk,
+        )
 
 
 def _plain(value) -> str:

@@ -1,5 +1,7 @@
 """Django admin: every model is browsable; reviews and stage changes go through services."""
 
+from html import unescape
+
 import pytest
 from django.urls import reverse
 
@@ -492,3 +494,106 @@ def test_admin_protection_date_picker_speaks_vietnamese(staff_client, staff, alp
     alpha_deal.refresh_from_db()
     assert alpha_deal.protected_until == until
     assert StageChange.objects.get(deal=alpha_deal).by == staff
+
+
+@pytest.mark.parametrize(
+    "field, typed, says",
+    [
+        ("expected_close_date", "2001-01-01", "cannot be in the past"),
+        ("description", "x" * 5001, "at most 5000 characters"),
+        ("title", "   ", "This field is required"),
+    ],
+)
+def test_a_correction_registration_would_refuse_is_refused_with_the_input_kept(
+    staff_client, alpha_deal, field, typed, says
+):
+    before = Deal.objects.get(pk=alpha_deal.pk)
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+
+    response = staff_client.post(url, change_form(alpha_deal, **{field: typed}))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert says in page
+    assert typed.strip()[:50] in page or not typed.strip()
+    after = Deal.objects.get(pk=alpha_deal.pk)
+    assert (after.title, after.description, after.expected_close_date) == (
+        before.title,
+        before.description,
+        before.expected_close_date,
+    )
+
+
+def test_a_correction_leaves_a_past_close_date_it_does_not_change(alpha_deal, staff):
+    """A close date that has passed since registration is not judged again when staff
+    correct another field (the title, tidied as registration tidies it)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from deals.services import correct_deal
+
+    past = timezone.localdate() - timedelta(days=3)
+    Deal.objects.filter(pk=alpha_deal.pk).update(expected_close_date=past)
+
+    correct_deal(Deal.objects.get(pk=alpha_deal.pk), by=staff, changes={"title": "  Kho   lạnh "})
+
+    alpha_deal.refresh_from_db()
+    assert (alpha_deal.title, alpha_deal.expected_close_date) == ("Kho lạnh", past)
+
+
+def test_a_correction_to_a_title_the_partner_has_open_for_the_customer_is_refused(
+    alpha, alice, alpha_deal, staff
+):
+    from django.core.exceptions import ValidationError
+
+    from deals.services import correct_deal
+
+    other = DealFactory(partner=alpha, customer=alpha_deal.customer, created_by=alice, title="ERP")
+
+    with pytest.raises(ValidationError) as refused:
+        correct_deal(alpha_deal, by=staff, changes={"title": "erp"})
+
+    assert refused.value.error_dict["title"][0].code == "duplicate"
+    assert Deal.objects.get(pk=alpha_deal.pk).title != "erp" and other.title == "ERP"
+
+
+def test_sandbox_and_real_customers_stay_apart_in_corrections_and_transfers(
+    staff_client, alpha, alice, alpha_deal, staff
+):
+    """A sandbox's deal cannot take a real customer, a real deal a sandbox's test customer,
+    and a customer is not moved to a partner of the other kind: a sandbox win would have
+    taken a real customer (and its cloud accounts) from its partner."""
+    from django.core.exceptions import ValidationError
+
+    from deals.services import correct_deal
+    from deals.services.sandbox import ensure_sandbox
+    from discounts.services import transfer_customer
+    from partners.models import CustomerOwnership
+    from tests.factories import CustomerFactory
+
+    sandbox = ensure_sandbox(alpha, by=alice)
+    test_customer = CustomerFactory(sandbox=sandbox, tax_code="0109999999")
+    sandbox_deal = DealFactory(partner=sandbox, customer=test_customer, created_by=alice)
+    real_customer = alpha_deal.customer
+
+    refused = [
+        staff_client.post(
+            reverse("admin:deals_deal_change", args=[deal.pk]),
+            change_form(deal, customer=customer.pk),
+        )
+        for deal, customer in ((alpha_deal, test_customer), (sandbox_deal, real_customer))
+    ]
+    for customer, partner in ((real_customer, sandbox), (test_customer, alpha)):
+        with pytest.raises(ValidationError) as moved:
+            transfer_customer(customer=customer, partner=partner, by=staff, reason="merger")
+        assert moved.value.error_dict["partner"][0].code == "other_realm"
+
+    assert [r.status_code for r in refused] == [200, 200]
+    assert "sandbox's test customer" in unescape(refused[0].content.decode())
+    assert "its own test customers" in unescape(refused[1].content.decode())
+    assert Deal.objects.get(pk=alpha_deal.pk).customer_id == real_customer.pk
+    assert Deal.objects.get(pk=sandbox_deal.pk).customer_id == test_customer.pk
+    assert not CustomerOwnership.objects.filter(partner=sandbox, customer=real_customer).exists()
+    with pytest.raises(ValidationError):
+        correct_deal(alpha_deal, by=staff, changes={"customer": test_customer})

@@ -1,0 +1,55 @@
+"""The registered fields' own rules, shared by registration, resubmission and staff's
+corrections (deals.services.review.correct_deal): one home for each."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from deals.models import Deal
+from partners.models import Customer, Partner
+
+
+def check_deal_fields(
+    *, title: str, estimated_value: Decimal, expected_close_date: date, today: date
+) -> None:
+    """The deal's own fields, each error keyed by the field it concerns."""
+    errors = {}
+    if not title.strip():
+        errors["title"] = _("Give the deal a title.")
+    if not estimated_value.is_finite() or estimated_value < 0 or estimated_value % 1:
+        errors["estimated_value"] = _("Enter a whole number of VND, 0 or more.")
+    if expected_close_date < today:
+        errors["expected_close_date"] = _("The expected close date cannot be in the past.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def clean_title(title: str) -> str:
+    return " ".join(title.split())
+
+
+def check_not_duplicate(
+    *, partner: Partner, customer: Customer | None, title: str, exclude_pk=None
+) -> None:
+    # Compared in Python: SQLite's LOWER() only folds ASCII, and Vietnamese titles are not ASCII.
+    if customer is None:
+        return
+    wanted = clean_title(title).casefold()
+    open_deals = Deal.objects.filter(
+        partner=partner, customer=customer, closed_at__isnull=True
+    ).exclude(pk=exclude_pk)
+    for existing in open_deals.only("pk", "title", "created_at"):
+        if clean_title(existing.title).casefold() == wanted:
+            message = _(
+                "Your organisation already has an open deal “%(title)s” for this "
+                "customer (registered %(date)s). Open that deal instead of "
+                "registering it again, or choose another title."
+            ) % {
+                "title": existing.title,
+                "date": timezone.localdate(existing.created_at).isoformat(),
+            }
+            # The code inside: a dict's own `code` is dropped.
+            raise ValidationError({"title": ValidationError(message, code="duplicate")})
