@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -33,6 +33,7 @@ from statements.services.drafting import (
     month_end,
     month_start,
     next_month,
+    previous_month,
     redraft,
 )
 
@@ -333,17 +334,47 @@ def _adjust(partner_id, month: date, changes) -> Statement | None:
     return target
 
 
+def check_adjustment(month: date, amount) -> None:
+    """An adjustment staff type: about this month or an earlier one, a whole number of đồng
+    that is not 0 and under MAX_AMOUNT either way (ValidationError keyed by field)."""
+    errors = {}
+    if month_start(month) > month_start(timezone.localdate()):
+        errors["month"] = ValidationError(
+            _("An adjustment is about this month or an earlier one."), code="future"
+        )
+    try:
+        amount = Decimal(amount)
+        whole = amount.is_finite() and amount == amount.to_integral_value()
+    except (InvalidOperation, TypeError, ValueError):
+        whole = False
+    if not whole or not amount or abs(amount) >= MAX_AMOUNT:
+        errors["amount"] = ValidationError(
+            _("The change must be a whole number of đồng, not 0, under 10^15 either way."),
+            code="invalid",
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def add_adjustment(*, partner, month: date, amount, reason: str, by) -> Adjustment:
     """Staff's own adjustment on the partner's statement of `month` (or the first one after it
-    not sent yet); re-drafts that statement if it exists; activity `statement.adjusted`."""
+    not sent yet); re-drafts that statement if it exists; activity `statement.adjusted`.
+
+    Refused (`check_adjustment`): a month after this one, an amount that is not a whole,
+    non-zero number of đồng under MAX_AMOUNT either way. About a month before last month that
+    has no statement (drafting will not come back to it), the adjustment goes on the first
+    statement still to come, as for a sent month: it never waits on a month nobody drafts."""
     require_staff(by, STAFF_ONLY_IMPORT)
+    check_adjustment(month, amount)
     month = month_start(month)
     lock_month(partner.pk, month)
     statement = Statement.objects.select_for_update().filter(partner=partner, month=month).first()
     target_month, target = month, statement
     if statement is not None and statement.status != Statement.Status.DRAFT:
         target_month, target = first_open_month(partner.pk, month)
+    elif statement is None and month < previous_month():
+        target_month, target = first_open_month(partner.pk, previous_month(previous_month()))
     adjustment = Adjustment.objects.create(
         partner=partner,
         month=target_month,

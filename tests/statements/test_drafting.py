@@ -223,6 +223,45 @@ def test_staff_adjustment_goes_on_the_next_open_statement(alpha, staff, account,
     assert later.month == NOVEMBER
 
 
+@pytest.mark.parametrize(
+    "month, amount, field",
+    [
+        (date(9999, 12, 1), 500, "month"),
+        (None, 0, "amount"),
+        (None, -(10**15), "amount"),
+        (None, "12.5", "amount"),
+        (None, "NaN", "amount"),
+    ],
+    ids=["future", "zero", "huge", "fraction", "nan"],
+)
+def test_an_adjustment_no_statement_could_carry_is_refused(alpha, staff, month, amount, field):
+    from django.utils import timezone
+
+    month = month or timezone.localdate().replace(day=1)
+
+    with pytest.raises(ValidationError) as refused:
+        add_adjustment(partner=alpha, month=month, amount=amount, reason="x", by=staff)
+
+    assert set(refused.value.error_dict) == {field}
+    assert not Adjustment.objects.exists()
+
+
+def test_an_adjustment_about_a_month_nobody_drafts_goes_on_the_next_statement(
+    alpha, staff, account, vserver
+):
+    """A month before last month with no statement is never drafted again: the adjustment
+    waits on the first statement still to come (last month's), not on that month forever."""
+    from statements.services.drafting import previous_month
+
+    made = add_adjustment(
+        partner=alpha, month=date(2019, 5, 1), amount=-500, reason="Old credit", by=staff
+    )
+
+    assert (made.about_month, made.month) == (date(2019, 5, 1), previous_month())
+    draft_statements(previous_month())
+    assert Statement.objects.get(partner=alpha, month=previous_month()).adjustments == -500
+
+
 def test_the_command_and_the_task_draft_once(alpha, account, vserver):
     from django.core.management import call_command
 
