@@ -17,5 +17,6 @@ register_actions(
         "team.member_added": _("Added a person to the organisation"),
         "partner.suspended": _("Suspended the organisation"),
         "partner.reactivated": _("Reactivated the organisation"),
+        "account.authenticator_removed": _("Removed a person's authenticator (VNG Cloud staff)"),
     }
 )

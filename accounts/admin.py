@@ -6,6 +6,7 @@ activity log). A refusal shows on the form with the staff member's input kept
 (web/admin_writes.py).
 """
 
+from allauth.mfa.models import Authenticator
 from allauth.usersessions.admin import UserSessionAdmin
 from allauth.usersessions.models import UserSession
 from django import forms
@@ -212,3 +213,34 @@ class SignedInSessionAdmin(UserSessionAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# allauth's authenticator admin showed the secret (`data`) as an editable field and deleted
+# with no rule and no trace. Here an authenticator is seen and, for someone who lost their
+# phone, removed through accounts.services.remove_authenticator: the person is signed out
+# everywhere, sets up a new app at the next sign-in where two-factor is required of them, and
+# the removal is in the activity log.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        services.remove_authenticator(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for authenticator in queryset.select_related("user"):
+            services.remove_authenticator(authenticator, by=request.user)

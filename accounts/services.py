@@ -14,12 +14,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Invitation
 from notifications.activity import record_activity
 from partners.access import STAFF_ONLY_SUSPEND, require_staff
 from partners.models import Membership, Partner, User
 from web.digests import sha256_hex
+
+STAFF_ONLY_AUTHENTICATORS = gettext_lazy(
+    "Only VNG Cloud staff can remove a person's authenticator."
+)
 
 INVITATION_DAYS = 7
 
@@ -375,3 +380,28 @@ def end_sessions(*, user: User, keep_session_key: str | None = None) -> int:
             user_session.end()
             ended += 1
     return ended
+
+
+@transaction.atomic
+def remove_authenticator(authenticator, *, by: User) -> None:
+    """VNG staff take away a person's authenticator (a lost phone): admin's Delete on it.
+
+    Effects: the authenticator is deleted; the person's sessions end, so whoever signs in next
+    does it with the password alone and, where two-factor sign-in is required of the person
+    (a partner's rule, or staff's), must set up a new app before anything else; an activity
+    entry "account.authenticator_removed" (the type) for the person's partner. Only staff
+    (PermissionDenied otherwise).
+    """
+    require_staff(by, STAFF_ONLY_AUTHENTICATORS)
+    user = authenticator.user
+    kind = authenticator.type
+    authenticator.delete()
+    ended = end_sessions(user=user)
+    membership = Membership.objects.select_related("partner").filter(user=user).first()
+    record_activity(
+        action="account.authenticator_removed",
+        actor=by,
+        obj=user,
+        partner=membership.partner if membership else None,
+        data={"type": kind, "sessions_ended": ended},
+    )

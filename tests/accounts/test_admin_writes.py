@@ -344,3 +344,39 @@ def test_a_suspended_partners_people_cannot_use_the_portal(client, alpha, alice,
 
     assert response.status_code == 403
     assert "is suspended" in response.content.decode()
+
+
+# Authenticators
+
+
+def test_staff_remove_a_lost_authenticator_and_the_person_sets_up_a_new_one(
+    staff_client, staff, alpha, sam, sign_in
+):
+    """allauth's admin showed the secret as an editable field and deleted with no trace. Here
+    the removal signs the person out everywhere and is logged; with the partner's 2FA rule on
+    they must set up a new app before anything else."""
+    from allauth.mfa.models import Authenticator
+
+    sams_browser = signed_in(sign_in, "sam@alpha.test")
+    Partner.objects.filter(pk=alpha.pk).update(require_2fa=True)
+    totp = Authenticator.objects.create(user=sam, type="totp", data={"secret": "JBSWY3DPEHPK3PXP"})
+    url = reverse("admin:mfa_authenticator_change", args=[totp.pk])
+
+    page = staff_client.get(url)
+    edited = staff_client.post(url, {"user": sam.pk, "type": "totp", "data": "{}"})
+    removed = staff_client.post(
+        reverse("admin:mfa_authenticator_delete", args=[totp.pk]), {"post": "yes"}
+    )
+
+    assert page.status_code == 200 and b"JBSWY3DPEHPK3PXP" not in page.content
+    assert edited.status_code == 403
+    assert removed.status_code == 302
+    assert not Authenticator.objects.filter(pk=totp.pk).exists()
+    assert UserSession.objects.filter(user=sam).count() == 0
+    assert sams_browser.get("/deals/").status_code == 302
+    entry = Activity.objects.get(action="account.authenticator_removed")
+    assert (entry.actor, entry.partner, entry.data) == (
+        staff,
+        alpha,
+        {"type": "totp", "sessions_ended": 1},
+    )
