@@ -17,6 +17,7 @@ register_actions(
         "team.member_added": _("Added a person to the organisation"),
         "partner.suspended": _("Suspended the organisation"),
         "partner.reactivated": _("Reactivated the organisation"),
+        "partner.corrected": _("Corrected the organisation's name or tax code (VNG Cloud staff)"),
         "account.authenticator_removed": _("Removed a person's authenticator (VNG Cloud staff)"),
     }
 )

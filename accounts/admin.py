@@ -94,9 +94,13 @@ class PartnerAdmin(ServiceAdminMixin, partner_admin.PartnerAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             return super().save_model(request, obj, form, change)
-        save_plain_fields(obj, form, owned=("status", "require_2fa"))
         data = form.cleaned_data
         with refusals():
+            services.correct_partner(
+                partner=obj,
+                by=request.user,
+                changes={f: data[f] for f in form.changed_data if f in ("name", "tax_code")},
+            )
             if "status" in form.changed_data:
                 services.set_partner_status(
                     partner=obj,

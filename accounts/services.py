@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Invitation
-from notifications.activity import record_activity
+from notifications.activity import changes_between, record_activity
 from partners.access import STAFF_ONLY_SUSPEND, require_staff
-from partners.models import Membership, Partner, User
+from partners.models import Membership, Partner, User, sandbox_name
 from web.digests import sha256_hex
 
 STAFF_ONLY_AUTHENTICATORS = gettext_lazy(
@@ -405,3 +405,39 @@ def remove_authenticator(authenticator, *, by: User) -> None:
         partner=membership.partner if membership else None,
         data={"type": kind, "sessions_ended": ended},
     )
+
+
+PARTNER_CORRECTABLE = ("name", "tax_code")
+
+
+@transaction.atomic
+def correct_partner(*, partner: Partner, by: User, changes: dict) -> Partner:
+    """Staff correct a partner's name or tax code (admin's Partner page).
+
+    Effects: `by` must be staff (PermissionDenied); the row is locked and only the fields in
+    `changes` that really change are written (a status change made meanwhile is kept); the
+    partner's sandbox follows (`sandbox_name`, the same tax code); an activity
+    entry "partner.corrected" with each old and new value, for the partner's log and staff's.
+    """
+    require_staff(by, STAFF_ONLY_SUSPEND)
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    before = {name: getattr(locked, name) for name in PARTNER_CORRECTABLE}
+    fields = [n for n in PARTNER_CORRECTABLE if n in changes and changes[n] != before[n]]
+    if not fields:
+        return locked
+    for name in fields:
+        setattr(locked, name, changes[name])
+    locked.save(update_fields=fields)
+    sandbox = Partner.objects.filter(sandbox_of=locked).first()
+    if sandbox is not None:
+        sandbox.name, sandbox.tax_code = sandbox_name(locked.name), locked.tax_code
+        sandbox.save(update_fields=["name", "tax_code"])
+    record_activity(
+        action="partner.corrected",
+        actor=by,
+        obj=locked,
+        changes=changes_between(
+            {n: before[n] for n in fields}, {n: getattr(locked, n) for n in fields}
+        ),
+    )
+    return locked

@@ -13,6 +13,9 @@ register_actions(
         "contract.created": _("Recorded a contract"),
         "contract.changed": _("Changed a contract"),
         "customer.transferred": _("Moved a customer to this organisation"),
+        "customer.corrected": _(
+            "Corrected a customer's name, tax code or address (VNG Cloud staff)"
+        ),
         "customer.transferred_away": _("Moved a customer away from this organisation"),
     }
 )

@@ -18,7 +18,7 @@ from discounts.rates import RateInput
 from discounts.selectors import effective_status_filter, staff_search, with_effective_status
 from partners import admin as partner_admin
 from partners.admin import sandbox_filter
-from partners.models import Contract, CustomerOwnership
+from partners.models import Contract, Customer, CustomerOwnership
 from web.admin import QuickAutocompleteMixin, ScaleAdmin, autocomplete_filter, short_date
 from web.admin_writes import ServiceAdminMixin, adopt, refusals
 
@@ -310,6 +310,22 @@ class ContractAdmin(ServiceAdminMixin, partner_admin.ContractAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(ServiceAdminMixin, partner_admin.CustomerAdmin):
+    """A customer's name, tax code and address are corrected through
+    `discounts.services.correct_customer`: only what staff changed, in the activity log
+    (the tax code decides conflicts and duplicates). Customers come with their deals: none
+    is added here."""
+
+    def save_model(self, request, obj, form, change):
+        with refusals():
+            services.correct_customer(
+                customer=obj,
+                by=request.user,
+                changes={f: form.cleaned_data[f] for f in form.changed_data},
+            )
 
 
 class TransferForm(forms.ModelForm):

@@ -24,7 +24,7 @@ from discounts.models import (
     DiscountStatus,
     EffectiveStatus,
 )
-from notifications.activity import record_activity
+from notifications.activity import changes_between, record_activity
 from notifications.models import Kind
 from notifications.services import record_event, record_events
 from partners.access import (
@@ -375,6 +375,39 @@ def end_other_partners_customer_discounts(*, customer, owner, at) -> int:
         )
     _record_ended(ending, None)
     return len(ending)
+
+
+CUSTOMER_CORRECTABLE = ("name", "tax_code", "address")
+
+
+@transaction.atomic
+def correct_customer(*, customer: Customer, by, changes: dict) -> Customer:
+    """Staff correct a customer's name, tax code or address (admin's Customer page).
+
+    Effects: `by` must be staff (PermissionDenied); the row is locked and only the fields in
+    `changes` that really change are written (the owner a win set meanwhile is kept); an
+    activity entry "customer.corrected" with each old and new value, for the owning
+    partner's log and staff's. The tax code decides conflicts and duplicates from then on.
+    """
+    require_staff(by, STAFF_ONLY_TRANSFER)
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    before = {name: getattr(locked, name) for name in CUSTOMER_CORRECTABLE}
+    fields = [n for n in CUSTOMER_CORRECTABLE if n in changes and changes[n] != before[n]]
+    if not fields:
+        return locked
+    for name in fields:
+        setattr(locked, name, changes[name])
+    locked.save(update_fields=[*fields, "updated_at"])
+    record_activity(
+        action="customer.corrected",
+        actor=by,
+        obj=locked,
+        partner=locked.owner,
+        changes=changes_between(
+            {n: before[n] for n in fields}, {n: getattr(locked, n) for n in fields}
+        ),
+    )
+    return locked
 
 
 @transaction.atomic

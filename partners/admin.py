@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import (
     Contract,
-    Customer,
     CustomerOwnership,
     Membership,
 )
@@ -179,7 +178,6 @@ class OwnershipInline(NewestInline):
         return super().get_queryset(request).select_related("partner", "deal")
 
 
-@admin.register(Customer)
 class CustomerAdmin(ScaleAdmin):
     # The current owner is on the row (Customer.owner, kept by the ownership services).
     list_display = ("name", "tax_code", "owner", short_date("created_at", _("created at")))
@@ -189,7 +187,8 @@ class CustomerAdmin(ScaleAdmin):
     list_filter = (autocomplete_filter("owner", _("current owner")), sandbox_filter("sandbox"))
     search_fields = ("name", "tax_code")
     search_help_text = _("A part of the name, or the start of the tax code.")
-    readonly_fields = ("owner",)
+    readonly_fields = ("owner", "sandbox", "created_at")
+    fields = ("name", "tax_code", "address", "owner", "sandbox", "created_at")
     inlines = (OwnershipInline,)
     form = ConstraintsCheckedForm  # the unique tax code among real customers names `sandbox`
 
@@ -202,13 +201,15 @@ class CustomerAdmin(ScaleAdmin):
             return queryset.filter(customer_match(q)), True
         return queryset.filter(pk__in=ids), False
 
+    def has_add_permission(self, request):
+        # Customers come with the deals registered for them (and a sandbox's with its own).
+        return False
+
     def save_model(self, request, obj, form, change):
         # Only the fields staff changed: a win committed while the form was open may have
         # set the owner (Customer.owner), and a whole-row save would write the old one back.
-        if change:
-            obj.save(update_fields=form.changed_data)
-        else:
-            obj.save()
+        # (discounts.admin registers this page with its save through the service, logged.)
+        obj.save(update_fields=form.changed_data)
 
 
 class CustomerOwnershipAdmin(ScaleAdmin):

@@ -74,6 +74,15 @@ class User(AbstractUser):
         return f"{self.last_name} {self.first_name}".strip()
 
 
+# A sandbox organisation is named after its partner, with this after the name.
+SANDBOX_NAME_SUFFIX = " [sandbox]"
+
+
+def sandbox_name(partner_name: str) -> str:
+    """The name of the sandbox of a partner named `partner_name` (within the name's 200)."""
+    return partner_name[: 200 - len(SANDBOX_NAME_SUFFIX)] + SANDBOX_NAME_SUFFIX
+
+
 class Partner(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")

@@ -29,12 +29,11 @@ from deals.models import Deal
 from deals.services.review import approve_deal
 from notifications.activity import record_activity
 from notifications.services import broker_configured
-from partners.models import Contract, Partner
+from partners.models import Contract, Partner, sandbox_name
 
 logger = logging.getLogger(__name__)
 
 APPROVE_TASK = "deals.tasks.approve_sandbox_registration"
-SANDBOX_NAME_SUFFIX = " [sandbox]"
 
 
 @transaction.atomic
@@ -54,8 +53,9 @@ def ensure_sandbox(partner: Partner, *, by) -> Partner:
     Partner.objects.select_for_update().get(pk=partner.pk)
     sandbox = Partner.objects.filter(sandbox_of=partner).first()
     if sandbox is None:
-        name = partner.name[: 200 - len(SANDBOX_NAME_SUFFIX)] + SANDBOX_NAME_SUFFIX
-        sandbox = Partner.objects.create(name=name, tax_code=partner.tax_code, sandbox_of=partner)
+        sandbox = Partner.objects.create(
+            name=sandbox_name(partner.name), tax_code=partner.tax_code, sandbox_of=partner
+        )
         record_activity(action="partner.sandbox_created", actor=by, obj=sandbox, partner=partner)
     _copy_contracts(partner, sandbox)
     return sandbox

@@ -232,3 +232,64 @@ def test_ownership_links_cannot_be_edited_in_admin(staff_client, customer):
     html = staff_client.get(url).content.decode()
 
     assert 'name="partner"' not in html
+
+
+def test_a_customers_correction_in_admin_is_logged_and_keeps_the_owner(
+    client, staff, alpha, alice, vserver
+):
+    """Name, tax code and address through discounts.services.correct_customer: only what
+    changed, with its old and new values in the owner's log; the owner a win set is kept."""
+    from deals.services import change_stage
+    from notifications.models import Activity
+    from partners.models import Customer
+    from tests.factories import DealFactory
+
+    deal = DealFactory(partner=alpha, created_by=alice, approved=True, stage="negotiation")
+    change_stage(deal, "won", by=alice)
+    customer = Customer.objects.get(pk=deal.customer_id)
+    client.force_login(staff)
+    url = f"/admin/partners/customer/{customer.pk}/change/"
+
+    page = client.get(url)
+    response = client.post(
+        url, form_data(client, url, name="Công ty Sao Mai (mới)", address="Hà Nội")
+    )
+
+    assert page.status_code == 200 and 'name="created_at' not in page.content.decode()
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert (customer.name, customer.address, customer.owner_id) == (
+        "Công ty Sao Mai (mới)",
+        "Hà Nội",
+        alpha.pk,
+    )
+    entry = Activity.objects.get(action="customer.corrected")
+    assert (entry.actor, entry.partner) == (staff, alpha)
+    assert set(entry.changes) == {"name", "address"}
+
+
+def test_a_partners_name_and_tax_code_correction_is_logged_and_its_sandbox_follows(
+    client, staff, alpha, alice
+):
+    from deals.services.sandbox import ensure_sandbox
+    from notifications.models import Activity
+    from partners.models import Partner
+
+    sandbox = ensure_sandbox(alpha, by=alice)
+    client.force_login(staff)
+    url = f"/admin/partners/partner/{alpha.pk}/change/"
+
+    response = client.post(
+        url, form_data(client, url, name="Alpha Cloud JSC", tax_code="0109876543")
+    )
+
+    assert response.status_code == 302
+    sandbox.refresh_from_db()
+    assert (sandbox.name, sandbox.tax_code) == ("Alpha Cloud JSC [sandbox]", "0109876543")
+    assert Partner.objects.get(pk=alpha.pk).name == "Alpha Cloud JSC"
+    entry = Activity.objects.get(action="partner.corrected")
+    assert (entry.actor, entry.partner_id, set(entry.changes)) == (
+        staff,
+        alpha.pk,
+        {"name", "tax_code"},
+    )
