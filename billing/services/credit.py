@@ -6,6 +6,7 @@ second one sees the balance the first one left. The database refuses a negative 
 anyway (check constraints on the row and on each entry's `balance_after`).
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -36,8 +37,17 @@ def vnd(amount) -> str:
     return number_format(amount, decimal_pos=0, force_grouping=True)
 
 
+# Typed amounts: ASCII digits, maybe grouped by thousands with dots, commas or spaces
+# ("5000000", "5.000.000"). Python's Decimal also reads "5_000_000", "5e6" and other scripts'
+# digits ("٥٠٠٠٠٠٠"), which no form of the portal's accepts.
+TYPED_AMOUNT = re.compile(r"[0-9]+|[0-9]{1,3}(?:([., ])[0-9]{3})(?:\1[0-9]{3})*")
+
+
 def clean_amount(value, field: str = "amount") -> Decimal:
     """A whole number of VND above zero (VND has no minor unit)."""
+    if isinstance(value, str):
+        typed = value.strip()
+        value = re.sub(r"[., ]", "", typed) if TYPED_AMOUNT.fullmatch(typed) else "x"
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):

@@ -49,12 +49,24 @@ def test_a_partner_cannot_record_a_payment(alpha, alice):
         record_payment(partner=alpha, amount="1000", reference="x", by=alice)
 
 
-@pytest.mark.parametrize("amount", ["0", "-5", "12.5", "abc", "1e30"])
+# Python's Decimal reads "1_000_000", "1e5" and other scripts' digits; no form here does.
+@pytest.mark.parametrize(
+    "amount", ["0", "-5", "12.5", "abc", "1e30", "1e5", "1_000_000", "١٢٣٤٥", "5.000,000"]
+)
 def test_amounts_are_whole_positive_vnd(alpha, staff, amount):
     with pytest.raises(ValidationError) as refused:
         record_payment(partner=alpha, amount=amount, reference="r", by=staff)
     assert "amount" in refused.value.message_dict
     assert CreditEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "typed, amount",
+    [("5000000", 5_000_000), ("5.000.000", 5_000_000), ("5,000,000", 5_000_000), (" 700 ", 700)],
+)
+def test_amounts_may_be_grouped_by_thousands(alpha, staff, typed, amount):
+    entry = record_payment(partner=alpha, amount=typed, reference=f"r{amount}", by=staff)
+    assert entry.amount == Decimal(amount)
 
 
 def test_top_up_takes_from_the_balance_and_records_the_event(
