@@ -38,7 +38,7 @@ NO_CONTRACT = _(
 NOT_OFFERED = _("%(product)s is no longer offered.")
 
 # A rate is a short number: "1e1000000" is not one (and overflows Decimal arithmetic).
-_NUMBER = re.compile(r"[+-]?\d*\.?\d*")
+_NUMBER = re.compile(r"[+-]?[0-9]*\.?[0-9]*")  # ASCII digits: \d also takes "١٢"
 
 
 def parse_rate(value) -> Decimal:

@@ -23,7 +23,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from partner_portal.admin_nav import group_app_list
-from web.admin import BoundedSplitDateTimeField, is_key
+from web.admin import AsciiDecimalField, AsciiIntegerField, BoundedSplitDateTimeField, is_key
 
 # A date-time with an offset (`2026-01-01T00:00:00+19:48`), and a date part's number.
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?[+-]\d{2}:?\d{2}")
@@ -104,11 +104,17 @@ class StaffAdminSite(admin.AdminSite):
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Admin's own, and every model admin's date-and-time fields bounded below
-        (web.admin.BoundedSplitDateTimeField)."""
+        (web.admin.BoundedSplitDateTimeField) and number fields in ASCII digits
+        (web.admin.AsciiIntegerField, AsciiDecimalField)."""
         super().register(model_or_iterable, admin_class, **options)
         for model_admin in self._registry.values():
-            override = model_admin.formfield_overrides.setdefault(models.DateTimeField, {})
-            override["form_class"] = BoundedSplitDateTimeField
+            for field, form_class in (
+                (models.DateTimeField, BoundedSplitDateTimeField),
+                (models.IntegerField, AsciiIntegerField),
+                (models.DecimalField, AsciiDecimalField),
+            ):
+                override = model_admin.formfield_overrides.setdefault(field, {})
+                override["form_class"] = form_class
 
     def get_app_list(self, request, app_label=None):
         """The index by staff task (partner_portal.admin_nav), not by Django app."""

@@ -252,6 +252,24 @@ class BoundedSplitDateTimeField(forms.SplitDateTimeField):
         return moment
 
 
+class _AsciiDigits:
+    """A number typed with ASCII digits only: Django's number fields also read other
+    scripts' digits ("١٢٣" is 123), which no page of the portal accepts."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.strip().isascii():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class AsciiIntegerField(_AsciiDigits, forms.IntegerField):
+    pass
+
+
+class AsciiDecimalField(_AsciiDigits, forms.DecimalField):
+    pass
+
+
 class ConstraintsCheckedForm(forms.ModelForm):
     """A model form that checks the model's constraints on fields the form does not show.
 

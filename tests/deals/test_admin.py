@@ -502,6 +502,8 @@ def test_admin_protection_date_picker_speaks_vietnamese(staff_client, staff, alp
         ("expected_close_date", "2001-01-01", "cannot be in the past"),
         ("description", "x" * 5001, "at most 5000 characters"),
         ("title", "   ", "This field is required"),
+        # Django's number fields read other scripts' digits ("١٢٣" is 123); no page here does.
+        ("estimated_value", "١٢٣", "Enter a"),
     ],
 )
 def test_a_correction_registration_would_refuse_is_refused_with_the_input_kept(
@@ -517,10 +519,11 @@ def test_a_correction_registration_would_refuse_is_refused_with_the_input_kept(
     assert says in page
     assert typed.strip()[:50] in page or not typed.strip()
     after = Deal.objects.get(pk=alpha_deal.pk)
-    assert (after.title, after.description, after.expected_close_date) == (
+    assert (after.title, after.description, after.expected_close_date, after.estimated_value) == (
         before.title,
         before.description,
         before.expected_close_date,
+        before.estimated_value,
     )
 
 

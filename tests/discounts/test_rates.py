@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
     [
         ("ten", "Enter the rate as a number, for example 8 or 7.5."),
         ("NaN", "Enter the rate as a number, for example 8 or 7.5."),
+        ("١٢", "Enter the rate as a number, for example 8 or 7.5."),  # other scripts' digits
         ("1e1000000", "Enter the rate as a number, for example 8 or 7.5."),
         (Decimal("Infinity"), "Enter the rate as a number, for example 8 or 7.5."),
         ("0", "The rate must be above 0%."),
