@@ -49,6 +49,14 @@ class ProductAdmin(admin.ModelAdmin):
     fields = ("code", "name", "name_vi", "description", "description_vi", "is_active")
     prepopulated_fields = {"code": ("name",)}
 
+    def get_readonly_fields(self, request, obj=None):
+        # The code is how billing's consumption and the API name the product: once made, it
+        # stays (a product is retired with "active" off, and a new one made).
+        return ("code",) if obj is not None else ()
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None else self.prepopulated_fields
+
 
 class DealForm(KnownChoicesMixin, forms.ModelForm):
     """The deal's own fields; its customer box names the customer the page already read."""
@@ -100,17 +108,19 @@ class DiscountRuleInline(QuickAutocompleteMixin, admin.TabularInline):
 
     autocomplete_fields = ("product",)
 
-    def _editable(self, obj):
-        return obj is None or not obj.is_closed
+    def _editable(self, request, obj):
+        # A save posted from a page opened while the deal was open binds what was typed:
+        # the service refuses it (closed meanwhile) and the page shows it again, kept.
+        return obj is None or not obj.is_closed or request.method == "POST"
 
     def has_add_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_add_permission(request, obj)
+        return self._editable(request, obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_change_permission(request, obj)
+        return self._editable(request, obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_delete_permission(request, obj)
+        return self._editable(request, obj) and super().has_delete_permission(request, obj)
 
 
 class StageChangeInline(NewestInline):
@@ -390,8 +400,10 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        # A closed deal never changes again, not even by staff.
-        if obj is not None and obj.is_closed:
+        # A closed deal never changes again, not even by staff. A save posted from a page
+        # opened while it was open still binds what was typed: correct_deal refuses it and
+        # the page shows the refusal with the input kept.
+        if obj is not None and obj.is_closed and request.method != "POST":
             return self.fields
         return self.readonly_fields
 

@@ -600,3 +600,48 @@ def test_sandbox_and_real_customers_stay_apart_in_corrections_and_transfers(
     assert not CustomerOwnership.objects.filter(partner=sandbox, customer=real_customer).exists()
     with pytest.raises(ValidationError):
         correct_deal(alpha_deal, by=staff, changes={"customer": test_customer})
+
+
+def test_a_save_from_a_page_opened_before_the_deal_closed_keeps_the_input(
+    staff_client, alpha_deal, alice
+):
+    """The partner won the deal while staff had its page open: the save is refused, nothing
+    changes, and the page shows the refusal with the typed title and rate still there."""
+    from deals.services import change_stage
+
+    posted = change_form(alpha_deal, title="Tiêu đề đã sửa", **{"discount_rules-0-rate": "12"})
+    change_stage(alpha_deal, "won", by=alice)
+
+    response = staff_client.post(reverse("admin:deals_deal_change", args=[alpha_deal.pk]), posted)
+
+    assert response.status_code == 200
+    page = unescape(response.content.decode())
+    assert "This deal is closed; its data can no longer change." in page
+    assert 'value="Tiêu đề đã sửa"' in page and 'value="12"' in page
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.title != "Tiêu đề đã sửa"
+    assert alpha_deal.discount_rules.get().rate != 12
+    # Opened now, the closed deal's page is read-only.
+    assert (
+        'name="title"'
+        not in staff_client.get(
+            reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+        ).content.decode()
+    )
+
+
+def test_a_products_code_stays_once_made(staff_client, vserver):
+    """Billing's consumption and the API name products by code: renaming one in admin cut
+    them off. The name changes; the code is read-only."""
+    from deals.models import Product
+    from tests.admin_forms import form_data
+
+    url = reverse("admin:deals_product_change", args=[vserver.pk])
+
+    response = staff_client.post(
+        url, form_data(staff_client, url, code="renamed", name="vServer Pro")
+    )
+
+    assert response.status_code == 302
+    product = Product.objects.get(pk=vserver.pk)
+    assert (product.code, product.name) == (vserver.code, "vServer Pro")
