@@ -285,11 +285,14 @@ def set_two_factor_rule(*, partner: Partner, required: bool, by: User) -> Partne
 def add_member(*, partner: Partner, user: User, role: str, by: User) -> Membership:
     """Staff put an existing account into a partner with `role` (admin's Membership form).
 
-    Effects: refuses a staff account and an account already in an organisation (a person
-    belongs to one partner); creates the membership; an activity entry. Partner admins add
+    Effects: refuses a sandbox (nobody signs in to one), a staff account and an account
+    already in an organisation (a person belongs to one partner); creates the membership; an activity entry. Partner admins add
     people by invitation instead (`invite_user`).
     """
     role = Membership.Role(role)
+    if partner.sandbox_of_id:
+        # A sandbox is reached by its partner's sandbox tokens; nobody signs in to it.
+        raise TeamError(_("A sandbox has no people of its own: add them to its partner."))
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_staff:
         raise TeamError(_("A VNG Cloud staff account cannot join a partner."))

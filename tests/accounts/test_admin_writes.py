@@ -129,6 +129,20 @@ def test_adding_a_member_in_admin_is_the_service(staff_client, staff, alpha, nob
     assert LogEntry.objects.get().object_id == str(membership.pk)
 
 
+def test_nobody_is_added_to_a_sandbox_in_admin(staff_client, alpha, alice, nobody):
+    from deals.services.sandbox import ensure_sandbox
+
+    sandbox = ensure_sandbox(alpha, by=alice)
+    url = reverse("admin:partners_membership_add")
+    data = form_data(staff_client, url, user=str(nobody.pk), partner=str(sandbox.pk), role="admin")
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "A sandbox has no people of its own" in response.content.decode()
+    assert not Membership.objects.filter(user=nobody).exists()
+
+
 def test_memberships_are_never_deleted_in_admin(staff_client, sam):
     url = reverse("admin:partners_membership_delete", args=[sam.membership.pk])
 
