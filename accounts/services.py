@@ -6,8 +6,10 @@ import secrets
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Invitation
 from notifications.activity import changes_between, record_activity
-from partners.access import STAFF_ONLY_SUSPEND, require_staff
+from partners.access import STAFF_ONLY_CORRECT, STAFF_ONLY_SUSPEND, require_staff
 from partners.models import Membership, Partner, User, sandbox_name
 from web.digests import sha256_hex
 
@@ -389,7 +391,8 @@ def end_sessions(*, user: User, keep_session_key: str | None = None) -> int:
 def remove_authenticator(authenticator, *, by: User) -> None:
     """VNG staff take away a person's authenticator (a lost phone): admin's Delete on it.
 
-    Effects: the authenticator is deleted; the person's sessions end, so whoever signs in next
+    Effects: the authenticator is deleted, and the person's recovery codes with it when no
+    other app is left (as allauth's own removal); the person's sessions end, so whoever signs in next
     does it with the password alone and, where two-factor sign-in is required of the person
     (a partner's rule, or staff's), must set up a new app before anything else; an activity
     entry "account.authenticator_removed" (the type) for the person's partner. Only staff
@@ -399,6 +402,11 @@ def remove_authenticator(authenticator, *, by: User) -> None:
     user = authenticator.user
     kind = authenticator.type
     authenticator.delete()
+    # As allauth's own removal: recovery codes left with no app to recover are deleted too,
+    # or they would still pass the second step (and a new app would get no new ones).
+    others = Authenticator.objects.filter(user=user)
+    if not others.exclude(type=Authenticator.Type.RECOVERY_CODES).exists():
+        others.delete()
     ended = end_sessions(user=user)
     membership = Membership.objects.select_related("partner").filter(user=user).first()
     record_activity(
@@ -417,17 +425,22 @@ PARTNER_CORRECTABLE = ("name", "tax_code")
 def correct_partner(*, partner: Partner, by: User, changes: dict) -> Partner:
     """Staff correct a partner's name or tax code (admin's Partner page).
 
-    Effects: `by` must be staff (PermissionDenied); the row is locked and only the fields in
-    `changes` that really change are written (a status change made meanwhile is kept); the
-    partner's sandbox follows (`sandbox_name`, the same tax code); an activity
+    Effects: `by` must be staff (PermissionDenied); a sandbox is refused (ValidationError: it
+    follows its partner); the row is locked and only the fields in `changes` that really
+    change are written (a status change made meanwhile is kept); the partner's sandbox follows (`sandbox_name`, the same tax code); an activity
     entry "partner.corrected" with each old and new value, for the partner's log and staff's.
     """
-    require_staff(by, STAFF_ONLY_SUSPEND)
+    require_staff(by, STAFF_ONLY_CORRECT)
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
     before = {name: getattr(locked, name) for name in PARTNER_CORRECTABLE}
     fields = [n for n in PARTNER_CORRECTABLE if n in changes and changes[n] != before[n]]
     if not fields:
         return locked
+    if locked.sandbox_of_id:
+        raise ValidationError(
+            _("A sandbox's name and tax code follow its partner's: correct the partner."),
+            code="sandbox",
+        )
     for name in fields:
         setattr(locked, name, changes[name])
     locked.save(update_fields=fields)

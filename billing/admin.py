@@ -114,7 +114,10 @@ class CloudAccountAdmin(ReadOnlyAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "decide_url": reverse("admin:billing_cloudaccount_decide", args=[object_id]),
+            # Offered to who may decide (Django's change permission for cloud accounts).
+            "decide_url": reverse("admin:billing_cloudaccount_decide", args=[object_id])
+            if self.has_act_permission(request)
+            else "",
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -29,6 +29,7 @@ from deals.views.content import download_response
 from discounts.rates import RateInput, rate_problem
 from partners.admin import sandbox_filter
 from web.admin import (
+    AsciiIntegerField,
     KnownChoicesMixin,
     LabelledInlineFormSet,
     NewestInline,
@@ -246,7 +247,7 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when sending back or rejecting."),
     )
-    protection_days = forms.IntegerField(
+    protection_days = AsciiIntegerField(
         label=_("Protection (days)"),
         required=False,
         min_value=1,

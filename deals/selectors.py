@@ -68,7 +68,8 @@ def staff_search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], b
 
     First the customers (at most COUNT_CAP + 1 ids, from the trigram or tax code index), then
     in one query the deals by title (trigram index) and those of the customers (foreign-key
-    index), at most COUNT_CAP + 1 of them in all. When there are more, the word is common
+    index): a deal found both ways comes twice, so the query reads up to twice COUNT_CAP + 1
+    rows, and more than COUNT_CAP distinct deals (or a full read) means the word is common
     and is tested on each row in list order instead (one join per row; a page comes after a
     few hundred rows). Otherwise the list reads the customers' deals by the customer index
     and the titled ones by id: the same rows as the ids the probe found, and cheaper to count
@@ -84,11 +85,15 @@ def staff_search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], b
         probe = by_title.values_list("pk", Value(True)).union(
             theirs.values_list("pk", Value(False)), all=True
         )
-        found = list(probe[: COUNT_CAP + 1])
-        if len(found) <= COUNT_CAP:
+        # Each deal comes at most twice (once by title, once by customer): a full read holds
+        # at least COUNT_CAP + 1 distinct deals, a shorter one all of them.
+        read = 2 * (COUNT_CAP + 1)
+        found = list(probe[:read])
+        distinct = {pk for pk, _is_title in found}
+        if len(found) < read and len(distinct) <= COUNT_CAP:
             titled = [pk for pk, is_title in found if is_title]
             matches = deals.filter(Q(customer_id__in=customers) | Q(pk__in=titled))
-            return matches, False, len({pk for pk, _is_title in found})
+            return matches, False, len(distinct)
     return deals.filter(_deal_match(q)), True, None
 
 

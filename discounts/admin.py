@@ -19,7 +19,13 @@ from discounts.selectors import effective_status_filter, staff_search, with_effe
 from partners import admin as partner_admin
 from partners.admin import sandbox_filter
 from partners.models import Contract, Customer, CustomerOwnership
-from web.admin import QuickAutocompleteMixin, ScaleAdmin, autocomplete_filter, short_date
+from web.admin import (
+    AsciiIntegerField,
+    QuickAutocompleteMixin,
+    ScaleAdmin,
+    autocomplete_filter,
+    short_date,
+)
 from web.admin_writes import ServiceAdminMixin, adopt, refusals
 
 
@@ -273,7 +279,7 @@ class ContractForm(forms.ModelForm):
     model's own checks (its constraints, the unique number) are left to the service."""
 
     max_discount_rate = RateInput(label=_("highest discount rate (%)"))
-    discount_validity_days = forms.IntegerField(label=_("discount validity (days)"))
+    discount_validity_days = AsciiIntegerField(label=_("discount validity (days)"))
 
     class Meta:
         model = Contract

@@ -29,6 +29,7 @@ from notifications.models import Kind
 from notifications.services import record_event, record_events
 from partners.access import (
     ADMIN_ONLY_CUSTOMER_DISCOUNTS,
+    STAFF_ONLY_CORRECT,
     STAFF_ONLY_REVOKE_DISCOUNT,
     STAFF_ONLY_TRANSFER,
     require_partner_admin,
@@ -389,7 +390,7 @@ def correct_customer(*, customer: Customer, by, changes: dict) -> Customer:
     activity entry "customer.corrected" with each old and new value, for the owning
     partner's log and staff's. The tax code decides conflicts and duplicates from then on.
     """
-    require_staff(by, STAFF_ONLY_TRANSFER)
+    require_staff(by, STAFF_ONLY_CORRECT)
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     before = {name: getattr(locked, name) for name in CUSTOMER_CORRECTABLE}
     fields = [n for n in CUSTOMER_CORRECTABLE if n in changes and changes[n] != before[n]]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from allauth.mfa.models import Authenticator
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -114,7 +115,7 @@ DATA_LABELS = {
 
 # Values logged under a key that is not a field of the object (a role is logged on the
 # person, not the membership), shown by their label.
-VALUE_LABELS = {"role": dict(Membership.Role.choices)}
+VALUE_LABELS = {"role": dict(Membership.Role.choices), "type": dict(Authenticator.Type.choices)}
 
 
 @dataclass(frozen=True)

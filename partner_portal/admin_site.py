@@ -68,6 +68,16 @@ def _rows_an_action_can_name(post, model):
     return post
 
 
+# Every staff form's dates bounded below and numbers in ASCII digits (web.admin). Admin's
+# defaults name BigIntegerField, which a subclass meets first, so it is named too.
+FORM_CLASSES = (
+    (models.DateTimeField, BoundedSplitDateTimeField),
+    (models.IntegerField, AsciiIntegerField),
+    (models.BigIntegerField, AsciiIntegerField),
+    (models.DecimalField, AsciiDecimalField),
+)
+
+
 class StaffAdminSite(admin.AdminSite):
     site_header = _("VNG Cloud Partner Portal: staff")
     site_title = _("Partner Portal admin")
@@ -108,13 +118,16 @@ class StaffAdminSite(admin.AdminSite):
         (web.admin.AsciiIntegerField, AsciiDecimalField)."""
         super().register(model_or_iterable, admin_class, **options)
         for model_admin in self._registry.values():
-            for field, form_class in (
-                (models.DateTimeField, BoundedSplitDateTimeField),
-                (models.IntegerField, AsciiIntegerField),
-                (models.DecimalField, AsciiDecimalField),
-            ):
+            for field, form_class in FORM_CLASSES:
                 override = model_admin.formfield_overrides.setdefault(field, {})
                 override["form_class"] = form_class
+            for inline in model_admin.inlines:
+                # An inline is made per request from its class: the class says it (a dict of
+                # its own, not the one the base class shares).
+                overrides = {k: dict(v) for k, v in inline.formfield_overrides.items()}
+                for field, form_class in FORM_CLASSES:
+                    overrides.setdefault(field, {})["form_class"] = form_class
+                inline.formfield_overrides = overrides
 
     def get_app_list(self, request, app_label=None):
         """The index by staff task (partner_portal.admin_nav), not by Django app."""

@@ -31,6 +31,7 @@ STAFF_ONLY_VOID_WIN = _("Only VNG Cloud staff can void a win.")
 STAFF_ONLY_SUSPEND = _("Only VNG Cloud staff can suspend or reactivate a partner.")
 STAFF_ONLY_CONTRACTS = _("Only VNG Cloud staff can change contracts.")
 STAFF_ONLY_TRANSFER = _("Only VNG Cloud staff can move a customer to another partner.")
+STAFF_ONLY_CORRECT = _("Only VNG Cloud staff can correct a partner's or a customer's details.")
 
 
 def membership_of(user) -> Membership | None:

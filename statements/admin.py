@@ -23,6 +23,7 @@ from statements.models import (
 )
 from statements.services import consumption, drafting, einvoices, workflow
 from web.admin import (
+    AsciiDecimalField,
     NewestInline,
     ReadOnlyAdmin,
     admin_page,
@@ -205,9 +206,15 @@ class StatementAdmin(ReadOnlyAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The buttons a staff member may use, and only those (Django's permissions).
+        acts = self.has_act_permission(request)
+        records = request.user.has_perm("statements.add_einvoice")
         extra_context = {
             **(extra_context or {}),
-            "reply_url": reverse("admin:statements_statement_reply", args=[object_id]),
+            "reply_url": reverse("admin:statements_statement_reply", args=[object_id])
+            if acts
+            else "",
+            "einvoice_url": reverse("admin:statements_einvoice_add") if records else "",
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -294,7 +301,7 @@ class AdjustmentForm(forms.Form):
     month = forms.DateField(
         label=_("Month"), help_text=_("Any day of the month (YYYY-MM-DD); a sent one: the next.")
     )
-    amount = forms.DecimalField(label=_("Commission change (VND)"), max_digits=18, decimal_places=0)
+    amount = AsciiDecimalField(label=_("Commission change (VND)"), max_digits=18, decimal_places=0)
     reason = forms.CharField(label=_("Why (shown to the partner)"), max_length=500)
 
 

@@ -401,6 +401,22 @@ class TestAtScale:
         )
         assert {d.pk for d in rows(approved)} <= expected
 
+    def test_deals_found_both_by_title_and_customer_are_counted_once_against_the_cap(
+        self, staff_client, programme, alpha, monkeypatch
+    ):
+        """With a cap of 40, alpha's 30 deals of "8000" customers, 20 of them also titled
+        "8000", are 50 rows of the probe but 30 deals: counted, not "more than 40"."""
+        for name in ("web.paging", "web.admin", "deals.selectors"):
+            monkeypatch.setattr(f"{name}.COUNT_CAP", 40)
+        ids = Deal.objects.filter(partner=alpha).order_by("pk").values_list("pk", flat=True)
+        Deal.objects.filter(pk__in=list(ids[:20])).update(title="Order 8000")
+
+        found = staff_client.get("/admin/deals/deal/", {"q": "8000"})
+
+        cl = found.context["cl"]
+        assert (cl.result_count, cl.paginator.count_capped) == (30, False)
+        assert not found.wsgi_request.search_matches_many
+
     @pytest.mark.parametrize(
         "url",
         [

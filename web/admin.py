@@ -14,6 +14,8 @@ with `icontains` over joined columns and sorts by anything. Here:
   (`?partner__id__exact=`), so bookmarks and links keep working.
 """
 
+import re
+
 from admin_auto_filters.filters import AutocompleteFilter as _AutocompleteFilter
 from admin_auto_filters.filters import AutocompleteSelect
 from django import forms
@@ -253,11 +255,13 @@ class BoundedSplitDateTimeField(forms.SplitDateTimeField):
 
 
 class _AsciiDigits:
-    """A number typed with ASCII digits only: Django's number fields also read other
-    scripts' digits ("١٢٣" is 123), which no page of the portal accepts."""
+    """A number typed as plain ASCII digits: Django's number fields also read other scripts'
+    digits ("١٢٣" is 123), "1_000" and "1e5", which no page of the portal accepts."""
+
+    typed = re.compile(r"[+-]?[0-9]+")
 
     def to_python(self, value):
-        if isinstance(value, str) and not value.strip().isascii():
+        if isinstance(value, str) and value.strip() and not self.typed.fullmatch(value.strip()):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
@@ -267,7 +271,7 @@ class AsciiIntegerField(_AsciiDigits, forms.IntegerField):
 
 
 class AsciiDecimalField(_AsciiDigits, forms.DecimalField):
-    pass
+    typed = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 class ConstraintsCheckedForm(forms.ModelForm):
@@ -417,7 +421,7 @@ class ReadOnlyAdmin(ScaleAdmin):
         return self._has_perm(request, "change")
 
     def has_change_permission(self, request, obj=None):
-        # The change page shows the row read-only; actions need "view" only.
+        # The change page shows the row read-only; the actions ask `has_act_permission`.
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -23,7 +23,10 @@ URL_MAX_LENGTH = 500
 def on_the_wire(url: str) -> str | None:
     """transport.wire_url as it was when this migration was written (a migration keeps its
     own copy: the code it came from may change); None where it cannot write `url`."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an address urlsplit cannot read (a bad IPv6 literal)
+        return None
     userinfo, at, hostport = parts.netloc.rpartition("@")
     if hostport.startswith("["):
         host, _bracket, port = hostport.partition("]")

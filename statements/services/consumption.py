@@ -284,10 +284,27 @@ def _settle(deltas, report: Report) -> None:
 
 
 def first_open_month(partner_id, after: date) -> tuple[date, Statement | None]:
-    """The first month after `after` whose statement is not sent yet (and that draft, if any),
-    its row locked."""
+    """The first month after `after` whose statement is not sent yet and that drafting still
+    reaches (and that draft, if any), its row locked. A month before last month that has no
+    statement is never drafted (drafting makes last month's), so an adjustment left there
+    would wait forever: such months are passed over, to the first draft after them or to
+    last month."""
+    last = previous_month()
     month = next_month(after)
     while True:
+        if month < last:
+            draft = (
+                Statement.objects.filter(
+                    partner_id=partner_id,
+                    month__gte=month,
+                    month__lt=last,
+                    status=Statement.Status.DRAFT,
+                )
+                .order_by("month")
+                .values_list("month", flat=True)
+                .first()
+            )
+            month = draft or last
         lock_month(partner_id, month)
         statement = (
             Statement.objects.select_for_update().filter(partner_id=partner_id, month=month).first()
@@ -364,7 +381,8 @@ def add_adjustment(*, partner, month: date, amount, reason: str, by) -> Adjustme
     Refused (`check_adjustment`): a month after this one, an amount that is not a whole,
     non-zero number of đồng under MAX_AMOUNT either way. About a month before last month that
     has no statement (drafting will not come back to it), the adjustment goes on the first
-    statement still to come, as for a sent month: it never waits on a month nobody drafts."""
+    draft after it or on last month's statement, as for a sent month (`first_open_month`):
+    it never waits on a month nobody drafts."""
     require_staff(by, STAFF_ONLY_IMPORT)
     check_adjustment(month, amount)
     month = month_start(month)
@@ -374,7 +392,8 @@ def add_adjustment(*, partner, month: date, amount, reason: str, by) -> Adjustme
     if statement is not None and statement.status != Statement.Status.DRAFT:
         target_month, target = first_open_month(partner.pk, month)
     elif statement is None and month < previous_month():
-        target_month, target = first_open_month(partner.pk, previous_month(previous_month()))
+        # A month drafting will not come back to: the first draft after it, or last month.
+        target_month, target = first_open_month(partner.pk, previous_month(month))
     adjustment = Adjustment.objects.create(
         partner=partner,
         month=target_month,

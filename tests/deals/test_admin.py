@@ -558,7 +558,8 @@ def test_a_correction_to_a_title_the_partner_has_open_for_the_customer_is_refuse
         correct_deal(alpha_deal, by=staff, changes={"title": "erp"})
 
     assert refused.value.error_dict["title"][0].code == "duplicate"
-    assert Deal.objects.get(pk=alpha_deal.pk).title != "erp" and other.title == "ERP"
+    assert Deal.objects.get(pk=alpha_deal.pk).title != "erp"
+    assert Deal.objects.get(pk=other.pk).title == "ERP"
 
 
 def test_sandbox_and_real_customers_stay_apart_in_corrections_and_transfers(

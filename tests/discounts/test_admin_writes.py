@@ -293,3 +293,9 @@ def test_a_partners_name_and_tax_code_correction_is_logged_and_its_sandbox_follo
         alpha.pk,
         {"name", "tax_code"},
     )
+    # The sandbox follows its partner: corrected on its own, it is refused on the form.
+    sandbox_url = f"/admin/partners/partner/{sandbox.pk}/change/"
+    refused = client.post(sandbox_url, form_data(client, sandbox_url, name="Drifted"))
+    assert refused.status_code == 200
+    assert "follow its partner" in refused.content.decode().replace("&#x27;", "'")
+    assert Partner.objects.get(pk=sandbox.pk).name == "Alpha Cloud JSC [sandbox]"

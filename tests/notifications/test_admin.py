@@ -84,4 +84,31 @@ def test_sending_failed_emails_again_needs_the_change_permission(client, event):
         },
     )
 
-    assert not Delivery.objects.filter(channel="email").exclude(status="failed").exists()
+    failed = Delivery.objects.filter(channel="email")
+    assert failed.exists() and not failed.exclude(status="failed").exists()
+
+
+def test_staff_with_the_change_permission_send_failed_emails_again(client, event):
+    from django.contrib.auth.models import Permission
+
+    from notifications.services import fan_out
+    from tests.factories import UserFactory
+
+    fan_out(event_id=event.pk)
+    Delivery.objects.filter(channel="email").update(status="failed", attempts=5)
+    helper = UserFactory(email="helper@vngcloud.test", is_staff=True)
+    helper.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_delivery", "change_delivery"])
+    )
+    client.force_login(helper)
+
+    client.post(
+        "/admin/notifications/delivery/",
+        {
+            "action": "retry_selected",
+            ACTION_CHECKBOX_NAME: list(Delivery.objects.values_list("pk", flat=True)),
+        },
+    )
+
+    emails = Delivery.objects.filter(channel="email")
+    assert emails.exists() and not emails.filter(status="failed").exists()

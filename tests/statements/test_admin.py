@@ -152,8 +152,31 @@ def test_staff_who_may_only_look_change_no_statement(client, alpha, account, vse
     )
 
     assert listed.status_code == 200  # looking is allowed
+    page = client.get(f"{changelist}{statement.pk}/change/").content.decode()
+    assert "/reply/" not in page and "einvoice/add" not in page  # no button it cannot use
     assert (reply.status_code, adjust.status_code, imported.status_code) == (403, 403, 403)
     statement.refresh_from_db()
     assert statement.status == Statement.Status.DRAFT
     assert not StatementMessage.objects.exists() and not Adjustment.objects.exists()
     assert Consumption.objects.count() == consumed
+
+
+@pytest.mark.parametrize("typed", ["-٥٠٠٠", "1_000", "1e5"])
+def test_an_adjustment_typed_in_other_digits_is_refused_with_the_input_kept(
+    staff_client, alpha, typed
+):
+    """Django's number fields read other scripts' digits, "1_000" and "1e5"; no page here does."""
+    from django.utils import timezone
+
+    from statements.models import Adjustment
+
+    response = staff_client.post(
+        "/admin/statements/adjustment/add/",
+        {"partner": alpha.pk, "month": timezone.localdate().isoformat(), "amount": typed,
+         "reason": "x"},
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["amount"]
+    assert f'value="{typed}"' in response.content.decode()
+    assert not Adjustment.objects.exists()

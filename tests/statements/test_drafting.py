@@ -10,7 +10,7 @@ from notifications.models import Activity, Event
 from partners.services import transfer_ownership
 from statements.models import Adjustment, Consumption, Statement, StatementLine
 from statements.services.consumption import add_adjustment, import_csv
-from statements.services.drafting import draft_statement, draft_statements
+from statements.services.drafting import draft_statement, draft_statements, previous_month
 from statements.services.workflow import (
     add_message,
     confirm_statement,
@@ -220,7 +220,27 @@ def test_staff_adjustment_goes_on_the_next_open_statement(alpha, staff, account,
     assert statement.adjustments == Decimal(-500)
     send_statement(statement, by=staff)
     later = add_adjustment(partner=alpha, month=OCTOBER, amount=300, reason="Bonus", by=staff)
-    assert later.month == NOVEMBER
+    # November, or last month once November is past and was never drafted (no consumption).
+    assert later.month == max(NOVEMBER, previous_month())
+
+
+def test_an_adjustment_about_a_sent_month_passes_over_months_nobody_drafts(alpha, staff):
+    """August sent, no statement for September (no consumption): drafting will never make
+    one, so the adjustment goes to the first draft after it or to last month's statement."""
+    august, september = date(2026, 8, 1), date(2026, 9, 1)
+    from django.utils import timezone
+
+    Statement.objects.create(
+        partner=alpha, month=august, status=Statement.Status.SENT, sent_at=timezone.now()
+    )
+
+    made = add_adjustment(partner=alpha, month=august, amount=300, reason="Bonus", by=staff)
+    Statement.objects.create(partner=alpha, month=september, status=Statement.Status.DRAFT)
+    to_draft = add_adjustment(partner=alpha, month=august, amount=200, reason="More", by=staff)
+
+    assert (made.about_month, made.month) == (august, max(september, previous_month()))
+    assert made.month != september or previous_month() == september
+    assert to_draft.month == september  # an unsent draft after it is used first
 
 
 @pytest.mark.parametrize(
