@@ -85,6 +85,12 @@ class DiscountRuleForm(KnownChoicesMixin, forms.ModelForm):
         return rate
 
 
+def posted_from_an_open_deals_page(request) -> bool:
+    """A save from a deal page opened while the deal was open: its title was a field (a
+    closed deal's read-only page posts none)."""
+    return request.method == "POST" and "title" in request.POST
+
+
 class DiscountRuleInline(QuickAutocompleteMixin, admin.TabularInline):
     """Staff may adjust the registered rates while reviewing, not after the deal closed."""
 
@@ -112,7 +118,7 @@ class DiscountRuleInline(QuickAutocompleteMixin, admin.TabularInline):
     def _editable(self, request, obj):
         # A save posted from a page opened while the deal was open binds what was typed:
         # the service refuses it (closed meanwhile) and the page shows it again, kept.
-        return obj is None or not obj.is_closed or request.method == "POST"
+        return obj is None or not obj.is_closed or posted_from_an_open_deals_page(request)
 
     def has_add_permission(self, request, obj=None):
         return self._editable(request, obj) and super().has_add_permission(request, obj)
@@ -404,7 +410,7 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
         # A closed deal never changes again, not even by staff. A save posted from a page
         # opened while it was open still binds what was typed: correct_deal refuses it and
         # the page shows the refusal with the input kept.
-        if obj is not None and obj.is_closed and request.method != "POST":
+        if obj is not None and obj.is_closed and not posted_from_an_open_deals_page(request):
             return self.fields
         return self.readonly_fields
 

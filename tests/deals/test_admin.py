@@ -646,3 +646,17 @@ def test_a_products_code_stays_once_made(staff_client, vserver):
     assert response.status_code == 302
     product = Product.objects.get(pk=vserver.pk)
     assert (product.code, product.name) == (vserver.code, "vServer Pro")
+
+
+def test_saving_a_closed_deals_read_only_page_says_it_is_closed(staff_client, alpha_deal, alice):
+    from deals.services import change_stage
+    from tests.admin_forms import form_data
+
+    change_stage(alpha_deal, "won", by=alice)
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+
+    response = staff_client.post(url, form_data(staff_client, url))
+
+    page = unescape(response.content.decode())
+    assert "This deal is closed; its data can no longer change." in page
+    assert "This field is required" not in page
