@@ -19,5 +19,6 @@ register_actions(
         "partner.reactivated": _("Reactivated the organisation"),
         "partner.corrected": _("Corrected the organisation's name or tax code (VNG Cloud staff)"),
         "account.authenticator_removed": _("Removed a person's authenticator (VNG Cloud staff)"),
+        "account.email_changed": _("Changed a person's e-mail address (VNG Cloud staff)"),
     }
 )

@@ -45,7 +45,10 @@ class UserAdmin(ServiceAdminMixin, partner_admin.UserAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             return super().save_model(request, obj, form, change)
-        save_plain_fields(obj, form, owned=("is_active",))
+        save_plain_fields(obj, form, owned=("is_active", "email"))
+        if "email" in form.changed_data:
+            with refusals():
+                services.change_email(user=obj, email=form.cleaned_data["email"], by=request.user)
         if "is_active" in form.changed_data:
             with refusals(services.TeamError):
                 services.set_user_active(

@@ -24,6 +24,7 @@ from partners.access import STAFF_ONLY_CORRECT, STAFF_ONLY_SUSPEND, require_staf
 from partners.models import Membership, Partner, User, sandbox_name
 from web.digests import sha256_hex
 
+DUPLICATE_EMAIL = gettext_lazy("A user with this e-mail address already exists.")
 STAFF_ONLY_AUTHENTICATORS = gettext_lazy(
     "Only VNG Cloud staff can remove a person's authenticator."
 )
@@ -455,5 +456,41 @@ def correct_partner(*, partner: Partner, by: User, changes: dict) -> Partner:
         changes=changes_between(
             {n: before[n] for n in fields}, {n: getattr(locked, n) for n in fields}
         ),
+    )
+    return locked
+
+
+@transaction.atomic
+def change_email(*, user: User, email: str, by: User) -> User:
+    """Staff change the e-mail address a person signs in with and receives mail at (admin's
+    User page).
+
+    Effects: `by` must be staff (PermissionDenied); the row is locked; the address is kept in
+    lower case, and one another account has is refused (ValidationError keyed "email");
+    allauth's addresses of the person are replaced by the new one, verified (staff vouch
+    for it) and primary, so a password reset goes to it, not to the old one; the person's
+    sessions end; an activity entry "account.email_changed" with the old and new address.
+    """
+    require_staff(by, STAFF_ONLY_CORRECT)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    email = (email or "").strip().lower()
+    before = locked.email
+    if email == before:
+        return locked
+    if User.objects.filter(email__iexact=email).exclude(pk=locked.pk).exists():
+        raise ValidationError({"email": ValidationError(DUPLICATE_EMAIL, code="unique")})
+    locked.email = email
+    locked.save(update_fields=["email"])
+    EmailAddress.objects.filter(user=locked).delete()
+    EmailAddress.objects.create(user=locked, email=email, verified=True, primary=True)
+    ended = end_sessions(user=locked)
+    membership = Membership.objects.select_related("partner").filter(user=locked).first()
+    record_activity(
+        action="account.email_changed",
+        actor=by,
+        obj=locked,
+        partner=membership.partner if membership else None,
+        changes={"email": [before, email]},
+        data={"sessions_ended": ended},
     )
     return locked

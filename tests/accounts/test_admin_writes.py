@@ -396,3 +396,30 @@ def test_staff_remove_a_lost_authenticator_and_the_person_sets_up_a_new_one(
         alpha,
         {"type": "totp", "sessions_ended": 1},
     )
+
+
+def test_a_persons_email_changed_in_admin_is_the_one_they_sign_in_and_reset_with(
+    staff_client, staff, alpha, sam, sign_in
+):
+    """The new address replaces allauth's (a password reset went to the old one), the
+    person's sessions end, and the change is in the activity log with both addresses."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=sam, email=sam.email, verified=True, primary=True)
+    sams_browser = signed_in(sign_in, "sam@alpha.test")
+    url = user_url(sam)
+
+    response = staff_client.post(url, form_data(staff_client, url, email="Sam.New@Alpha.test"))
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=sam.pk).email == "sam.new@alpha.test"
+    assert list(
+        EmailAddress.objects.filter(user=sam).values_list("email", "verified", "primary")
+    ) == [("sam.new@alpha.test", True, True)]
+    assert sams_browser.get("/deals/").status_code == 302
+    entry = Activity.objects.get(action="account.email_changed")
+    assert (entry.actor, entry.partner, entry.changes) == (
+        staff,
+        alpha,
+        {"email": ["sam@alpha.test", "sam.new@alpha.test"]},
+    )
