@@ -51,7 +51,8 @@ def test_a_partner_cannot_record_a_payment(alpha, alice):
 
 # Python's Decimal reads "1_000_000", "1e5" and other scripts' digits; no form here does.
 @pytest.mark.parametrize(
-    "amount", ["0", "-5", "12.5", "abc", "1e30", "1e5", "1_000_000", "١٢٣٤٥", "5.000,000"]
+    "amount",
+    ["0", "-5", "12.5", "abc", "1e30", "1e5", "1_000_000", "١٢٣٤٥", "5.000,000", "0.500"],
 )
 def test_amounts_are_whole_positive_vnd(alpha, staff, amount):
     with pytest.raises(ValidationError) as refused:
