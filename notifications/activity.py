@@ -55,6 +55,7 @@ register_actions(
         "webhook.endpoint_updated": _("Changed a webhook endpoint"),
         "webhook.secret_rotated": _("Rotated a webhook endpoint's secret"),
         "webhook.test_sent": _("Sent a test webhook"),
+        "notifications.emails_retried": _("Sent failed e-mails again (VNG Cloud staff)"),
     }
 )
 
@@ -102,6 +103,7 @@ DATA_LABELS = {
     "valid_from": _("Valid from"),
     "valid_until": _("Valid until"),
     "sessions_ended": _("Sessions ended"),
+    "count": _("How many"),
     "customer_discounts_revoked": _("Customer discounts revoked"),
     "customer_discounts_ended": _("Customer discounts ended"),
     "discount_revoked": _("Discount revoked"),

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_guid import get_guid, set_guid
 
+from notifications.activity import record_activity
 from notifications.messages import message, title
 from notifications.models import Delivery, Event, Preference
 from notifications.recipients import recipients_for
@@ -467,17 +468,22 @@ def retry_deliveries(deliveries, *, by) -> int:
     """Staff send failed e-mail deliveries again (admin action).
 
     Effects: each failed e-mail delivery goes back to `pending` with its attempts reset and
-    is enqueued after commit. Returns how many.
+    is enqueued after commit; an activity entry "notifications.emails_retried" with how many
+    (staff's log: no partner's). Returns how many.
     """
     ids = list(
         deliveries.filter(channel=Channel.EMAIL, status=Status.FAILED).values_list("pk", flat=True)
     )
     with transaction.atomic():
-        Delivery.objects.filter(pk__in=ids, status=Status.FAILED).update(
+        retried = Delivery.objects.filter(pk__in=ids, status=Status.FAILED).update(
             status=Status.PENDING, attempts=0, next_attempt_at=None, last_error=""
         )
         for delivery_id in ids:
             transaction.on_commit(lambda pk=delivery_id: enqueue_delivery(pk))
+        if retried:
+            record_activity(
+                action="notifications.emails_retried", actor=by, data={"count": retried}
+            )
     logger.info("%s re-queued %s failed deliveries", by, len(ids))
     return len(ids)
 

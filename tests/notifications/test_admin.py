@@ -112,3 +112,7 @@ def test_staff_with_the_change_permission_send_failed_emails_again(client, event
 
     emails = Delivery.objects.filter(channel="email")
     assert emails.exists() and not emails.filter(status="failed").exists()
+    from notifications.models import Activity
+
+    entry = Activity.objects.get(action="notifications.emails_retried")
+    assert (entry.actor, entry.partner, entry.data) == (helper, None, {"count": emails.count()})
