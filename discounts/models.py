@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from discounts.rates import RateField, rate_in_range  # noqa: F401 - migrations name RateField here
 from web.versions import version_of
 
+# A revocation's reason: the partner reads it on the discount and in the e-mail.
+REVOKE_REASON_MAX_LENGTH = 1000
+
 
 class DiscountStatus(models.TextChoices):
     """Stored status. "Expired" is not stored: it follows from the dates (see effective_status)."""

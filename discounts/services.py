@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from discounts import counters
 from discounts import rates as rates_rules
 from discounts.models import (
+    REVOKE_REASON_MAX_LENGTH,
     CustomerDiscount,
     CustomerDiscountLine,
     Discount,
@@ -313,6 +315,10 @@ def revoke_discount(discount: Discount, *, by, reason: str, notify: bool = True)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the discount is revoked.")}, code="required")
+    try:
+        MaxLengthValidator(REVOKE_REASON_MAX_LENGTH)(reason)
+    except ValidationError as error:
+        raise ValidationError({"reason": error.error_list}) from None
     locked = Discount.objects.select_for_update().get(pk=discount.pk)
     if locked.status == DiscountStatus.REVOKED:
         raise ValidationError(

@@ -557,3 +557,14 @@ def test_revoke_discount_and_create_at_once_leave_no_active_child(
 
     assert Discount.objects.get().status == DiscountStatus.REVOKED
     assert CustomerDiscount.objects.filter(status=DiscountStatus.ACTIVE).count() == 0
+
+
+def test_a_revocation_reason_over_1000_characters_is_refused(discount, staff):
+    from discounts.services import revoke_discount
+
+    with pytest.raises(ValidationError) as refused:
+        revoke_discount(discount, by=staff, reason="x" * 1001)
+
+    assert set(refused.value.error_dict) == {"reason"}
+    discount.refresh_from_db()
+    assert discount.revoked_at is None
