@@ -11,7 +11,7 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -444,7 +444,17 @@ def correct_partner(*, partner: Partner, by: User, changes: dict) -> Partner:
         )
     for name in fields:
         setattr(locked, name, changes[name])
-    locked.save(update_fields=fields)
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=fields)
+    except IntegrityError:  # another partner took the tax code since the form checked it
+        raise ValidationError(
+            {
+                "tax_code": ValidationError(
+                    _("A partner with this tax code already exists."), code="unique"
+                )
+            }
+        ) from None
     sandbox = Partner.objects.filter(sandbox_of=locked).first()
     if sandbox is not None:
         sandbox.name, sandbox.tax_code = sandbox_name(locked.name), locked.tax_code

@@ -404,7 +404,17 @@ def correct_customer(*, customer: Customer, by, changes: dict) -> Customer:
         return locked
     for name in fields:
         setattr(locked, name, changes[name])
-    locked.save(update_fields=[*fields, "updated_at"])
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=[*fields, "updated_at"])
+    except IntegrityError:  # another customer took the tax code since the form checked it
+        raise ValidationError(
+            {
+                "tax_code": ValidationError(
+                    _("A customer with this tax code already exists."), code="unique"
+                )
+            }
+        ) from None
     record_activity(
         action="customer.corrected",
         actor=by,

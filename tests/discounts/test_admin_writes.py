@@ -299,3 +299,26 @@ def test_a_partners_name_and_tax_code_correction_is_logged_and_its_sandbox_follo
     assert refused.status_code == 200
     assert "follow its partner" in refused.content.decode().replace("&#x27;", "'")
     assert Partner.objects.get(pk=sandbox.pk).name == "Alpha Cloud JSC [sandbox]"
+
+
+def test_a_tax_code_taken_meanwhile_is_a_refusal_not_a_500(staff, alpha, beta):
+    """The form checks the tax code before the service locks the row: one taken in between
+    is refused on the field by the service, nothing changed."""
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import correct_partner
+    from discounts.services import correct_customer
+    from partners.models import Customer, Partner
+    from tests.factories import CustomerFactory
+
+    first, second = CustomerFactory(), CustomerFactory()
+
+    with pytest.raises(ValidationError) as customer_refused:
+        correct_customer(customer=second, by=staff, changes={"tax_code": first.tax_code})
+    with pytest.raises(ValidationError) as partner_refused:
+        correct_partner(partner=beta, by=staff, changes={"tax_code": alpha.tax_code})
+
+    assert customer_refused.value.error_dict["tax_code"][0].code == "unique"
+    assert partner_refused.value.error_dict["tax_code"][0].code == "unique"
+    assert Customer.objects.get(pk=second.pk).tax_code == second.tax_code
+    assert Partner.objects.get(pk=beta.pk).tax_code == beta.tax_code
