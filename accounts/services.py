@@ -289,8 +289,8 @@ def add_member(*, partner: Partner, user: User, role: str, by: User) -> Membersh
     """Staff put an existing account into a partner with `role` (admin's Membership form).
 
     Effects: refuses a sandbox (nobody signs in to one), a staff account and an account
-    already in an organisation (a person belongs to one partner); creates the membership; an activity entry. Partner admins add
-    people by invitation instead (`invite_user`).
+    already in an organisation (a person belongs to one partner); creates the membership;
+    an activity entry. Partner admins add people by invitation instead (`invite_user`).
     """
     role = Membership.Role(role)
     if partner.sandbox_of_id:
@@ -393,11 +393,11 @@ def remove_authenticator(authenticator, *, by: User) -> None:
     """VNG staff take away a person's authenticator (a lost phone): admin's Delete on it.
 
     Effects: the authenticator is deleted, and the person's recovery codes with it when no
-    other app is left (as allauth's own removal); the person's sessions end, so whoever signs in next
-    does it with the password alone and, where two-factor sign-in is required of the person
-    (a partner's rule, or staff's), must set up a new app before anything else; an activity
-    entry "account.authenticator_removed" (the type) for the person's partner. Only staff
-    (PermissionDenied otherwise).
+    other app is left (as allauth's own removal); the person's sessions end, so whoever
+    signs in next does it with the password alone and, where two-factor sign-in is required
+    of the person (a partner's rule, or staff's), must set up a new app before anything
+    else; an activity entry "account.authenticator_removed" (the type) for the person's
+    partner. Only staff (PermissionDenied otherwise).
     """
     require_staff(by, STAFF_ONLY_AUTHENTICATORS)
     user = authenticator.user
@@ -428,8 +428,10 @@ def correct_partner(*, partner: Partner, by: User, changes: dict) -> Partner:
 
     Effects: `by` must be staff (PermissionDenied); a sandbox is refused (ValidationError: it
     follows its partner); the row is locked and only the fields in `changes` that really
-    change are written (a status change made meanwhile is kept); the partner's sandbox follows (`sandbox_name`, the same tax code); an activity
-    entry "partner.corrected" with each old and new value, for the partner's log and staff's.
+    change are written (a status change made meanwhile is kept), a tax code another partner
+    took meanwhile refused on the field; the partner's sandbox follows (`sandbox_name`, the
+    same tax code); an activity entry "partner.corrected" with each old and new value, for
+    the partner's log and staff's.
     """
     require_staff(by, STAFF_ONLY_CORRECT)
     locked = Partner.objects.select_for_update().get(pk=partner.pk)

@@ -38,8 +38,9 @@ def vnd(amount) -> str:
 
 
 # Typed amounts: ASCII digits, maybe grouped by thousands with dots, commas or spaces
-# ("5000000", "5.000.000"; not "0.500", which reads as a fraction). Python's Decimal also reads "5_000_000", "5e6" and other scripts'
-# digits ("٥٠٠٠٠٠٠"), which no form of the portal's accepts.
+# ("5000000", "5.000.000"; not "0.500", which reads as a fraction). Python's Decimal also
+# reads "5_000_000", "5e6" and other scripts' digits ("٥٠٠٠٠٠٠"), which no form of the
+# portal's accepts.
 TYPED_AMOUNT = re.compile(r"[0-9]+|[1-9][0-9]{0,2}(?:([., ])[0-9]{3})(?:\1[0-9]{3})*")
 
 
