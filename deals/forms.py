@@ -4,7 +4,6 @@ The forms turn what a person types into values and put each error on its field; 
 (deals.services.registration) decide the rules again on write, whoever calls them.
 """
 
-import re
 from decimal import Decimal
 
 from django import forms
@@ -16,13 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from deals.models import DESCRIPTION_MAX_LENGTH, EXTERNAL_ID_MAX_LENGTH, Product
 from discounts.rates import NO_RATE, RateInput, rate_problem
 from partners.models import Contract, Customer, tax_code_validator
+from web.formats import typed_vnd_digits
 from web.widgets import LocalDateInput, UncutTextarea
 
 RATES = "rates"  # error key for the rates as a whole (no product, or a service refusal)
 
 # Whole VND: plain digits, or digits grouped by threes with one kind of separator
 # ("150.000.000", "150,000,000", "150 000 000"). "150.5" is refused rather than guessed.
-_VND = re.compile(r"^[0-9]+$|^[0-9]{1,3}(?P<sep>[.,\u00a0 ])[0-9]{3}(?:(?P=sep)[0-9]{3})*$")
 _MAX_VND_DIGITS = 18  # Deal.estimated_value max_digits
 
 
@@ -42,9 +41,10 @@ class WholeVNDField(forms.Field):
         value = (value or "").strip()
         if not value:
             return None
-        if not _VND.match(value):
+        digits = typed_vnd_digits(value)
+        if digits is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
-        digits = re.sub(r"\D", "", value).lstrip("0") or "0"
+        digits = digits.lstrip("0") or "0"
         if len(digits) > _MAX_VND_DIGITS:
             raise ValidationError(self.error_messages["too_large"], code="too_large")
         return Decimal(digits)

@@ -9,6 +9,7 @@ is the same, character for character (tests/web/test_formats.py compares them).
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -116,3 +117,16 @@ def choice_display(name: str, choices) -> object:
 
     display.__name__ = f"get_{name}_display"
     return display
+
+
+# A whole amount of đồng as people type it: ASCII digits, maybe grouped by thousands with
+# dots, commas or (no-break) spaces, one separator throughout ("150000000", "150.000.000").
+# Not "0.500" (a fraction), nor what Python's Decimal also reads: "1_000", "1e5", other
+# scripts' digits. The deal form and the money services read amounts by it.
+TYPED_VND = re.compile(r"[0-9]+|[1-9][0-9]{0,2}(?P<sep>[.,\u00a0 ])[0-9]{3}(?:(?P=sep)[0-9]{3})*")
+
+
+def typed_vnd_digits(text: str) -> str | None:
+    """The digits of an amount typed as TYPED_VND allows, or None."""
+    text = text.strip()
+    return re.sub(r"[^0-9]", "", text) if TYPED_VND.fullmatch(text) else None

@@ -6,7 +6,6 @@ second one sees the balance the first one left. The database refuses a negative 
 anyway (check constraints on the row and on each entry's `balance_after`).
 """
 
-import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -23,6 +22,7 @@ from notifications.models import Kind
 from notifications.services import record_event
 from partners.access import require_partner_admin, require_staff
 from partners.models import Partner
+from web.formats import typed_vnd_digits
 
 STAFF_ONLY_PAYMENTS = gettext_lazy("Only VNG Cloud staff can record a partner's payment.")
 STAFF_ONLY_DECIDE = gettext_lazy("Only VNG Cloud staff or billing can confirm or fail a top-up.")
@@ -37,18 +37,10 @@ def vnd(amount) -> str:
     return number_format(amount, decimal_pos=0, force_grouping=True)
 
 
-# Typed amounts: ASCII digits, maybe grouped by thousands with dots, commas or spaces
-# ("5000000", "5.000.000"; not "0.500", which reads as a fraction). Python's Decimal also
-# reads "5_000_000", "5e6" and other scripts' digits ("٥٠٠٠٠٠٠"), which no form of the
-# portal's accepts.
-TYPED_AMOUNT = re.compile(r"[0-9]+|[1-9][0-9]{0,2}(?:([., ])[0-9]{3})(?:\1[0-9]{3})*")
-
-
 def clean_amount(value, field: str = "amount") -> Decimal:
     """A whole number of VND above zero (VND has no minor unit)."""
-    if isinstance(value, str):
-        typed = value.strip()
-        value = re.sub(r"[., ]", "", typed) if TYPED_AMOUNT.fullmatch(typed) else "x"
+    if isinstance(value, str):  # as typed: web.formats.TYPED_VND
+        value = typed_vnd_digits(value) or "x"
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):

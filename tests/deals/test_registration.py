@@ -194,6 +194,18 @@ def test_register_estimated_value_accepts_thousands_separators(alice_client, pro
     assert Deal.objects.get().estimated_value == Decimal("150000000")
 
 
+# The one rule for typed amounts (web.formats.TYPED_VND), the money pages' too.
+@pytest.mark.parametrize("typed", ["0.500", "1_000", "1e5", "١٢٣", "150.000,000"])
+def test_register_estimated_value_refuses_what_is_not_an_amount_of_dong(
+    alice_client, products, typed
+):
+    response = alice_client.post(REGISTER, form_data(products, estimated_value=typed))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["estimated_value"]
+    assert not Deal.objects.exists()
+
+
 @pytest.mark.parametrize("typed", ["12,5", "12.50", "12.5%"])
 def test_register_rate_accepts_a_decimal_comma_and_a_percent_sign(
     alice_client, products, vserver, typed
