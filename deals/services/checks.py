@@ -31,9 +31,19 @@ def clean_title(title: str) -> str:
     return " ".join(title.split())
 
 
+def lock_partner_titles(partner_id) -> None:
+    """Lock the partner's row. Every write that could leave two open deals of the partner's
+    with one title for one customer (registration, resubmission, a staff correction) takes
+    it before `check_not_duplicate` and before the deal's own row lock, so they queue here
+    in one order and the second sees the first one's title."""
+    Partner.objects.select_for_update().filter(pk=partner_id).first()
+
+
 def check_not_duplicate(
     *, partner: Partner, customer: Customer | None, title: str, exclude_pk=None
 ) -> None:
+    """Refused (ValidationError on "title", code "duplicate") if the partner has another open
+    deal with this title for the customer. The caller holds `lock_partner_titles`."""
     # Compared in Python: SQLite's LOWER() only folds ASCII, and Vietnamese titles are not ASCII.
     if customer is None:
         return

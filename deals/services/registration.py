@@ -17,7 +17,12 @@ from django.utils.translation import gettext as _
 from deals import counters
 from deals.models import Deal, DiscountRule, Product, StageChange
 from deals.selectors import conflicting_claims
-from deals.services.checks import check_deal_fields, check_not_duplicate, clean_title
+from deals.services.checks import (
+    check_deal_fields,
+    check_not_duplicate,
+    clean_title,
+    lock_partner_titles,
+)
 from deals.services.sandbox import schedule_approval
 from deals.services.sync import check_external_id_free, check_version, clean_external_id
 from discounts.rates import NO_CONTRACT, check_deal_rates
@@ -100,7 +105,7 @@ def register_deal(
     today = timezone.localdate()
     # Lock the partner row: two submissions of one form (double click, two tabs, two app
     # servers) queue here, so the second sees the first one's deal and is refused.
-    Partner.objects.select_for_update().get(pk=partner.pk)
+    lock_partner_titles(partner.pk)
     tax_code = customer_tax_code.strip()
     title = clean_title(title)
     check_deal_fields(
@@ -208,7 +213,8 @@ def resubmit_deal(
       row lock, is still `action_required` (two tabs resubmitting: the second is refused);
       refuses (code "stale") when `expected_version` is given and the deal changed since;
     - checks the edits with the registration rules (contract in force, rates, a close date not
-      in the past, no duplicate open title for the customer); products the deal already has
+      in the past, no duplicate open title for the customer, under the partner's row lock as
+      at registration); products the deal already has
       stay allowed even if staff have since withdrawn them;
     - saves the edited title, description, estimated value and expected close date;
     - replaces the deal's DiscountRules with `rates` when they differ;
@@ -222,6 +228,8 @@ def resubmit_deal(
     - an activity entry with each changed value before and after;
     - in a sandbox: its approval by the system after a delay (`schedule_approval`).
     """
+    if title is not None:
+        lock_partner_titles(deal.partner_id)  # before the deal's row: registration's order
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     check_version(deal, expected_version)
     if deal.status != Deal.Status.ACTION_REQUIRED:

@@ -22,7 +22,12 @@ from deals.models import (
     StageChange,
 )
 from deals.selectors import conflicting_claims
-from deals.services.checks import check_deal_fields, check_not_duplicate, clean_title
+from deals.services.checks import (
+    check_deal_fields,
+    check_not_duplicate,
+    clean_title,
+    lock_partner_titles,
+)
 from notifications.activity import changes_between, record_activity
 from notifications.models import Kind
 from notifications.services import record_event
@@ -198,7 +203,8 @@ STAFF_EDITABLE = ("customer", "title", "description", "estimated_value", "expect
 def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
     """Staff correct the registered fields of an open deal (customer, title, value, ...).
 
-    Effects: the deal row is locked; a closed deal is refused (ValidationError, nothing
+    Effects: the deal row is locked (after the partner's, `lock_partner_titles`, when the
+    title or customer changes); a closed deal is refused (ValidationError, nothing
     saved), and so is a changed field registration would refuse (`_check_correction`: a
     past close date, a description too long, a sandbox's customer on a real deal or the
     other way, an open deal of the partner's with the same title for the customer...);
@@ -210,6 +216,8 @@ def correct_deal(deal: Deal, *, by, changes: dict) -> Deal:
     protected claim on, the event "possible conflict flagged" (reviewers), as at
     registration.
     """
+    if {"title", "customer"} & changes.keys():
+        lock_partner_titles(deal.partner_id)  # before the deal's row: registration's order
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.is_closed:
         raise ValidationError(
