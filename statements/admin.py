@@ -34,6 +34,7 @@ from web.admin import (
 )
 from web.admin_writes import add_refusal
 from web.downloads import file_download
+from web.submissions import Outcome, submit_once
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 
@@ -338,14 +339,26 @@ class AdjustmentAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         form = AdjustmentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
+
+            def write():
                 consumption.add_adjustment(by=request.user, **form.cleaned_data)
-                self.message_user(request, gettext("Adjustment added."))
-                return redirect(reverse("admin:statements_adjustment_changelist"))
+                return Outcome(
+                    url=reverse("admin:statements_adjustment_changelist"),
+                    message=gettext("Adjustment added."),
+                )
+
+            try:
+                # Nothing in an adjustment is unique: a double click would add it twice.
+                return submit_once(request, write)
             except ValidationError as exc:
                 add_refusal(form, exc)
         return admin_page(
-            self, request, "admin/statements/form.html", gettext("Add an adjustment"), form=form
+            self,
+            request,
+            "admin/statements/form.html",
+            gettext("Add an adjustment"),
+            form=form,
+            once=True,
         )
 
 

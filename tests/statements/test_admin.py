@@ -180,3 +180,33 @@ def test_an_adjustment_typed_in_other_digits_is_refused_with_the_input_kept(
     assert response.context["form"].errors["amount"]
     assert f'value="{typed}"' in response.content.decode()
     assert not Adjustment.objects.exists()
+
+
+def test_an_adjustment_sent_twice_is_added_once(staff_client, alpha):
+    """A double click or a resend after a timeout: the form's one-time key answers the second
+    with the first one's page and adds nothing (an adjustment has nothing unique of its own)."""
+    import re
+
+    from django.utils import timezone
+
+    from statements.models import Adjustment
+
+    page = staff_client.get("/admin/statements/adjustment/add/").content.decode()
+    key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+    typed = {
+        "partner": alpha.pk,
+        "month": timezone.localdate().isoformat(),
+        "amount": "-5000",
+        "reason": "Hoàn phí tháng trước",
+        "submission_key": key,
+    }
+
+    first = staff_client.post("/admin/statements/adjustment/add/", typed)
+    second = staff_client.post("/admin/statements/adjustment/add/", typed)
+    other = staff_client.post("/admin/statements/adjustment/add/", {**typed, "amount": "-7000"})
+
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == "/admin/statements/adjustment/"
+    assert other.status_code == 200 and "already sent and saved" in other.content.decode()
+    assert 'value="-7000"' in other.content.decode()  # the input kept
+    assert list(Adjustment.objects.values_list("amount", flat=True)) == [-5000]
