@@ -68,6 +68,9 @@ with mock.patch("api.schema.product_codes", return_value=["vserver"]):
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", WSGIHandler())
 
 
+# A property sweep of every operation (about 35 s of a worker's time): `make test` and CI run
+# it; `make check`, the inner loop, leaves the slow ones out.
+@pytest.mark.slow
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(
