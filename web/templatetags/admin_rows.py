@@ -271,7 +271,7 @@ def _fieldline(line, labels: _Labels) -> str:
         for field in fields
         if (field.field["name"] if field.is_readonly else field.field.name)
     )
-    errors = line.errors() if single else ""
+    errors = _line_errors(line) if single else ""
     out = [
         f'\n        <div class="form-row{" errors" if single and errors else ""}'
         f'{"" if line.has_visible_field else " hidden"}{escape(classes)}">\n'
@@ -284,6 +284,22 @@ def _fieldline(line, labels: _Labels) -> str:
     return "".join(out)
 
 
+def _errors_ul(errors) -> str:
+    """errors.as_ul(), and nothing without a template rendered when there is no error."""
+    return errors.as_ul() if errors else ""
+
+
+def _line_errors(line) -> str:
+    """Admin's Fieldline.errors(), each field's list made only when it has errors."""
+    return mark_safe(
+        "\n".join(
+            _errors_ul(line.form[name].errors)
+            for name in line.fields
+            if name not in line.readonly_fields
+        ).strip("\n")
+    )
+
+
 def _field(field, single: bool, labels: _Labels) -> str:
     readonly = field.is_readonly
     if readonly:
@@ -293,11 +309,11 @@ def _field(field, single: bool, labels: _Labels) -> str:
         bound = field.field
         name, hidden, help_text = bound.name, bound.is_hidden, bound.help_text
         id_for_label = bound.id_for_label
-    own_errors = field.errors() if not single and not readonly else ""
+    own_errors = _errors_ul(field.field.errors) if not single and not readonly else ""
     box = ""
     if not single:
         box = f" fieldBox{f' field-{escape(name)}' if name else ''}"
-        box += " errors" if not readonly and field.errors() else ""
+        box += " errors" if not readonly and own_errors else ""
         box += " hidden" if hidden else ""
     box += " checkbox-row" if field.is_checkbox else ""
     if field.is_checkbox:
@@ -484,8 +500,9 @@ def _tabular_cell(field) -> str:
     else:
         bound = field.field
         name, hidden = bound.name, bound.is_hidden
+        errors = conditional_escape(_errors_ul(bound.errors))
         value = (
-            f"\n                  {conditional_escape(bound.errors.as_ul())}\n"
+            f"\n                  {errors}\n"
             f"                  {conditional_escape(bound)}\n              "
         )
     classes = f"field-{escape(name)}" if name else ""
