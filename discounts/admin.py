@@ -363,7 +363,9 @@ class CustomerOwnershipAdmin(
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("customer", "partner", "reason")
-        return super().get_fields(request, obj)
+        # A link as it is: the form's reason is for a transfer and is kept in the activity
+        # log, not on the link (Django's default would list it, as "None").
+        return self.readonly_fields
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else ()

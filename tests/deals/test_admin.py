@@ -456,6 +456,24 @@ def test_admin_speaks_vietnamese_for_django_and_axes_texts(staff_client):
     assert "Show counts" not in products
 
 
+def test_a_refused_admin_form_and_the_conflict_flag_speak_vietnamese(
+    staff_client, alpha_deal, beta
+):
+    """Django 5.2 asks for "Please correct the error(s) below." with a plural form, which its
+    Vietnamese catalogue lacks; and a conflict is not a duplicate (a filter of its own)."""
+    staff_client.cookies["django_language"] = "vi"
+    page = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+    form = staff_client.get(page).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    refused = staff_client.post(page, {**data, "expected_close_date": "2001-01-01"})
+    DealFactory(partner=beta, customer=alpha_deal.customer, approved=True)  # its claim
+    listed = staff_client.get(reverse("admin:deals_deal_changelist")).content.decode()
+
+    assert "Vui lòng sửa các lỗi bên dưới." in refused.content.decode()
+    assert "Please correct" not in refused.content.decode()
+    assert "Xung đột" in listed and "Trùng lặp" not in listed
+
+
 def test_admin_product_form_has_both_languages(staff_client):
     html = staff_client.get(reverse("admin:deals_product_add")).content.decode()
     for field in ("name", "name_vi", "description", "description_vi"):

@@ -232,6 +232,8 @@ def test_ownership_links_cannot_be_edited_in_admin(staff_client, customer):
     html = staff_client.get(url).content.decode()
 
     assert 'name="partner"' not in html
+    # The link's own fields, read only; not the transfer form's reason (shown as "None").
+    assert "field-started_at" in html and "field-reason" not in html
 
 
 def test_a_customers_correction_in_admin_is_logged_and_keeps_the_owner(
