@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from deals import selectors, services
+from deals.forms import WholeVNDField
 from deals.models import (
     LOST_REASON_MAX_LENGTH,
     PROTECTION_MAX_DAYS,
@@ -60,7 +61,11 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 class DealForm(KnownChoicesMixin, forms.ModelForm):
-    """The deal's own fields; its customer box names the customer the page already read."""
+    """The deal's own fields; its customer box names the customer the page already read.
+    The value is typed as on the partner's form (WholeVNDField: 150.000.000 or 150000000),
+    in a text box: a number box drops what it cannot read ("525 triệu" became 525 đồng)."""
+
+    estimated_value = WholeVNDField(label=_("estimated value (VND)"), help_text=WholeVNDField.help)
 
 
 class DiscountRuleForm(KnownChoicesMixin, forms.ModelForm):
@@ -529,7 +534,15 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
             "can_void_win": deal is not None
             and deal.stage == Deal.Stage.WON
             and deal.win_voided_at is None,
+            # Shown above the fields, as on the review page (staff only: partners never learn
+            # who holds a claim).
+            "conflicts": selectors.conflicting_claims(deal) if deal is not None else (),
         }
+        if deal is not None and deal.is_closed and not posted_from_an_open_deals_page(request):
+            # A closed deal never changes: its page is read only, with no Save to press.
+            extra_context.update(
+                show_save=False, show_save_and_continue=False, show_save_and_add_another=False
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description=_("Approve selected registrations"), permissions=["change"])
@@ -537,6 +550,7 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
         done, refused = 0, []
         for deal in queryset:
             try:
+                services.queue.check_approvable_from_a_list(deal)
                 services.approve_deal(deal, by=request.user)
                 done += 1
             except ValidationError as exc:
@@ -596,6 +610,9 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
             "form": form,
             "title": title,
             "conflicts": selectors.conflicting_claims(deal),
+            # What the decision is about: the rates, and the contract they must stay within.
+            "rules": deal.discount_rules.select_related("product"),
+            "contract": deal.partner.contract_on(timezone.localdate()),
         }
         return TemplateResponse(request, template, ctx)
 
@@ -621,8 +638,13 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
             except ValidationError as exc:
                 add_refusal(form, exc)
             else:
-                self.message_user(request, gettext("The review was saved."), messages.SUCCESS)
-                return redirect(reverse("admin:deals_deal_change", args=[deal.pk]))
+                self.message_user(
+                    request,
+                    gettext("The review of “%(deal)s” was saved.") % {"deal": deal},
+                    messages.SUCCESS,
+                )
+                # Back to the queue, the reviewer's work list: the next registration.
+                return redirect(reverse("admin:review_queue"))
         return self._form_page(
             request, deal, form, gettext("Review registration"), "admin/deals/deal/action_form.html"
         )

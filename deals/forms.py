@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from deals.models import DESCRIPTION_MAX_LENGTH, EXTERNAL_ID_MAX_LENGTH, Product
 from discounts.rates import NO_RATE, RateInput, rate_problem
 from partners.models import Contract, Customer, tax_code_validator
-from web.formats import typed_vnd_digits
+from web.formats import grouped, typed_vnd_digits
 from web.widgets import LocalDateInput, UncutTextarea
 
 RATES = "rates"  # error key for the rates as a whole (no product, or a service refusal)
@@ -29,6 +29,10 @@ class WholeVNDField(forms.Field):
     """A whole amount of VND, 0 or more, thousands separators allowed."""
 
     widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+    help = _(
+        "Whole VND, no decimals. Digits only, or grouped by thousands with dots, "
+        "commas or spaces: 150000000, 150.000.000 and 150,000,000 are the same."
+    )
     default_error_messages = {
         "invalid": _(
             "Enter a whole number of VND, 0 or more, e.g. 150000000 or 150.000.000 "
@@ -48,6 +52,13 @@ class WholeVNDField(forms.Field):
         if len(digits) > _MAX_VND_DIGITS:
             raise ValidationError(self.error_messages["too_large"], code="too_large")
         return Decimal(digits)
+
+    def prepare_value(self, value):
+        """A stored amount (a Decimal: a model form's initial) shown grouped as the portal
+        shows amounts, which the field reads back; what was typed is shown as typed."""
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral():
+            return grouped(value.quantize(Decimal(1)))
+        return value
 
 
 class DealFormMixin:
@@ -158,11 +169,7 @@ def _deal_fields():
             help_text=_("Scope, timeline, competitors: what helps VNG Cloud review the deal."),
         ),
         "estimated_value": WholeVNDField(
-            label=_("Estimated value (VND)"),
-            help_text=_(
-                "Whole VND, no decimals. Digits only, or grouped by thousands with dots, "
-                "commas or spaces: 150000000, 150.000.000 and 150,000,000 are the same."
-            ),
+            label=_("Estimated value (VND)"), help_text=WholeVNDField.help
         ),
         "expected_close_date": forms.DateField(
             label=_("Expected close date"),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deals.models import Deal
+from deals.selectors import conflicting_claims
 from deals.services.review import approve_deal, reject_deal, send_back_deal
 from notifications.activity import changes_between, record_activity
 from partners.access import require_staff
@@ -140,8 +141,11 @@ def act_on_many(
 
     A refused registration is left as it was; the others are done. A registration another
     reviewer has taken is refused for a decision unless `take_over` (then it is taken over
-    first). When the review service asks for the comment or reason that sending back and
-    rejecting need, nothing is done and `reason_error` says so.
+    first). One on whose company another partner holds a protected claim is not approved
+    from here (code "conflict_decide_alone"): it is approved on its own review page, which
+    shows the claim (`check_approvable_from_a_list`). When the review service asks for the
+    comment or reason that sending back and rejecting need, nothing is done and
+    `reason_error` says so.
     """
     outcome = Outcome()
     for deal in deals:
@@ -171,8 +175,24 @@ def _act(deal: Deal, decision: str, *, by, reason: str, take_over: bool) -> Deal
         return _decide(deal, decision, by=by, reason=reason)
 
 
+def check_approvable_from_a_list(deal: Deal) -> None:
+    """Refused (ValidationError, code "conflict_decide_alone") when another partner holds a
+    protected claim on the deal's company: approving it gives two partners protection on one
+    customer, which a reviewer decides on the registration's own page, where the claim is
+    shown, not among others ticked in a list."""
+    if conflicting_claims(deal).exists():
+        raise ValidationError(
+            _(
+                "Another partner holds a protected claim on this customer. Open the "
+                "registration and decide it on its own page, where the claim is shown."
+            ),
+            code="conflict_decide_alone",
+        )
+
+
 def _decide(deal: Deal, decision: str, *, by, reason: str) -> Deal:
     if decision == Decision.APPROVE:
+        check_approvable_from_a_list(deal)
         return approve_deal(deal, by=by, comment=reason.strip())
     if decision == Decision.SEND_BACK:
         return send_back_deal(deal, by=by, comment=reason)

@@ -522,6 +522,8 @@ def test_admin_protection_date_picker_speaks_vietnamese(staff_client, staff, alp
         ("title", "   ", "This field is required"),
         # Django's number fields read other scripts' digits ("١٢٣" is 123); no page here does.
         ("estimated_value", "١٢٣", "Enter a"),
+        # A number box dropped the words: "525 triệu" was saved as 525 đồng.
+        ("estimated_value", "525 triệu", "Enter a whole number of VND"),
     ],
 )
 def test_a_correction_registration_would_refuse_is_refused_with_the_input_kept(
@@ -678,3 +680,53 @@ def test_saving_a_closed_deals_read_only_page_says_it_is_closed(staff_client, al
     page = unescape(response.content.decode())
     assert "This deal is closed; its data can no longer change." in page
     assert "This field is required" not in page
+
+
+def test_staff_type_the_value_as_partners_do_and_read_it_grouped(staff_client, alpha_deal):
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+    staff_client.cookies["django_language"] = "vi"
+
+    shown = staff_client.get(url).content.decode()
+    response = staff_client.post(url, change_form(alpha_deal, estimated_value="600.000.000"))
+
+    assert 'name="estimated_value" value="100.000.000"' in shown  # not a number box's 100000000
+    assert 'type="number" name="estimated_value"' not in shown
+    assert response.status_code == 302
+    alpha_deal.refresh_from_db()
+    assert alpha_deal.estimated_value == 600_000_000
+
+
+def test_a_closed_deals_page_offers_no_save_and_an_open_one_shows_other_claims(
+    staff_client, alpha_deal, beta
+):
+    """A closed deal never changes: no Save to press. A deal whose company another partner
+    holds a protected claim on shows that claim above its fields, as its review page does."""
+    from django.utils import timezone
+
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+    claim = DealFactory(partner=beta, customer=alpha_deal.customer, approved=True)
+
+    open_page = staff_client.get(url).content.decode()
+    Deal.objects.filter(pk=alpha_deal.pk).update(stage="lost", closed_at=timezone.now())
+    closed_page = staff_client.get(url).content.decode()
+
+    assert 'name="_save"' in open_page and "data-claims" in open_page
+    assert claim.title in open_page and beta.name in open_page
+    assert 'name="_save"' not in closed_page and 'name="_continue"' not in closed_page
+
+
+def test_the_review_page_shows_what_the_decision_is_about(staff_client, alpha_deal):
+    """Value, close date, the rates with the contract's limit, the description: a reviewer
+    decides without opening another page."""
+    Deal.objects.filter(pk=alpha_deal.pk).update(
+        status=Deal.Status.PENDING, description="Chuyển ERP lên vServer"
+    )
+    contract = alpha_deal.partner.contracts.get()
+
+    page = staff_client.get(reverse("admin:deals_deal_review", args=[alpha_deal.pk]))
+
+    html = page.content.decode()
+    assert "100,000,000 VND" in html and "Chuyển ERP lên vServer" in html
+    rule = alpha_deal.discount_rules.get()
+    assert f"{rule.product.display_name}: 10%" in html
+    assert f"contract {contract.number}: at most" in html

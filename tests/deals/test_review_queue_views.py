@@ -307,3 +307,35 @@ def test_the_conflict_flag_agrees_with_the_registration_rule(alpha, alice, beta,
 
     assert [flags[d.pk] for d in cases] == [has_conflicting_claim(d) for d in cases]
     assert [flags[d.pk] for d in cases] == [True, True, False, False, False]
+
+
+def test_a_registration_with_a_conflict_is_not_approved_among_the_ticked(
+    staff_client, alpha, alice, beta, bob
+):
+    """Approving it gives two partners protection on one customer: the reviewer decides that
+    on its own page, where the other claim is shown, not in a batch."""
+    plain = waiting(alpha, alice, days_ago=2)
+    disputed = waiting(alpha, alice, days_ago=1)
+    DealFactory(partner=beta, created_by=bob, customer=disputed.customer, approved=True)
+
+    response = staff_client.post(QUEUE, {"action": "approve", "deal": [plain.pk, disputed.pk]})
+    listed = staff_client.post(
+        reverse("admin:deals_deal_changelist"),
+        {"action": "approve_selected", "_selected_action": [disputed.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "decide it on its own page" in response.context["refused"][disputed.pk]
+    assert "decide it on its own page" in listed.content.decode()
+    statuses = dict(Deal.objects.values_list("pk", "status"))
+    assert (statuses[plain.pk], statuses[disputed.pk]) == ("approved", "pending")
+    page = staff_client.get(reverse("admin:deals_deal_review", args=[disputed.pk]))
+    assert "data-claims" in page.content.decode() and beta.name in page.content.decode()
+    decided = staff_client.post(
+        reverse("admin:deals_deal_review", args=[disputed.pk]),
+        {"decision": "approve", "comment": "Đã kiểm tra hai bên.", "protection_days": "90"},
+    )
+    assert decided.status_code == 302 and decided["Location"] == QUEUE
+    disputed.refresh_from_db()
+    assert disputed.status == Deal.Status.APPROVED
