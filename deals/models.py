@@ -211,11 +211,12 @@ class Deal(models.Model):
     # per partner when set; NULL when not (never ""), so the release before it can still
     # insert rows without it.
     external_id = models.CharField(  # noqa: DJ001 (NULL: see above)
-        _("your CRM's id"),
+        # Read by staff in admin (the partner's form and the API have their own wording).
+        _("partner's CRM id"),
         max_length=EXTERNAL_ID_MAX_LENGTH,
         null=True,
         blank=True,
-        help_text=_("Your own system's id for the deal, unique within your organisation."),
+        help_text=_("The partner's own system's id for the deal, unique within its organisation."),
     )
 
     class Meta:

@@ -171,7 +171,7 @@ def test_admin_rate_above_the_contract_is_refused(staff_client, alpha_deal):
     response = staff_client.post(url, data)
 
     assert response.status_code == 200
-    assert "At most 20.00% under your contract" in response.content.decode()
+    assert "At most 20.00% under contract" in response.content.decode()
     rule.refresh_from_db()
     assert rule.rate == 10
 
@@ -439,8 +439,7 @@ def test_set_discount_rules_refuses_a_rate_above_the_contract(alpha_deal, staff)
 
     assert refused.value.message_dict == {
         "rates": [
-            f"{product}: At most 20.00% under your contract "
-            f"{alpha_deal.partner.contracts.get().number}."
+            f"{product}: At most 20.00% under contract {alpha_deal.partner.contracts.get().number}."
         ]
     }
     assert alpha_deal.discount_rules.get().rate == 10

@@ -257,8 +257,8 @@ NOT_A_VALUE = "Enter a whole number of VND, 0 or more"
         ("title", "   ", "This field is required."),
         ("vserver", "0", RATE_ABOVE_0),
         ("vserver", "-1", RATE_ABOVE_0),
-        ("vserver", "101", "At most 20.00% under your contract"),
-        ("vserver", "20.01", "At most 20.00% under your contract"),
+        ("vserver", "101", "At most 20.00% under contract"),
+        ("vserver", "20.01", "At most 20.00% under contract"),
         ("vserver", "12.345", "Use at most 2 decimals."),
         ("vserver", "ten", "Enter the rate as a number, for example 8 or 7.5."),
         ("vserver", "NaN", "Enter the rate as a number, for example 8 or 7.5."),
@@ -310,7 +310,7 @@ def test_register_above_a_lower_contract_limit_is_refused(alice_client, alpha, p
 
     assert response.status_code == 400
     assert response.context["form"].errors[rate_key(vserver)] == [
-        f"At most 8.50% under your contract {alpha.contracts.get().number}."
+        f"At most 8.50% under contract {alpha.contracts.get().number}."
     ]
     assert Deal.objects.count() == 0
 
@@ -569,7 +569,7 @@ def test_resubmit_by_a_member_without_edits(client, sam, sent_back, products, vs
 @pytest.mark.parametrize(
     ("name", "typed", "error"),
     [
-        ("vserver", "25", "At most 20.00% under your contract"),
+        ("vserver", "25", "At most 20.00% under contract"),
         ("vserver", "0", RATE_ABOVE_0),
         ("estimated_value", "-5", NOT_A_VALUE),
         ("expected_close_date", "yesterday", "The expected close date cannot be in the past."),

@@ -193,7 +193,7 @@ def test_change_stage_won_with_a_rate_above_the_contract_is_refused(alpha, alice
         partner=alpha, created_by=alice, approved=True, rates={product: Decimal("35")}
     )
 
-    with pytest.raises(ValidationError, match="At most .* under your contract"):
+    with pytest.raises(ValidationError, match="At most .* under contract"):
         change_stage(deal, "won", by=alice)
 
     deal.refresh_from_db()

@@ -16,7 +16,7 @@ from tests.factories import DealFactory
 
 pytestmark = pytest.mark.django_db
 
-ABOVE = "vServer: At most 20.00% under your contract"
+ABOVE = "vServer: At most 20.00% under contract"
 
 
 def test_a_rate_within_the_contract_returns_the_contract(alpha, vserver):
@@ -59,7 +59,7 @@ def test_the_win_refuses_a_rate_the_contract_no_longer_allows(alpha, alice, alph
         change_stage(alpha_deal, "won", by=alice)
 
     assert refused.value.code == "rate_out_of_range"
-    assert refused.value.messages[0].startswith("vServer: At most 5.00% under your contract")
+    assert refused.value.messages[0].startswith("vServer: At most 5.00% under contract")
     assert "Ask your account manager" in refused.value.messages[0]
     alpha_deal.refresh_from_db()
     assert (alpha_deal.stage, Discount.objects.count()) == ("negotiation", 0)

@@ -43,7 +43,7 @@ def test_contract_and_parent_limits(alpha):
     contract = ContractFactory.build(number="HD-7", max_discount_rate=Decimal("20.00"))
 
     assert rates.rate_problem(Decimal("20.01"), contract=contract) == (
-        "At most 20.00% under your contract HD-7."
+        "At most 20.00% under contract HD-7."
     )
     assert rates.rate_problem(Decimal("9"), parent_rate=Decimal("8.50")) == (
         "At most 8.50%, the rate of your own discount for this product."
