@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deals.files.names import attachment_key, label_for
 from discounts.rates import RateField, rate_in_range
+from web.formats import grouped
 from web.versions import version_of
 
 
@@ -515,6 +517,11 @@ def _correction_value(field: str, value) -> str:
         return date_format(date.fromisoformat(value))
     if field == "rates":
         return f"{value}%"
+    if field == "estimated_value":
+        try:
+            return grouped(Decimal(str(value)))  # 525.000.000, as the deal page shows it
+        except InvalidOperation:
+            pass
     return str(value)
 
 

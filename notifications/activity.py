@@ -18,7 +18,7 @@ import contextvars
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from allauth.mfa.models import Authenticator
 from django.contrib.contenttypes.models import ContentType
@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Activity
 from partners.models import Membership
+from web.formats import grouped
 
 _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "activity_context", default=None
@@ -112,7 +113,12 @@ DATA_LABELS = {
     "reference": _("Reference"),
     "account": _("Account"),
     "top_up": _("Top-up"),
+    # The review queue (deals.services.queue)
+    "taken_by": _("Taken by"),
 }
+
+# Amounts of đồng, shown grouped as the portal shows them (250.000.000), not as stored.
+MONEY_KEYS = {"estimated_value", "amount"}
 
 
 # Values logged under a key that is not a field of the object (a role is logged on the
@@ -134,10 +140,16 @@ def _model_field(model, name: str):
         return None
 
 
-def _shown(field, value) -> str:
-    """A logged value as a person reads it: a choice's label, a date in their format."""
+def _shown(field, value, key: str = "") -> str:
+    """A logged value as a person reads it: a choice's label, a date in their format, an
+    amount of đồng grouped."""
     if value is None or value == "":
         return "—"
+    if key in MONEY_KEYS and not isinstance(value, bool | list | dict):
+        try:
+            return grouped(Decimal(str(value)))
+        except InvalidOperation:
+            pass
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, list):
@@ -180,14 +192,16 @@ def describe_changes(entry: Activity) -> list[ChangeRow]:
         field = _model_field(model, key)
         if field is None:
             before, after = _value_label(key, before), _value_label(key, after)
-        rows.append(ChangeRow(_label(field, key), _shown(field, before), _shown(field, after)))
+        rows.append(
+            ChangeRow(_label(field, key), _shown(field, before, key), _shown(field, after, key))
+        )
     return rows
 
 
 def describe_data(entry: Activity) -> list[tuple[str, str]]:
     """The entry's other details (a reason, a note, files) as (label, text) pairs."""
     return [
-        (str(DATA_LABELS.get(key, key)), _shown(None, _value_label(key, value)))
+        (str(DATA_LABELS.get(key, key)), _shown(None, _value_label(key, value), key))
         for key, value in (entry.data or {}).items()
     ]
 

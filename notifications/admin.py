@@ -8,7 +8,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications import services
-from notifications.activity import VIA_LABELS, action_choices, action_label, describe_changes
+from notifications.activity import (
+    VIA_LABELS,
+    action_choices,
+    action_label,
+    describe_changes,
+    describe_data,
+)
 from notifications.models import Activity, Delivery, Event, Preference
 from partners.admin import sandbox_filter
 from web.admin import (
@@ -221,7 +227,7 @@ class ActivityAdmin(ScaleAdmin):
         "action_label",
         "object_link",
         "change_summary",
-        "data",
+        "details",
         "request_id",
     )
     readonly_fields = fields
@@ -249,6 +255,15 @@ class ActivityAdmin(ScaleAdmin):
         except NoReverseMatch:
             return obj.object_repr
         return format_html('<a href="{}">{}</a>', url, obj.object_repr)
+
+    @admin.display(description=_("details"))
+    def details(self, obj):
+        """A reason, a note, the files: each named in the reader's language (not the stored
+        JSON)."""
+        return (
+            format_html_join(mark_safe("<br>"), "{}: {}", describe_data(obj))
+            or self.get_empty_value_display()
+        )
 
     @admin.display(description=_("changes"))
     def change_summary(self, obj):

@@ -363,7 +363,10 @@ class Activity(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.action} {self.object_repr}".strip()
+        # The action as the log names it ("Sent back"), as admin's page title reads it.
+        from notifications.activity import action_label
+
+        return f"{action_label(self.action)} {self.object_repr}".strip()
 
 
 # The webhook channel's models live with its code (notifications/webhooks/); Django finds an

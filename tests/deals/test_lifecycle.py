@@ -346,6 +346,7 @@ def test_staff_corrections_appear_in_the_partners_timeline_with_who_and_when(
     page = alice_client.get(f"/deals/{alpha_deal.pk}/").content.decode()
     assert f"title: {old_title} → Cloud migration phase 2" in page
     assert "vServer: 10% → 12%" in page
+    assert "estimated value (VND): 100,000,000 → 250,000,000" in page  # grouped, as shown
     assert str(staff) in page
 
 

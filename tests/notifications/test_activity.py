@@ -175,3 +175,34 @@ def test_entries_read_as_words_whatever_their_details(alpha, alice):
         ("Files", "a.pdf, b.pdf"),
         ("Role", "Admin"),
     ]
+
+
+def test_an_entrys_admin_page_reads_as_words_not_codes(client, staff, alpha, alice, alpha_deal):
+    """The page's title names the action as the list does; the details are labelled, not
+    the stored JSON; amounts are grouped; the queue's "taken by" is named."""
+    from decimal import Decimal
+
+    from deals.models import Deal
+    from deals.services import correct_deal, take_for_review
+
+    Deal.objects.filter(pk=alpha_deal.pk).update(status=Deal.Status.PENDING)
+    alpha_deal.refresh_from_db()
+    correct_deal(alpha_deal, by=staff, changes={"estimated_value": Decimal("525000000")})
+    take_for_review(alpha_deal, by=staff)
+    noted = record_activity(
+        action="deal.sent_back", actor=staff, obj=alpha_deal, data={"comment": "Bổ sung BOM"}
+    )
+    client.force_login(staff)
+
+    corrected = Activity.objects.get(action="deal.corrected")
+    taken = Activity.objects.get(action="review.taken")
+    pages = {
+        entry: client.get(f"/admin/notifications/activity/{entry.pk}/change/").content.decode()
+        for entry in (corrected, taken, noted)
+    }
+
+    assert "100,000,000 → 525,000,000" in pages[corrected]
+    assert "Taken by: — →" in pages[taken] and "taken_by" not in pages[taken]
+    assert "Comment: Bổ sung BOM" in pages[noted]
+    assert "{&quot;comment&quot;" not in pages[noted] and '{"comment"' not in pages[noted]
+    assert "deal.sent_back" not in pages[noted]
