@@ -328,6 +328,9 @@ class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 25  # as the portal's lists
     list_max_show_all = 0  # "Show all" of a million rows is never offered
+    # The portal's page of a row (a deal, a customer, a statement) is the partner's: staff
+    # opening it were sent back to the review queue. No "View on site".
+    view_on_site = False
     # The fields the list's rows show, its own and its joined rows' ("partner__name"), with
     # what their names (__str__) read: the page's rows are read with only those. A field
     # left out is read again row by row (the query count tests catch it). None: every field.

@@ -710,6 +710,7 @@ def test_a_closed_deals_page_offers_no_save_and_an_open_one_shows_other_claims(
     closed_page = staff_client.get(url).content.decode()
 
     assert 'name="_save"' in open_page and "data-claims" in open_page
+    assert "/admin/r/" not in open_page  # no "View on site": the partner's page, not staff's
     assert claim.title in open_page and beta.name in open_page
     assert 'name="_save"' not in closed_page and 'name="_continue"' not in closed_page
 
