@@ -298,12 +298,20 @@ def _csv_tables(today) -> dict:
             [(p.first.isoformat(), p.count) for p in window.registrations],
         ),
         "review-times": lambda: (
-            [_("Week from"), _("Reviews"), _("Median business days"), _("Within the promise")],
+            # The page's share, and the count it comes from.
+            [
+                _("Week from"),
+                _("Reviews"),
+                _("Median business days"),
+                _("Within the promise (%)"),
+                _("Reviews within the promise"),
+            ],
             [
                 (
                     p.first.isoformat(),
                     p.reviews,
                     "" if p.median_days is None else p.median_days,
+                    _blank(p.within_share),
                     p.within,
                 )
                 for p in window.reviews

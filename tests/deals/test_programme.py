@@ -326,6 +326,21 @@ def test_the_partner_pipeline_csv_has_every_partner(staff_client, history, alpha
     ]
 
 
+def test_the_review_times_csv_has_the_pages_share_and_its_count(staff_client, history):
+    """The page shows the share reviewed within the promise; the CSV has it too, beside the
+    count (a reviewer read the count as the page's percentage)."""
+    page = staff_client.get("/admin/programme/").context["window"]
+    body = staff_client.get("/admin/programme/review-times.csv").content.decode()
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
+
+    assert rows[0][3:] == ["Within the promise (%)", "Reviews within the promise"]
+    shares = [row[3] for row in rows[1:]]
+    expected = [
+        "" if week.within_share is None else str(week.within_share) for week in page.reviews
+    ]
+    assert shares == expected and any(shares)
+
+
 def test_an_unknown_table_is_404(staff_client):
     assert staff_client.get("/admin/programme/secrets.csv").status_code == 404
 
