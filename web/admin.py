@@ -315,6 +315,24 @@ class QuickActionForm(helpers.ActionForm):
         self.fields["action"].widget = QuickSelect()
 
 
+class SelectListFilter(admin.SimpleListFilter):
+    """A filter of many values as one drop-down and a button (a GET form: no script), not a
+    list of links. The list's other filters, its search and its sort stay in the form, and
+    the page goes back to the first."""
+
+    template = "admin/filter_select.html"
+
+    def choices(self, changelist):
+        self.kept = [
+            (name, value)
+            for name, value in changelist.params.items()
+            if name != self.parameter_name
+        ]
+        yield {"value": "", "selected": not self.value(), "display": gettext("All")}
+        for value, label in self.lookup_choices:
+            yield {"value": value, "selected": self.value() == str(value), "display": label}
+
+
 class ScaleAdmin(AutocompleteLookupsAllowed, admin.ModelAdmin):
     """A change list for a big table: capped count, no facets, 50 rows a page.
 

@@ -104,6 +104,29 @@ def test_staff_filter_the_log_by_partner_person_and_kind(client, staff, alice, s
     assert shown(actor__id__exact=bob.pk) == ["api.token_created"]
     assert shown(action="api.token_created") == ["api.token_created"]
     assert shown(via="admin") == []
+    assert shown(action="") == ["api.token_created", "team.role_changed"]  # "All" sent
+
+
+def test_the_kind_filter_is_one_drop_down_keeping_the_other_filters(client, staff, alice, sam):
+    """60-odd kinds as links made the filter panel 2,400 px long: one <select> in a GET form,
+    the partner filter and the search kept in it."""
+    team.change_role(membership=sam.membership, role="admin", by=alice)
+    client.force_login(staff)
+    partner = alice.membership.partner_id
+
+    html = client.get(
+        "/admin/notifications/activity/",
+        {"partner__id__exact": partner, "q": "sam", "action": "team.role_changed"},
+    ).content.decode()
+
+    form = html[html.index('<form method="get" class="filter-select">') :]
+    form = form[: form.index("</form>")]
+    assert '<select name="action"' in form
+    assert '<option value="team.role_changed" selected>Changed a role</option>' in form
+    assert f'<input type="hidden" name="partner__id__exact" value="{partner}">' in form
+    assert '<input type="hidden" name="q" value="sam">' in form
+    assert 'name="action" value=' not in form  # not kept twice
+    assert "action=api.token_created" not in html  # the other kinds are no list of links
 
 
 def test_the_partner_filter_asks_by_autocomplete_not_a_list(client, staff, alpha, beta):
