@@ -14,6 +14,7 @@ with `icontains` over joined columns and sorts by anything. Here:
   (`?partner__id__exact=`), so bookmarks and links keep working.
 """
 
+import datetime
 import re
 
 from admin_auto_filters.filters import AutocompleteFilter as _AutocompleteFilter
@@ -29,7 +30,15 @@ from django.contrib.admin.utils import (
     lookup_field,
     quote,
 )
-from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.contrib.admin.views.main import (
+    IS_FACETS_VAR,
+    IS_POPUP_VAR,
+    ORDER_VAR,
+    PAGE_VAR,
+    SEARCH_VAR,
+    TO_FIELD_VAR,
+    ChangeList,
+)
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
@@ -52,6 +61,7 @@ from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from web.formats import choice_labels, format_moment, format_with, grouped
 from web.paging import COUNT_CAP, capped_count, clean_search, whole_number
@@ -97,7 +107,51 @@ class CappedPaginator(Paginator):
 _PK_MARK = "0PK0"
 
 
+# A change list's own parameters, which are not filters.
+_LIST_PARAMETERS = {
+    SEARCH_VAR,
+    ORDER_VAR,
+    PAGE_VAR,
+    TO_FIELD_VAR,
+    IS_POPUP_VAR,
+    IS_FACETS_VAR,
+    "_changelist_filters",
+}
+# How a lookup reads after the field's name ("created at from 30/11/2026 00:00").
+_LOOKUP_WORDS = {
+    "gte": _lazy("from"),
+    "gt": _lazy("after"),
+    "lte": _lazy("until"),
+    "lt": _lazy("before"),
+    "exact": _lazy("is"),
+}
+
+
 class ScaleChangeList(ChangeList):
+    @cached_property
+    def other_filters(self) -> list[tuple[str, str]]:
+        """The filters in the address that no box of the filter panel shows, as words: a
+        link from the programme view filters to a week (`?created_at__gte=…&created_at__lt=…`)
+        while the panel says "All"."""
+        shown = {name for spec in self.filter_specs for name in spec.expected_parameters()}
+        words = []
+        for name, value in self.params.items():
+            if name in shown or name in _LIST_PARAMETERS:
+                continue
+            field_name, _sep, lookup = name.partition("__")
+            try:
+                field = self.lookup_opts.get_field(field_name)
+            except FieldDoesNotExist:
+                label, field = name, None
+            else:
+                label = str(field.verbose_name)
+            if field is not None and lookup in _LOOKUP_WORDS:
+                label = f"{label} {_LOOKUP_WORDS[lookup]}"
+            elif lookup and field is not None:
+                label = f"{label} ({lookup})"
+            words.append((label, _filter_value(field, value)))
+        return words
+
     def get_results(self, request):
         """Django's, the page's rows read with only the columns the list shows
         (`ScaleAdmin.list_columns`): compiling and decoding every column of the row and of
@@ -313,6 +367,31 @@ class QuickActionForm(helpers.ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].widget = QuickSelect()
+
+
+def _filter_value(field, value: str) -> str:
+    """A filter's value as the list shows values: a row by its name, a moment or a day in
+    the reader's format."""
+    if isinstance(field, models.ForeignKey):
+        try:
+            row = field.related_model._default_manager.filter(pk=value).first()
+        except (ValueError, ValidationError):
+            row = None
+        return value if row is None else str(row)
+    if isinstance(field, models.DateTimeField):
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return format_moment(moment, "SHORT_DATETIME_FORMAT")
+    if isinstance(field, models.DateField):
+        try:
+            return format_moment(datetime.date.fromisoformat(value[:10]), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return value
+    return value
 
 
 class SelectListFilter(admin.SimpleListFilter):

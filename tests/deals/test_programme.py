@@ -2,6 +2,7 @@
 link to exactly its rows in admin, CSV of each table, staff only."""
 
 import csv
+import html
 import io
 import re
 from datetime import date, datetime, timedelta
@@ -354,3 +355,18 @@ def test_the_programme_is_for_staff_with_the_deal_permission(client, alice):
     assert client.get(PAGE).status_code == 403
     clerk.user_permissions.add(Permission.objects.get(codename="view_deal"))
     assert client.get(PAGE).status_code == 200
+
+
+def test_a_figures_list_says_what_it_is_filtered_by(staff_client, history):
+    """A week's registrations open the deal list filtered to that week, which no box of the
+    filter panel shows: the list says so, in the reader's format, with a way out."""
+    page = staff_client.get("/admin/programme/").content.decode()
+    link = re.search(r'href="(/admin/deals/deal/\?created_at__gte=[^"]+)"', page).group(1)
+
+    listed = staff_client.get(html.unescape(link)).content.decode()
+    plain = staff_client.get("/admin/deals/deal/").content.decode()
+
+    note = re.search(r'<p class="other-filters" data-other-filters>(.*?)</p>', listed).group(1)
+    assert "created at from" in note and "created at before" in note
+    assert "+07:00" not in note and "T00:00" not in note  # a moment as the lists show it
+    assert "data-other-filters" not in plain
