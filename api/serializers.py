@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -20,6 +22,7 @@ from deals.models import (
     Deal,
     Product,
 )
+from deals.services.checks import CLOSE_DATE_MAX_YEARS
 from discounts.models import EffectiveStatus
 from notifications.webhooks.events import EVENT_TYPES, payload
 from partners.models import tax_code_validator
@@ -156,6 +159,13 @@ class RateOutSerializer(serializers.Serializer):
     rate = serializers.DecimalField(max_digits=5, decimal_places=2)
 
 
+# Made when the schema is, in its reader's language.
+CLOSE_DATE_HELP = lazy(
+    lambda: (
+        gettext("Today or later, at most %(years)s years ahead.") % {"years": CLOSE_DATE_MAX_YEARS}
+    ),
+    str,
+)()
 EXTERNAL_ID_HELP = _(
     "Your own system's id for the deal (e.g. your CRM's), unique among your deals; null: none."
 )
@@ -409,7 +419,7 @@ class DealRegisterSerializer(StrictSerializer):
     title = TextField(max_length=200)
     description = TextField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     estimated_value = serializers.IntegerField(min_value=0, max_value=MAX_VND)
-    expected_close_date = FutureDateField(help_text=_("Today or later."))
+    expected_close_date = FutureDateField(help_text=CLOSE_DATE_HELP)
     rates = _rates_field()
 
 
@@ -418,7 +428,7 @@ class DealResubmitSerializer(StrictSerializer):
     title = TextField(max_length=200, required=False)
     description = TextField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     estimated_value = serializers.IntegerField(min_value=0, max_value=MAX_VND, required=False)
-    expected_close_date = FutureDateField(required=False, help_text=_("Today or later."))
+    expected_close_date = FutureDateField(required=False, help_text=CLOSE_DATE_HELP)
     rates = _rates_field(required=False)
     note = TextField(max_length=2000, required=False, allow_blank=True)
 

@@ -13,6 +13,7 @@ from django.utils.formats import localize
 from django.utils.translation import gettext_lazy as _
 
 from deals.models import DESCRIPTION_MAX_LENGTH, EXTERNAL_ID_MAX_LENGTH, Product
+from deals.services.checks import CLOSE_DATE_MAX_YEARS, close_date_problem
 from discounts.rates import NO_RATE, RateInput, rate_problem
 from partners.models import Contract, Customer, tax_code_validator
 from web.formats import grouped, typed_vnd_digits
@@ -148,8 +149,8 @@ class DealFormMixin:
 
     def clean_expected_close_date(self):
         day = self.cleaned_data["expected_close_date"]
-        if day < timezone.localdate():
-            raise ValidationError(_("The expected close date cannot be in the past."))
+        if problem := close_date_problem(day, timezone.localdate()):
+            raise ValidationError(problem)
         return day
 
 
@@ -174,7 +175,11 @@ def _deal_fields():
         "expected_close_date": forms.DateField(
             label=_("Expected close date"),
             widget=LocalDateInput(),
-            help_text=_("When you expect the customer to sign; not in the past."),
+            help_text=_(
+                "When you expect the customer to sign: not in the past, at most %(years)s "
+                "years ahead."
+            )
+            % {"years": CLOSE_DATE_MAX_YEARS},
         ),
     }
 

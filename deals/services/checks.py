@@ -11,6 +11,29 @@ from django.utils.translation import gettext as _
 from deals.models import Deal
 from partners.models import Customer, Partner
 
+# The furthest ahead a deal's expected close date may be: a year typed wrong (2226 for 2026)
+# is refused rather than kept on the pipeline for two centuries.
+CLOSE_DATE_MAX_YEARS = 5
+
+
+def latest_close_date(today: date) -> date:
+    """CLOSE_DATE_MAX_YEARS after `today` (28 February for a 29 February)."""
+    try:
+        return today.replace(year=today.year + CLOSE_DATE_MAX_YEARS)
+    except ValueError:
+        return today.replace(year=today.year + CLOSE_DATE_MAX_YEARS, day=28)
+
+
+def close_date_problem(day: date, today: date) -> str | None:
+    """Why `day` cannot be a deal's expected close date (a message), or None."""
+    if day < today:
+        return _("The expected close date cannot be in the past.")
+    if day > latest_close_date(today):
+        return _("The expected close date must be within %(years)s years from today.") % {
+            "years": CLOSE_DATE_MAX_YEARS
+        }
+    return None
+
 
 def check_deal_fields(
     *, title: str, estimated_value: Decimal, expected_close_date: date, today: date
@@ -21,8 +44,8 @@ def check_deal_fields(
         errors["title"] = _("Give the deal a title.")
     if not estimated_value.is_finite() or estimated_value < 0 or estimated_value % 1:
         errors["estimated_value"] = _("Enter a whole number of VND, 0 or more.")
-    if expected_close_date < today:
-        errors["expected_close_date"] = _("The expected close date cannot be in the past.")
+    if problem := close_date_problem(expected_close_date, today):
+        errors["expected_close_date"] = problem
     if errors:
         raise ValidationError(errors)
 

@@ -69,6 +69,8 @@ def test_register_refuses_rates_above_the_contract(alpha_api, vserver):
         (registration(estimated_value="lots"), "estimated_value"),
         (registration(estimated_value=-1), "estimated_value"),
         (registration(expected_close_date="tomorrow"), "expected_close_date"),
+        # Well formed and in the future, but two centuries ahead: a year typed wrong.
+        (registration(expected_close_date="2226-12-07"), "expected_close_date"),
         (registration(title=None), "title"),
         (registration(rates="vserver"), "rates"),
         (registration(rates=[{"product": "nope", "rate": "5"}]), "rates.0.product"),

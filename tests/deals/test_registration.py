@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from deals.models import Deal, DiscountRule, StageChange
 from deals.services import register_deal, resubmit_deal
+from deals.services.checks import latest_close_date
 from partners.models import Customer
 from tests.factories import ContractFactory, CustomerFactory, DealFactory, ProductFactory
 
@@ -272,6 +273,8 @@ NOT_A_VALUE = "Enter a whole number of VND, 0 or more"
         ("estimated_value", "1" * 19, "That amount is too large."),
         ("expected_close_date", "yesterday", "The expected close date cannot be in the past."),
         ("expected_close_date", "31/02/2030", "Enter a valid date."),
+        # A year typed wrong (2226 for 2026).
+        ("expected_close_date", "beyond", "must be within 5 years from today"),
     ],
 )
 def test_register_bad_input_shows_the_error_on_its_field_and_saves_nothing(
@@ -279,6 +282,8 @@ def test_register_bad_input_shows_the_error_on_its_field_and_saves_nothing(
 ):
     if typed == "yesterday":
         typed = (today() - timedelta(days=1)).isoformat()
+    if typed == "beyond":
+        typed = (latest_close_date(today()) + timedelta(days=1)).isoformat()
     name = rate_key(vserver) if field == "vserver" else field
     data = form_data(products, **{name: typed})
 
@@ -762,3 +767,22 @@ def test_register_deal_concurrent_double_submission_gives_one_deal(alice, alpha,
     assert sorted(map(str, outcomes)) == ["['title']"] * (threads_count - 1) + ["ok"]
     assert Deal.objects.count() == 1
     assert Customer.objects.count() == 1
+
+
+def test_a_close_date_five_years_ahead_is_the_furthest_taken(alice, alpha, vserver):
+    from deals.services.checks import CLOSE_DATE_MAX_YEARS
+
+    last = latest_close_date(today())
+    deal = register_deal(
+        partner=alpha,
+        by=alice,
+        customer_tax_code=TAX_CODE,
+        customer_name="Minh Phát",
+        title="ERP",
+        estimated_value=Decimal(1),
+        expected_close_date=last,
+        rates={vserver: Decimal(5)},
+    )
+
+    assert deal.expected_close_date == last
+    assert last.year == today().year + CLOSE_DATE_MAX_YEARS
