@@ -210,6 +210,7 @@ def postprocess(result, generator, request, public):
 # --- the fields' constraints ------------------------------------------------------------------
 
 NO_NUL = r"^[^\x00]*$"
+NO_NUL_NOT_EMPTY = r"^[^\x00]+$"
 # Python's whitespace (what DRF trims), written out: a JSON Schema's \s is ECMAScript's, which
 # leaves out \x1c-\x1f and \x85 and adds \ufeff.
 _SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -265,15 +266,13 @@ class TextFieldExtension(OpenApiSerializerFieldExtension):
         elif isinstance(field, TaxCodeField):
             schema["pattern"] = TAX_CODE_PATTERN
             schema.pop("minLength", None)
+        elif field.allow_blank:
+            # drf-spectacular then offers "" as a choice of its own beside this pattern (a
+            # oneOf, whose choices must not overlap): so this one takes one character or more.
+            # With NO_NUL, "" matched both, and a checker had to call it invalid.
+            schema["pattern"] = NO_NUL_NOT_EMPTY
         else:
-            blank_refused = field.trim_whitespace and not field.allow_blank
-            if field.allow_blank and "oneOf" in schema:
-                # drf-spectacular offers "" as a second choice beside a pattern, but "" also
-                # matches NO_NUL, and a oneOf must match exactly one: one plain string instead.
-                inner = next(c for c in schema.pop("oneOf") if c.get("maxLength") != 0)
-                inner.pop("minLength", None)
-                schema.update(inner)
-            schema["pattern"] = NOT_BLANK if blank_refused else NO_NUL
+            schema["pattern"] = NOT_BLANK if field.trim_whitespace else NO_NUL
         return schema
 
 
