@@ -20,7 +20,12 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Invitation
 from notifications.activity import changes_between, record_activity
-from partners.access import STAFF_ONLY_CORRECT, STAFF_ONLY_SUSPEND, require_staff
+from partners.access import (
+    STAFF_ONLY_CORRECT,
+    STAFF_ONLY_SUSPEND,
+    membership_of,
+    require_staff,
+)
 from partners.models import Membership, Partner, User, sandbox_name
 from web.digests import sha256_hex
 
@@ -317,7 +322,7 @@ def set_user_active(*, user: User, active: bool, by: User) -> User:
     account without a partner (staff) is deactivated the same way: not yourself, every
     session ended, an activity entry.
     """
-    membership = Membership.objects.select_related("partner").filter(user=user).first()
+    membership = membership_of(user)
     if membership is not None:
         if active:
             return reactivate_user(membership=membership, by=by)
@@ -409,7 +414,7 @@ def remove_authenticator(authenticator, *, by: User) -> None:
     if not others.exclude(type=Authenticator.Type.RECOVERY_CODES).exists():
         others.delete()
     ended = end_sessions(user=user)
-    membership = Membership.objects.select_related("partner").filter(user=user).first()
+    membership = membership_of(user)
     record_activity(
         action="account.authenticator_removed",
         actor=by,
@@ -496,7 +501,7 @@ def change_email(*, user: User, email: str, by: User) -> User:
     EmailAddress.objects.filter(user=locked).delete()
     EmailAddress.objects.create(user=locked, email=email, verified=True, primary=True)
     ended = end_sessions(user=locked)
-    membership = Membership.objects.select_related("partner").filter(user=locked).first()
+    membership = membership_of(locked)
     record_activity(
         action="account.email_changed",
         actor=by,
