@@ -18,7 +18,7 @@ from accounts import services
 from accounts.models import Invitation
 from partners import admin as partner_admin
 from partners.models import Membership, Partner, User
-from web.admin import ConstraintsCheckedForm, autocomplete_filter
+from web.admin import ConstraintsCheckedForm, ModelAdmin, autocomplete_filter
 from web.admin_writes import ServiceAdminMixin, adopt, refusals, save_plain_fields
 
 NOT_STAFF_AND_PARTNER = _(
@@ -173,7 +173,7 @@ class MembershipAdmin(ServiceAdminMixin, partner_admin.MembershipAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ModelAdmin):
     """Read-only: partner admins invite from /team/ (accounts.services.invite_user)."""
 
     list_display = (
@@ -231,7 +231,7 @@ admin.site.unregister(Authenticator)
 
 
 @admin.register(Authenticator)
-class AuthenticatorAdmin(admin.ModelAdmin):
+class AuthenticatorAdmin(ModelAdmin):
     list_display = ("user", "type", "created_at", "last_used_at")
     list_filter = ("type",)
     search_fields = ("user__email",)

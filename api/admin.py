@@ -7,11 +7,11 @@ from django.utils.translation import ngettext
 
 from api import services
 from api.models import ApiToken
-from web.admin import autocomplete_filter
+from web.admin import ModelAdmin, autocomplete_filter
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ModelAdmin):
     list_display = (
         "name",
         "partner",

@@ -33,6 +33,7 @@ from web.admin import (
     AsciiIntegerField,
     KnownChoicesMixin,
     LabelledInlineFormSet,
+    ModelAdmin,
     NewestInline,
     QuickAutocompleteMixin,
     ScaleAdmin,
@@ -44,7 +45,7 @@ from web.admin_writes import ServiceAdminMixin, add_refusal, refusals
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ModelAdmin):
     list_display = ("name", "name_vi", "code", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "name_vi", "code")
@@ -676,7 +677,7 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
 
 
 @admin.register(PendingDeletion)
-class PendingDeletionAdmin(admin.ModelAdmin):
+class PendingDeletionAdmin(ModelAdmin):
     """Stored objects waiting for `manage.py purge_orphans`: read-only, so none is forgotten."""
 
     list_display = ("name", "due_at", "attempts", "last_error", "created_at")
@@ -694,7 +695,7 @@ class PendingDeletionAdmin(admin.ModelAdmin):
 
 
 @admin.register(DayOff)
-class DayOffAdmin(admin.ModelAdmin):
+class DayOffAdmin(ModelAdmin):
     """VNG Cloud's own days off beyond Vietnam's public holidays and Tết (those come from the
     `holidays` library): the review queue's clock does not run on them."""
 

@@ -18,6 +18,7 @@ from notifications.activity import (
 from notifications.models import Activity, Delivery, Event, Preference
 from partners.admin import sandbox_filter
 from web.admin import (
+    ModelAdmin,
     QuickAutocompleteMixin,
     ReadOnlyAdmin,
     ScaleAdmin,
@@ -145,7 +146,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Preference)
-class PreferenceAdmin(QuickAutocompleteMixin, admin.ModelAdmin):
+class PreferenceAdmin(QuickAutocompleteMixin, ModelAdmin):
     """A person's own choices (their settings page): staff read them. Written here, a value
     the settings page never writes (a list for the kinds) had stopped every e-mail of the
     person's partner."""

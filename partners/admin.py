@@ -19,7 +19,9 @@ from partners.selectors import customer_match, matching_customer_ids, sandbox_pa
 from web.admin import (
     AutocompleteLookupsAllowed,
     ConstraintsCheckedForm,
+    ModelAdmin,
     NewestInline,
+    NoEmptyHistory,
     QuickAutocompleteMixin,
     ScaleAdmin,
     autocomplete_filter,
@@ -86,7 +88,7 @@ class MembershipInline(admin.TabularInline):
         return False
 
 
-class UserAdmin(AutocompleteLookupsAllowed, BaseUserAdmin):
+class UserAdmin(NoEmptyHistory, AutocompleteLookupsAllowed, BaseUserAdmin):
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "partner_name", "is_staff", "is_active")
     list_filter = (
@@ -139,14 +141,14 @@ class ContractInline(admin.TabularInline):
         return False
 
 
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(ModelAdmin):
     list_display = ("name", "tax_code", "status", "created_at")
     list_filter = ("status", sandbox_filter(""))
     search_fields = ("name", "tax_code")
     inlines = (ContractInline, MembershipInline)
 
 
-class MembershipAdmin(QuickAutocompleteMixin, admin.ModelAdmin):
+class MembershipAdmin(QuickAutocompleteMixin, ModelAdmin):
     list_display = ("user", "partner", "role")
     list_filter = ("role", autocomplete_filter("partner", _("partner")))
     search_fields = ("user__email", "partner__name")
@@ -154,7 +156,7 @@ class MembershipAdmin(QuickAutocompleteMixin, admin.ModelAdmin):
     list_select_related = ("user", "partner")
 
 
-class ContractAdmin(QuickAutocompleteMixin, admin.ModelAdmin):
+class ContractAdmin(QuickAutocompleteMixin, ModelAdmin):
     list_display = (
         "number",
         "partner",

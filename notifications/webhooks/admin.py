@@ -6,12 +6,12 @@ from django.utils.translation import ngettext
 from notifications.webhooks import services
 from notifications.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from partners.admin import sandbox_filter
-from web.admin import ScaleAdmin, autocomplete_filter, short_date
+from web.admin import ModelAdmin, ScaleAdmin, autocomplete_filter, short_date
 from web.paging import capped_ids
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(ModelAdmin):
     list_display = ("url", "partner", "created_by", "created_at", "deleted_at")
     list_filter = (autocomplete_filter("partner", _("partner")), sandbox_filter("partner"))
     search_fields = ("url", "partner__name")

@@ -730,3 +730,49 @@ def test_the_review_page_shows_what_the_decision_is_about(staff_client, alpha_de
     rule = alpha_deal.discount_rules.get()
     assert f"{rule.product.display_name}: 10%" in html
     assert f"contract {contract.number}: at most" in html
+
+
+def test_saving_an_unchanged_deal_writes_no_history_entry(staff_client, alpha_deal):
+    from django.contrib.admin.models import LogEntry
+
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+    as_shown = change_form(alpha_deal, estimated_value="100.000.000")  # as the page shows it
+    staff_client.post(url, as_shown, follow=True)  # Save pressed, nothing typed
+    assert LogEntry.objects.count() == 0
+
+    staff_client.post(url, {**as_shown, "title": "Renamed by staff"}, follow=True)
+    entry = LogEntry.objects.get()
+    assert (entry.object_id, entry.get_change_message()) == (str(alpha_deal.pk), "Changed Title.")
+
+
+def test_saving_an_unchanged_product_writes_no_history_entry(staff_client, vstorage):
+    from django.contrib.admin.models import LogEntry
+
+    url = reverse("admin:deals_product_change", args=[vstorage.pk])
+    form = {
+        "name": vstorage.name,
+        "name_vi": vstorage.name_vi,
+        "description": vstorage.description,
+        "description_vi": vstorage.description_vi,
+        "is_active": "on",
+    }
+    assert staff_client.post(url, form).status_code == 302
+    assert LogEntry.objects.count() == 0
+
+    staff_client.post(url, {**form, "name": "vStorage Plus"})
+    assert LogEntry.objects.get().get_change_message() == "Changed Name (English)."
+
+
+def test_every_admin_of_the_portal_leaves_empty_saves_out_of_the_history():
+    from django.contrib import admin
+
+    from web.admin import NoEmptyHistory
+
+    ours = {"accounts", "api", "billing", "deals", "discounts", "notifications", "partners"}
+    ours |= {"statements", "webhooks"}
+    missing = [
+        type(model_admin).__name__
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in ours and not isinstance(model_admin, NoEmptyHistory)
+    ]
+    assert missing == []
