@@ -46,10 +46,13 @@ def main():
     if args.profile:
         targets = [t for t in targets if t[0] == args.profile]
     client = Client(HTTP_HOST="127.0.0.1")
+    partner_cookie = session_cookie()
 
     def request(path, headers):
         client.cookies.clear()
         extra = {}
+        # A partner page names no session (bench/pages.py sends the partner's by default).
+        headers = headers if "Cookie" in headers else {"Cookie": partner_cookie, **headers}
         for name, value in headers.items():
             if name == "Cookie":
                 key, _, val = value.partition("=")

@@ -56,7 +56,7 @@ def search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], int]:
     ids = list(probe[: COUNT_CAP + 1])
     if len(ids) <= COUNT_CAP:
         # The probe ran on `deals`, so the stage filter is in it: its ids are the matches.
-        return deals.filter(pk__in=ids), len(set(ids))
+        return deals.filter(pk__any_of=ids), len(set(ids))
     return deals.filter(_deal_match(q)), COUNT_CAP + 1
 
 
@@ -81,7 +81,7 @@ def staff_search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], b
         # Each id with whether its title matched: the two probes in one round trip, on the
         # list's own rows (its filters applied), so what they find is what the list shows.
         by_title = deals.filter(title__icontains=q).order_by()
-        theirs = deals.filter(customer_id__in=customers).order_by()
+        theirs = deals.filter(customer_id__any_of=customers).order_by()
         probe = by_title.values_list("pk", Value(True)).union(
             theirs.values_list("pk", Value(False)), all=True
         )
@@ -92,7 +92,7 @@ def staff_search_deals(deals: QuerySet[Deal], q: str) -> tuple[QuerySet[Deal], b
         distinct = {pk for pk, _is_title in found}
         if len(found) < read and len(distinct) <= COUNT_CAP:
             titled = [pk for pk, is_title in found if is_title]
-            matches = deals.filter(Q(customer_id__in=customers) | Q(pk__in=titled))
+            matches = deals.filter(Q(customer_id__any_of=customers) | Q(pk__any_of=titled))
             return matches, False, len(distinct)
     return deals.filter(_deal_match(q)), True, None
 

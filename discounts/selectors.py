@@ -64,9 +64,9 @@ def staff_search(rows: QuerySet, q: str, *, deal: str) -> tuple[QuerySet, bool]:
     customers = matching_customer_ids(q)
     if customers is not None:
         found = rows.model.objects
-        ids = probe_ids(found.filter(customer_id__in=customers), found.filter(**title))
+        ids = probe_ids(found.filter(customer_id__any_of=customers), found.filter(**title))
         if ids is not None:
-            return rows.filter(pk__in=ids), False
+            return rows.filter(pk__any_of=ids), False
     return rows.filter(customer_match(q, prefix="customer__") | Q(**title)), True
 
 

@@ -84,7 +84,7 @@ class EventAdmin(ReadOnlyAdmin):
         ids = capped_ids(Event.objects.filter(deal__title__icontains=q))
         if ids is None:
             return queryset.filter(deal__title__icontains=q), True
-        return queryset.filter(pk__in=ids), False
+        return queryset.filter(pk__any_of=ids), False
 
 
 @admin.register(Delivery)
@@ -133,7 +133,9 @@ class DeliveryAdmin(ReadOnlyAdmin):
         match = Q(user__in=users) | Q(email=q)
         ids = probe_ids(Delivery.objects.filter(user__in=users), Delivery.objects.filter(email=q))
         return (
-            (queryset.filter(match), True) if ids is None else (queryset.filter(pk__in=ids), False)
+            (queryset.filter(match), True)
+            if ids is None
+            else (queryset.filter(pk__any_of=ids), False)
         )
 
     @admin.action(description=_("Send the selected failed e-mails again"), permissions=["act"])
@@ -244,7 +246,7 @@ class ActivityAdmin(ScaleAdmin):
         ids = capped_ids(Activity.objects.filter(object_repr__icontains=q))
         if ids is None:
             return queryset.filter(object_repr__icontains=q), True
-        return queryset.filter(pk__in=ids), False
+        return queryset.filter(pk__any_of=ids), False
 
     @admin.display(description=_("object"))
     def object_link(self, obj):

@@ -201,7 +201,7 @@ class CustomerAdmin(ScaleAdmin):
         ids = matching_customer_ids(q, queryset)
         if ids is None:
             return queryset.filter(customer_match(q)), True
-        return queryset.filter(pk__in=ids), False
+        return queryset.filter(pk__any_of=ids), False
 
     def has_add_permission(self, request):
         # Customers come with the deals registered for them (and a sandbox's with its own).
@@ -240,10 +240,10 @@ class CustomerOwnershipAdmin(ScaleAdmin):
         customers = matching_customer_ids(q)
         if customers is None:
             return queryset.filter(customer_match(q, prefix="customer__")), True
-        ids = capped_ids(CustomerOwnership.objects.filter(customer_id__in=customers))
+        ids = capped_ids(CustomerOwnership.objects.filter(customer_id__any_of=customers))
         if ids is None:
-            return queryset.filter(customer_id__in=customers), True
-        return queryset.filter(pk__in=ids), False
+            return queryset.filter(customer_id__any_of=customers), True
+        return queryset.filter(pk__any_of=ids), False
 
     def has_add_permission(self, request):
         return False

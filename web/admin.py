@@ -100,7 +100,7 @@ class CappedPaginator(Paginator):
         rows = self.object_list
         if bottom and isinstance(rows, QuerySet) and not rows.query.distinct:
             ids = list(rows.values_list("pk", flat=True)[bottom:top])
-            return self._get_page(rows.filter(pk__in=ids), number, self)
+            return self._get_page(rows.filter(pk__any_of=ids), number, self)
         return self._get_page(rows[bottom:top], number, self)
 
 

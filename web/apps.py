@@ -14,7 +14,9 @@ class WebConfig(AppConfig):
         from django.contrib.auth.signals import user_login_failed
         from django.db.backends.signals import connection_created
 
-        from web import metrics
+        from web import lookups, metrics
+
+        lookups.register()
 
         # Counting only (web/metrics.py): the portal's own logic uses no signals.
         user_login_failed.connect(metrics.count_login_failure, dispatch_uid="portal-metrics")
