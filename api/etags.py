@@ -1,10 +1,12 @@
 """ETags and conditional requests (RFC 9110 §8.8.3, §13).
 
-A deal's ETag is its version (`Deal.version`, from `updated_at`): `If-Match` on a PATCH or a
-stage change hands that version to the service, which compares it on the row it has locked,
-so a change made against a stale copy is refused (412) even when two requests race. Other
-single resources (a discount, a customer, a customer discount) carry a strong ETag made from
-their JSON, for `If-None-Match` (304). Both are the same in either language: the
+A deal's ETag is its version (`Deal.version`, from `updated_at`), and a webhook endpoint's
+its version (`WebhookEndpoint.version`, a digest of what its JSON shows): `If-Match` on a
+change (a deal's PATCH or stage change, an endpoint's PATCH or DELETE) hands that version to
+the service, which compares it on the row it has locked, so a change made against a stale
+copy is refused (412) even when two requests race. Other single resources (a discount, a
+customer, a customer discount) carry a strong ETag made from their JSON, for
+`If-None-Match` (304). Both are the same in either language: the
 representation differs only by `Content-Language`.
 """
 
@@ -17,8 +19,7 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from api.errors import problem
 from web.digests import sha256_hex
-
-STALE = "stale"
+from web.versions import STALE
 
 
 def quoted(version: str) -> str:
@@ -70,16 +71,18 @@ def is_stale(exc) -> bool:
     return STALE in [error.code for error in getattr(exc, "error_list", [])]
 
 
-def precondition_failed(current: dict, etag: str):
-    """412: the deal changed since the client's copy; the current one is in `current`."""
+def precondition_failed(current: dict, etag: str, *, detail: str = "", title: str = ""):
+    """412: the resource (a deal unless `detail` and `title` say otherwise) changed since the
+    client's copy; the current one is in `current`."""
     response = problem(
         status.HTTP_412_PRECONDITION_FAILED,
-        _(
+        detail
+        or _(
             "The deal changed since the version you sent in If-Match. The current one is in "
             "“current” and its ETag in the ETag header: apply your change to it and send it "
             "with that ETag."
         ),
-        title=_("The deal changed since you read it"),
+        title=title or _("The deal changed since you read it"),
         kind="stale",
         code=STALE,
         headers={"ETag": etag},

@@ -94,6 +94,14 @@ class WebhookEndpointSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class StaleEndpointProblemSerializer(s.ProblemSerializer):
+    """412: the endpoint changed since the version in If-Match."""
+
+    current = WebhookEndpointSerializer(
+        help_text=_("The endpoint as it is now; its ETag is in the header.")
+    )
+
+
 class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
     secret = serializers.CharField(
         source="standard_secret",

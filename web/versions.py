@@ -1,10 +1,22 @@
-"""A row's version from its `updated_at`, for optimistic concurrency (the API's ETags).
+"""A row's version, for optimistic concurrency (the API's ETags and If-Match).
 
-Every service that changes a versioned row moves its `updated_at` (a queryset `update()` sets
-it by hand: auto_now only works in `save()`), so the version changes with every change.
+A deal's version comes from its `updated_at`: every service that changes it moves
+`updated_at` (a queryset `update()` sets it by hand: auto_now only works in `save()`). A row
+with no such column (a webhook endpoint) is versioned by a digest of what its JSON shows
+(`version_of_values`). Either way a service compares the version it was given with the row
+it has locked (`check_version`), so a change made against a stale copy is refused even when
+two requests race.
 """
 
+import json
 from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+
+from web.digests import sha256_hex
+
+# The refusal's code, which the API answers with 412.
+STALE = "stale"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -23,3 +35,17 @@ def version_of(moment: datetime | None) -> str:
         digits = _DIGITS[rest] + digits
         if not number:
             return digits
+
+
+def version_of_values(*values) -> str:
+    """A digest of `values` (JSON-able; dates as ISO text): equal values, equal versions."""
+    raw = json.dumps(values, default=str, separators=(",", ":"))
+    return sha256_hex(raw)[:32]
+
+
+def check_version(current: str, expected: str | None, message) -> None:
+    """Refuse with `message` (code "stale") when the caller changed a row as it was at version
+    `expected` and the row, now at `current`, has changed since. Call it with the version of
+    the row the service's transaction has locked. None: no condition."""
+    if expected is not None and current != expected:
+        raise ValidationError(message, code=STALE)

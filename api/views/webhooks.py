@@ -6,17 +6,20 @@ here, since no service runs.
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from api.errors import service_problem
+from api.errors import PROBLEM_JSON, service_problem
+from api.etags import if_match_version, is_stale, precondition_failed, quoted
 from api.idempotency import idempotent
 from api.views.base import PartnerAPIView
-from api.views.deals import ERRORS, READ_ERRORS
+from api.views.deals import CONDITIONAL_GET, ERRORS, ETAG, NOT_MODIFIED, READ_ERRORS
 from api.webhooks import (
+    StaleEndpointProblemSerializer,
     WebhookEndpointInSerializer,
     WebhookEndpointPatchSerializer,
     WebhookEndpointSerializer,
@@ -28,6 +31,23 @@ from notifications.webhooks import services as webhooks
 from partners.access import is_partner_admin
 
 DELETE_ERRORS = {code: value for code, value in ERRORS.items() if code not in (413, 415)}
+
+# Conditional changes (api.etags): the endpoint's ETag is its version.
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description=gettext_lazy(
+        "The endpoint's ETag you read: the change is made only if the endpoint is still at "
+        "that version, else 412 with the current endpoint. `*` or none: no condition."
+    ),
+)
+STALE = {
+    (412, PROBLEM_JSON): OpenApiResponse(
+        response=StaleEndpointProblemSerializer,
+        description=gettext_lazy("The endpoint changed since the version in If-Match."),
+    )
+}
 
 
 class WebhookView(PartnerAPIView):
@@ -45,6 +65,28 @@ class WebhookView(PartnerAPIView):
 
 def _json(endpoint) -> dict:
     return WebhookEndpointSerializer(endpoint).data
+
+
+def _response(endpoint) -> Response:
+    """The endpoint's JSON, with its version as the ETag (for a next change's If-Match)."""
+    return Response(_json(endpoint), headers={"ETag": quoted(endpoint.version)})
+
+
+def _stale_or_problem(view, pk, exc):
+    """A stale If-Match is 412 with the current endpoint; any other refusal its problem."""
+    if not is_stale(exc):
+        return service_problem(exc)
+    current = view.endpoint(pk)
+    return precondition_failed(
+        _json(current),
+        quoted(current.version),
+        detail=_(
+            "The endpoint changed since the version you sent in If-Match. The current one is "
+            "in “current” and its ETag in the ETag header: apply your change to it and send "
+            "it with that ETag."
+        ),
+        title=_("The endpoint changed since you read it"),
+    )
 
 
 class WebhookEndpointList(WebhookView):
@@ -85,21 +127,24 @@ class WebhookEndpointList(WebhookView):
 class WebhookEndpointDetail(WebhookView):
     @extend_schema(
         operation_id="webhook_endpoints_retrieve",
-        responses={200: WebhookEndpointSerializer, **READ_ERRORS},
+        **CONDITIONAL_GET,
+        responses={200: WebhookEndpointSerializer, **NOT_MODIFIED, **READ_ERRORS},
         summary=gettext_lazy("A webhook endpoint"),
     )
     def get(self, request, pk):
-        return Response(_json(self.endpoint(pk)))
+        return _response(self.endpoint(pk))
 
     @extend_schema(
         operation_id="webhook_endpoints_update",
         request=WebhookEndpointPatchSerializer,
-        responses={200: WebhookEndpointSerializer, **ERRORS},
+        parameters=[IF_MATCH, ETAG],
+        responses={200: WebhookEndpointSerializer, **ERRORS, **STALE},
         summary=gettext_lazy("Change a webhook endpoint's URL or events, or pause it"),
     )
     @idempotent
     def patch(self, request, pk):
         endpoint = self.endpoint(pk)
+        version = if_match_version(request)
         data = self.valid(WebhookEndpointPatchSerializer)
         try:
             changed = webhooks.update_webhook_endpoint(
@@ -108,22 +153,30 @@ class WebhookEndpointDetail(WebhookView):
                 url=data.get("url"),
                 event_types=data.get("event_types"),
                 paused=data.get("paused"),
+                expected_version=version,
             )
         except ValidationError as exc:
-            return service_problem(exc)
-        return Response(_json(changed))
+            return _stale_or_problem(self, pk, exc)
+        return _response(changed)
 
     @extend_schema(
         operation_id="webhook_endpoints_destroy",
         request=None,
-        responses={204: OpenApiResponse(description=gettext_lazy("Deleted.")), **DELETE_ERRORS},
+        parameters=[IF_MATCH],
+        responses={
+            204: OpenApiResponse(description=gettext_lazy("Deleted.")),
+            **DELETE_ERRORS,
+            **STALE,
+        },
         summary=gettext_lazy("Delete a webhook endpoint; its deliveries stay in the log"),
     )
     def delete(self, request, pk):
+        endpoint = self.endpoint(pk)
+        version = if_match_version(request)
         try:
-            webhooks.delete_webhook_endpoint(self.endpoint(pk), by=request.user)
+            webhooks.delete_webhook_endpoint(endpoint, by=request.user, expected_version=version)
         except ValidationError as exc:
-            return service_problem(exc)
+            return _stale_or_problem(self, pk, exc)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -9,19 +9,15 @@ from django.utils.translation import gettext as _
 from deals.models import EXTERNAL_ID_MAX_LENGTH, Deal
 from notifications.activity import record_activity
 from partners.access import require_member
-
-STALE = "stale"
+from web import versions
 
 
 def check_version(locked: Deal, expected: str | None) -> None:
     """Refuse (code "stale") when the caller changed the deal as it was at version `expected`
-    and it has changed since. Call it on the row locked by the service's transaction, so
-    nothing can change between the check and the write. None: no condition."""
-    if expected is not None and locked.version != expected:
-        raise ValidationError(
-            _("This deal changed since you read it; read it again and repeat your change."),
-            code=STALE,
-        )
+    and it has changed since (web.versions.check_version). Call it on the row locked by the
+    service's transaction, so nothing can change between the check and the write."""
+    message = _("This deal changed since you read it; read it again and repeat your change.")
+    versions.check_version(locked.version, expected, message)
 
 
 def clean_external_id(value: str | None) -> str | None:

@@ -1,12 +1,15 @@
 """The partner's webhook endpoints and the log of each event POSTed to each of them."""
 
 import base64
+from datetime import UTC
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from web.versions import version_of_values
 
 
 class WebhookEndpoint(models.Model):
@@ -69,6 +72,20 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self):
         return self.url
+
+    @property
+    def version(self) -> str:
+        """Its version for optimistic concurrency (the API's ETag and If-Match): a digest of
+        what its JSON shows that can change. A rotation moves `previous_secret_expires_at`,
+        so it changes the version too; the secrets themselves are not in it."""
+        expires = self.previous_secret_expires_at
+        return version_of_values(
+            self.url,
+            self.event_types,
+            self.paused,
+            expires.astimezone(UTC).isoformat() if expires else None,
+            self.deleted_at is not None,
+        )
 
     @property
     def standard_secret(self) -> str:

@@ -20,6 +20,7 @@ from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
 from notifications.webhooks.transport import new_secret, vetted_addresses, wire_url
 from partners.access import check_partner_admin
 from partners.models import Partner
+from web.versions import check_version
 
 ADMINS_ONLY = gettext_lazy("Only an admin of your organisation can manage webhooks.")
 
@@ -108,13 +109,16 @@ def _one_per_url(partner_id: int, url: str, exclude=None) -> None:
         )
 
 
-def _live(endpoint: WebhookEndpoint) -> WebhookEndpoint:
-    """The endpoint's row, locked (two admins may change it at once), if not deleted."""
+def _live(endpoint: WebhookEndpoint, expected_version: str | None = None) -> WebhookEndpoint:
+    """The endpoint's row, locked (two admins may change it at once), if not deleted and, with
+    `expected_version` (the API's If-Match), still at that version (code "stale")."""
     locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     if locked.deleted_at is not None:
         raise ValidationError(
             _("This endpoint was deleted: nothing is sent to it any more."), code="deleted"
         )
+    message = _("This endpoint changed since you read it; read it again and repeat your change.")
+    check_version(locked.version, expected_version, message)
     return locked
 
 
@@ -125,10 +129,13 @@ def update_webhook_endpoint(
     url: str | None = None,
     event_types: list[str] | None = None,
     paused: bool | None = None,
+    expected_version: str | None = None,
 ) -> WebhookEndpoint:
     """Change an endpoint's URL, events or pause (None: unchanged); returns it.
 
-    Effects: `by` must be an admin of its partner; a deleted endpoint is refused ("deleted");
+    Effects: `by` must be an admin of its partner; a deleted endpoint is refused ("deleted"),
+    and so is one changed since `expected_version` when it is given ("stale", checked on the
+    locked row);
     the URL (only when it changes) and the events are checked as on creation; the row is saved
     with what changed and one activity entry "webhook.endpoint_updated" lists the changes
     (none: nothing is written). Paused: no new delivery is made for it and its waiting ones are
@@ -145,7 +152,7 @@ def update_webhook_endpoint(
         # As on creation: one endpoint per URL (the partner's lock first, then the row's).
         if url is not None:
             _one_per_url(endpoint.partner_id, new_url, exclude=endpoint.pk)
-        locked = _live(endpoint)
+        locked = _live(endpoint, expected_version)
         # What the call leaves alone is the row's as it is now (another admin may have
         # changed it since `endpoint` was read).
         if url is None:
@@ -259,24 +266,36 @@ def send_test_webhook(endpoint: WebhookEndpoint, *, by) -> WebhookDelivery:
 
 
 @transaction.atomic
-def delete_webhook_endpoint(endpoint: WebhookEndpoint, *, by) -> None:
+def delete_webhook_endpoint(
+    endpoint: WebhookEndpoint, *, by, expected_version: str | None = None
+) -> None:
     """Stop sending events to the endpoint; its deliveries stay in the partner's log.
 
-    Effects: `by` must be an admin of its partner; the endpoint is marked deleted (deleted_at,
-    deleted_by; deleting it again changes nothing), so no new delivery is made for it and the
-    page no longer lists it; its deliveries still waiting become `failed` with the last error
-    "endpoint deleted" (one being sent at this moment is failed by `deliver` if it needs a
-    retry). Redeliver refuses its deliveries.
+    Effects: `by` must be an admin of its partner; with `expected_version` (the API's
+    If-Match), an endpoint changed since is refused ("stale", checked on the locked row); the
+    endpoint is marked deleted (deleted_at, deleted_by; deleting it again changes nothing), so
+    no new delivery is made for it and the page no longer lists it; its deliveries still
+    waiting become `failed` with the last error "endpoint deleted" (one being sent at this
+    moment is failed by `deliver` if it needs a retry). Redeliver refuses its deliveries.
     """
     check_partner_admin(endpoint.partner, by, ADMINS_ONLY)
-    deleted = WebhookEndpoint.objects.filter(pk=endpoint.pk, deleted_at__isnull=True).update(
-        deleted_at=timezone.now(), deleted_by=by
-    )
-    if deleted:
-        record_activity(action="webhook.endpoint_deleted", actor=by, obj=endpoint)
-    WebhookDelivery.objects.filter(endpoint=endpoint, status=WebhookDelivery.Status.PENDING).update(
-        status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error=ENDPOINT_DELETED
-    )
+    with transaction.atomic():
+        if expected_version is not None:
+            try:
+                _live(endpoint, expected_version)
+            except ValidationError as refusal:
+                if refusal.code != "deleted":  # deleting it again changes nothing
+                    raise
+        deleted = WebhookEndpoint.objects.filter(pk=endpoint.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now(), deleted_by=by
+        )
+        if deleted:
+            record_activity(action="webhook.endpoint_deleted", actor=by, obj=endpoint)
+        WebhookDelivery.objects.filter(
+            endpoint=endpoint, status=WebhookDelivery.Status.PENDING
+        ).update(
+            status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error=ENDPOINT_DELETED
+        )
     endpoint.refresh_from_db()
 
 

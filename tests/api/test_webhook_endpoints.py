@@ -302,3 +302,104 @@ def test_only_a_partner_admins_token_manages_endpoints(
     endpoint.refresh_from_db()
     assert (endpoint.paused, WebhookDelivery.objects.count()) == (False, 0)
     assert actions(endpoint) == ["webhook.endpoint_created"]
+
+
+# --- If-Match: a change made against a stale copy of an endpoint is refused -------------------
+
+
+def _url(endpoint) -> str:
+    return f"/api/v1/webhook-endpoints/{endpoint.pk}/"
+
+
+def test_an_endpoint_read_carries_its_version_as_etag_and_a_patch_with_it_applies(
+    alpha_api, endpoint
+):
+    read = alpha_api.get(_url(endpoint))
+    etag = read["ETag"]
+    assert etag == f'"{endpoint.version}"'
+    assert alpha_api.get(_url(endpoint), headers={"If-None-Match": etag}).status_code == 304
+
+    changed = alpha_api.patch(_url(endpoint), {"paused": True}, headers={"If-Match": etag})
+
+    assert changed.status_code == 200 and changed.json()["paused"] is True
+    endpoint.refresh_from_db()
+    assert endpoint.paused is True
+    assert changed["ETag"] == f'"{endpoint.version}"' != etag  # the next change's If-Match
+
+
+def test_a_patch_on_a_stale_copy_answers_412_with_the_current_endpoint(alpha_api, endpoint, alice):
+    from notifications.webhooks.services import update_webhook_endpoint
+
+    stale = alpha_api.get(_url(endpoint))["ETag"]
+    # Another admin adds an event meanwhile (the bell or another tool of the partner's).
+    update_webhook_endpoint(endpoint, by=alice, event_types=["deal.won", "deal.lost"])
+
+    response = alpha_api.patch(
+        _url(endpoint), {"event_types": ["deal.won"]}, headers={"If-Match": stale}
+    )
+
+    assert response.status_code == 412
+    problem = response.json()
+    assert (problem["status"], problem["code"]) == (412, "stale")
+    assert problem["current"]["event_types"] == ["deal.lost", "deal.won"]
+    endpoint.refresh_from_db()
+    assert endpoint.event_types == ["deal.lost", "deal.won"]  # the other admin's change stands
+    assert response["ETag"] == f'"{endpoint.version}"' != stale
+    assert actions(endpoint) == ["webhook.endpoint_created", "webhook.endpoint_updated"]
+
+
+def test_a_rotation_makes_a_copy_read_before_it_stale(alpha_api, endpoint, alice):
+    from notifications.webhooks.services import rotate_webhook_secret
+
+    before = alpha_api.get(_url(endpoint))["ETag"]
+    rotate_webhook_secret(endpoint, by=alice)
+
+    response = alpha_api.method("DELETE", _url(endpoint), headers={"If-Match": before})
+
+    assert response.status_code == 412
+    endpoint.refresh_from_db()
+    assert endpoint.deleted_at is None
+    assert response["ETag"] == alpha_api.get(_url(endpoint))["ETag"] != before
+
+
+def test_a_delete_with_the_current_etag_or_none_deletes(alpha_api, alpha, alice, endpoint):
+    current = alpha_api.get(_url(endpoint))["ETag"]
+    assert (
+        alpha_api.method("DELETE", _url(endpoint), headers={"If-Match": current}).status_code == 204
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.deleted_at is not None
+
+    other = create_webhook_endpoint(
+        partner=alpha, by=alice, url=PUBLIC + "/2", event_types=["deal.won"]
+    )
+    assert alpha_api.method("DELETE", _url(other), headers={"If-Match": "*"}).status_code == 204
+    assert actions(other) == ["webhook.endpoint_created", "webhook.endpoint_deleted"]
+
+
+def test_a_weak_or_unquoted_etag_never_matches(alpha_api, endpoint):
+    version = endpoint.version
+    for header in (f'W/"{version}"', version):
+        response = alpha_api.patch(_url(endpoint), {"paused": True}, headers={"If-Match": header})
+        assert response.status_code == 412
+    endpoint.refresh_from_db()
+    assert endpoint.paused is False
+
+
+def test_the_service_compares_the_version_on_the_locked_row(endpoint, alice):
+    from django.core.exceptions import ValidationError
+
+    from notifications.webhooks.services import delete_webhook_endpoint, update_webhook_endpoint
+
+    read = endpoint.version
+    update_webhook_endpoint(endpoint, by=alice, paused=True)
+    with pytest.raises(ValidationError) as refused:
+        update_webhook_endpoint(endpoint, by=alice, paused=False, expected_version=read)
+    assert refused.value.code == "stale"
+    with pytest.raises(ValidationError):
+        delete_webhook_endpoint(endpoint, by=alice, expected_version=read)
+    endpoint.refresh_from_db()
+    assert (endpoint.paused, endpoint.deleted_at) == (True, None)
+    update_webhook_endpoint(endpoint, by=alice, paused=False, expected_version=endpoint.version)
+    endpoint.refresh_from_db()
+    assert endpoint.paused is False

@@ -57,3 +57,42 @@ def test_the_url_check_holds_the_partner_without_stopping_another_endpoints_chan
 
     assert len(rotated) == 1, "the rotation waited for the partner's lock"
     assert Activity.objects.filter(action="webhook.secret_rotated").count() == 1
+
+
+def test_two_changes_from_one_read_version_one_applies_the_other_is_stale(alpha, alice):
+    """Two admins' tools read the endpoint, then each sends its change with that version at
+    once: the version is compared on the locked row, so exactly one change is made."""
+    from django.core.exceptions import ValidationError
+
+    from notifications.webhooks.services import update_webhook_endpoint
+
+    endpoint = create_webhook_endpoint(
+        partner=alpha, by=alice, url=PUBLIC, event_types=["deal.won"]
+    )
+    read = endpoint.version
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def change(events):
+        try:
+            start.wait(timeout=20)
+            update_webhook_endpoint(endpoint, by=alice, event_types=events, expected_version=read)
+            outcomes.append("applied")
+        except ValidationError as refusal:
+            outcomes.append(refusal.code)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=change, args=(events,))
+        for events in (["deal.lost"], ["discount.issued"])
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["applied", "stale"]
+    endpoint.refresh_from_db()
+    assert endpoint.event_types in (["deal.lost"], ["discount.issued"])
+    assert Activity.objects.filter(action="webhook.endpoint_updated").count() == 1
