@@ -25,6 +25,10 @@ CENT = Decimal("0.01")
 MAX_RATE = Decimal("100")
 
 INVALID = _("Enter the rate as a number, for example 8 or 7.5.")
+AMBIGUOUS = _(
+    "“%(typed)s” could be read as %(small)s or as %(large)s: type the rate without a "
+    "thousands separator, for example 8 or 7.5."
+)
 NOT_POSITIVE = _("The rate must be above 0%.")
 TOO_PRECISE = _("Use at most 2 decimals.")
 ABOVE_100 = _("A rate cannot be above 100%.")
@@ -39,6 +43,11 @@ NOT_OFFERED = _("%(product)s is no longer offered.")
 
 # A rate is a short number: "1e1000000" is not one (and overflows Decimal arithmetic).
 _NUMBER = re.compile(r"[+-]?[0-9]*\.?[0-9]*")  # ASCII digits: \d also takes "١٢"
+# "1.000" or "1,000": a thousands separator in Vietnamese (and a comma in English) as much
+# as a decimal one. Read as 1, it saved a limit of one per cent for someone who meant a
+# thousand (which the 100% rule would have refused), so it is refused as what it is. Three
+# decimals ending in another digit ("12.345") are refused by the 2-decimal rule already.
+_THOUSANDS = re.compile(r"([1-9][0-9]{0,2})[.,]([0-9]{2}0)")
 
 
 def parse_rate(value) -> Decimal:
@@ -50,6 +59,13 @@ def parse_rate(value) -> Decimal:
         rate = Decimal(value)
     else:
         text = str(value if value is not None else "").strip().removesuffix("%").strip()
+        if grouped := _THOUSANDS.fullmatch(text):
+            whole, rest = grouped.groups()
+            small = localize(Decimal(f"{whole}.{rest}").normalize())
+            raise ValidationError(
+                AMBIGUOUS % {"typed": text, "small": small, "large": localize(int(whole + rest))},
+                code="ambiguous",
+            )
         if text.count(",") == 1 and "." not in text:
             text = text.replace(",", ".")
         if not text or len(text) > 12 or not _NUMBER.fullmatch(text):

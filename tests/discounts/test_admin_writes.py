@@ -52,6 +52,9 @@ def new_contract(staff_client, partner, **terms):
         ({"start_date": "2030-01-01"}, "contracts may not overlap"),
         ({"end_date": "2020-01-01"}, "The end date must be on or after the start date."),
         ({"max_discount_rate": "12.345"}, "Use at most 2 decimals."),
+        # "1.000" is a thousand to a Vietnamese reader, and was saved as a limit of 1%.
+        ({"max_discount_rate": "1.000"}, "could be read as 1 or as 1000"),
+        ({"max_discount_rate": "1,000"}, "could be read as 1 or as 1000"),
     ],
 )
 def test_a_refused_new_contract_keeps_the_input(staff_client, alpha, terms, message):

@@ -39,6 +39,25 @@ def test_parse_rate_reads_what_people_type(text, rate):
     assert rates.parse_rate(text) == rate
 
 
+@pytest.mark.parametrize(
+    ("text", "small", "large"),
+    [("1.000", "1", "1000"), ("1,000", "1", "1000"), ("12.500", "12.5", "12500")],
+)
+def test_a_rate_with_a_thousands_separator_is_refused_not_read_small(text, small, large):
+    # A dot groups thousands in Vietnamese and a comma in English: "1.000" is a thousand to
+    # one reader and one to another. Read as 1, it set a contract's limit to 1%.
+    with pytest.raises(ValidationError) as refused:
+        rates.parse_rate(text)
+
+    assert refused.value.code == "ambiguous"
+    assert f"could be read as {small} or as {large}" in refused.value.messages[0]
+
+
+@pytest.mark.parametrize(("text", "rate"), [("0.125", Decimal("0.125")), ("1000", 1000)])
+def test_a_number_no_reader_groups_is_read_as_typed(text, rate):
+    assert rates.parse_rate(text) == rate  # the rules (2 decimals, 100%) refuse them after
+
+
 def test_contract_and_parent_limits(alpha):
     contract = ContractFactory.build(number="HD-7", max_discount_rate=Decimal("20.00"))
 
