@@ -81,6 +81,17 @@ class PartnerForm(ConstraintsCheckedForm):
         model = Partner
         fields = ("name", "tax_code", "status", "require_2fa")
 
+    def clean(self):
+        cleaned = super().clean()
+        # A reason is recorded with a change of status only: one typed beside an unchanged
+        # status was dropped without a word.
+        if (cleaned.get("status_reason") or "").strip() and "status" not in self.changed_data:
+            self.add_error(
+                "status_reason",
+                _("A reason is recorded with a change of status; the status is unchanged."),
+            )
+        return cleaned
+
 
 @admin.register(Partner)
 class PartnerAdmin(ServiceAdminMixin, partner_admin.PartnerAdmin):
@@ -88,6 +99,7 @@ class PartnerAdmin(ServiceAdminMixin, partner_admin.PartnerAdmin):
     never deleted."""
 
     form = PartnerForm
+    refusal_fields = {"reason": "status_reason"}
 
     def get_fields(self, request, obj=None):
         if obj is None:  # a new partner starts active, without the 2FA rule

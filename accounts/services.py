@@ -349,8 +349,9 @@ def set_user_active(*, user: User, active: bool, by: User) -> User:
 def set_partner_status(*, partner: Partner, status: str, by: User, reason: str = "") -> Partner:
     """Suspend a partner or make it active again (staff only).
 
-    Effects: `by` must be staff (PermissionDenied). The partner row is locked and the status
-    saved; the same status again changes nothing. Suspending ends every session of the
+    Effects: `by` must be staff (PermissionDenied); a suspension needs a reason (refused,
+    keyed "reason", code "reason_required": the partner's admins read it in their log). The
+    partner row is locked and the status saved; the same status again changes nothing. Suspending ends every session of the
     partner's people at once (their next request is signed out; signing in again shows that
     the organisation is suspended), and its API tokens are refused from the next request
     (`api.authentication` checks the status on every request); nothing else of the partner's
@@ -359,6 +360,9 @@ def set_partner_status(*, partner: Partner, status: str, by: User, reason: str =
     """
     require_staff(by, STAFF_ONLY_SUSPEND)
     status = Partner.Status(status)
+    if status == Partner.Status.SUSPENDED and not reason.strip():
+        message = _("Give the reason for the suspension: the partner's admins read it.")
+        raise ValidationError({"reason": ValidationError(message, code="reason_required")})
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     before = partner.status
     if before == status:

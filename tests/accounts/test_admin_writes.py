@@ -7,6 +7,7 @@ service called directly (sessions ended, tokens refused, activity entries)."""
 import pytest
 from allauth.usersessions.models import UserSession
 from django.contrib.admin.models import LogEntry
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts import services
@@ -294,6 +295,37 @@ def test_suspending_a_partner_ends_its_sessions_and_stops_its_tokens(
     )
 
 
+def test_a_suspension_without_a_reason_is_refused_on_the_form(staff_client, staff, alpha):
+    url = partner_url(alpha)
+    data = form_data(staff_client, url, name="Alpha Typed", status="suspended", status_reason=" ")
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Give the reason for the suspension: the partner&#x27;s admins read it." in html
+    kept = form_values(html)
+    assert (kept["name"], kept["status"]) == ("Alpha Typed", "suspended")
+    alpha.refresh_from_db()
+    assert (alpha.name, alpha.status) == ("Alpha Cloud Solutions", "active")
+    assert Activity.objects.count() == 0
+    with pytest.raises(ValidationError) as refused:
+        services.set_partner_status(partner=alpha, status="suspended", by=staff, reason=" ")
+    assert refused.value.error_dict["reason"][0].code == "reason_required"
+
+
+def test_a_reason_beside_an_unchanged_status_is_refused_not_dropped(staff_client, alpha):
+    url = partner_url(alpha)
+
+    response = staff_client.post(url, form_data(staff_client, url, status_reason="Audit done"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A reason is recorded with a change of status; the status is unchanged." in html
+    assert form_values(html)["status_reason"] == "Audit done"
+    assert Activity.objects.count() == 0
+
+
 def test_admin_suspension_matches_the_service(staff, alpha, alice, sign_in):
     signed_in(sign_in, "alice@alpha.test")
 
@@ -351,7 +383,7 @@ def test_partners_are_never_deleted_in_admin(staff_client, alpha):
 
 
 def test_a_suspended_partners_people_cannot_use_the_portal(client, alpha, alice, staff):
-    services.set_partner_status(partner=alpha, status="suspended", by=staff)
+    services.set_partner_status(partner=alpha, status="suspended", by=staff, reason="Audit")
     client.force_login(alice)
 
     response = client.get("/deals/")
