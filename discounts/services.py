@@ -353,14 +353,15 @@ def revoke_discount(discount: Discount, *, by, reason: str, notify: bool = True)
 
 
 @transaction.atomic
-def end_other_partners_customer_discounts(*, customer, owner, at) -> int:
-    """The customer now belongs to `owner` (a won deal moved it): the customer discounts that
-    other partners gave it end.
+def end_other_partners_customer_discounts(*, customer, owner, at, by=None) -> int:
+    """The customer now belongs to `owner` (a won deal, or staff by hand, moved it): the
+    customer discounts that other partners gave it end.
 
-    Effects: each such active CustomerDiscount becomes revoked at `at`, kept as history;
-    revoked_by stays empty (nobody of that partner did it); a "customer discount ended" event
-    and an activity entry for each, to the partner that gave it, naming nobody (the person
-    who won is another partner's). Returns how many ended.
+    Effects: each such active CustomerDiscount becomes revoked at `at`, kept as history; a
+    "customer discount ended" event and an activity entry for each, to the partner that gave
+    it. After a win they name nobody and revoked_by stays empty (the person who won is
+    another partner's); after a staff transfer they name `by`, the staff member. Returns how
+    many ended.
     """
     ending = list(
         CustomerDiscount.objects.filter(customer=customer, status=DiscountStatus.ACTIVE)
@@ -370,17 +371,18 @@ def end_other_partners_customer_discounts(*, customer, owner, at) -> int:
     if not ending:
         return 0
     CustomerDiscount.objects.filter(pk__in=[item.pk for item in ending]).update(
-        status=DiscountStatus.REVOKED, revoked_at=at, revoked_by=None
+        status=DiscountStatus.REVOKED, revoked_at=at, revoked_by=by
     )
     for item in ending:
         record_activity(
             action="customer_discount.ended",
+            actor=by,
             obj=item,
             partner=item.discount.partner,
             changes={"status": [DiscountStatus.ACTIVE, DiscountStatus.REVOKED]},
             data={"customer": item.customer.name},
         )
-    _record_ended(ending, None)
+    _record_ended(ending, by)
     return len(ending)
 
 
@@ -456,9 +458,9 @@ def transfer_customer(*, customer: Customer, partner: Partner, by, reason: str):
             code="same_owner",
         )
     check_same_realm(customer, partner, field="partner")
-    link = transfer_ownership(customer=customer, partner=partner)
+    link = transfer_ownership(customer=customer, partner=partner, by=by)
     ended = end_other_partners_customer_discounts(
-        customer=customer, owner=partner, at=link.started_at
+        customer=customer, owner=partner, at=link.started_at, by=by
     )
     record_activity(
         action="customer.transferred",

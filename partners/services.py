@@ -54,27 +54,34 @@ _followers: list[OwnershipFollower] = []
 
 
 def follow_ownership(follower: OwnershipFollower) -> None:
-    """Call `follower(customer=, from_partner_id=, to_partner_id=, at=)` on every move."""
+    """Call `follower(customer=, from_partner_id=, to_partner_id=, at=, by=)` on every move
+    (`by`: the staff member who moved the customer by hand, else None: a win, whose partner's
+    person is never named to the other partner)."""
     if follower not in _followers:
         _followers.append(follower)
 
 
-def _ownership_moved(customer: Customer, from_partner_id, to_partner_id, at) -> None:
+def _ownership_moved(customer: Customer, from_partner_id, to_partner_id, at, by=None) -> None:
     for follower in _followers:
         follower(
-            customer=customer, from_partner_id=from_partner_id, to_partner_id=to_partner_id, at=at
+            customer=customer,
+            from_partner_id=from_partner_id,
+            to_partner_id=to_partner_id,
+            at=at,
+            by=by,
         )
 
 
 @transaction.atomic
 def transfer_ownership(
-    *, customer: Customer, partner: Partner, deal=None, at=None
+    *, customer: Customer, partner: Partner, deal=None, at=None, by=None
 ) -> CustomerOwnership:
     """Make `partner` the customer's owner from `at` (default now).
 
     Effects: ends another partner's active link at `at` (kept as history) and creates the new
     link, recording the deal that made it; sets `customer.owner` to `partner`; the registered
-    followers move what hangs on the owner (`follow_ownership`). If `partner` already owns
+    followers move what hangs on the owner (`follow_ownership`), naming `by` (staff moving
+    the customer by hand) in what they record. If `partner` already owns
     the customer, the existing link is returned unchanged.
     """
     at = at or timezone.now()
@@ -100,7 +107,7 @@ def transfer_ownership(
     created = CustomerOwnership.objects.create(
         customer=customer, partner=partner, deal=deal, started_at=at
     )
-    _ownership_moved(customer, current.partner_id if current else None, partner.pk, at)
+    _ownership_moved(customer, current.partner_id if current else None, partner.pk, at, by)
     return created
 
 

@@ -403,7 +403,9 @@ def cancel_cloud_account(account: CloudAccount, *, by) -> CloudAccount:
     return locked
 
 
-def follow_customer_owner(*, customer: Customer, from_partner_id, to_partner_id, at) -> None:
+def follow_customer_owner(
+    *, customer: Customer, from_partner_id, to_partner_id, at, by=None
+) -> None:
     """The customer's ownership moved (`partners.services` calls this in its transaction,
     with the customer row locked): its linked accounts follow.
 
@@ -412,7 +414,8 @@ def follow_customer_owner(*, customer: Customer, from_partner_id, to_partner_id,
     new one starts at `at`; the old owner's requests still in progress are cancelled (the new
     owner asks again if it wants them; their links stop working; event
     `cloud_account.cancelled` with `by` "ownership"); one activity entry and one event
-    `cloud_account.moved` (`to_you`) per account and partner, neither naming the other.
+    `cloud_account.moved` (`to_you`) per account and partner, neither naming the other; the
+    entries name `by` (staff who moved the customer by hand), else nobody.
     """
     accounts = CloudAccount.objects.select_for_update().filter(customer=customer)
     moving = list(accounts.filter(status=Status.ACTIVE, partner_id__in=[from_partner_id, None]))
@@ -424,7 +427,7 @@ def follow_customer_owner(*, customer: Customer, from_partner_id, to_partner_id,
     for account in moving:
         if account.partner_id == to_partner_id:
             continue
-        _move(account, to_partner_id, at, reason)
+        _move(account, to_partner_id, at, reason, by)
     if from_partner_id:
         for account in accounts.filter(partner_id=from_partner_id, status__in=CloudAccount.PENDING):
             account.status = Status.CANCELLED
@@ -436,11 +439,11 @@ def follow_customer_owner(*, customer: Customer, from_partner_id, to_partner_id,
             AccountConfirmation.objects.filter(cloud_account=account, used_at__isnull=True).update(
                 expires_at=at
             )
-            record_activity(action="cloud_account.cancelled", obj=account)
+            record_activity(action="cloud_account.cancelled", actor=by, obj=account)
             _record(Kind.CLOUD_ACCOUNT_CANCELLED, account, by="ownership")
 
 
-def _move(account: CloudAccount, to_partner_id, at, reason) -> None:
+def _move(account: CloudAccount, to_partner_id, at, reason, by=None) -> None:
     current = CloudAccountLink.objects.filter(cloud_account=account, ended_at__isnull=True).first()
     if current is not None:
         current.ended_at = max(at, current.started_at)
@@ -457,6 +460,7 @@ def _move(account: CloudAccount, to_partner_id, at, reason) -> None:
     for partner_id in {old_partner_id, to_partner_id} - {None}:
         record_activity(
             action="cloud_account.moved",
+            actor=by,
             obj=account,
             partner=Partner(pk=partner_id),
             data={"customer": account.customer.name},

@@ -12,7 +12,7 @@ from django.urls import reverse
 from billing.models import AccountConfirmation, CloudAccount
 from billing.services.accounts import cancel_cloud_account, reject_cloud_account
 from billing.services.credit import top_up
-from notifications.models import Delivery, Event
+from notifications.models import Activity, Delivery, Event
 from notifications.webhooks.events import payload
 from notifications.webhooks.models import WebhookDelivery, WebhookEndpoint
 from partners.services import transfer_ownership
@@ -235,6 +235,34 @@ def test_ownership_moving_writes_moved_for_both_and_cancels_pending_requests(
     assert (cancelled.partner_id, cancelled.params["by"]) == (alpha.pk, "ownership")
     pending.refresh_from_db()
     assert pending.status == S.CANCELLED
+    # A win's move names nobody in the log (the winner's person is another partner's).
+    logged = Activity.objects.filter(action__in=MOVES)
+    assert set(logged.values_list("actor", flat=True)) == {None}
+
+
+MOVES = ("cloud_account.moved", "cloud_account.cancelled")
+
+
+def test_a_staff_transfer_names_the_staff_member_in_what_follows(
+    alpha, alice, beta, staff, alpha_customer, django_capture_on_commit_callbacks
+):
+    from discounts.services import transfer_customer
+
+    link_account(alpha, alpha_customer, alice, staff, django_capture_on_commit_callbacks)
+    request_account(
+        alpha, alpha_customer, alice, django_capture_on_commit_callbacks, account_id="acc-0009"
+    )
+
+    transfer_customer(customer=alpha_customer, partner=beta, by=staff, reason="Merger")
+
+    logged = Activity.objects.filter(action__in=MOVES).values_list("action", "partner", "actor")
+    assert sorted(logged) == sorted(
+        [
+            ("cloud_account.moved", alpha.pk, staff.pk),
+            ("cloud_account.moved", beta.pk, staff.pk),
+            ("cloud_account.cancelled", alpha.pk, staff.pk),
+        ]
+    )
 
 
 # --- the partner cancels its own request ----------------------------------------------------
