@@ -12,6 +12,7 @@ from discounts.models import (
     CustomerDiscountLine,
     Discount,
     DiscountLine,
+    DiscountStatus,
     EffectiveStatus,
 )
 from discounts.rates import RateInput
@@ -58,6 +59,46 @@ class RevokeForm(forms.Form):
     )
 
 
+class RevokeWithReason:
+    """A revoke action in two steps, as staff expect of a change the partner is told of: a
+    page listing the ticked rows that will end (and those already ended, left as they are)
+    and asking the reason, then the service for each row. Subclasses name the page's words
+    and `revoke_one(request, row, reason)`."""
+
+    revoke_intro = ""
+    revoke_done = ""
+
+    def _revoke_in_two_steps(self, request, queryset):
+        form = RevokeForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._revoke(request, queryset, form.cleaned_data["reason"])
+            return None
+        rows = list(queryset)
+        ctx = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Revoke %(name)s") % {"name": self.opts.verbose_name_plural},
+            "intro": self.revoke_intro,
+            "ending": [row for row in rows if row.status == DiscountStatus.ACTIVE],
+            "left": [row for row in rows if row.status != DiscountStatus.ACTIVE],
+            "form": form,
+            "action": request.POST.get("action", ""),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/discounts/revoke_confirmation.html", ctx)
+
+    def _revoke(self, request, queryset, reason):
+        done = 0
+        for row in queryset:
+            try:
+                self.revoke_one(request, row, reason)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, f"{row}: {' '.join(exc.messages)}", messages.WARNING)
+        if done:
+            self.message_user(request, str(self.revoke_done) % {"n": done}, messages.SUCCESS)
+
+
 class ReadOnlyLineInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -97,7 +138,7 @@ def current_status(obj):
 
 
 @admin.register(Discount)
-class DiscountAdmin(ScaleAdmin):
+class DiscountAdmin(RevokeWithReason, ScaleAdmin):
     """Discounts are issued by winning a deal, never typed in by hand; staff may revoke one."""
 
     list_display = (
@@ -158,40 +199,19 @@ class DiscountAdmin(ScaleAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    revoke_intro = _(
+        "These partner discounts will be revoked. Every active customer discount drawn on them "
+        "ends too. Both stay in the history."
+    )
+    revoke_done = _("%(n)d discount(s) revoked, with the customer discounts drawn on them.")
+
     @admin.action(description=_("Revoke selected discounts…"), permissions=["change"])
     def revoke_selected(self, request, queryset):
         """Asks for a reason on a page of its own, then revokes through the service."""
-        form = RevokeForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            self._revoke(request, queryset, form.cleaned_data["reason"])
-            return None
-        ctx = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": gettext("Revoke discounts"),
-            "queryset": queryset,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/discounts/discount/revoke_confirmation.html", ctx)
+        return self._revoke_in_two_steps(request, queryset)
 
-    def _revoke(self, request, queryset, reason):
-        done = 0
-        for discount in queryset:
-            try:
-                services.revoke_discount(discount, by=request.user, reason=reason)
-                done += 1
-            except ValidationError as exc:
-                self.message_user(
-                    request, f"{discount}: {' '.join(exc.messages)}", messages.WARNING
-                )
-        if done:
-            self.message_user(
-                request,
-                gettext("%(n)d discount(s) revoked, with the customer discounts drawn on them.")
-                % {"n": done},
-                messages.SUCCESS,
-            )
+    def revoke_one(self, request, discount, reason):
+        services.revoke_discount(discount, by=request.user, reason=reason)
 
 
 class CustomerDiscountLineInline(ReadOnlyLineInline):
@@ -199,7 +219,7 @@ class CustomerDiscountLineInline(ReadOnlyLineInline):
 
 
 @admin.register(CustomerDiscount)
-class CustomerDiscountAdmin(ScaleAdmin):
+class CustomerDiscountAdmin(RevokeWithReason, ScaleAdmin):
     list_display = (
         "customer",
         "discount",
@@ -255,23 +275,19 @@ class CustomerDiscountAdmin(ScaleAdmin):
     def partner(self, obj):
         return obj.discount.partner
 
-    @admin.action(description=_("Revoke selected customer discounts"), permissions=["change"])
+    revoke_intro = _(
+        "These customer discounts will end now; the partner that gave them reads your reason "
+        "in its activity log. They stay in the history."
+    )
+    revoke_done = _("%(n)d customer discount(s) revoked.")
+
+    @admin.action(description=_("Revoke selected customer discounts…"), permissions=["change"])
     def revoke_selected(self, request, queryset):
-        done = 0
-        for customer_discount in queryset:
-            try:
-                services.revoke_customer_discount(customer_discount, by=request.user)
-                done += 1
-            except ValidationError as exc:
-                self.message_user(
-                    request, f"{customer_discount}: {' '.join(exc.messages)}", messages.WARNING
-                )
-        if done:
-            self.message_user(
-                request,
-                gettext("%(n)d customer discount(s) revoked.") % {"n": done},
-                messages.SUCCESS,
-            )
+        """Asks for a reason on a page of its own, then revokes through the service."""
+        return self._revoke_in_two_steps(request, queryset)
+
+    def revoke_one(self, request, customer_discount, reason):
+        services.revoke_customer_discount(customer_discount, by=request.user, reason=reason)
 
 
 class ContractForm(forms.ModelForm):

@@ -253,15 +253,21 @@ def create_customer_discount(
 
 
 @transaction.atomic
-def revoke_customer_discount(customer_discount: CustomerDiscount, *, by) -> CustomerDiscount:
+def revoke_customer_discount(
+    customer_discount: CustomerDiscount, *, by, reason: str = ""
+) -> CustomerDiscount:
     """End a customer discount now; the row stays as history.
 
-    Effects: `by` must be an admin of the partner (or staff): PermissionDenied otherwise. The
+    Effects: `by` must be an admin of the partner (or staff): PermissionDenied otherwise;
+    staff must say why (`reason`, refused blank: the partner reads it in its log). The
     status becomes revoked with revoked_at (now) and revoked_by (`by`). An already revoked one
     is refused with a ValidationError and left unchanged; a "customer discount ended" event
-    and an activity entry. Returns the refreshed row.
+    and an activity entry, with the reason when one is given. Returns the refreshed row.
     """
     _check_manager(by, customer_discount.discount.partner)
+    reason = (reason or "").strip()
+    if by.is_staff and not reason:
+        raise ValidationError({"reason": _("Say why the customer discount ends.")}, code="required")
     # Compare-and-set: of two clicks only one finds it still active.
     changed = CustomerDiscount.objects.filter(
         pk=customer_discount.pk, status=DiscountStatus.ACTIVE
@@ -277,7 +283,10 @@ def revoke_customer_discount(customer_discount: CustomerDiscount, *, by) -> Cust
         obj=customer_discount,
         partner=customer_discount.discount.partner,
         changes={"status": [DiscountStatus.ACTIVE, DiscountStatus.REVOKED]},
-        data={"customer": customer_discount.customer.name},
+        data={
+            "customer": customer_discount.customer.name,
+            **({"reason": reason} if reason else {}),
+        },
     )
     _record_ended([customer_discount], by)
     return customer_discount

@@ -75,8 +75,8 @@ def test_discount_admin_revoke_asks_for_a_reason_first(staff_client, discount, c
     response = staff_client.post(reverse(CHANGELIST), revoke_post([discount.pk]))
 
     assert response.status_code == 200
-    assert response.template_name == "admin/discounts/discount/revoke_confirmation.html"
-    assert list(response.context["queryset"]) == [discount]
+    assert response.template_name == "admin/discounts/revoke_confirmation.html"
+    assert (response.context["ending"], response.context["left"]) == ([discount], [])
     assert Discount.objects.get().status == DiscountStatus.ACTIVE
 
 
@@ -147,18 +147,56 @@ def test_customer_discount_admin_filters_by_partner_and_status(
     assert list(revoked.context["cl"].result_list) == []
 
 
-def test_customer_discount_admin_revoke_action(staff_client, staff, customer_discount):
-    staff_client.post(
-        reverse(CD_CHANGELIST),
-        {
-            "action": "revoke_selected",
-            helpers.ACTION_CHECKBOX_NAME: [str(customer_discount.pk)],
-        },
-    )
+def test_customer_discount_admin_revoke_asks_why_then_revokes(
+    staff_client, staff, customer_discount
+):
+    from notifications.models import Activity
+
+    ticked = {
+        "action": "revoke_selected",
+        helpers.ACTION_CHECKBOX_NAME: [str(customer_discount.pk)],
+    }
+    # One click revoked it at once, with no reason for the partner to read.
+    asked = staff_client.post(reverse(CD_CHANGELIST), ticked)
+    assert asked.status_code == 200 and asked.context["ending"] == [customer_discount]
+    blank = staff_client.post(reverse(CD_CHANGELIST), {**ticked, "apply": "1", "reason": " "})
+    assert blank.context["form"].errors == {"reason": ["This field is required."]}
+    customer_discount.refresh_from_db()
+    assert customer_discount.status == "active"
+
+    staff_client.post(reverse(CD_CHANGELIST), {**ticked, "apply": "1", "reason": "Tax audit"})
 
     customer_discount.refresh_from_db()
     assert (customer_discount.status, customer_discount.revoked_by) == ("revoked", staff)
     assert CustomerDiscount.objects.count() == 1
+    entry = Activity.objects.get(action="customer_discount.revoked")
+    assert (entry.actor, entry.data["reason"]) == (staff, "Tax audit")
+
+
+def test_the_revoke_page_sets_apart_what_is_already_revoked(staff_client, staff, customer_discount):
+    from discounts.services import revoke_customer_discount
+
+    revoke_customer_discount(customer_discount, by=staff, reason="Earlier")
+    ticked = {
+        "action": "revoke_selected",
+        helpers.ACTION_CHECKBOX_NAME: [str(customer_discount.pk)],
+    }
+
+    response = staff_client.post(reverse(CD_CHANGELIST), ticked)
+
+    assert (response.context["ending"], response.context["left"]) == ([], [customer_discount])
+    assert 'name="reason"' not in response.content.decode()  # nothing left to revoke
+
+
+def test_staff_revoke_a_customer_discount_only_with_a_reason(staff, customer_discount):
+    from django.core.exceptions import ValidationError
+
+    from discounts.services import revoke_customer_discount
+
+    with pytest.raises(ValidationError):
+        revoke_customer_discount(customer_discount, by=staff)
+    customer_discount.refresh_from_db()
+    assert customer_discount.status == "active"
 
 
 def test_discount_admin_is_for_staff_only(client, alice, discount):
