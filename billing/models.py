@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from web.formats import grouped
 from web.models import SecretToken
 
 # VND has no minor unit; 18 digits hold any programme's money.
@@ -223,7 +224,7 @@ class PartnerCredit(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.partner}: {self.balance}"
+        return f"{self.partner}: {grouped(self.balance)}"
 
 
 class TopUp(models.Model):
@@ -304,7 +305,7 @@ class TopUp(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.amount} → {self.cloud_account}"
+        return f"#{self.pk} {grouped(self.amount)} → {self.cloud_account}"
 
 
 class CreditEntry(models.Model):
@@ -379,7 +380,7 @@ class CreditEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.amount}"
+        return f"{self.get_kind_display()} {grouped(self.amount)}"
 
 
 class ServiceToken(SecretToken):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import MONEY
 from partners.models import tax_code_validator
+from web.formats import grouped
 
 # A rate in percent, as discounts store them (0.00-100.00).
 RATE = {"max_digits": 5, "decimal_places": 2}
@@ -73,7 +74,7 @@ class Consumption(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.cloud_account} {self.day} {self.product}: {self.amount}"
+        return f"{self.cloud_account} {self.day} {self.product}: {grouped(self.amount)}"
 
 
 class Statement(models.Model):
@@ -211,7 +212,7 @@ class Adjustment(models.Model):
         indexes = [models.Index(fields=["partner", "month"], name="adjustment_partner_month")]
 
     def __str__(self):
-        return f"{self.partner} {self.month:%m/%Y}: {self.amount}"
+        return f"{self.partner} {self.month:%m/%Y}: {grouped(self.amount)}"
 
 
 class StatementLine(models.Model):
@@ -271,7 +272,7 @@ class StatementLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.statement}: {self.amount}"
+        return f"{self.statement}: {grouped(self.amount)}"
 
 
 class StatementMessage(models.Model):

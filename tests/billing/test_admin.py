@@ -192,3 +192,34 @@ def test_staff_with_the_permissions_move_money(client, alpha, alice, alpha_accou
     assert payment.status_code == 302
     assert CreditEntry.objects.filter(reference="PERM", kind="payment").exists()
     assert TopUp.objects.get(pk=made.pk).status == "applied"
+
+
+def test_read_only_amounts_are_grouped_and_never_offered_for_editing(
+    staff_client, alpha, alpha_credit
+):
+    """An entry's page showed "Số tiền (VND): 20000000"; the list and the portal group it."""
+    from tests.admin_forms import form_values
+
+    entry = CreditEntry.objects.get(partner=alpha)
+    url = reverse("admin:billing_creditentry_change", args=[entry.pk])
+
+    for language, shown in (("vi", "10.000.000"), ("en", "10,000,000")):
+        staff_client.cookies["django_language"] = language
+        html = staff_client.get(url).content.decode()
+        assert f'<div class="readonly">{shown}</div>' in html
+        assert "10000000" not in html
+    assert "amount" not in form_values(staff_client.get(url).content.decode())
+    assert str(entry).endswith(" 10,000,000")  # its name in the activity log and lists
+
+
+def test_a_closed_deals_value_is_grouped_on_its_page(staff_client, alpha_deal, alice):
+    from deals.services import change_stage
+
+    change_stage(alpha_deal, "won", by=alice)
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+
+    staff_client.cookies["django_language"] = "vi"
+    html = staff_client.get(url).content.decode()
+
+    assert '<div class="readonly">100.000.000</div>' in html
+    assert 'name="estimated_value"' not in html

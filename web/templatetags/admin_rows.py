@@ -40,7 +40,7 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from web.formats import choice_labels
+from web.formats import choice_labels, grouped
 
 register = template.Library()
 
@@ -263,6 +263,24 @@ class _Labels:
         return cached[1]
 
 
+@register.filter
+def readonly_contents(field) -> str:
+    """A read-only field's contents (admin's AdminReadonlyField.contents()), a whole-đồng
+    amount grouped as on the portal: "20.000.000" where admin showed "20000000" (a credit
+    entry's amount, a closed deal's value). The amounts are the decimals without decimals."""
+    name = field.field["name"]
+    if isinstance(name, str):
+        try:
+            model_field = field.form._meta.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            model_field = None
+        if isinstance(model_field, models.DecimalField) and model_field.decimal_places == 0:
+            value = getattr(field.form.instance, name, None)
+            if value is not None:
+                return grouped(value)
+    return field.contents()
+
+
 def _fieldline(line, labels: _Labels) -> str:
     fields = list(line)
     single = len(line.fields) == 1
@@ -320,7 +338,7 @@ def _field(field, single: bool, labels: _Labels) -> str:
         inner = f"\n                                {field.field}{field.label_tag()}\n                            "
     else:
         value = (
-            f'\n                                    <div class="readonly">{field.contents()}</div>\n                                '
+            f'\n                                    <div class="readonly">{readonly_contents(field)}</div>\n                                '
             if readonly
             else f"\n                                    {field.field}\n                                "
         )
