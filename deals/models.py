@@ -9,7 +9,7 @@ from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from deals.files.names import attachment_key, label_for
@@ -30,7 +30,8 @@ class Product(models.Model):
     description_vi = models.TextField(
         _("description (Vietnamese)"), blank=True, help_text=_("Blank: the English description.")
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    # "active" alone is also a person's (User.is_active): a product's is "offered".
+    is_active = models.BooleanField(pgettext_lazy("product", "active"), default=True)
 
     class Meta:
         verbose_name = _("product")

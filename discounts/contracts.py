@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from discounts.rates import rate_problem
@@ -72,8 +73,8 @@ def _check_overlap(partner: Partner, start: date, end: date, exclude_pk) -> dict
         )
         % {
             "number": other.number,
-            "start": other.start_date.isoformat(),
-            "end": other.end_date.isoformat(),
+            "start": date_format(other.start_date, "SHORT_DATE_FORMAT"),
+            "end": date_format(other.end_date, "SHORT_DATE_FORMAT"),
         }
     }
 

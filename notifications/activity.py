@@ -15,6 +15,7 @@ are taken from `activity_context`, which the request middleware and the worker s
 """
 
 import contextvars
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -140,6 +141,9 @@ def _model_field(model, name: str):
         return None
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _shown(field, value, key: str = "") -> str:
     """A logged value as a person reads it: a choice's label, a date in their format, an
     amount of đồng grouped."""
@@ -158,6 +162,9 @@ def _shown(field, value, key: str = "") -> str:
         return ", ".join(f"{key} {_shown(None, item)}" for key, item in value.items())
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if field is None and isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        # A date kept in the entry's details (a contract's start): shown as the portal does.
+        field = models.DateField()
     try:
         if isinstance(field, models.DateTimeField):
             moment = timezone.localtime(datetime.fromisoformat(value))

@@ -206,7 +206,7 @@ class ActivityAdmin(ScaleAdmin):
     list_display = (
         short_date("created_at", _("when")),
         "actor",
-        "via",
+        "via_label",
         "partner",
         "action_label",
         "object_link",
@@ -227,7 +227,7 @@ class ActivityAdmin(ScaleAdmin):
     fields = (
         "created_at",
         "actor",
-        "via",
+        "via_label",
         "partner",
         "action_label",
         "object_link",
@@ -240,6 +240,11 @@ class ActivityAdmin(ScaleAdmin):
     @admin.display(description=_("what"))
     def action_label(self, obj):
         return action_label(obj.action)
+
+    @admin.display(description=_("via"))
+    def via_label(self, obj):
+        # The word, as the filter and the team's log show it ("admin" read raw).
+        return VIA_LABELS.get(obj.via, obj.via) or self.get_empty_value_display()
 
     def search(self, queryset, q):
         # A trigram index on the object's name (notifications 0005_admin_list_indexes).

@@ -105,3 +105,18 @@ def test_the_language_switch_turns_the_ui_english_and_back(client, alice, settin
 def test_an_unknown_language_cookie_falls_back_to_vietnamese(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx"
     assert client.get("/login/")["Content-Language"] == "vi"
+
+
+def test_a_persons_active_and_a_products_active_read_differently_in_vietnamese():
+    """One catalogue entry "active" ("đang cung cấp", offered) named a person's state too, on
+    the user pages and in the log; Django's "Add %(name)s" read "Thêm vào …" ("add into")."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from deals.models import Product
+    from partners.models import User
+
+    with translation.override("vi"):
+        assert str(User._meta.get_field("is_active").verbose_name) == "đang hoạt động"
+        assert str(Product._meta.get_field("is_active").verbose_name) == "đang cung cấp"
+        assert gettext("Add %(name)s") % {"name": "đối tác"} == "Thêm đối tác"

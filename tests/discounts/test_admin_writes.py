@@ -67,6 +67,10 @@ def test_a_refused_new_contract_keeps_the_input(staff_client, alpha, terms, mess
     assert response.status_code == 200
     html = response.content.decode()
     assert message in html
+    if "start_date" in terms:  # the other contract's dates as the portal writes them
+        in_force = alpha.contracts.get()
+        assert in_force.end_date.strftime("%m/%d/%Y") in html
+        assert in_force.end_date.isoformat() not in html
     kept = form_values(html)
     for name in ("number", "start_date", "end_date", "max_discount_rate"):
         assert kept[name] == data[name]

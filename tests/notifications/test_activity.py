@@ -229,3 +229,23 @@ def test_an_entrys_admin_page_reads_as_words_not_codes(client, staff, alpha, ali
     assert "Comment: Bổ sung BOM" in pages[noted]
     assert "{&quot;comment&quot;" not in pages[noted] and '{"comment"' not in pages[noted]
     assert "deal.sent_back" not in pages[noted]
+
+
+def test_the_log_names_where_a_change_came_from_and_shows_dates_as_the_portal(client, staff, alpha):
+    """The "via" column read "admin" and "command"; a date in an entry's details read
+    2028-12-08 (a contract's start)."""
+    from notifications.activity import activity_context
+
+    with activity_context(via="admin"):
+        entry = record_activity(
+            action="contract.recorded", actor=staff, obj=alpha, data={"start_date": "2028-12-08"}
+        )
+    client.force_login(staff)
+    client.cookies["django_language"] = "en"
+
+    listed = client.get("/admin/notifications/activity/").content.decode()
+    page = client.get(f"/admin/notifications/activity/{entry.pk}/change/").content.decode()
+
+    assert "VNG Cloud admin" in listed and ">admin<" not in listed
+    assert "VNG Cloud admin" in page
+    assert "12/08/2028" in page and "2028-12-08" not in page
