@@ -4,7 +4,6 @@ Partner users and staff alike have notifications, so these views need a login, n
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,10 +15,11 @@ from notifications.forms import PreferenceForm
 from notifications.messages import message
 from notifications.models import Preference
 from notifications.recipients import kinds_heard_by
+from partners.access import not_suspended
 from web.paging import whole_number
 
 
-@login_required
+@not_suspended
 def notification_list(request):
     before = request.GET.get("before", "")
     rows, next_cursor = selectors.inbox_page(request.user, before=whole_number(before))
@@ -36,7 +36,7 @@ def notification_list(request):
     return render(request, "notifications/notification_list.html", ctx)
 
 
-@login_required
+@not_suspended
 @require_POST
 def notification_read(request, pk):
     notification = selectors.get_notification_for(request.user, pk)
@@ -55,7 +55,7 @@ def _is_local_path(request, target: str) -> bool:
     )
 
 
-@login_required
+@not_suspended
 @require_POST
 def notification_read_all(request):
     count = services.mark_all_read(user=request.user)
@@ -63,7 +63,7 @@ def notification_read_all(request):
     return redirect("notification_list")
 
 
-@login_required
+@not_suspended
 def notification_settings(request):
     preference = Preference.objects.filter(user=request.user).first() or Preference()
     form = PreferenceForm(

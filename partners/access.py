@@ -69,6 +69,23 @@ def partner_required(view):
     return wrapper
 
 
+def not_suspended(view):
+    """Login, and a person of a suspended partner gets its page (403) as on every partner
+    page; staff and people with no partner pass. For the pages any signed-in person opens
+    (the bell, its settings), which showed a suspended partner's people their deals' news."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        membership = membership_of(request.user)
+        if membership is not None and membership.partner.status != Partner.Status.ACTIVE:
+            ctx = {"suspended_partner": membership.partner}
+            return render(request, "partners/no_partner.html", ctx, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def forbidden(request, message: str):
     """403 with a page that says why, in the portal's layout (the portal's error page)."""
     return render(request, "error.html", {"status": 403, "message": message}, status=403)

@@ -150,3 +150,23 @@ def test_admin_header_links_staff_to_their_notifications(
     page = client.get("/admin/").content.decode()
 
     assert '<a href="/notifications/" data-bell>Notifications (1)</a>' in page
+
+
+def test_a_suspended_partners_people_cannot_read_the_inbox_either(
+    alice_client, alice_notified, alpha, client, staff
+):
+    """Every partner page answered 403 once the partner was suspended, but the inbox and its
+    settings still listed its deals' news."""
+    from partners.models import Partner
+
+    assert alice_client.get("/notifications/").status_code == 200
+    Partner.objects.filter(pk=alpha.pk).update(status=Partner.Status.SUSPENDED)
+
+    for path in ("/notifications/", "/notifications/settings/"):
+        response = alice_client.get(path)
+        assert response.status_code == 403
+        assert "is suspended" in response.content.decode()
+    assert alice_client.post("/notifications/read-all/").status_code == 403
+    assert not alice_notified.filter(read_at__isnull=False).exists()  # nothing marked read
+    client.force_login(staff)  # staff have no partner: their own inbox opens
+    assert client.get("/notifications/").status_code == 200
