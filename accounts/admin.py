@@ -12,6 +12,7 @@ from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -27,6 +28,21 @@ NOT_STAFF_AND_PARTNER = _(
 
 
 class UserForm(UserChangeForm):
+    def _post_clean(self):
+        """An e-mail taken exactly fails two checks, the field's own unique one (Django's
+        generic words) and the any-case constraint (above the form): one message, on the
+        field, in the portal's words."""
+        super()._post_clean()
+        if self.has_error("email", "unique"):
+            self._errors["email"] = self.error_class([str(services.DUPLICATE_EMAIL)])
+            above = self._errors.get(NON_FIELD_ERRORS)
+            if above is not None:
+                kept = [m for m in above if m != str(services.DUPLICATE_EMAIL)]
+                if kept:
+                    self._errors[NON_FIELD_ERRORS] = self.error_class(kept)
+                else:
+                    del self._errors[NON_FIELD_ERRORS]
+
     def clean(self):
         cleaned = super().clean()
         member = Membership.objects.filter(user=self.instance).exists()
@@ -143,6 +159,15 @@ class MembershipForm(forms.ModelForm):
     class Meta:
         model = Membership
         fields = ("user", "partner", "role")
+        # Django's own words named the field ("Membership with this User already exists").
+        error_messages = {
+            "user": {
+                "unique": _(
+                    "This person already belongs to a partner; a person belongs to one "
+                    "partner only. Change that membership instead."
+                )
+            }
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

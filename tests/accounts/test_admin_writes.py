@@ -455,3 +455,35 @@ def test_a_persons_email_changed_in_admin_is_the_one_they_sign_in_and_reset_with
         alpha,
         {"email": ["sam@alpha.test", "sam.new@alpha.test"]},
     )
+
+
+@pytest.mark.parametrize("typed", ["alice@alpha.test", "Alice@Alpha.test"])
+def test_an_email_taken_by_another_person_is_one_message_on_the_field(
+    staff_client, sam, alice, typed
+):
+    """Taken exactly, it failed the field's unique check and the any-case constraint: two
+    messages, one of them Django's generic words."""
+    url = user_url(sam)
+
+    response = staff_client.post(url, form_data(staff_client, url, email=typed))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors == {"email": ["A user with this e-mail address already exists."]} or errors == {
+        "__all__": ["A user with this e-mail address already exists."]
+    }
+    assert response.content.decode().count("A user with this e-mail address already exists.") == 1
+    assert User.objects.get(pk=sam.pk).email == "sam@alpha.test"
+
+
+def test_adding_a_person_who_already_belongs_to_a_partner_says_so(staff_client, sam, beta):
+    url = reverse("admin:partners_membership_add")
+
+    response = staff_client.post(url, form_data(staff_client, url, user=sam.pk, partner=beta.pk))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["user"] == [
+        "This person already belongs to a partner; a person belongs to one partner only. "
+        "Change that membership instead."
+    ]
+    assert Membership.objects.get(user=sam).partner != beta
