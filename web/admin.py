@@ -125,6 +125,7 @@ _LOOKUP_WORDS = {
     "lt": _lazy("before"),
     "exact": _lazy("is"),
 }
+_IN_WORD = _lazy("is one of")
 
 
 class ScaleChangeList(ChangeList):
@@ -147,6 +148,11 @@ class ScaleChangeList(ChangeList):
                 label = str(field.verbose_name)
             if field is not None and lookup in _LOOKUP_WORDS:
                 label = f"{label} {_LOOKUP_WORDS[lookup]}"
+            elif lookup == "in" and field is not None:
+                # A programme figure's rows in several states: "approved, sent back".
+                values = [_filter_value(field, item) for item in value.split(",")]
+                words.append((f"{label} {_IN_WORD}", ", ".join(values)))
+                continue
             elif lookup and field is not None:
                 label = f"{label} ({lookup})"
             words.append((label, _filter_value(field, value)))
@@ -385,8 +391,10 @@ class QuickActionForm(helpers.ActionForm):
 
 
 def _filter_value(field, value: str) -> str:
-    """A filter's value as the list shows values: a row by its name, a moment or a day in
-    the reader's format."""
+    """A filter's value as the list shows values: a choice by its label, a row by its name, a
+    moment or a day in the reader's format."""
+    if field is not None and field.choices and not field.is_relation:
+        return str(dict(field.flatchoices).get(value, value))
     if isinstance(field, models.ForeignKey):
         try:
             row = field.related_model._default_manager.filter(pk=value).first()

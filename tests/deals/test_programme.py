@@ -370,3 +370,16 @@ def test_a_figures_list_says_what_it_is_filtered_by(staff_client, history):
     assert "created at from" in note and "created at before" in note
     assert "+07:00" not in note and "T00:00" not in note  # a moment as the lists show it
     assert "data-other-filters" not in plain
+
+
+def test_a_figures_list_names_the_states_it_is_filtered_to(staff_client, history):
+    """The review times' figures open the decided registrations (`?status__in=…`): the note
+    read "review status (in) approved,action_required,rejected"."""
+    page = staff_client.get("/admin/programme/").content.decode()
+    link = re.search(r'href="(/admin/deals/deal/\?[^"]*status__in=[^"]+)"', page).group(1)
+
+    listed = staff_client.get(html.unescape(link)).content.decode()
+
+    note = re.search(r'<p class="other-filters" data-other-filters>(.*?)</p>', listed).group(1)
+    assert "is one of" in note and "(in)" not in note
+    assert "action_required" not in note and "Approved" in html.unescape(note)
