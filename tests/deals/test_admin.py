@@ -776,3 +776,17 @@ def test_every_admin_of_the_portal_leaves_empty_saves_out_of_the_history():
         if model._meta.app_label in ours and not isinstance(model_admin, NoEmptyHistory)
     ]
     assert missing == []
+
+
+def test_staff_switch_the_language_from_any_admin_page(staff_client):
+    """Admin had no language switch: staff went through a portal page to change it."""
+    staff_client.cookies["django_language"] = "vi"
+    page = staff_client.get("/admin/review/").content.decode()
+    assert "data-language-switch" in page and 'value="en" lang="en">English</button>' in page
+
+    response = staff_client.post(
+        reverse("set_language"), {"language": "en", "next": "/admin/review/"}
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/admin/review/"
+    assert '<html lang="en"' in staff_client.get("/admin/review/").content.decode()
