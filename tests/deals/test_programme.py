@@ -383,3 +383,15 @@ def test_a_figures_list_names_the_states_it_is_filtered_to(staff_client, history
     note = re.search(r'<p class="other-filters" data-other-filters>(.*?)</p>', listed).group(1)
     assert "is one of" in note and "(in)" not in note
     assert "action_required" not in note and "Approved" in html.unescape(note)
+
+
+def test_the_stage_pipeline_csv_ends_with_the_pages_total(staff_client, history):
+    page = staff_client.get("/admin/programme/").content.decode()
+    total = re.search(r'data-figure="pipeline-total">([^<]+)<', page).group(1)
+    body = staff_client.get("/admin/programme/pipeline-by-stage.csv").content.decode()
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
+
+    *stages, last = rows[1:]
+    assert last[0] == "Total" and last[3] == ""
+    assert int(last[1]) == sum(int(row[1]) for row in stages) == int(total.replace(",", ""))
+    assert int(last[2]) == sum(int(row[2]) for row in stages)
