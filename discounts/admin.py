@@ -379,8 +379,7 @@ class CustomerOwnershipAdmin(
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("customer", "partner", "reason")
-        # A link as it is: the form's reason is for a transfer and is kept in the activity
-        # log, not on the link (Django's default would list it, as "None").
+        # A link as it is, with the reason a staff move gave (a win's is empty).
         return self.readonly_fields
 
     def get_readonly_fields(self, request, obj=None):

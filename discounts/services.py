@@ -467,7 +467,7 @@ def transfer_customer(*, customer: Customer, partner: Partner, by, reason: str):
             code="same_owner",
         )
     check_same_realm(customer, partner, field="partner")
-    link = transfer_ownership(customer=customer, partner=partner, by=by)
+    link = transfer_ownership(customer=customer, partner=partner, by=by, reason=reason)
     ended = end_other_partners_customer_discounts(
         customer=customer, owner=partner, at=link.started_at, by=by
     )

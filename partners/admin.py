@@ -234,7 +234,7 @@ class CustomerOwnershipAdmin(ScaleAdmin):
     search_fields = ("customer__name", "customer__tax_code")
     search_help_text = _("Customer name or the start of its tax code.")
     list_select_related = ("customer", "partner", "deal")
-    readonly_fields = ("customer", "partner", "deal", "started_at", "ended_at")
+    readonly_fields = ("customer", "partner", "deal", "started_at", "ended_at", "reason")
 
     def search(self, queryset, q):
         customers = matching_customer_ids(q)

@@ -333,6 +333,9 @@ class CustomerOwnership(models.Model):
     )
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # Why staff moved the customer by hand (empty for a win). db_default: links the previous
+    # release makes during a deploy get the empty value.
+    reason = models.TextField(_("reason for the move"), blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("customer ownership")

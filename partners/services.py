@@ -74,14 +74,14 @@ def _ownership_moved(customer: Customer, from_partner_id, to_partner_id, at, by=
 
 @transaction.atomic
 def transfer_ownership(
-    *, customer: Customer, partner: Partner, deal=None, at=None, by=None
+    *, customer: Customer, partner: Partner, deal=None, at=None, by=None, reason: str = ""
 ) -> CustomerOwnership:
     """Make `partner` the customer's owner from `at` (default now).
 
     Effects: ends another partner's active link at `at` (kept as history) and creates the new
     link, recording the deal that made it; sets `customer.owner` to `partner`; the registered
     followers move what hangs on the owner (`follow_ownership`), naming `by` (staff moving
-    the customer by hand) in what they record. If `partner` already owns
+    the customer by hand) in what they record; the new link keeps `reason` (a staff move's). If `partner` already owns
     the customer, the existing link is returned unchanged.
     """
     at = at or timezone.now()
@@ -105,7 +105,7 @@ def transfer_ownership(
         current.save(update_fields=["ended_at"])
     _set_owner(customer, partner.pk)
     created = CustomerOwnership.objects.create(
-        customer=customer, partner=partner, deal=deal, started_at=at
+        customer=customer, partner=partner, deal=deal, started_at=at, reason=reason
     )
     _ownership_moved(customer, current.partner_id if current else None, partner.pk, at, by)
     return created

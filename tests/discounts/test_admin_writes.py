@@ -210,7 +210,10 @@ def test_moving_a_customer_in_admin_is_the_service(
 
     assert response.status_code == 302
     active = CustomerOwnership.objects.get(customer=customer, ended_at__isnull=True)
-    assert (active.partner, active.deal) == (beta, None)
+    assert (active.partner, active.deal, active.reason) == (beta, None, "The partners merged")
+    # The link's own page says why it was made (it was only in the log).
+    url = reverse("admin:partners_customerownership_change", args=[active.pk])
+    assert "The partners merged" in staff_client.get(url).content.decode()
     assert CustomerOwnership.objects.filter(customer=customer).count() == 2
     customer.refresh_from_db()
     assert customer.owner == beta
@@ -239,9 +242,9 @@ def test_ownership_links_cannot_be_edited_in_admin(staff_client, customer):
 
     html = staff_client.get(url).content.decode()
 
-    assert 'name="partner"' not in html
-    # The link's own fields, read only; not the transfer form's reason (shown as "None").
-    assert "field-started_at" in html and "field-reason" not in html
+    assert 'name="partner"' not in html and 'name="reason"' not in html
+    # The link's own fields, read only; a win's link has no reason (not "None").
+    assert "field-started_at" in html and "None" not in html
 
 
 def test_a_customers_correction_in_admin_is_logged_and_keeps_the_owner(
