@@ -12,6 +12,7 @@ never change what the tests see. Kept in the system's temporary folder; delete
 rebuild.
 """
 
+import functools
 import os
 import sqlite3
 import tempfile
@@ -23,8 +24,11 @@ from django.apps import apps
 from web.digests import sha256_hex
 
 
+@functools.cache
 def digest() -> str:
-    """Of Django's version and every installed app's migration files."""
+    """Of Django's version and every installed app's migration files, read once per process:
+    a file saved under a digest worked out later than its migrations were read (a migration
+    added while the suite ran) would be found by the next run without that migration."""
     parts = [django.get_version()]
     for config in apps.get_app_configs():
         folder = Path(config.path) / "migrations"

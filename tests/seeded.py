@@ -10,6 +10,7 @@ It holds no session: each process signs its users in afresh. Kept in the system'
 folder; delete `portal-demo-*` there to force a rebuild.
 """
 
+import functools
 import os
 import shutil
 import tempfile
@@ -25,8 +26,10 @@ from web.digests import sha256_hex
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@functools.cache
 def digest() -> str:
-    """Of everything the seeded rows come from (the module's docstring lists it)."""
+    """Of everything the seeded rows come from (the module's docstring lists it), worked out
+    once per process, as tests.migrated.digest."""
     parts = [migrated.template_path().name, sha256_hex(settings.SECRET_KEY)]
     parts.append(timezone.localdate().isoformat())
     files = [ROOT / "tests" / "settings_for_tests.py", ROOT / "tests" / "factories.py"]
