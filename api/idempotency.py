@@ -76,6 +76,8 @@ def _replay(stored: IdempotencyKey, print_: str) -> Response:
     headers = {"Idempotent-Replayed": "true"}
     if stored.location:
         headers["Location"] = stored.location
+    if stored.etag:  # the version the first answer gave, for the client's next If-Match
+        headers["ETag"] = stored.etag
     return Response(stored.response, status=stored.status_code, headers=headers)
 
 
@@ -108,7 +110,8 @@ def idempotent(handler):
             claim.status_code = response.status_code
             claim.response = response.data
             claim.location = response.get("Location", "")
-            claim.save(update_fields=["status_code", "response", "location"])
+            claim.etag = response.get("ETag", "")
+            claim.save(update_fields=["status_code", "response", "location", "etag"])
             return response
 
     wrapper.idempotent = True  # read by api.schema: the operation declares the header

@@ -85,6 +85,9 @@ class IdempotencyKey(models.Model):
     status_code = models.PositiveSmallIntegerField(_("status code"))
     response = models.JSONField(_("response"), encoder=JSONEncoder, null=True)
     location = models.CharField(_("location"), max_length=500, blank=True)
+    # The answer's ETag (a deal's or an endpoint's new version), replayed with it. db_default:
+    # rows the previous release inserts during a deploy get the empty value.
+    etag = models.CharField(_("ETag"), max_length=100, blank=True, default="", db_default="")
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:

@@ -162,7 +162,7 @@ class WebhookEndpointDetail(WebhookView):
     @extend_schema(
         operation_id="webhook_endpoints_destroy",
         request=None,
-        parameters=[IF_MATCH],
+        parameters=[IF_MATCH, ETAG],
         responses={
             204: OpenApiResponse(description=gettext_lazy("Deleted.")),
             **DELETE_ERRORS,
@@ -184,6 +184,7 @@ class WebhookEndpointRotate(WebhookView):
     @extend_schema(
         operation_id="webhook_endpoints_rotate_secret",
         request=None,
+        parameters=[ETAG],
         responses={200: WebhookEndpointWithSecretSerializer, **ERRORS},
         summary=gettext_lazy("Rotate the signing secret (the new one is in this answer only)"),
         description=gettext_lazy(
@@ -199,7 +200,9 @@ class WebhookEndpointRotate(WebhookView):
             rotated = webhooks.rotate_webhook_secret(self.endpoint(pk), by=request.user)
         except ValidationError as exc:
             return service_problem(exc)
-        return Response(WebhookEndpointWithSecretSerializer(rotated).data)
+        # A rotation is a new version of the endpoint: its ETag, for the next If-Match.
+        body = WebhookEndpointWithSecretSerializer(rotated).data
+        return Response(body, headers={"ETag": quoted(rotated.version)})
 
 
 class WebhookEndpointTest(WebhookView):

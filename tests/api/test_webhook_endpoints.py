@@ -403,3 +403,24 @@ def test_the_service_compares_the_version_on_the_locked_row(endpoint, alice):
     update_webhook_endpoint(endpoint, by=alice, paused=False, expected_version=endpoint.version)
     endpoint.refresh_from_db()
     assert endpoint.paused is False
+
+
+def test_a_rotation_answers_with_the_endpoints_new_etag(alpha_api, endpoint):
+    before = alpha_api.get(_url(endpoint))["ETag"]
+
+    rotated = alpha_api.post(f"{_url(endpoint)}rotate-secret/")
+
+    assert rotated.status_code == 200
+    assert rotated["ETag"] == alpha_api.get(_url(endpoint))["ETag"] != before
+
+
+def test_a_replayed_change_carries_the_etag_the_first_answer_gave(alpha_api, endpoint):
+    """A retry with the same Idempotency-Key replays the first answer: its ETag too (the
+    client's next If-Match), which the replay left out."""
+    headers = {"If-Match": alpha_api.get(_url(endpoint))["ETag"], "Idempotency-Key": "k-1"}
+
+    first = alpha_api.patch(_url(endpoint), {"paused": True}, headers=headers)
+    again = alpha_api.patch(_url(endpoint), {"paused": True}, headers=headers)
+
+    assert again["Idempotent-Replayed"] == "true"
+    assert again["ETag"] == first["ETag"] == f'"{WebhookEndpoint.objects.get().version}"'
