@@ -59,9 +59,8 @@ def partner_required(view):
             if request.user.is_staff:
                 return redirect("admin:review_queue")
             return render(request, "partners/no_partner.html", status=403)
-        if membership.partner.status != Partner.Status.ACTIVE:
-            ctx = {"suspended_partner": membership.partner}
-            return render(request, "partners/no_partner.html", ctx, status=403)
+        if (refused := _if_suspended(request, membership)) is not None:
+            return refused
         request.membership = membership
         request.partner = membership.partner
         return view(request, *args, **kwargs)
@@ -78,12 +77,20 @@ def not_suspended(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         membership = membership_of(request.user)
-        if membership is not None and membership.partner.status != Partner.Status.ACTIVE:
-            ctx = {"suspended_partner": membership.partner}
-            return render(request, "partners/no_partner.html", ctx, status=403)
+        refused = _if_suspended(request, membership) if membership is not None else None
+        if refused is not None:
+            return refused
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _if_suspended(request, membership):
+    """The page saying the person's partner is suspended (403), or None while it is active."""
+    if membership.partner.status == Partner.Status.ACTIVE:
+        return None
+    ctx = {"suspended_partner": membership.partner}
+    return render(request, "partners/no_partner.html", ctx, status=403)
 
 
 def forbidden(request, message: str):
