@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
@@ -32,11 +33,13 @@ def _language(request) -> str:
 
 
 def in_language(request, handler, *args, **kwargs):
-    """Answer in the request's language, and say which one."""
+    """Answer in the request's language, and say which one; a cache keeps one answer per
+    Accept-Language (Vary), since the words differ with it."""
     language = _language(request)
     with translation.override(language):
         response = handler(request, *args, **kwargs)
     response["Content-Language"] = language
+    patch_vary_headers(response, ("Accept-Language",))
     return response
 
 

@@ -533,3 +533,11 @@ def test_a_request_refused_before_the_api_is_still_a_problem(alpha_api):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["status"] == 400
+
+
+def test_every_answer_says_it_varies_with_accept_language(alpha_api, alpha_deal):
+    """The words change with Accept-Language (Content-Language says which): a cache between
+    the CRM and the portal must keep one answer per language, or it serves the other's."""
+    for path in ("/api/v1/deals/", f"/api/v1/deals/{alpha_deal.pk}/", "/api/v1/deals/999999/"):
+        response = alpha_api.get(path, headers={"Accept-Language": "en"})
+        assert "Accept-Language" in [v.strip() for v in response["Vary"].split(",")], path
