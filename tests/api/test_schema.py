@@ -112,3 +112,13 @@ def test_each_operation_is_a_test_of_its_own(request):
         pytest.skip("the schema's tests are not in this run")
     assert len(set(ids)) == len(ids), f"{len(ids)} tests, {len(set(ids))} ids"
     assert all("/api/v1/" in test_id for test_id in ids), ids[:3]
+
+
+def test_the_schema_is_given_in_the_language_asked_for_with_lang(client, db):
+    """docs/api.md: `?lang=en` or `?lang=vi` (the schema is the portal's language otherwise)."""
+    english = client.get("/api/v1/schema/?lang=en&format=json").json()
+    vietnamese = client.get("/api/v1/schema/?lang=vi&format=json").json()
+
+    summary = english["paths"]["/api/v1/deals/"]["get"]["summary"]
+    assert summary == "List the partner's deals"
+    assert vietnamese["paths"]["/api/v1/deals/"]["get"]["summary"] != summary
