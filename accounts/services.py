@@ -352,11 +352,12 @@ def set_partner_status(*, partner: Partner, status: str, by: User, reason: str =
     Effects: `by` must be staff (PermissionDenied); a suspension needs a reason (refused,
     keyed "reason", code "reason_required": the partner's admins read it in their log). The
     partner row is locked and the status saved; the same status again changes nothing.
-    Suspending ends every session of the partner's people at once (their next request is signed out; signing in again shows that
-    the organisation is suspended), and its API tokens are refused from the next request
-    (`api.authentication` checks the status on every request); nothing else of the partner's
-    changes: its deals, discounts, tokens and webhooks stay for when it is reactivated. An
-    activity entry with the reason, for the partner's log and staff's.
+    Suspending ends every session of the partner's people at once (their next request is
+    signed out; signing in again shows that the organisation is suspended), and its API
+    tokens are refused from the next request (`api.authentication` checks the status on every
+    request); nothing else of the partner's changes: its deals, discounts, tokens and webhooks
+    stay for when it is reactivated. An activity entry with the reason, for the partner's log
+    and staff's.
     """
     require_staff(by, STAFF_ONLY_SUSPEND)
     status = Partner.Status(status)

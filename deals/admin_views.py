@@ -222,10 +222,12 @@ def _totals(rows) -> dict:
     return {key: sum(getattr(row, key) for row in rows) for key in ("count", "value", "weighted")}
 
 
-def _with_total(rows: list[tuple]) -> list[tuple]:
-    """The pipeline's rows and its Total row, as the page's table ends (no probability)."""
-    count, value, weighted = (sum(row[i] for row in rows) for i in (1, 2, 4))
-    return [*rows, (_("Total"), count, value, "", weighted)]
+def _stage_rows(stages) -> list[tuple]:
+    """The stage pipeline's rows and its Total row, as the page's table ends (no
+    probability)."""
+    total = _totals(stages)
+    rows = [(r.label, r.count, r.value, r.probability, r.weighted) for r in stages]
+    return [*rows, (_("Total"), total["count"], total["value"], "", total["weighted"])]
 
 
 def _days(value) -> str:
@@ -290,12 +292,7 @@ def _csv_tables(today) -> dict:
                 _("Probability (%)"),
                 _("Weighted (VND)"),
             ],
-            _with_total(
-                [
-                    (r.label, r.count, r.value, r.probability, r.weighted)
-                    for r in figures.pipeline_by_stage()
-                ]
-            ),
+            _stage_rows(figures.pipeline_by_stage()),
         ),
         "pipeline-by-partner": lambda: (
             [_("Partner"), _("Deals"), _("Estimated value (VND)"), _("Weighted (VND)")],

@@ -267,7 +267,8 @@ def revoke_customer_discount(
     _check_manager(by, customer_discount.discount.partner)
     reason = (reason or "").strip()
     if by.is_staff and not reason:
-        raise ValidationError({"reason": _("Say why the customer discount ends.")}, code="required")
+        message = _("Say why the customer discount ends.")
+        raise ValidationError({"reason": ValidationError(message, code="required")})
     # Compare-and-set: of two clicks only one finds it still active.
     changed = CustomerDiscount.objects.filter(
         pk=customer_discount.pk, status=DiscountStatus.ACTIVE

@@ -164,7 +164,10 @@ def _shown(field, value, key: str = "") -> str:
         return str(dict(field.flatchoices).get(value, value))
     if field is None and isinstance(value, str) and _ISO_DATE.fullmatch(value):
         # A date kept in the entry's details (a contract's start): shown as the portal does.
-        field = models.DateField()
+        try:
+            return formats.date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return value
     try:
         if isinstance(field, models.DateTimeField):
             moment = timezone.localtime(datetime.fromisoformat(value))

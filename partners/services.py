@@ -81,8 +81,8 @@ def transfer_ownership(
     Effects: ends another partner's active link at `at` (kept as history) and creates the new
     link, recording the deal that made it; sets `customer.owner` to `partner`; the registered
     followers move what hangs on the owner (`follow_ownership`), naming `by` (staff moving
-    the customer by hand) in what they record; the new link keeps `reason` (a staff move's). If `partner` already owns
-    the customer, the existing link is returned unchanged.
+    the customer by hand) in what they record; the new link keeps `reason` (a staff move's).
+    If `partner` already owns the customer, the existing link is returned unchanged.
     """
     at = at or timezone.now()
     # Lock the customer row: two wins for one customer (two partners) queue here, so the

@@ -279,23 +279,20 @@ def delete_webhook_endpoint(
     moment is failed by `deliver` if it needs a retry). Redeliver refuses its deliveries.
     """
     check_partner_admin(endpoint.partner, by, ADMINS_ONLY)
-    with transaction.atomic():
-        if expected_version is not None:
-            try:
-                _live(endpoint, expected_version)
-            except ValidationError as refusal:
-                if refusal.code != "deleted":  # deleting it again changes nothing
-                    raise
-        deleted = WebhookEndpoint.objects.filter(pk=endpoint.pk, deleted_at__isnull=True).update(
-            deleted_at=timezone.now(), deleted_by=by
-        )
-        if deleted:
-            record_activity(action="webhook.endpoint_deleted", actor=by, obj=endpoint)
-        WebhookDelivery.objects.filter(
-            endpoint=endpoint, status=WebhookDelivery.Status.PENDING
-        ).update(
-            status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error=ENDPOINT_DELETED
-        )
+    if expected_version is not None:
+        try:
+            _live(endpoint, expected_version)
+        except ValidationError as refusal:
+            if refusal.code != "deleted":  # deleting it again changes nothing
+                raise
+    deleted = WebhookEndpoint.objects.filter(pk=endpoint.pk, deleted_at__isnull=True).update(
+        deleted_at=timezone.now(), deleted_by=by
+    )
+    if deleted:
+        record_activity(action="webhook.endpoint_deleted", actor=by, obj=endpoint)
+    WebhookDelivery.objects.filter(endpoint=endpoint, status=WebhookDelivery.Status.PENDING).update(
+        status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error=ENDPOINT_DELETED
+    )
     endpoint.refresh_from_db()
 
 
