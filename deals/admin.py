@@ -537,7 +537,9 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
             and deal.win_voided_at is None,
             # Shown above the fields, as on the review page (staff only: partners never learn
             # who holds a claim).
-            "conflicts": selectors.conflicting_claims(deal) if deal is not None else (),
+            "conflicts": selectors.claims_shown(selectors.conflicting_claims(deal))
+            if deal is not None
+            else (),
         }
         if deal is not None and deal.is_closed and not posted_from_an_open_deals_page(request):
             # A closed deal never changes: its page is read only, with no Save to press.
@@ -610,7 +612,7 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
             "deal": deal,
             "form": form,
             "title": title,
-            "conflicts": selectors.conflicting_claims(deal),
+            "conflicts": selectors.claims_shown(selectors.conflicting_claims(deal)),
             # What the decision is about: the rates, and the contract they must stay within.
             "rules": deal.discount_rules.select_related("product"),
             "contract": deal.partner.contract_on(timezone.localdate()),

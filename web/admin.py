@@ -796,6 +796,13 @@ class LabelledInlineFormSet(QuickManagementFormMixin, BaseInlineFormSet):
     """An editable tabular inline: its fields have no <label> (the column's title stands
     above them), so each is named for screen readers after its column."""
 
+    @cached_property
+    def empty_form(self):
+        """Built once: admin asks for it four times a page (the page's media, the
+        prepopulated fields' script, the inline's fields and the row "Add another" copies),
+        and Django's formset builds a new model form each time."""
+        return super().empty_form
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
         for name, field in form.fields.items():

@@ -715,6 +715,36 @@ def test_a_closed_deals_page_offers_no_save_and_an_open_one_shows_other_claims(
     assert 'name="_save"' not in closed_page and 'name="_continue"' not in closed_page
 
 
+def test_each_other_claim_shows_its_stage_and_protection_without_a_query_of_its_own(
+    staff_client, alpha_deal, beta, bob
+):
+    """The claims box names each claim's deal, partner, stage and protection date, read in
+    the claims' one query (only the columns it shows): a third claim costs no query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("admin:deals_deal_change", args=[alpha_deal.pk])
+    for title in ("ERP Sao Mai", "Kho Sao Mai"):
+        DealFactory(
+            partner=beta, created_by=bob, customer=alpha_deal.customer, approved=True,
+            stage="proposal", title=title,
+        )  # fmt: skip
+    staff_client.get(url)  # what a first request reads once (the session's user, caches)
+    with CaptureQueriesContext(connection) as two:
+        staff_client.get(url)
+    DealFactory(
+        partner=beta, created_by=bob, customer=alpha_deal.customer, approved=True, title="CRM"
+    )
+    with CaptureQueriesContext(connection) as three:
+        page = staff_client.get(url).content.decode()
+
+    claims = page[page.index("data-claims") : page.index("</div>", page.index("data-claims"))]
+    assert all(title in claims for title in ("ERP Sao Mai", "Kho Sao Mai", "CRM"))
+    assert claims.count(beta.name) == 3 and claims.count("Proposal") >= 2
+    assert "protected until" in claims
+    assert len(three) == len(two)
+
+
 def test_the_review_page_shows_what_the_decision_is_about(staff_client, alpha_deal):
     """Value, close date, the rates with the contract's limit, the description: a reviewer
     decides without opening another page."""
