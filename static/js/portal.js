@@ -233,6 +233,20 @@
   window.addEventListener("hashchange", unfoldTarget);
   document.addEventListener("DOMContentLoaded", unfoldTarget);
 
+  // A form sent, then brought back with the browser's Back button, is sent again with the key
+  // it was first sent with (web/submissions.py: made once). The page comes from the server
+  // again with a new key, and the browser puts back what was typed: in a text box, what
+  // differs from the box's own value. So each key is made the box's typed value here (its
+  // own emptied): the browser keeps it with the rest and puts it back.
+  function keepSubmissionKeys(root) {
+    (root || document).querySelectorAll("input[data-submission-key]").forEach(function (input) {
+      var key = input.value;  // the page's own, or the one the browser put back
+      input.defaultValue = "";
+      input.value = key;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { keepSubmissionKeys(); });
+
   // Upload progress for forms with a <progress data-upload-progress>.
   document.addEventListener("htmx:xhr:progress", function (event) {
     var form = event.target.closest ? event.target.closest("form") : null;

@@ -32,6 +32,14 @@ def test_a_partner_tops_up_a_linked_account(ui):
     ui.page.wait_for_url(f"{ui.base}/cloud-accounts/{account.pk}/")
     expect(ui.page.locator(".alert-success, [data-toast]").first).to_be_visible()
     ui.check("topped-up")
+    # Back: the browser brings the form again with the amount typed, and it is sent again.
+    # The page came again from the server, with a new one-time key; the browser put back
+    # the first one with the amount (static/js/portal.js), so the repeat tops up nothing.
+    ui.page.go_back()
+    expect(ui.page.locator("form[data-form=top-up] input[name=amount]")).to_have_value("1000000")
+    ui.page.locator("form[data-form=top-up] button[type=submit]").click()
+    ui.page.wait_for_url(f"{ui.base}/cloud-accounts/{account.pk}/")
+    ui.page.wait_for_load_state("networkidle")
     assert PartnerCredit.objects.get(partner=alpha).balance == before - Decimal(1_000_000)
     assert TopUp.objects.filter(cloud_account=account, status="pending").count() == 2
     ui.go("/cloud-accounts/credit/")

@@ -36,5 +36,7 @@ def is_checkbox(field) -> bool:
 def submission_key():
     """A hidden field with a new one-time key: sending the form twice creates one thing."""
     return format_html(
-        '<input type="hidden" name="{}" value="{}">', submissions.FIELD, submissions.new_key()
+        '<input type="text" hidden name="{}" value="{}" data-submission-key>',
+        submissions.FIELD,
+        submissions.new_key(),
     )
