@@ -41,9 +41,8 @@ class CustomerDiscountForm(forms.Form):
                 required=False,
                 help_text=_("Up to %(max)s%%. Leave empty to leave the product out.")
                 % {"max": localize(line.rate)},
-                widget=forms.NumberInput(
-                    attrs={"step": "0.01", "min": "0.01", "max": str(line.rate)}
-                ),
+                # RateInput's text box: a number box dropped the comma of "0,5" and sent
+                # "05" (5% saved for half a percent).
             )
         for name, field in self.fields.items():
             field.widget.attrs["class"] = "form-select" if name == "customer" else "form-control"

@@ -20,6 +20,7 @@ from statements.models import (
     Statement,
     StatementLine,
     StatementMessage,
+    invoice_number_forms,
 )
 from statements.services import consumption, drafting, einvoices, workflow
 from web.admin import (
@@ -444,9 +445,7 @@ class EInvoiceAdmin(ReadOnlyAdmin):
         q = (search_term or "").strip()
         if not q:
             return queryset, False
-        bare = q.lstrip("0") or "0"
-        numbers = {q, bare, *(bare.zfill(width) for width in range(len(bare), 9))}
-        return queryset.filter(number__in=numbers), False
+        return queryset.filter(number__in=invoice_number_forms(q)), False
 
     def has_add_permission(self, request):
         return self.may_record(request)

@@ -308,6 +308,14 @@ series_validator = RegexValidator(
 # ASCII digits: `\d` also takes other scripts' digits ("١٢٣"), which sidestepped the unique
 # number (form, series, number).
 number_validator = RegexValidator(r"^[0-9]{1,8}$", _("The invoice number is 1 to 8 digits."))
+NUMBER_WIDTH = 8
+
+
+def invoice_number_forms(number: str) -> set[str]:
+    """The ways one invoice number is written: as typed, and without or with leading zeros up
+    to 8 digits ("137", "0000137" and "00000137" are one invoice)."""
+    bare = number.lstrip("0") or "0"
+    return {number, *(bare.zfill(width) for width in range(len(bare), NUMBER_WIDTH + 1))}
 
 
 def einvoice_path(instance, filename):

@@ -6,6 +6,7 @@ second one sees the balance the first one left. The database refuses a negative 
 anyway (check constraints on the row and on each entry's `balance_after`).
 """
 
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -31,6 +32,15 @@ ADMINS_ONLY_TOP_UP = gettext_lazy(
 )
 # Larger than any programme's payment: a typo with three zeros too many is refused.
 MAX_AMOUNT = Decimal("100000000000")  # 100 billion VND
+
+
+def bank_reference(text) -> str:
+    """A bank transfer's reference as the bank means it: its spaces collapsed and its invisible
+    characters (a zero-width space pasted with it) left out; compared without case, so "ref-a1"
+    is the payment "REF-A1" again."""
+    text = unicodedata.normalize("NFKC", str(text or ""))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split())[:100]
 
 
 def vnd(amount) -> str:
@@ -92,13 +102,13 @@ def record_payment(
     """
     require_staff(by, STAFF_ONLY_PAYMENTS)
     amount = clean_amount(amount)
-    reference = " ".join((reference or "").split())[:100]
+    reference = bank_reference(reference)
     if not reference:
         raise ValidationError({"reference": _("Give the bank transfer's reference.")})
     reason = " ".join((reason or "").split())[:500] or _("Payment received")
     credit = locked_credit(partner)
-    if CreditEntry.objects.filter(
-        partner=partner, kind=CreditEntry.Kind.PAYMENT, reference=reference
+    if CreditEntry.objects.filter(  # under the balance's lock: one payment per reference
+        partner=partner, kind=CreditEntry.Kind.PAYMENT, reference__iexact=reference
     ).exists():
         raise ValidationError(
             {

@@ -26,11 +26,12 @@ from deals.files.names import ALLOWED, FileType, clean_name, key_name, megabytes
 from deals.files.storing import StoredFiles, store
 from notifications.activity import record_activity
 from statements.documents import enqueue_documents
-from statements.models import EInvoice
+from statements.models import NUMBER_WIDTH, EInvoice, invoice_number_forms
 
 XML = FileType("application/xml", "XML", (".xml",))
 STAFF_ONLY = gettext_lazy("Only VNG Cloud staff or billing can record e-invoices.")
 FIELDS = ("form", "series", "number", "authority_code", "buyer_tax_code", "issued_on")
+DUPLICATE_NUMBER = gettext_lazy("This form, series and number is already recorded.")
 
 
 def _key(partner_id, name: str) -> str:
@@ -152,6 +153,10 @@ def record_einvoice(
         raise ValidationError(_("An e-invoice belongs to one statement or one top-up."))
     owner = statement or top_up
     _check_invoiced(statement, top_up, fields.get("issued_on"), fields.get("buyer_tax_code"))
+    number = (fields.get("number") or "").strip()
+    if number.isascii() and number.isdigit() and len(number) <= NUMBER_WIDTH:
+        # One invoice however its number was typed: kept as printed, with its leading zeros.
+        fields["number"] = number.zfill(NUMBER_WIDTH)
     invoice = EInvoice(
         statement=statement,
         top_up=top_up,
@@ -162,6 +167,12 @@ def record_einvoice(
         issued_on=fields.get("issued_on"),
     )
     invoice.full_clean(exclude=["pdf", "xml", "statement", "top_up", "partner"])
+    if EInvoice.objects.filter(
+        form=invoice.form,
+        series=invoice.series,
+        number__in=invoice_number_forms(invoice.number),
+    ).exists():  # one recorded before numbers were kept with their zeros
+        raise ValidationError({"number": DUPLICATE_NUMBER}, code="duplicate")
     checked = [
         ("pdf", check_pdf(pdf) if pdf else None),
         ("xml", check_xml(xml) if xml else None),
@@ -184,8 +195,5 @@ def record_einvoice(
                 if statement is not None:
                     enqueue_documents(statement)
         except IntegrityError:
-            raise ValidationError(
-                {"number": _("This form, series and number is already recorded.")},
-                code="duplicate",
-            ) from None
+            raise ValidationError({"number": DUPLICATE_NUMBER}, code="duplicate") from None
     return invoice

@@ -44,6 +44,22 @@ def test_staff_record_a_payment_once_per_reference(alpha, staff):
     assert Activity.objects.filter(action="credit.payment_recorded").count() == 1
 
 
+@pytest.mark.parametrize("typed", ["unc-9", "UNC-9\u200b", " UNC-9 ", "\ufeffUnc-9"])
+def test_a_reference_in_another_case_or_with_invisible_characters_is_the_same_payment(
+    alpha, staff, typed
+):
+    """A walk credited a partner twice with "REF-A1" and "ref-a1" (and with a zero-width
+    space pasted after it): the bank means one transfer."""
+    record_payment(partner=alpha, amount="5000000", reference="UNC-9", by=staff)
+
+    with pytest.raises(ValidationError) as refused:
+        record_payment(partner=alpha, amount="5000000", reference=typed, by=staff)
+
+    assert refused.value.error_dict["reference"][0].code == "duplicate"
+    assert PartnerCredit.objects.get(partner=alpha).balance == Decimal(5_000_000)
+    assert list(CreditEntry.objects.values_list("reference", flat=True)) == ["UNC-9"]
+
+
 def test_a_partner_cannot_record_a_payment(alpha, alice):
     with pytest.raises(PermissionDenied):
         record_payment(partner=alpha, amount="1000", reference="x", by=alice)

@@ -389,3 +389,33 @@ def test_an_einvoice_is_recorded_only_for_an_applied_top_up_on_a_day_that_has_co
     assert "top_up" in waiting.value.message_dict
     assert "issued_on" in future.value.message_dict
     assert list(EInvoice.objects.values_list("pk", flat=True)) == [recorded.pk]
+    assert recorded.number == "00000124"  # as printed on the invoice, with its zeros
+
+
+@pytest.mark.parametrize("typed", ["124", "0000124", "00000124"])
+def test_an_einvoice_number_is_one_invoice_with_or_without_its_leading_zeros(
+    alpha, alpha_top_up, staff, typed
+):
+    """The same form, series and number typed with other leading zeros is the invoice
+    already recorded: refused on the number, nothing saved (a walk recorded 123 and
+    00000123 as two invoices)."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from billing.services.credit import apply_top_up
+    from statements.services.einvoices import record_einvoice
+
+    apply_top_up(alpha_top_up, by=staff)
+    alpha_top_up.refresh_from_db()
+    today = timezone.localdate()
+    fields = {"form": "1", "series": "C26TAA", "buyer_tax_code": alpha.tax_code}
+    first = record_einvoice(top_up=alpha_top_up, by=staff, issued_on=today, number="124", **fields)
+    EInvoice.objects.filter(pk=first.pk).update(number="124")  # recorded before the zeros
+
+    with pytest.raises(ValidationError) as again:
+        record_einvoice(top_up=alpha_top_up, by=staff, issued_on=today, number=typed, **fields)
+
+    assert again.value.message_dict["number"] == [
+        "This form, series and number is already recorded."
+    ]
+    assert list(EInvoice.objects.values_list("number", flat=True)) == ["124"]

@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -227,16 +228,16 @@ def test_customer_discount_revoke_then_create(ui):
     ui.page.locator("[data-action=create-customer-discount]").click()
     modal = dialog(ui)
     modal.locator("select[name=customer]").select_option(str(existing.customer_id))
-    modal.locator("input[name^=rate_]").first.fill("1")
+    # Half a percent, typed as the partner writes it: "0,5" in Vietnamese. A number box
+    # dropped the comma and sent "05": 5% was saved.
+    modal.locator("input[name^=rate_]").first.press_sequentially(ui.text("0,5", "0.5"))
     modal.locator("button[type=submit]").click()
     expect(rows).to_have_count(before + 1)
     ui.check("discount-after-revoke-and-create")
-    assert (
-        CustomerDiscount.objects.filter(
-            discount=discount, customer=existing.customer, status="active"
-        ).count()
-        == 1
+    made = CustomerDiscount.objects.get(
+        discount=discount, customer=existing.customer, status="active"
     )
+    assert [line.rate for line in made.lines.all()] == [Decimal("0.5")]
 
 
 def test_csv_download_with_the_list_filter(ui):

@@ -127,7 +127,7 @@ def test_billing_records_an_einvoice_and_the_partner_downloads_it(
     invoice = EInvoice.objects.get()
     assert invoice.partner_id == sent.partner_id
     detail = alpha_api.get(f"/api/v1/statements/{sent.pk}/").json()
-    assert detail["einvoices"][0]["number"] == "123"
+    assert detail["einvoices"][0]["number"] == "00000123"  # kept as printed, with its zeros
     page = alice_client.get(f"/statements/{sent.pk}/").content.decode()
     assert f"/statements/e-invoices/{invoice.pk}/pdf/" in page
     download = alice_client.get(f"/statements/e-invoices/{invoice.pk}/xml/")
