@@ -593,14 +593,21 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
         )
 
     def duplicates_view(self, request):
-        """Customers that may be one company: same tax-code root, or very similar names."""
+        """Customers that may be one company: same tax-code root, or very similar names; the
+        newest customers first, a page of them at a time (`?before=<customer id>`)."""
         if not self.has_view_permission(request):
             return redirect("admin:index")
+        before = request.GET.get("before", "")
+        found = selectors.possible_duplicates(
+            before=int(before) if before.isascii() and before.isdigit() else None
+        )
         ctx = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": gettext("Possible duplicates"),
-            "groups": selectors.possible_duplicates(),
+            "groups": found["groups"],
+            "older": found["older"],
+            "scan": selectors.DUPLICATE_SCAN,
         }
         return TemplateResponse(request, "admin/deals/deal/duplicates.html", ctx)
 

@@ -307,6 +307,32 @@ def test_possible_duplicates_view_groups_by_root_and_similar_names(
     assert "Possible duplicates" in client.get("/admin/deals/deal/").content.decode()
 
 
+def test_possible_duplicates_come_a_page_of_the_newest_customers_at_a_time(
+    client, staff, monkeypatch
+):
+    """Each page compares its newest customers with every customer (all pairs at once timed
+    out at 250,000 customers); "Older customers" goes on from the last one compared."""
+    from deals import selectors
+
+    monkeypatch.setattr(selectors, "DUPLICATE_SCAN", 2)
+    older_a = CustomerFactory(tax_code="0600000001", name="Công ty Bình Minh")
+    older_b = CustomerFactory(tax_code="0600000002", name="Công ty Bình Minh Xanh")
+    second = CustomerFactory(tax_code="0700000001", name="Ngân hàng Rồng Vàng")
+    CustomerFactory(tax_code="0800000001", name="Xưởng gỗ Tây Nguyên")  # the newest
+    client.force_login(staff)
+
+    newest = client.get("/admin/deals/deal/duplicates/")
+    older = client.get(f"/admin/deals/deal/duplicates/?before={second.pk}")
+
+    assert newest.context["groups"] == [] and newest.context["older"] == second.pk
+    assert f'href="?before={second.pk}"' in newest.content.decode()
+    assert [[c.pk for c in g["customers"]] for g in older.context["groups"]] == [
+        [older_b.pk, older_a.pk]
+    ]
+    assert older.context["older"] == older_a.pk
+    assert client.get("/admin/deals/deal/duplicates/?before=abc").status_code == 200
+
+
 # --- staff corrections in the partner's timeline ----------------------------------------------------
 
 
