@@ -944,6 +944,8 @@ class NewestInline(admin.TabularInline):
     template = "admin/edit_inline/tabular_newest.html"
     extra = 0
     can_delete = False
+    # Said under the table when there are more rows than it shows (%(limit)s: how many).
+    shown_text = _lazy("The newest %(limit)s are shown.")
     # The columns the table's cells read, its own and its joined rows' ("by__email", with what
     # their names read): the rows are read with only those (None: every column).
     row_fields: tuple | None = None

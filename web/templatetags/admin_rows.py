@@ -396,7 +396,7 @@ def newest_inline(inline_admin_formset):
     out.append("\n    </tbody>\n  </table>\n</fieldset>\n  </div>\n</div>\n")
     if formset.has_more:
         url = reverse(admin_urlname(inline.opts, "changelist"))
-        shown = gettext("The newest %(limit)s are shown.") % {"limit": formset.limit}
+        shown = escape(str(inline.shown_text) % {"limit": formset.limit})
         see_all = gettext("See all %(name)s") % {
             "name": conditional_escape(inline.verbose_name_plural)
         }
