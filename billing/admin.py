@@ -23,6 +23,7 @@ from billing.models import (
 from billing.services import accounts, credit, tokens
 from partners.selectors import production_partners
 from web.admin import (
+    InlineListAdmin,
     NewestInline,
     ReadOnlyAdmin,
     admin_page,
@@ -37,6 +38,27 @@ class LinkInline(NewestInline):
     model = CloudAccountLink
     fields = ("partner", "started_at", "start_reason", "ended_at", "end_reason")
     readonly_fields = fields
+    ordering = ("-started_at", "-pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("partner")
+
+
+@admin.register(CloudAccountLink)
+class CloudAccountLinkAdmin(InlineListAdmin):
+    """All of one cloud account's links (its page shows the newest 20)."""
+
+    parent_field = "cloud_account"
+    parent_ordering = ("-started_at", "-pk")
+    list_display = (
+        "cloud_account",
+        "partner",
+        short_date("started_at", _("started at")),
+        "start_reason",
+        short_date("ended_at", _("ended at")),
+        "end_reason",
+    )
+    list_select_related = ("cloud_account", "partner")
 
 
 class DecisionForm(forms.Form):

@@ -31,6 +31,7 @@ from discounts.rates import RateInput, rate_problem
 from partners.admin import sandbox_filter
 from web.admin import (
     AsciiIntegerField,
+    InlineListAdmin,
     KnownChoicesMixin,
     LabelledInlineFormSet,
     ModelAdmin,
@@ -192,43 +193,26 @@ class AttachmentInline(NewestInline):
         return format_html('<a href="{}">{}</a>', url, obj.original_name)
 
 
-class DealHistoryAdmin(ScaleAdmin):
-    """All of one deal's history entries, notes or files (the deal page shows the newest 20
-    and links here with ?deal__id__exact=). Read-only, and not in the menu."""
+class DealHistoryAdmin(InlineListAdmin):
+    """All of one deal's history entries, notes or files (the deal page shows the newest 20).
+    One deal's rows come from its (deal, time, id) index."""
 
+    parent_field = "deal"
     list_select_related = ("deal",)
-    sortable_by = ()
-
-    def get_ordering(self, request):
-        # One deal's rows come from its (deal, time, id) index; without the deal, the
-        # newest rows are the highest ids (the primary key's index).
-        return self.deal_ordering if "deal__id__exact" in request.GET else ("-pk",)
-
-    def has_module_permission(self, request):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StageChange)
 class StageChangeAdmin(DealHistoryAdmin):
     list_display = (short_date("at", _("at")), "deal", "from_stage", "to_stage", "to_status", "by")
     list_select_related = ("deal", "by")
-    deal_ordering = ("-at", "-pk")
+    parent_ordering = ("-at", "-pk")
 
 
 @admin.register(Note)
 class NoteAdmin(DealHistoryAdmin):
     list_display = (short_date("created_at", _("created at")), "deal", "author", "text")
     list_select_related = ("deal", "author")
-    deal_ordering = ("-created_at", "-pk")
+    parent_ordering = ("-created_at", "-pk")
 
 
 @admin.register(Attachment)
@@ -242,7 +226,7 @@ class AttachmentAdmin(DealHistoryAdmin):
         "uploaded_by",
     )
     list_select_related = ("deal", "uploaded_by")
-    deal_ordering = ("-uploaded_at", "-pk")
+    parent_ordering = ("-uploaded_at", "-pk")
 
 
 class ReviewForm(forms.Form):

@@ -25,9 +25,9 @@ from statements.models import (
 from statements.services import consumption, drafting, einvoices, workflow
 from web.admin import (
     AsciiDecimalField,
+    InlineListAdmin,
     NewestInline,
     ReadOnlyAdmin,
-    ScaleAdmin,
     admin_page,
     autocomplete_filter,
     money,
@@ -312,27 +312,11 @@ class AdjustmentForm(forms.Form):
     reason = forms.CharField(label=_("Why (shown to the partner)"), max_length=500)
 
 
-class StatementPartAdmin(ScaleAdmin):
-    """All of one statement's lines or messages (its page shows 20 and links here with
-    ?statement__id__exact=). Read-only, and not in the menu."""
+class StatementPartAdmin(InlineListAdmin):
+    """All of one statement's lines or messages (its page shows 20 of them)."""
 
+    parent_field = "statement"
     list_select_related = ("statement__partner",)
-    sortable_by = ()
-
-    def get_ordering(self, request):
-        return self.statement_ordering if "statement__id__exact" in request.GET else ("-pk",)
-
-    def has_module_permission(self, request):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StatementLine)
@@ -350,14 +334,14 @@ class StatementLineAdmin(StatementPartAdmin):
         "description",
     )
     list_select_related = ("statement__partner", "customer", "product")
-    statement_ordering = ("pk",)
+    parent_ordering = ("pk",)
 
 
 @admin.register(StatementMessage)
 class StatementMessageAdmin(StatementPartAdmin):
     list_display = (short_date("created_at", _("created at")), "statement", "author", "text")
     list_select_related = ("statement__partner", "author")
-    statement_ordering = ("-created_at", "-pk")
+    parent_ordering = ("-created_at", "-pk")
 
 
 @admin.register(Adjustment)

@@ -137,6 +137,32 @@ def test_deal_change_page_shows_the_newest_20_entries_and_links_to_all(
     )
 
 
+def test_every_newest_inline_links_to_a_list_of_all_its_parents_rows(rf, staff):
+    """A history table shows 20 rows and links to the list of all of them: that list must
+    exist and filter by the same parent (a statement's 21st message, a cloud account's 21st
+    link made their pages fail on the link)."""
+    from django.contrib import admin
+
+    from web.admin import InlineListAdmin, NewestInline
+
+    inlines = [
+        (inline, parent)
+        for parent, model_admin in admin.site._registry.items()
+        for inline in model_admin.inlines
+        if issubclass(inline, NewestInline)
+    ]
+    assert len(inlines) >= 7
+    request = rf.get("/")
+    request.user = staff
+    for inline, parent in inlines:
+        listing = admin.site._registry.get(inline.model)
+        fk = next(f for f in inline.model._meta.fields if f.related_model is parent)
+        assert listing is not None, inline
+        assert listing.lookup_allowed(f"{fk.name}__id__exact", "1", request), inline
+        if isinstance(listing, InlineListAdmin):
+            assert listing.parent_field == fk.name, inline
+
+
 def test_more_than_the_cap_says_so(staff_client, alpha, alice, monkeypatch):
     monkeypatch.setattr("web.paging.COUNT_CAP", 10)
     monkeypatch.setattr("web.admin.COUNT_CAP", 10)

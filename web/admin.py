@@ -935,6 +935,32 @@ def _cell(obj, name: str, model_admin, empty: str) -> str:
 _newest_formsets: dict = {}
 
 
+class InlineListAdmin(ScaleAdmin):
+    """All the rows a NewestInline shows 20 of: one parent's (its page links here with
+    `?<parent_field>__id__exact=`), in `parent_ordering`; without a parent, the newest rows
+    (the highest ids, the primary key's index). Read-only, and not in the menu."""
+
+    parent_field = ""
+    parent_ordering: tuple = ("-pk",)
+    sortable_by = ()
+
+    def get_ordering(self, request):
+        one_parent = f"{self.parent_field}__id__exact" in request.GET
+        return self.parent_ordering if one_parent else ("-pk",)
+
+    def has_module_permission(self, request):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class NewestInline(admin.TabularInline):
     """A read-only history inline: its newest rows, then a link to the admin list of all of
     them (the inline's model registered with a ScaleAdmin, filtered by the parent). Name
