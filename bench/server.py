@@ -308,6 +308,7 @@ def staff_pages(partner) -> list[tuple[str, str, dict]]:
         ("events, busiest partner", f"/notifications/event/?partner__id__exact={partner.pk}"),
         ("deliveries", "/notifications/delivery/"),
         ("deliveries, failed", "/notifications/delivery/?status__exact=failed"),
+        ("deliveries, e-mail", "/notifications/delivery/?channel__exact=email"),
         ("webhook deliveries", "/notifications/webhookdelivery/"),
         ("webhook deliveries, failed", "/notifications/webhookdelivery/?status__exact=failed"),
         ("activity log", "/notifications/activity/"),
@@ -315,6 +316,9 @@ def staff_pages(partner) -> list[tuple[str, str, dict]]:
             "activity log, busiest partner",
             f"/notifications/activity/?partner__id__exact={partner.pk}",
         ),
+        ("activity log, via admin", "/notifications/activity/?via=admin"),
+        ("consumption, imported", "/statements/consumption/?source__exact=import"),
+        ("possible duplicates", "/deals/deal/duplicates/"),
     ]
     return [(f"staff: {name}", admin + path, staff) for name, path in pages]
 

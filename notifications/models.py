@@ -262,6 +262,9 @@ class Delivery(models.Model):
             # Staff's delivery list, newest first: all, by status; a search by address.
             models.Index(fields=["created_at", "id"], name="delivery_created_id"),
             models.Index(fields=["status", "created_at", "id"], name="delivery_status_created_id"),
+            models.Index(
+                fields=["channel", "created_at", "id"], name="delivery_channel_created_id"
+            ),
             models.Index(fields=["email"], condition=~Q(email=""), name="delivery_email"),
         ]
 
@@ -357,9 +360,10 @@ class Activity(models.Model):
             models.Index(fields=["actor", "-created_at", "-id"], name="activity_actor_recent"),
             models.Index(fields=["action", "-created_at", "-id"], name="activity_action_recent"),
             models.Index(fields=["content_type", "object_id"], name="activity_object"),
-            # The whole log newest first (staff's unfiltered list, the via filter): a b-tree
-            # is read backwards as cheaply as forwards.
+            # The whole log newest first (staff's unfiltered list): a b-tree is read backwards
+            # as cheaply as forwards. A rare "via" (admin, a command) has its own.
             models.Index(fields=["created_at", "id"], name="activity_created_id"),
+            models.Index(fields=["via", "created_at", "id"], name="activity_via_created_id"),
         ]
 
     def __str__(self):

@@ -65,6 +65,8 @@ class Consumption(models.Model):
             # A partner's month, read when its statement is drafted.
             models.Index(fields=["partner", "day"], name="consumption_partner_day"),
             models.Index(fields=["day", "id"], name="consumption_day_id"),
+            # Staff's list by source (an import among millions of rows from billing).
+            models.Index(fields=["source", "day", "id"], name="consumption_source_day_id"),
         ]
         constraints = [
             models.UniqueConstraint(

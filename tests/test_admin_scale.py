@@ -163,6 +163,46 @@ def test_every_newest_inline_links_to_a_list_of_all_its_parents_rows(rf, staff):
             assert listing.parent_field == fk.name, inline
 
 
+@pytest.mark.parametrize(
+    ("url", "table", "index"),
+    [
+        (
+            "/admin/statements/consumption/?source__exact=import",
+            "statements_consumption",
+            "consumption_source_day_id",
+        ),
+        (
+            "/admin/notifications/delivery/?channel__exact=email",
+            "notifications_delivery",
+            "delivery_channel_created_id",
+        ),
+        (
+            "/admin/notifications/activity/?via=admin",
+            "notifications_activity",
+            "activity_via_created_id",
+        ),
+    ],
+)
+def test_a_rare_filter_value_reads_its_page_from_an_index_in_the_lists_order(
+    staff_client, url, table, index
+):
+    """A filter on a column of a few values whose chosen value is rare (imported consumption
+    among millions of rows from billing) read the table to its end: 0.2-1.1 s at programme
+    scale. Its page and capped count are served by an index that starts with the column and
+    goes on in the list's order (asked with the table scan switched off: a test database is
+    small enough to read whole)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: only there is a planner asked")
+    with CaptureQueriesContext(connection) as queries:
+        assert staff_client.get(url).status_code == 200
+    page = [q["sql"] for q in queries if f'FROM "{table}"' in q["sql"] and "ORDER BY" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + page[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan, plan
+
+
 def test_more_than_the_cap_says_so(staff_client, alpha, alice, monkeypatch):
     monkeypatch.setattr("web.paging.COUNT_CAP", 10)
     monkeypatch.setattr("web.admin.COUNT_CAP", 10)
