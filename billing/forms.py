@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import CloudAccount
+from web.widgets import UncutTextInput
 
 
 class CloudAccountRequestForm(forms.Form):
@@ -25,8 +26,9 @@ class CloudAccountRequestForm(forms.Form):
     name = forms.CharField(
         label=_("Account name"),
         required=False,
+        max_length=200,  # an error on the field, not the name cut where the service keeps it
         help_text=_("For a new account: the name it will have."),
-        widget=forms.TextInput(attrs={"class": "form-control"}),
+        widget=UncutTextInput(attrs={"class": "form-control"}),
     )
     email = forms.CharField(
         label=_("Customer's e-mail"),
@@ -45,5 +47,6 @@ class TopUpForm(forms.Form):
     note = forms.CharField(
         label=_("Note"),
         required=False,
-        widget=forms.TextInput(attrs={"class": "form-control"}),
+        max_length=500,  # an error on the field, not the note cut where the service keeps it
+        widget=UncutTextInput(attrs={"class": "form-control"}),
     )

@@ -2,6 +2,7 @@
 
 import csv
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
@@ -12,6 +13,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value) -> str:
+    if isinstance(value, int | float | Decimal):
+        # A number, negative ones too, is written as one: "-50000" stays a number Excel
+        # adds up (an apostrophe made a statement's negative adjustment text).
+        return str(value)
     text = "" if value is None else str(value)
     if text.startswith(FORMULA_PREFIXES):
         return "'" + text

@@ -14,7 +14,14 @@ def date_placeholder() -> str:
     return text
 
 
-class UncutTextarea(forms.Textarea):
+class _Uncut:
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].pop("maxlength", None)
+        return context
+
+
+class UncutTextarea(_Uncut, forms.Textarea):
     """A textarea without the `maxlength` attribute its field's max_length would give it.
 
     With maxlength a browser silently cuts typed or pasted text at the limit, so a partner
@@ -22,10 +29,9 @@ class UncutTextarea(forms.Textarea):
     own check refuses the text with an error on the field, and the text is shown again whole.
     """
 
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        context["widget"]["attrs"].pop("maxlength", None)
-        return context
+
+class UncutTextInput(_Uncut, forms.TextInput):
+    """A one-line text box without `maxlength`, for the same reason as UncutTextarea."""
 
 
 class LocalDateInput(forms.DateInput):

@@ -1,6 +1,7 @@
 """The credit ledger and top-ups: payments, balance never below zero, billing's answer."""
 
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -216,3 +217,20 @@ def test_the_ledger_has_no_edit_path_in_admin(client, staff, alpha_credit):
     )
     entry.refresh_from_db()
     assert entry.amount == Decimal(10_000_000)
+
+
+def test_a_top_up_note_over_its_limit_is_an_error_with_everything_typed_kept(
+    alice_client, alpha, alpha_account, alpha_credit
+):
+    """500 characters are kept: a longer note was cut without a word (a walk typed 10,000).
+    The form says so on the field, keeps the amount and the whole note, and tops up nothing."""
+    url = reverse("cloud_account_top_up", args=[alpha_account.pk])
+    note = "Nạp cho đợt khuyến mãi. " * 30  # 720 characters
+    page = alice_client.post(url, {"amount": "1.500.000", "note": note, "submission_key": "k" * 20})
+
+    html = page.content.decode()
+    assert page.status_code == 400 and "at most 500 characters" in html
+    assert 'value="1.500.000"' in html and note.strip() in unescape(html)
+    assert 'maxlength="500"' not in html
+    assert not TopUp.objects.exists()
+    assert PartnerCredit.objects.get(partner=alpha).balance == Decimal(10_000_000)

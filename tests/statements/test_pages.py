@@ -73,6 +73,27 @@ def test_csv(alice_client, sent):
     assert "Công ty Mặt Trời" in text and "262000" in text
 
 
+def test_csv_writes_a_negative_amount_as_a_number_and_escapes_text_like_a_formula(
+    alice_client, sent
+):
+    """An adjustment's -50000 is a number a spreadsheet adds up (an apostrophe before it made
+    the commission column's SUM wrong), while a description starting with "-" or "=" is
+    still made plain text."""
+    import csv as csv_module
+
+    from statements.models import StatementLine
+
+    StatementLine.objects.create(
+        statement=sent, kind="adjustment", amount=-50000, description="=HYPERLINK(1)"
+    )
+    text = alice_client.get(f"/statements/{sent.pk}/csv/").content.decode("utf-8-sig")
+
+    rows = list(csv_module.reader(io.StringIO(text)))
+    adjustment = next(row for row in rows if row[-1].endswith("HYPERLINK(1)"))
+    assert adjustment[-2] == "-50000"
+    assert adjustment[-1] == "'=HYPERLINK(1)"
+
+
 @pytest.mark.parametrize(("lang", "word"), [("vi", "Khách hàng"), ("en", "Customer")])
 def test_pdf_in_both_languages(alice_client, sent, lang, word, settings):
     response = alice_client.get(f"/statements/{sent.pk}/pdf/?lang={lang}")
