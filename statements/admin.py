@@ -232,14 +232,26 @@ class StatementAdmin(ReadOnlyAdmin):
         statement = get_object_or_404(Statement, pk=pk)
         form = ReplyForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
+
+            def write():
                 workflow.add_message(statement, by=request.user, text=form.cleaned_data["text"])
-                self.message_user(request, gettext("Your answer is in the thread."))
-                return redirect(reverse("admin:statements_statement_change", args=[pk]))
+                return Outcome(
+                    url=reverse("admin:statements_statement_change", args=[pk]),
+                    message=gettext("Your answer is in the thread."),
+                )
+
+            try:
+                # A double click posted the answer twice in the partner's thread.
+                return submit_once(request, write)
             except ValidationError as exc:
                 add_refusal(form, exc)
         return admin_page(
-            self, request, "admin/statements/form.html", gettext("Answer the partner"), form=form
+            self,
+            request,
+            "admin/statements/form.html",
+            gettext("Answer the partner"),
+            form=form,
+            once=True,
         )
 
     def _each(self, request, queryset, write, done_message):

@@ -252,3 +252,27 @@ def test_a_long_statement_shows_its_first_lines_and_newest_messages_with_links_t
     assert listed.status_code == 200 and listed.context["cl"].paginator.count == lines
     messages = staff_client.get(every_message)
     assert [m.text for m in messages.context["cl"].result_list][:2] == ["Câu hỏi 21", "Câu hỏi 20"]
+
+
+def test_a_double_clicked_answer_is_posted_once_in_the_partners_thread(
+    staff_client, staff, alpha, account, vserver
+):
+    import re
+
+    from statements.services.workflow import send_statement
+
+    send(month_of("acc-0001", "vserver", 1000))
+    draft_statements(OCTOBER)
+    statement = send_statement(Statement.objects.get(partner=alpha), by=staff)
+    reply = f"/admin/statements/statement/{statement.pk}/reply/"
+    key = re.search(
+        r'name="submission_key" value="([^"]+)"', staff_client.get(reply).content.decode()
+    ).group(1)
+    typed = {"text": "Chúng tôi đã kiểm tra.", "submission_key": key}
+
+    first = staff_client.post(reply, typed)
+    second = staff_client.post(reply, typed)  # the second click of a double click
+
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert [m.text for m in statement.messages.all()] == ["Chúng tôi đã kiểm tra."]
