@@ -583,7 +583,9 @@ class DealAdmin(QuickAutocompleteMixin, ServiceAdminMixin, ScaleAdmin):
             return redirect("admin:index")
         before = request.GET.get("before", "")
         found = selectors.possible_duplicates(
-            before=int(before) if before.isascii() and before.isdigit() else None
+            before=int(before)
+            if before.isascii() and before.isdigit() and len(before) < 19
+            else None
         )
         ctx = {
             **self.admin_site.each_context(request),

@@ -359,11 +359,18 @@ def _similar_names(newest: list[tuple[int, str, str]]) -> dict[int, list[int]]:
     with transaction.atomic(), connection.cursor() as cursor:
         # `%` keeps only names this similar, so the names' trigram index answers it (one
         # index scan per customer; a plan reading the table stopped early only when the
-        # names were alike).
+        # names were alike). Both settings are put back after: inside an outer transaction
+        # this block is a savepoint, whose release keeps what SET LOCAL set.
         cursor.execute(
-            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(NAME_SIMILARITY)]
+            "SELECT current_setting('pg_trgm.similarity_threshold'),"
+            " current_setting('enable_seqscan')"
         )
-        cursor.execute("SET LOCAL enable_seqscan = off")
+        threshold, seqscan = cursor.fetchone()
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true),"
+            " set_config('enable_seqscan', 'off', true)",
+            [str(NAME_SIMILARITY)],
+        )
         cursor.execute(
             """
             SELECT n.id, o.id FROM partners_customer n
@@ -380,6 +387,11 @@ def _similar_names(newest: list[tuple[int, str, str]]) -> dict[int, list[int]]:
         found: dict[int, list[int]] = {}
         for pk, other in cursor.fetchall():
             found.setdefault(pk, []).append(other)
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true),"
+            " set_config('enable_seqscan', %s, true)",
+            [threshold, seqscan],
+        )
         return found
 
 

@@ -948,6 +948,12 @@ class InlineListAdmin(ScaleAdmin):
         one_parent = f"{self.parent_field}__id__exact" in request.GET
         return self.parent_ordering if one_parent else ("-pk",)
 
+    def has_view_permission(self, request, obj=None):
+        """Whoever may view the parent (a statement, a deal) may view all its rows, as its
+        page showed them before it showed 20."""
+        parent = self.model._meta.get_field(self.parent_field).related_model
+        return self.admin_site.get_model_admin(parent).has_view_permission(request)
+
     def has_module_permission(self, request):
         return False
 

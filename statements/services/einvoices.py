@@ -166,13 +166,13 @@ def record_einvoice(
         **{name: fields.get(name) or "" for name in FIELDS if name != "issued_on"},
         issued_on=fields.get("issued_on"),
     )
-    invoice.full_clean(exclude=["pdf", "xml", "statement", "top_up", "partner"])
     if EInvoice.objects.filter(
         form=invoice.form,
         series=invoice.series,
-        number__in=invoice_number_forms(invoice.number),
-    ).exists():  # one recorded before numbers were kept with their zeros
-        raise ValidationError({"number": DUPLICATE_NUMBER}, code="duplicate")
+        number__in=invoice_number_forms(invoice.number),  # and one recorded before the zeros
+    ).exists():
+        raise ValidationError({"number": ValidationError(DUPLICATE_NUMBER, code="duplicate")})
+    invoice.full_clean(exclude=["pdf", "xml", "statement", "top_up", "partner"])
     checked = [
         ("pdf", check_pdf(pdf) if pdf else None),
         ("xml", check_xml(xml) if xml else None),
@@ -195,5 +195,7 @@ def record_einvoice(
                 if statement is not None:
                     enqueue_documents(statement)
         except IntegrityError:
-            raise ValidationError({"number": DUPLICATE_NUMBER}, code="duplicate") from None
+            raise ValidationError(
+                {"number": ValidationError(DUPLICATE_NUMBER, code="duplicate")}
+            ) from None
     return invoice

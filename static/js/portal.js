@@ -31,7 +31,7 @@
     (field || el).focus();
   });
   document.addEventListener("shown.bs.modal", function (event) {
-    var field = event.target.querySelector(".modal-body select, .modal-body textarea, .modal-body input:not([type=hidden])");
+    var field = event.target.querySelector(".modal-body select, .modal-body textarea, .modal-body input:not([type=hidden]):not([hidden])");
     if (field) { field.focus(); }
   });
 
@@ -237,9 +237,10 @@
   // it was first sent with (web/submissions.py: made once). The page comes from the server
   // again with a new key, and the browser puts back what was typed: in a text box, what
   // differs from the box's own value. So each key is made the box's typed value here (its
-  // own emptied): the browser keeps it with the rest and puts it back.
-  function keepSubmissionKeys(root) {
-    (root || document).querySelectorAll("input[data-submission-key]").forEach(function (input) {
+  // own emptied): the browser keeps it with the rest and puts it back. (So a form with a key
+  // is never reset by script: its key would be emptied, and the form sent unguarded.)
+  function keepSubmissionKeys() {
+    document.querySelectorAll("input[data-submission-key]").forEach(function (input) {
       var key = input.value;  // the page's own, or the one the browser put back
       input.defaultValue = "";
       input.value = key;

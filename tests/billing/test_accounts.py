@@ -46,6 +46,20 @@ def test_request_page_links_an_existing_account_and_mails_the_customer_both_lang
     assert account.partner.name == "Alpha Cloud Solutions"
 
 
+def test_a_new_accounts_name_over_200_characters_is_an_error_with_it_kept(
+    alice_client, alpha_customer
+):
+    """It was cut at 200 without a word; now the form says so, keeps it whole, asks nothing."""
+    name = "Hệ thống bán hàng " * 12  # 216 characters
+    response = alice_client.post(
+        reverse("cloud_account_request", args=[alpha_customer.pk]),
+        {"kind": "new", "name": name, "email": "it@customer.test", "submission_key": "k" * 20},
+    )
+    html = response.content.decode()
+    assert "at most 200 characters" in html and name.strip() in html
+    assert not CloudAccount.objects.exists()
+
+
 def test_request_sends_a_bilingual_single_link(
     alpha, alice, alpha_customer, django_capture_on_commit_callbacks
 ):

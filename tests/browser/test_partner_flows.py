@@ -119,6 +119,8 @@ def test_add_note(ui):
     open_deal(ui, deal)
     ui.page.locator("[data-action=add-note]").click()
     modal = dialog(ui)
+    # The dialog opens with the keyboard in its first field (not its hidden one-time key).
+    expect(modal.locator("textarea[name=text]")).to_be_focused()
     modal.locator("button[type=submit]").click()
     expect(modal.locator("textarea[name=text]")).to_be_focused()
     ui.check("note-error")

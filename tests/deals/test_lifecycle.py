@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from deals.models import Deal, StageChange
@@ -331,6 +332,11 @@ def test_possible_duplicates_come_a_page_of_the_newest_customers_at_a_time(
     ]
     assert older.context["older"] == older_a.pk
     assert client.get("/admin/deals/deal/duplicates/?before=abc").status_code == 200
+    assert client.get("/admin/deals/deal/duplicates/?before=" + "9" * 5000).status_code == 200
+    if connection.vendor == "postgresql":  # the settings the comparison needed are put back
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_seqscan')")
+            assert cursor.fetchone() == ("on",)
 
 
 # --- staff corrections in the partner's timeline ----------------------------------------------------

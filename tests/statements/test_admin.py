@@ -276,3 +276,29 @@ def test_a_double_clicked_answer_is_posted_once_in_the_partners_thread(
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     assert [m.text for m in statement.messages.all()] == ["Chúng tôi đã kiểm tra."]
+
+
+def test_whoever_may_view_a_statement_may_list_all_its_lines(client, alpha, account, vserver):
+    """The page shows 20 lines and links to all of them: a staff member allowed to view
+    statements (and nothing about lines) reads them all there; one who may not, cannot."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    send(month_of("acc-0001", "vserver", 1000))
+    draft_statements(OCTOBER)
+    statement = Statement.objects.get(partner=alpha)
+    every_line = f"/admin/statements/statementline/?statement__id__exact={statement.pk}"
+    reader = UserFactory(email="reader@vngcloud.test", is_staff=True)
+    reader.user_permissions.set(Permission.objects.filter(codename="view_statement"))
+    other = UserFactory(email="other@vngcloud.test", is_staff=True)
+    other.user_permissions.set(Permission.objects.filter(codename="view_deal"))
+
+    client.force_login(reader)
+    listed = client.get(every_line)
+    client.force_login(other)
+    refused = client.get(every_line)
+
+    assert listed.status_code == 200
+    assert listed.context["cl"].paginator.count == statement.lines.count() > 0
+    assert refused.status_code == 403
