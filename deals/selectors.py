@@ -362,10 +362,12 @@ def _similar_names(newest: list[tuple[int, str, str]]) -> dict[int, list[int]]:
         # names were alike). Both settings are put back after: inside an outer transaction
         # this block is a savepoint, whose release keeps what SET LOCAL set.
         cursor.execute(
-            "SELECT current_setting('pg_trgm.similarity_threshold'),"
+            # missing_ok: pg_trgm's setting exists once the extension is loaded in the session
+            "SELECT current_setting('pg_trgm.similarity_threshold', true),"
             " current_setting('enable_seqscan')"
         )
         threshold, seqscan = cursor.fetchone()
+        threshold = threshold or "0.3"  # pg_trgm's default
         cursor.execute(
             "SELECT set_config('pg_trgm.similarity_threshold', %s, true),"
             " set_config('enable_seqscan', 'off', true)",
