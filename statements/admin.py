@@ -163,7 +163,7 @@ class ReplyForm(forms.Form):
 
 
 class PaidForm(forms.Form):
-    reference = forms.CharField(label=_("Payment reference"), max_length=100, required=False)
+    reference = forms.CharField(label=_("Payment reference"), max_length=100)
 
 
 @admin.register(Statement)

@@ -138,8 +138,17 @@ def mark_paid(statement: Statement, *, by, reference: str = "") -> Statement:
     require_staff(by, STAFF_ONLY)
     locked = _locked(statement)
     _refuse(locked, (Status.CONFIRMED,))
+    reference = " ".join((reference or "").split())[:100]
+    if not reference:  # a paid statement names its transfer: it cannot be corrected later
+        raise ValidationError(
+            {
+                "reference": ValidationError(
+                    _("Give the bank transfer's reference."), code="required"
+                )
+            }
+        )
     locked.status, locked.paid_at, locked.paid_by = Status.PAID, timezone.now(), by
-    locked.payment_reference = " ".join((reference or "").split())[:100]
+    locked.payment_reference = reference
     locked.save(update_fields=["status", "paid_at", "paid_by", "payment_reference"])
     params = _params(locked, reference=locked.payment_reference)
     record_activity(action="statement.paid", actor=by, obj=locked, data=params)

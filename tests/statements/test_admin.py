@@ -302,3 +302,29 @@ def test_whoever_may_view_a_statement_may_list_all_its_lines(client, alpha, acco
     assert listed.status_code == 200
     assert listed.context["cl"].paginator.count == statement.lines.count() > 0
     assert refused.status_code == 403
+
+
+def test_marking_paid_without_the_transfers_reference_is_an_error_and_changes_nothing(
+    staff_client, staff, alpha, alice, account, vserver
+):
+    """A paid statement cannot be corrected later: it names the transfer that paid it."""
+    from statements.services.workflow import send_statement
+
+    send(month_of("acc-0001", "vserver", 1000))
+    draft_statements(OCTOBER)
+    statement = send_statement(Statement.objects.get(partner=alpha), by=staff)
+    confirm_statement(statement, by=alice)
+
+    page = staff_client.post(
+        "/admin/statements/statement/",
+        {
+            "action": "mark_paid_selected",
+            "_selected_action": [statement.pk],
+            "apply": "1",
+            "reference": " ",
+        },
+    )
+
+    assert page.status_code == 200 and "This field is required." in page.content.decode()
+    statement.refresh_from_db()
+    assert (statement.status, statement.payment_reference) == (Statement.Status.CONFIRMED, "")

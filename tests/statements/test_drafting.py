@@ -196,6 +196,10 @@ def test_the_statement_life(alpha, alice, sam, staff, account, vserver):
     with pytest.raises(ValidationError):
         mark_paid(statement, by=staff)  # disputed, not confirmed
     confirm_statement(statement, by=alice)
+    with pytest.raises(ValidationError) as unnamed:
+        mark_paid(statement, by=staff, reference="  ")  # which transfer paid it?
+    assert unnamed.value.error_dict["reference"][0].code == "required"
+    assert Statement.objects.get(pk=statement.pk).status == Statement.Status.CONFIRMED
     paid = mark_paid(statement, by=staff, reference="UNC-77")
     assert paid.status == Statement.Status.PAID
     assert [m.from_staff for m in statement.messages.all()] == [False, True, False]
