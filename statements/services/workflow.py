@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from billing.services.credit import bank_reference
 from notifications.activity import record_activity
 from notifications.models import Kind
 from notifications.services import record_event
@@ -138,7 +139,7 @@ def mark_paid(statement: Statement, *, by, reference: str = "") -> Statement:
     require_staff(by, STAFF_ONLY)
     locked = _locked(statement)
     _refuse(locked, (Status.CONFIRMED,))
-    reference = " ".join((reference or "").split())[:100]
+    reference = bank_reference(reference)
     if not reference:  # a paid statement names its transfer: it cannot be corrected later
         raise ValidationError(
             {

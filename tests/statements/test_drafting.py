@@ -200,8 +200,8 @@ def test_the_statement_life(alpha, alice, sam, staff, account, vserver):
         mark_paid(statement, by=staff, reference="  ")  # which transfer paid it?
     assert unnamed.value.error_dict["reference"][0].code == "required"
     assert Statement.objects.get(pk=statement.pk).status == Statement.Status.CONFIRMED
-    paid = mark_paid(statement, by=staff, reference="UNC-77")
-    assert paid.status == Statement.Status.PAID
+    paid = mark_paid(statement, by=staff, reference="UNC-77\u200b ")  # pasted with a ZWSP
+    assert (paid.status, paid.payment_reference) == (Statement.Status.PAID, "UNC-77")
     assert [m.from_staff for m in statement.messages.all()] == [False, True, False]
     kinds = list(Event.objects.filter(partner=alpha).order_by("pk").values_list("kind", flat=True))
     assert [k for k in kinds if k.startswith("statement")] == [
